@@ -1,0 +1,1 @@
+"""graphroute command-line front end (import name ``graphroute_cli``)."""

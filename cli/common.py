@@ -1,0 +1,86 @@
+"""Shared CLI plumbing: consoles, the error boundary and small parsers.
+
+The library raises :class:`~graphroute.exceptions.GraphrouteError`; this module is the only place
+that turns those into one red line on stderr and a non-zero exit code (``--debug`` shows the
+full traceback instead).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from typing import Any, Callable, TypeVar
+
+import typer
+from rich.console import Console
+
+from graphroute.exceptions import GraphrouteError
+
+console = Console()
+error_console = Console(stderr=True, soft_wrap=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    debug: bool = os.environ.get("GRAPHROUTE_DEBUG", "") not in ("", "0")
+
+
+state = _State()
+
+#: Exit codes: 1 = bad input or a domain error, 130 = interrupted.
+EXIT_ERROR = 1
+EXIT_INTERRUPTED = 130
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> None:
+    """Print one error line on stderr and exit."""
+    error_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(code)
+
+
+def cli_errors(fn: F) -> F:
+    """Decorator: map library exceptions to one line on stderr and a non-zero exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except GraphrouteError as exc:
+            if state.debug:
+                raise
+            fail(_one_line(str(exc)))
+        except KeyboardInterrupt:
+            if state.debug:
+                raise
+            fail("interrupted", EXIT_INTERRUPTED)
+        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+            if state.debug:
+                raise
+            fail(_one_line(f"{exc.strerror or exc}: {exc.filename}"))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _one_line(msg: str) -> str:
+    return " ".join(msg.split())
+
+
+def print_json(obj: Any) -> None:
+    """Print a JSON object on stdout (plain, no rich markup), ready for programs."""
+    from graphroute.problems.io import _json_default
+
+    sys.stdout.write(json.dumps(obj, default=_json_default) + "\n")
+    sys.stdout.flush()
+
+
+def fmt_num(x: float | None, digits: int = 2) -> str:
+    if x is None:
+        return "-"
+    if float(x).is_integer() and abs(x) < 1e15:
+        return f"{int(x):,}"
+    return f"{x:,.{digits}f}" if abs(x) >= 1 else f"{x:.{digits + 3}g}"

@@ -1,0 +1,37 @@
+"""The ``graphroute`` Typer app. Each command group lives in its own small module."""
+
+from __future__ import annotations
+
+import typer
+
+from graphroute_cli import common
+from graphroute_cli.generate import generate_app
+from graphroute_cli.solve import solve_command
+
+app = typer.Typer(
+    name="graphroute",
+    help="Graph-based routing research: neural VRP solvers and GNN routers against strong classical baselines.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="rich",
+)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks instead of one-line errors."),
+) -> None:
+    common.state.debug = debug
+
+
+app.command("solve", help="Solve one instance (JSON, VRPLIB .vrp or TSPLIB .tsp) with one solver.")(solve_command)
+app.add_typer(generate_app, name="generate")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

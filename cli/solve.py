@@ -1,0 +1,92 @@
+"""``graphroute solve``: one instance, one solver, a checked result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from graphroute_cli.common import cli_errors, console, fmt_num, print_json
+
+
+@cli_errors
+def solve_command(
+    file: Path = typer.Argument(..., help="Instance file: graphroute .json, VRPLIB .vrp or TSPLIB .tsp."),
+    solver: str = typer.Option("pyvrp", "--solver", "-s", help="ortools, pyvrp, savings, nearest or neural."),
+    time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds of search (> 0)."),
+    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost (overrides a .sol beside the file)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf)."),
+    checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Neural solver: checkpoint file."),
+    augment: int = typer.Option(8, "--augment", help="Neural solver: 1 or 8 (dihedral augmentation)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+) -> None:
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.problems.io import read_instance, write_json, write_solution_sol
+    from graphroute.solvers import get_solver, solve
+
+    get_solver(solver)  # fail on a bad name before reading anything
+    if out is not None and out.suffix.lower() not in (".json", ".sol"):
+        raise InvalidArgumentError(f"--out must end in .json or .sol, got {out.name}")
+    inst = read_instance(file, bks=bks)
+    options = {}
+    if solver == "neural":
+        options = {"checkpoint": checkpoint, "augment": augment}
+    elif checkpoint is not None:
+        raise InvalidArgumentError("--checkpoint only applies to --solver neural")
+    if as_json:
+        result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
+    else:
+        with console.status(f"[bold]{solver}[/] on {inst.name} ({inst.kind}, n={inst.n}) ..."):
+            result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
+    obj = result.to_dict()
+    if out is not None:
+        if out.suffix.lower() == ".sol":
+            write_solution_sol(result.routes, result.cost, out)
+        else:
+            write_json(obj, out)
+    if plot is not None:
+        from graphroute.plot import plot_routes
+
+        gap = f", gap {result.gap_to_bks_pct:.2f}%" if result.gap_to_bks_pct is not None else ""
+        plot_routes(inst, result.routes, plot, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
+    if as_json:
+        print_json(obj)
+    else:
+        _render(inst, result, out, plot)
+    if not result.feasible:
+        raise typer.Exit(2)
+
+
+def _render(inst, result, out, plot) -> None:  # noqa: ANN001
+    t = Table(title=f"{inst.name}  ({inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type})",
+              show_header=False, title_justify="left")
+    t.add_column(style="bold")
+    t.add_column()
+    t.add_row("solver", result.solver)
+    t.add_row("cost", fmt_num(result.cost))
+    if result.bks is not None:
+        t.add_row("known best", f"{fmt_num(result.bks)}  ({result.bks_source})")
+        if result.gap_to_bks_pct is not None:
+            t.add_row("gap", f"{result.gap_to_bks_pct:.2f}%")
+    if inst.problem == "cvrp":
+        t.add_row("routes", str(result.num_routes))
+    if result.duration is not None:
+        t.add_row("duration", fmt_num(result.duration))
+    t.add_row("time", f"{result.runtime_s:.2f} s (limit {result.time_limit_s:g} s, seed {result.seed})")
+    t.add_row("feasible", "[green]yes[/]" if result.feasible else "[red]NO: " + "; ".join(result.violations) + "[/]")
+    if out is not None:
+        t.add_row("solution", str(out))
+    if plot is not None:
+        t.add_row("plot", str(plot))
+    console.print(t)
+    shown = result.routes[:30]
+    for k, r in enumerate(shown, 1):
+        label = "tour" if inst.problem == "tsp" else f"route {k}"
+        text = " ".join(map(str, r))
+        console.print(f"[dim]{label}:[/] {text if len(text) < 400 else text[:400] + ' ...'}", highlight=False)
+    if len(result.routes) > len(shown):
+        console.print(f"[dim]... {len(result.routes) - len(shown)} more routes (use --json or --out)[/]")

@@ -1,0 +1,1 @@
+"""Classical baselines: OR-Tools, PyVRP and constructive heuristics (heavy imports are lazy)."""

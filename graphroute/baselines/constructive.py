@@ -1,0 +1,95 @@
+"""Constructive heuristics: nearest neighbour and Clarke-Wright savings.
+
+Both work on the instance's own (possibly asymmetric) distance matrix and are deterministic
+(ties broken by node index). They ignore ``time_limit`` because they finish in O(n^2 log n).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graphroute.problems.instance import Instance, Solution
+
+
+def nearest_neighbour(inst: Instance, *, time_limit: float = 0.0, seed: int = 0) -> Solution:
+    """Nearest neighbour: from the current node go to the closest unvisited node that fits.
+
+    TSP: one tour from node 0. CVRP: a route ends (back to the depot) when no unvisited customer
+    fits in the remaining capacity. O(n^2).
+    """
+    d = inst.distances
+    n = inst.n
+    unvisited = np.ones(n, dtype=bool)
+    unvisited[0] = False
+    if inst.problem == "tsp":
+        tour, cur = [0], 0
+        while unvisited.any():
+            cand = np.where(unvisited, d[cur], np.inf)
+            cur = int(np.argmin(cand))
+            unvisited[cur] = False
+            tour.append(cur)
+        return Solution([tour])
+    demands = inst.demands
+    routes: list[list[int]] = []
+    while unvisited.any():
+        route, cur, load = [], 0, 0
+        while True:
+            fits = unvisited & (demands <= inst.capacity - load)
+            if not fits.any():
+                break
+            cur = int(np.argmin(np.where(fits, d[cur], np.inf)))
+            unvisited[cur] = False
+            load += int(demands[cur])
+            route.append(cur)
+        routes.append(route)
+    return Solution(routes)
+
+
+def savings(inst: Instance, *, time_limit: float = 0.0, seed: int = 0) -> Solution:
+    """Clarke & Wright (1964) parallel savings.
+
+    Start with one route per customer; merge the route ending at ``i`` with the route starting
+    at ``j`` in decreasing order of ``s(i, j) = d(i, 0) + d(0, j) - d(i, j)`` while the load fits.
+    On symmetric instances a route may be reversed to bring ``i`` to its end and ``j`` to the
+    start of the other. TSP is solved as CVRP with unlimited capacity from hub node 0.
+    O(n^2 log n) for sorting the savings.
+    """
+    d = inst.distances
+    n = inst.n
+    if n <= 2:
+        return Solution([list(range(n))] if inst.problem == "tsp" else [[i] for i in range(1, n)])
+    cvrp = inst.problem == "cvrp"
+    demands = inst.demands if cvrp else np.zeros(n, dtype=np.int64)
+    cap = inst.capacity if cvrp else 1
+    sym = inst.symmetric
+    s = d[1:, [0]] + d[[0], 1:] - d[1:, 1:]  # s[i-1, j-1] for arc i -> j
+    ii, jj = np.nonzero(~np.eye(n - 1, dtype=bool) & (np.triu(np.ones((n - 1, n - 1), dtype=bool)) if sym else True))
+    vals = s[ii, jj]
+    order = np.lexsort((jj, ii, -vals))
+    route_of = {c: c for c in range(1, n)}
+    routes: dict[int, list[int]] = {c: [c] for c in range(1, n)}
+    load = {c: int(demands[c]) for c in range(1, n)}
+    for k in order:
+        if vals[k] <= 0 and cvrp:
+            break
+        i, j = int(ii[k]) + 1, int(jj[k]) + 1
+        ri, rj = route_of[i], route_of[j]
+        if ri == rj or load[ri] + load[rj] > cap and cvrp:
+            continue
+        a, b = routes[ri], routes[rj]
+        if sym:
+            if a[-1] != i and a[0] == i:
+                a.reverse()
+            if b[0] != j and b[-1] == j:
+                b.reverse()
+        if a[-1] != i or b[0] != j:
+            continue
+        a.extend(b)
+        load[ri] += load.pop(rj)
+        for c in b:
+            route_of[c] = ri
+        del routes[rj]
+    out = [routes[r] for r in sorted(routes)]
+    if not cvrp:
+        return Solution([[0] + [c for r in out for c in r]])
+    return Solution(out)

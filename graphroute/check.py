@@ -1,0 +1,173 @@
+"""The one independent feasibility checker and cost evaluator.
+
+Every solver's output, the CLI and the tests go through :func:`check`. It recomputes the cost
+from scratch, edge by edge, with its own scalar implementation of each distance convention
+(it never reads :attr:`Instance.distances`), so a bug in the vectorised matrices that solvers
+use cannot hide here. It raises exceptions (never ``assert``) when asked to enforce.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from graphroute.exceptions import InfeasibleError, InvalidSolutionError
+from graphroute.problems.instance import Instance, Solution
+
+_GEO_PI = 3.141592
+_GEO_RRR = 6378.388
+
+
+def _geo(x: float) -> float:
+    deg = math.trunc(x)
+    return _GEO_PI * (deg + 5.0 * (x - deg) / 3.0) / 180.0
+
+
+def edge_cost(inst: Instance, i: int, j: int) -> float:
+    """Cost of the arc ``i -> j`` under the instance's own convention, computed from scratch."""
+    t = inst.distance_type
+    if t == "EXPLICIT":
+        return float(inst.matrix[i][j])  # type: ignore[index]
+    if i == j:
+        return 0.0
+    xi, yi = (float(v) for v in inst.coords[i])  # type: ignore[index]
+    xj, yj = (float(v) for v in inst.coords[j])  # type: ignore[index]
+    dx, dy = xi - xj, yi - yj
+    if t == "EXACT":
+        return math.hypot(dx, dy)
+    if t == "EUC_2D":
+        return float(int(math.sqrt(dx * dx + dy * dy) + 0.5))
+    if t == "CEIL_2D":
+        return float(math.ceil(math.sqrt(dx * dx + dy * dy)))
+    if t == "ATT":
+        r = math.sqrt((dx * dx + dy * dy) / 10.0)
+        tt = int(r + 0.5)
+        return float(tt + 1 if tt < r else tt)
+    if t == "GEO":
+        lat_i, lon_i, lat_j, lon_j = _geo(xi), _geo(yi), _geo(xj), _geo(yj)
+        q1 = math.cos(lon_i - lon_j)
+        q2 = math.cos(lat_i - lat_j)
+        q3 = math.cos(lat_i + lat_j)
+        arg = max(-1.0, min(1.0, 0.5 * ((1.0 + q1) * q2 - (1.0 - q1) * q3)))
+        return float(int(_GEO_RRR * math.acos(arg) + 1.0))
+    if t == "MAN_2D":
+        return float(int(abs(dx) + abs(dy) + 0.5))
+    if t == "MAX_2D":
+        return float(int(max(abs(dx), abs(dy)) + 0.5))
+    raise InvalidSolutionError(f"checker does not know distance type {t!r}")
+
+
+@dataclass
+class CheckResult:
+    """Outcome of :func:`check`: recomputed cost and every violation found (empty when feasible)."""
+
+    cost: float
+    violations: list[str] = field(default_factory=list)
+    num_routes: int = 0
+    loads: list[int] = field(default_factory=list)
+    duration: float | None = None
+
+    @property
+    def feasible(self) -> bool:
+        return not self.violations
+
+
+def _closed_cost(inst: Instance, walk: Sequence[int]) -> float:
+    total = 0.0
+    for a, b in zip(walk[:-1], walk[1:]):
+        total += edge_cost(inst, a, b)
+    return total
+
+
+def _closed_duration(inst: Instance, walk: Sequence[int]) -> float:
+    return float(sum(inst.durations[a][b] for a, b in zip(walk[:-1], walk[1:])))  # type: ignore[index]
+
+
+def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, enforce: bool = False) -> CheckResult:
+    """Recompute cost and feasibility of ``solution`` on ``instance``.
+
+    Parameters
+    ----------
+    instance : Instance
+    solution : Solution or list of routes
+        CVRP: routes of customer indices ``1..n-1`` with the depot (0) left out.
+        TSP: one route listing every node ``0..n-1`` once (closed implicitly).
+    enforce : bool
+        Raise :class:`InfeasibleError` naming the first violations instead of returning them.
+
+    Returns
+    -------
+    CheckResult
+        ``cost`` is the sum of arc costs under the instance's convention (for CVRP every route
+        starts and ends at the depot; for TSP the tour closes). O(n) time.
+    """
+    sol = solution if isinstance(solution, Solution) else Solution([list(r) for r in solution])
+    n = instance.n
+    violations: list[str] = []
+    for r, route in enumerate(sol.routes):
+        for v in route:
+            if not 0 <= v < n:
+                raise InvalidSolutionError(f"route {r + 1} visits node {v}, but nodes are 0..{n - 1}")
+
+    seen: dict[int, int] = {}
+    cost = 0.0
+    duration = 0.0 if instance.durations is not None else None
+    loads: list[int] = []
+    if instance.problem == "tsp":
+        routes = [r for r in sol.routes if r]
+        if len(routes) != 1:
+            violations.append(f"a tsp solution is one tour, got {len(routes)} routes")
+        for route in routes:
+            for v in route:
+                seen[v] = seen.get(v, 0) + 1
+            if route:
+                walk = list(route) + [route[0]]
+                cost += _closed_cost(instance, walk)
+                if duration is not None:
+                    duration += _closed_duration(instance, walk)
+        expected = range(n)
+    else:
+        for r, route in enumerate(sol.routes):
+            if not route:
+                continue
+            load = 0
+            for v in route:
+                if v == 0:
+                    violations.append(f"route {r + 1} visits the depot (0) inside the route")
+                    continue
+                seen[v] = seen.get(v, 0) + 1
+                load += int(instance.demands[v])  # type: ignore[index]
+            loads.append(load)
+            if load > instance.capacity:  # type: ignore[operator]
+                violations.append(f"route {r + 1} carries {load}, above capacity {instance.capacity}")
+            walk = [0, *route, 0]
+            cost += _closed_cost(instance, walk)
+            if duration is not None:
+                duration += _closed_duration(instance, walk)
+        expected = range(1, n)
+        used = sum(1 for r in sol.routes if r)
+        if instance.num_vehicles is not None and used > instance.num_vehicles:
+            violations.append(f"{used} routes used, but only {instance.num_vehicles} vehicles are available")
+    twice = sorted(v for v, c in seen.items() if c > 1)
+    if twice:
+        violations.append(f"node(s) visited more than once: {_fmt(twice)}")
+    missing = [v for v in expected if v not in seen]
+    if missing:
+        violations.append(f"node(s) never visited: {_fmt(missing)}")
+    result = CheckResult(cost=cost, violations=violations, num_routes=sol.num_routes, loads=loads, duration=duration)
+    if enforce and violations:
+        raise InfeasibleError(f"{instance.name}: " + "; ".join(violations))
+    return result
+
+
+def _fmt(nodes: list[int], limit: int = 8) -> str:
+    head = ", ".join(str(v) for v in nodes[:limit])
+    return head + (f" ... ({len(nodes)} in all)" if len(nodes) > limit else "")
+
+
+def gap_pct(cost: float, reference: float | None) -> float | None:
+    """Percentage gap ``100 * (cost - reference) / reference``; None without a positive reference."""
+    if reference is None or reference <= 0 or not math.isfinite(cost):
+        return None
+    return 100.0 * (cost - reference) / reference

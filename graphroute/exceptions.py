@@ -1,0 +1,46 @@
+"""Domain exceptions. The library raises these; only the CLI maps them to exit codes."""
+
+from __future__ import annotations
+
+
+class GraphrouteError(Exception):
+    """Base class of every error graphroute raises on purpose."""
+
+
+class InvalidInstanceError(GraphrouteError, ValueError):
+    """An instance file or object is malformed or violates the problem definition."""
+
+
+class InvalidSolutionError(GraphrouteError, ValueError):
+    """A solution is malformed (unknown node ids, wrong shape) before feasibility is even asked."""
+
+
+class InfeasibleError(GraphrouteError):
+    """A solution violates a constraint of its instance (capacity, coverage, ...)."""
+
+
+class UnknownNameError(GraphrouteError, KeyError):
+    """A registry lookup (solver, suite, format, ...) failed; the message lists what is available."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; we want it plain
+        return str(self.args[0]) if self.args else ""
+
+
+class NoPathError(GraphrouteError):
+    """No path exists between the requested source and target."""
+
+
+class MissingDependencyError(GraphrouteError, ImportError):
+    """An optional dependency is not installed; the message says how to install it."""
+
+
+class SolverError(GraphrouteError):
+    """A solver failed to return a solution (time limit too short, internal failure)."""
+
+
+class ConfigError(GraphrouteError, ValueError):
+    """A configuration file has an unknown key or a bad value; the message names the key."""
+
+
+class InvalidArgumentError(GraphrouteError, ValueError):
+    """An argument is out of range (a time limit <= 0, K <= 0, ...)."""

@@ -1,0 +1,1 @@
+"""graphroute.graphs"""

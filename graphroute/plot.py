@@ -1,0 +1,71 @@
+"""Route drawings (matplotlib, Agg backend, imported lazily)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from graphroute.exceptions import InvalidArgumentError
+from graphroute.problems.instance import Instance
+
+
+def _layout(inst: Instance) -> np.ndarray:
+    if inst.coords is not None:
+        return inst.coords
+    # No coordinates (explicit matrix): classical MDS of the symmetrised distances, for drawing only.
+    d = inst.distances
+    d = (d + d.T) / 2.0
+    n = len(d)
+    j = np.eye(n) - np.ones((n, n)) / n
+    b = -0.5 * j @ (d**2) @ j
+    w, v = np.linalg.eigh(b)
+    idx = np.argsort(w)[::-1][:2]
+    return v[:, idx] * np.sqrt(np.maximum(w[idx], 0.0))
+
+
+def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, title: str | None = None) -> None:
+    """Draw ``routes`` of ``inst`` to an image file (format from the suffix), atomically."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fmt = path.suffix.lstrip(".").lower() or "png"
+    if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
+        raise InvalidArgumentError(f"cannot draw to {path.name}: use .png, .svg or .pdf")
+    xy = _layout(inst)
+    fig, ax = plt.subplots(figsize=(7, 7), dpi=120)
+    cmap = plt.get_cmap("tab20")
+    cvrp = inst.problem == "cvrp"
+    for k, route in enumerate(r for r in routes if r):
+        walk = [0, *route, 0] if cvrp else [*route, route[0]]
+        pts = xy[walk]
+        ax.plot(pts[:, 0], pts[:, 1], "-", lw=1.2, color=cmap(k % 20), alpha=0.9)
+    nodes = np.arange(inst.n)
+    cust = nodes[1:] if cvrp else nodes
+    ax.scatter(xy[cust, 0], xy[cust, 1], s=12, c="k", zorder=3)
+    if cvrp:
+        ax.scatter(xy[0, 0], xy[0, 1], s=120, marker="s", c="red", zorder=4, label="depot")
+        ax.legend(loc="upper right")
+    ax.set_title(title or inst.name)
+    ax.set_aspect("equal", adjustable="datalim")
+    if inst.coords is None:
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_xlabel("layout from distances (MDS); no coordinates in the instance")
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format=fmt)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if os.path.exists(tmp):
+            os.unlink(tmp)

@@ -1,0 +1,276 @@
+"""Instances and solutions of TSP and CVRP, symmetric or asymmetric.
+
+One dataclass, :class:`Instance`, covers the four problem shapes graphroute solves:
+
+========  =======================================================================
+problem   meaning
+========  =======================================================================
+``tsp``   visit every node once on one closed tour (node 0 is not special)
+``cvrp``  node 0 is the depot; routes leave and return to it; each customer
+          ``1..n-1`` is served once; the demand on a route is at most ``capacity``
+========  =======================================================================
+
+Distances come from coordinates under a TSPLIB convention (:mod:`.distances`) or from an
+explicit, possibly asymmetric, matrix (``distance_type="EXPLICIT"``), as road-network
+instances are. A solution is a list of routes of node indices (0-based, file order):
+for CVRP the depot is left out of each route, exactly as VRPLIB ``.sol`` files number
+customers; for TSP it is one route that lists every node once.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from graphroute.exceptions import InvalidInstanceError, InvalidSolutionError
+from graphroute.problems.distances import DISTANCE_TYPES, INTEGRAL_TYPES, distance_matrix
+
+PROBLEMS = ("tsp", "cvrp")
+
+
+def _as_matrix(value: Any, what: str) -> np.ndarray:
+    try:
+        m = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInstanceError(f"{what} must be a numeric matrix ({exc})") from None
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise InvalidInstanceError(f"{what} must be a square matrix, got shape {tuple(m.shape)}")
+    if not np.all(np.isfinite(m)):
+        i, j = np.argwhere(~np.isfinite(m))[0]
+        raise InvalidInstanceError(f"{what}[{i}][{j}] is not a finite number ({m[i, j]})")
+    if np.any(m < 0):
+        i, j = np.argwhere(m < 0)[0]
+        raise InvalidInstanceError(f"{what}[{i}][{j}] is negative ({m[i, j]:g})")
+    return m
+
+
+@dataclass
+class Instance:
+    """A TSP or CVRP instance that checks itself on construction.
+
+    Attributes
+    ----------
+    problem : str
+        ``"tsp"`` or ``"cvrp"``.
+    name : str
+        Instance name (file stem for files).
+    coords : np.ndarray or None
+        ``[n, 2]`` coordinates. Required unless ``distance_type == "EXPLICIT"``, where they are
+        optional and used for drawing only.
+    distance_type : str
+        A TSPLIB convention from :data:`~graphroute.problems.distances.DISTANCE_TYPES`.
+    matrix : np.ndarray or None
+        ``[n, n]`` explicit distances; required iff ``distance_type == "EXPLICIT"``.
+    durations : np.ndarray or None
+        ``[n, n]`` optional travel times (road instances); reported, not optimised.
+    demands : np.ndarray or None
+        ``[n]`` integer demands for CVRP; ``demands[0]`` (the depot) must be 0.
+    capacity : int or None
+        Vehicle capacity for CVRP.
+    num_vehicles : int or None
+        Fleet size; ``None`` means as many vehicles as needed (the CVRPLIB rule).
+    bks : float or None
+        Best known (or optimal) cost, if known, under this instance's own convention.
+    bks_source : str or None
+        Where ``bks`` came from (a ``.sol`` file, a CSV, the command line).
+    meta : dict
+        Free-form provenance (generator, seed, source file, ...).
+    """
+
+    problem: str
+    name: str = "instance"
+    coords: np.ndarray | None = None
+    distance_type: str = "EXACT"
+    matrix: np.ndarray | None = None
+    durations: np.ndarray | None = None
+    demands: np.ndarray | None = None
+    capacity: int | None = None
+    num_vehicles: int | None = None
+    bks: float | None = None
+    bks_source: str | None = None
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.problem not in PROBLEMS:
+            raise InvalidInstanceError(f"unknown problem {self.problem!r}; available: {', '.join(PROBLEMS)}")
+        if self.distance_type not in DISTANCE_TYPES:
+            raise InvalidInstanceError(
+                f"unknown distance type {self.distance_type!r}; available: {', '.join(DISTANCE_TYPES)}"
+            )
+        n = None
+        if self.coords is not None:
+            try:
+                c = np.asarray(self.coords, dtype=np.float64)
+            except (TypeError, ValueError) as exc:
+                raise InvalidInstanceError(f"coords must be numbers ({exc})") from None
+            if c.ndim != 2 or c.shape[1] != 2:
+                raise InvalidInstanceError(f"coords must have shape [n, 2], got {tuple(c.shape)}")
+            bad = ~np.all(np.isfinite(c), axis=1)
+            if bad.any():
+                i = int(np.argmax(bad))
+                raise InvalidInstanceError(f"coordinates of node {i} are not finite ({c[i, 0]}, {c[i, 1]})")
+            self.coords = c
+            n = len(c)
+        if self.distance_type == "EXPLICIT":
+            if self.matrix is None:
+                raise InvalidInstanceError("distance type EXPLICIT needs a distance matrix")
+            self.matrix = _as_matrix(self.matrix, "distance matrix")
+            if n is not None and len(self.matrix) != n:
+                raise InvalidInstanceError(
+                    f"distance matrix has {len(self.matrix)} rows but there are {n} coordinates"
+                )
+            n = len(self.matrix)
+        else:
+            if self.coords is None:
+                raise InvalidInstanceError(f"distance type {self.distance_type} needs coordinates")
+            if self.matrix is not None:
+                raise InvalidInstanceError(
+                    f"a distance matrix was given with distance type {self.distance_type}; use EXPLICIT"
+                )
+        if self.durations is not None:
+            self.durations = _as_matrix(self.durations, "duration matrix")
+            if len(self.durations) != n:
+                raise InvalidInstanceError(f"duration matrix has {len(self.durations)} rows, expected {n}")
+        min_nodes = 2 if self.problem == "cvrp" else 1
+        if n is None or n < min_nodes:
+            raise InvalidInstanceError(f"a {self.problem} instance needs at least {min_nodes} nodes, got {n or 0}")
+        if self.problem == "cvrp":
+            self._check_cvrp(n)
+        else:
+            if self.demands is not None or self.capacity is not None:
+                raise InvalidInstanceError("a tsp instance has no demands or capacity")
+        if self.bks is not None:
+            b = float(self.bks)
+            if not math.isfinite(b) or b < 0:
+                raise InvalidInstanceError(f"known best cost must be a finite number >= 0, got {self.bks}")
+            self.bks = b
+        self._dist: np.ndarray | None = None
+
+    def _check_cvrp(self, n: int) -> None:
+        if self.capacity is None:
+            raise InvalidInstanceError("a cvrp instance needs a capacity")
+        if isinstance(self.capacity, bool) or not isinstance(self.capacity, (int, np.integer, float)):
+            raise InvalidInstanceError(f"capacity must be a number, got {self.capacity!r}")
+        if not math.isfinite(self.capacity) or self.capacity <= 0 or self.capacity != int(self.capacity):
+            raise InvalidInstanceError(f"capacity must be a positive integer, got {self.capacity}")
+        self.capacity = int(self.capacity)
+        if self.demands is None:
+            raise InvalidInstanceError("a cvrp instance needs demands")
+        try:
+            d = np.asarray(self.demands, dtype=np.float64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInstanceError(f"demands must be numbers ({exc})") from None
+        if d.shape != (n,):
+            raise InvalidInstanceError(f"expected {n} demands (one per node, depot first), got shape {d.shape}")
+        for i, v in enumerate(d):
+            if not math.isfinite(v) or v != int(v):
+                raise InvalidInstanceError(f"demand of node {i} must be an integer, got {v}")
+            if v < 0:
+                raise InvalidInstanceError(f"demand of node {i} is negative ({int(v)})")
+            if v > self.capacity:
+                raise InvalidInstanceError(
+                    f"demand of node {i} ({int(v)}) exceeds vehicle capacity {self.capacity}"
+                )
+        if d[0] != 0:
+            raise InvalidInstanceError(f"the depot (node 0) must have demand 0, got {int(d[0])}")
+        self.demands = d.astype(np.int64)
+        if self.num_vehicles is not None:
+            k = self.num_vehicles
+            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+                raise InvalidInstanceError(f"num_vehicles must be a positive integer or null, got {k!r}")
+            self.num_vehicles = int(k)
+            need = math.ceil(int(self.demands.sum()) / self.capacity)
+            if self.num_vehicles < need:
+                raise InvalidInstanceError(
+                    f"{self.num_vehicles} vehicles of capacity {self.capacity} cannot carry the total "
+                    f"demand {int(self.demands.sum())}"
+                )
+
+    # ------------------------------------------------------------------ properties
+    @property
+    def n(self) -> int:
+        """Number of nodes, the depot included for CVRP."""
+        return len(self.matrix) if self.matrix is not None else len(self.coords)  # type: ignore[arg-type]
+
+    @property
+    def num_customers(self) -> int:
+        """Customers for CVRP (``n - 1``); cities for TSP (``n``)."""
+        return self.n - 1 if self.problem == "cvrp" else self.n
+
+    @property
+    def integral(self) -> bool:
+        """Whether every distance is a whole number (so costs are integers)."""
+        if self.distance_type in INTEGRAL_TYPES:
+            return True
+        if self.distance_type == "EXPLICIT":
+            return bool(np.all(self.matrix == np.round(self.matrix)))  # type: ignore[arg-type]
+        return False
+
+    @property
+    def distances(self) -> np.ndarray:
+        """``[n, n]`` float64 distance matrix under the instance's convention (cached)."""
+        if self._dist is None:
+            if self.distance_type == "EXPLICIT":
+                self._dist = self.matrix  # type: ignore[assignment]
+            else:
+                self._dist = distance_matrix(self.coords, self.distance_type)  # type: ignore[arg-type]
+            self._dist.setflags(write=False)  # type: ignore[union-attr]
+        return self._dist  # type: ignore[return-value]
+
+    @property
+    def symmetric(self) -> bool:
+        """Whether ``d[i, j] == d[j, i]`` for every pair."""
+        if self.distance_type != "EXPLICIT":
+            return True
+        return bool(np.array_equal(self.distances, self.distances.T))
+
+    @property
+    def kind(self) -> str:
+        """``tsp``, ``atsp``, ``cvrp`` or ``acvrp``."""
+        return self.problem if self.symmetric else "a" + self.problem
+
+    def min_vehicles(self) -> int:
+        """Lower bound on the number of routes: ``ceil(total demand / capacity)`` (1 for TSP)."""
+        if self.problem != "cvrp":
+            return 1
+        return max(1, math.ceil(int(self.demands.sum()) / self.capacity))  # type: ignore[union-attr,operator]
+
+    def __repr__(self) -> str:
+        extra = f", capacity={self.capacity}" if self.problem == "cvrp" else ""
+        return f"Instance({self.kind} {self.name!r}, n={self.n}, distance={self.distance_type}{extra})"
+
+
+@dataclass
+class Solution:
+    """Routes of node indices. CVRP: depot left out of every route. TSP: one route of all nodes.
+
+    ``meta`` carries what a solver wants to report besides the routes (its own cost, iterations...).
+    """
+
+    routes: list[list[int]]
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.routes, (list, tuple)):
+            raise InvalidSolutionError(f"routes must be a list of lists, got {type(self.routes).__name__}")
+        out = []
+        for r, route in enumerate(self.routes):
+            if not isinstance(route, (list, tuple, np.ndarray)):
+                raise InvalidSolutionError(f"route {r} must be a list of node indices")
+            clean = []
+            for v in route:
+                if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+                    if isinstance(v, float) and v == int(v):
+                        v = int(v)
+                    else:
+                        raise InvalidSolutionError(f"route {r} holds a non-integer node {v!r}")
+                clean.append(int(v))
+            out.append(clean)
+        self.routes = out
+
+    @property
+    def num_routes(self) -> int:
+        return sum(1 for r in self.routes if r)

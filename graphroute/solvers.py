@@ -1,0 +1,142 @@
+"""One interface for every solver: ``solve(instance, solver, *, time_limit, seed) -> SolveResult``.
+
+Each registered solver is a function ``fn(instance, *, time_limit, seed, **options) -> Solution``
+in a module imported only when that solver is asked for (OR-Tools, PyVRP and torch stay out of
+``import graphroute``). :func:`solve` times the call and passes the routes through the one
+checker (:func:`graphroute.check.check`) before anything reports them: the cost in a
+:class:`SolveResult` is always the checker's, never the solver's own.
+"""
+
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable
+
+from graphroute.check import check, gap_pct
+from graphroute.exceptions import InvalidArgumentError, MissingDependencyError, UnknownNameError
+from graphroute.problems.instance import Instance, Solution
+
+
+@dataclass(frozen=True)
+class SolverSpec:
+    name: str
+    target: str  # "module:function"
+    description: str
+    problems: tuple[str, ...] = ("tsp", "atsp", "cvrp", "acvrp")
+    needs: str | None = None  # pip package for the install hint
+
+    def load(self) -> Callable[..., Solution]:
+        module, _, func = self.target.partition(":")
+        try:
+            mod = importlib.import_module(module)
+        except ImportError as exc:
+            hint = f"; install it with: pip install {self.needs}" if self.needs else ""
+            raise MissingDependencyError(f"solver {self.name!r} needs {exc.name or self.needs}{hint}") from None
+        return getattr(mod, func)
+
+
+SOLVERS: dict[str, SolverSpec] = {
+    s.name: s
+    for s in [
+        SolverSpec("pyvrp", "graphroute.baselines.hgs:solve_pyvrp", "PyVRP hybrid genetic search", needs="pyvrp"),
+        SolverSpec("ortools", "graphroute.baselines.ortools:solve_ortools", "OR-Tools routing, guided local search",
+                   needs="ortools"),
+        SolverSpec("savings", "graphroute.baselines.constructive:savings", "Clarke-Wright parallel savings"),
+        SolverSpec("nearest", "graphroute.baselines.constructive:nearest_neighbour", "nearest neighbour"),
+        SolverSpec("neural", "graphroute.neural.solve:solve_neural", "POMO attention model (shipped checkpoint)",
+                   needs="torch"),
+    ]
+}
+
+
+def get_solver(name: str) -> SolverSpec:
+    """Registry lookup that fails helpfully."""
+    try:
+        return SOLVERS[name]
+    except KeyError:
+        raise UnknownNameError(f"unknown solver {name!r}; available: {', '.join(SOLVERS)}") from None
+
+
+@dataclass
+class SolveResult:
+    """A checked solver result. ``cost`` and ``feasible`` come from the checker."""
+
+    solver: str
+    instance: str
+    problem: str
+    routes: list[list[int]]
+    cost: float
+    feasible: bool
+    runtime_s: float
+    seed: int
+    time_limit_s: float | None
+    num_routes: int
+    bks: float | None = None
+    bks_source: str | None = None
+    gap_to_bks_pct: float | None = None
+    violations: list[str] = field(default_factory=list)
+    duration: float | None = None
+    meta: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``solve --json`` object (a contract: extend, never rename)."""
+        d = asdict(self)
+        if self.cost == int(self.cost):
+            d["cost"] = int(self.cost)
+        return d
+
+
+def solve(
+    instance: Instance,
+    solver: str = "pyvrp",
+    *,
+    time_limit: float = 10.0,
+    seed: int = 0,
+    **options: Any,
+) -> SolveResult:
+    """Run ``solver`` on ``instance`` and check its answer.
+
+    Parameters
+    ----------
+    instance : Instance
+    solver : str
+        A name from :data:`SOLVERS`.
+    time_limit : float
+        Wall-clock budget in seconds (> 0). Constructive heuristics finish early.
+    seed : int
+        Random seed handed to the solver.
+    **options
+        Solver-specific keyword options (for example ``checkpoint=`` for ``neural``).
+    """
+    spec = get_solver(solver)
+    if not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit) and time_limit > 0):
+        raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    if instance.kind not in spec.problems:
+        raise UnknownNameError(f"solver {solver!r} does not solve {instance.kind}; it solves {', '.join(spec.problems)}")
+    fn = spec.load()
+    t0 = time.perf_counter()
+    sol = fn(instance, time_limit=float(time_limit), seed=int(seed), **options)
+    runtime = time.perf_counter() - t0
+    res = check(instance, sol)
+    routes = [list(r) for r in sol.routes if r]
+    return SolveResult(
+        solver=solver,
+        instance=instance.name,
+        problem=instance.kind,
+        routes=routes,
+        cost=res.cost,
+        feasible=res.feasible,
+        runtime_s=runtime,
+        seed=int(seed),
+        time_limit_s=float(time_limit),
+        num_routes=res.num_routes,
+        bks=instance.bks,
+        bks_source=instance.bks_source,
+        gap_to_bks_pct=gap_pct(res.cost, instance.bks) if res.feasible else None,
+        violations=res.violations,
+        duration=res.duration,
+        meta=dict(sol.meta),
+    )
