@@ -1,0 +1,112 @@
+"""`graphroute solve` through Typer's CliRunner: exit codes, messages, files written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from graphroute_cli.main import app
+
+runner = CliRunner()
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+def test_help_lists_commands():
+    res = run("--help")
+    assert res.exit_code == 0 and "solve" in res.stdout
+
+
+def test_solve_json_contract(examples, tmp_path):
+    out = tmp_path / "sol.json"
+    res = run("solve", examples / "cvrp50.json", "--solver", "savings", "--json", "--out", out)
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.stdout)
+    for key in ("solver", "cost", "feasible", "runtime_s", "routes"):
+        assert key in obj
+    assert obj["feasible"] is True and obj["solver"] == "savings"
+    customers = sorted(c for r in obj["routes"] for c in r)
+    assert customers == list(range(1, 51))  # depot left out, 0-based file order
+    assert json.loads(out.read_text())["cost"] == obj["cost"]
+
+
+def test_solve_tsp_route_lists_every_node(examples):
+    obj = json.loads(run("solve", examples / "tsp20.json", "-s", "nearest", "--json").stdout)
+    assert len(obj["routes"]) == 1 and sorted(obj["routes"][0]) == list(range(20))
+
+
+def test_solve_table_sol_and_plot(examples, tmp_path):
+    sol, png = tmp_path / "x.sol", tmp_path / "r.png"
+    res = run("solve", examples / "acvrp30.json", "-s", "savings", "--out", sol, "--plot", png)
+    assert res.exit_code == 0, res.output
+    assert "feasible" in res.stdout and "yes" in res.stdout
+    assert sol.read_text().startswith("Route #1:") and "Cost" in sol.read_text()
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_solve_reports_bks_gap(shared_data):
+    res = run("solve", shared_data / "vrp/cvrplib/X/X-n101-k25.vrp", "-s", "savings", "--json")
+    obj = json.loads(res.stdout)
+    assert obj["bks"] == 27591 and obj["gap_to_bks_pct"] > 0 and obj["bks_source"] == "X-n101-k25.sol"
+    obj = json.loads(run("solve", shared_data / "vrp/cvrplib/X/X-n101-k25.vrp", "-s", "savings", "--json", "--bks", 28000).stdout)
+    assert obj["bks"] == 28000
+
+
+BAD = [
+    ("missing.json", "no such file"),
+    ("bad.json", "malformed JSON"),
+    ("trunc.json", "malformed JSON"),
+    ("nan.json", "not finite"),
+    ("neg.json", "negative"),
+    ("over.json", "exceeds vehicle capacity"),
+    ("nonsquare.json", "square"),
+    ("types.json", "field 'capacity' must be a number"),
+    ("inst.xyz", "unknown instance format"),
+]
+
+
+@pytest.fixture()
+def bad_files(tmp_path):
+    base = {"problem": "cvrp", "coords": [[0, 0], [1, 1], [2, 2]], "demands": [0, 1, 1], "capacity": 3}
+
+    def w(name, obj=None, text=None):
+        (tmp_path / name).write_text(text if text is not None else json.dumps(obj))
+
+    w("bad.json", text="{not json")
+    w("trunc.json", text=json.dumps(base)[:-10])
+    w("nan.json", text=json.dumps(base).replace("[1, 1]", "[NaN, 1]"))
+    w("neg.json", {**base, "demands": [0, -1, 1]})
+    w("over.json", {**base, "demands": [0, 5, 1]})
+    w("nonsquare.json", {"problem": "tsp", "matrix": [[0, 1, 2], [1, 0, 2]]})
+    w("types.json", {**base, "capacity": "big"})
+    w("inst.xyz", text="hello")
+    return tmp_path
+
+
+@pytest.mark.parametrize("name,msg", BAD)
+def test_bad_input_one_line_no_output(bad_files, name, msg):
+    out = bad_files / "out.json"
+    res = run("solve", bad_files / name, "-s", "savings", "--out", out, "--plot", bad_files / "p.png")
+    assert res.exit_code != 0
+    assert msg in res.stderr, res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in res.output
+    assert not out.exists() and not (bad_files / "p.png").exists()
+
+
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["--solver", "ortool"], "unknown solver 'ortool'; available: pyvrp, ortools"),
+        (["--time-limit", "0"], "time limit must be a positive number"),
+        (["--time-limit", "-3"], "time limit must be a positive number"),
+        (["--out", "x.txt"], "--out must end in .json or .sol"),
+    ],
+)
+def test_bad_arguments(examples, args, msg):
+    res = run("solve", examples / "tsp20.json", *args)
+    assert res.exit_code != 0 and msg in res.stderr and "Traceback" not in res.output
