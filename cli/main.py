@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from graphroute_cli import common
+from graphroute_cli.compare import compare_command
 from graphroute_cli.generate import generate_app
 from graphroute_cli.solve import solve_command
 
@@ -27,6 +28,9 @@ def _root(
 
 app.command("solve", help="Solve one instance (JSON, VRPLIB .vrp or TSPLIB .tsp) with one solver.")(solve_command)
 app.add_typer(generate_app, name="generate")
+app.command("compare", help="Compare solvers on the same instances at the same time limit (default: the demo suite).")(
+    compare_command
+)
 
 
 def main() -> None:

@@ -1,0 +1,146 @@
+"""``graphroute compare``: solvers side by side on the same instances, at the same time limit."""
+
+from __future__ import annotations
+
+import shlex
+import sys
+import time
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphroute_cli.common import cli_errors, console, print_json
+
+
+def _parse_generate(spec: str) -> dict:
+    from graphroute.exceptions import InvalidArgumentError
+
+    parts = spec.split(":")
+    if not 2 <= len(parts) <= 5:
+        raise InvalidArgumentError(f"--generate takes PROBLEM:SIZE[:DISTRIBUTION[:COUNT[:SEED]]], got {spec!r}")
+    try:
+        out = {"problem": parts[0], "size": int(parts[1])}
+        if len(parts) > 2:
+            out["distribution"] = parts[2]
+        if len(parts) > 3:
+            out["count"] = int(parts[3])
+        if len(parts) > 4:
+            out["seed"] = int(parts[4])
+    except ValueError:
+        raise InvalidArgumentError(f"--generate: SIZE, COUNT and SEED must be integers in {spec!r}") from None
+    return out
+
+
+def _csv_list(value: str, what: str, cast=str) -> list:  # noqa: ANN001
+    from graphroute.exceptions import InvalidArgumentError
+
+    try:
+        items = [cast(v.strip()) for v in value.split(",") if v.strip()]
+    except ValueError:
+        raise InvalidArgumentError(f"{what} must be a comma-separated list, got {value!r}") from None
+    if not items:
+        raise InvalidArgumentError(f"{what} is empty")
+    return items
+
+
+@cli_errors
+def compare_command(
+    files: Optional[List[str]] = typer.Argument(None, help="Instance files, folders or globs (default: the demo suite)."),
+    suite: Optional[str] = typer.Option(None, "--suite", help="Suite name in experiments/suites or a YAML path."),
+    baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline solver (default ortools)."),
+    solvers: Optional[str] = typer.Option(None, "--solvers", help="Comma-separated solvers besides the baseline."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", "-t", help="Seconds per run (> 0)."),
+    seeds: Optional[str] = typer.Option(None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2."),
+    generate: Optional[List[str]] = typer.Option(None, "--generate", help="Generated set PROBLEM:SIZE[:DIST[:COUNT[:SEED]]]."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes (default: CPU cores)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder (default runs/compare/NAME)."),
+    executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
+    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address HOST:PORT (with --executor ray)."),
+    fresh: bool = typer.Option(False, "--fresh", help="Discard results already in --out and start over."),
+    plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
+) -> None:
+    import os
+
+    from graphroute.compare.core import Grid, run_compare, write_reports
+    from graphroute.compare.suite import Suite, find_suite, resolve_instances
+    from graphroute.machine import machine_info
+
+    if suite is not None or (not files and not generate):
+        s = find_suite(suite or "demo")
+    else:
+        s = Suite(name="custom")
+    entries: list = list(s.instances)
+    if files or generate:
+        entries = [*(files or []), *({"generate": _parse_generate(g)} for g in (generate or []))]
+    name = s.name if not (files or generate) else "custom"
+    out = out or Path("runs") / "compare" / name
+    base = baseline or s.baseline
+    solver_list = _csv_list(solvers, "--solvers") if solvers else [x for x in s.solvers if x != base]
+    grid = Grid(
+        instances=resolve_instances(entries, out),
+        solvers=[base, *solver_list],
+        baseline=base,
+        time_limit=time_limit if time_limit is not None else float(s.time_limit),
+        seeds=_csv_list(seeds, "--seeds", int) if seeds else list(s.seeds),
+        options={k: v for k, v in s.options.items() if k in [base, *solver_list]},
+    )
+    n_workers = workers or s.workers or (os.cpu_count() or 1)
+    command = "graphroute " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("graphroute") else "graphroute compare"
+    header = (
+        f"# Comparison: {name}\n\n"
+        f"Command: `{command}`\n\n"
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n"
+        f"- machine: {machine_info()}\n"
+        f"- grid: {len(grid.instances)} instances x {len(grid.solvers)} solvers x {len(grid.seeds)} seeds, "
+        f"time limit {grid.time_limit:g} s per run, {n_workers} worker process(es), one thread each, executor {executor}\n"
+        f"- every solution re-checked by graphroute.check before it is counted\n"
+    )
+    progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=console, disable=as_json,
+                        transient=False)
+    with progress:
+        bar = progress.add_task(f"compare {name}", total=None, last="")
+
+        def on_plan(total: int, todo: int) -> None:
+            progress.update(bar, total=total, completed=total - todo,
+                            last=f"resuming: {total - todo} done" if todo < total else "")
+
+        def on_result(row: dict) -> None:
+            cost = f"{row['cost']:,.2f}" if row.get("cost") is not None else row["status"]
+            progress.update(bar, advance=1, last=f"{row['instance']} {row['solver']}: {cost}")
+
+        store = run_compare(grid, out, workers=n_workers, executor=executor, address=address, fresh=fresh,
+                            on_plan=on_plan, on_result=on_result)
+        store.close()
+    summary = write_reports(out, grid, header=header, plot_routes=plot_routes if plot_routes is not None else s.plot_routes)
+    if as_json:
+        print_json({"out": str(out), "baseline": grid.baseline, "solvers": grid.solvers, "summary": summary,
+                    "results_csv": str(out / "results.csv"), "summary_md": str(out / "summary.md")})
+        return
+    _render(summary, grid, out)
+
+
+def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
+    def f(v, d=2):  # noqa: ANN001, ANN202
+        return "-" if v is None else f"{v:.{d}f}"
+
+    t = Table(title=f"{len(grid.instances)} instances, {grid.time_limit:g} s per run, baseline {grid.baseline}",
+              title_justify="left")
+    for col in ["solver", "feasible %", "gap vs base % (mean / geo)", "gap vs BKS % (mean / geo)", "W/T/L", "time s (mean / median)", "failed"]:
+        t.add_column(col, justify="right" if col != "solver" else "left")
+    for s in summary:
+        t.add_row(
+            s["solver"] + (" (baseline)" if s["solver"] == grid.baseline else ""),
+            f(s["feasible_pct"], 1),
+            f"{f(s['mean_gap_vs_baseline_pct'])} / {f(s['geomean_gap_vs_baseline_pct'])}",
+            f"{f(s['mean_gap_vs_bks_pct'])} / {f(s['geomean_gap_vs_bks_pct'])}",
+            f"{s['wins']}/{s['ties']}/{s['losses']}",
+            f"{f(s['mean_time_s'])} / {f(s['median_time_s'])}",
+            str(s["failed"] + s["timeouts"]),
+        )
+    console.print(t)
+    console.print(f"[dim]results: {out}/results.csv, {out}/summary.md, plots in {out}/plots/[/]")

@@ -1,0 +1,173 @@
+"""Plan, run and report a comparison grid of instance x solver x seed.
+
+``run_compare`` is resumable: the store in ``DIR/results.sqlite`` holds every finished run, a
+rerun of the same grid skips them, and ``write_reports`` rebuilds ``results.csv``,
+``summary.csv``, ``summary.md`` and the plots from the store alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphroute.compare.runner import Task, run_local, run_ray
+from graphroute.compare.store import ResultStore
+from graphroute.compare.suite import InstanceRef
+from graphroute.compare.summary import RESULT_COLUMNS, SUMMARY_COLUMNS, summarize, to_csv, to_markdown, with_gaps
+from graphroute.exceptions import InvalidArgumentError, UnknownNameError
+from graphroute.problems.io import atomic_write_text, write_json
+
+EXECUTORS = ("local", "ray")
+
+
+@dataclass
+class Grid:
+    """What a comparison runs: every (instance, solver, seed) once, baseline included."""
+
+    instances: list[InstanceRef]
+    solvers: list[str]
+    baseline: str
+    time_limit: float
+    seeds: list[int]
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        from graphroute.solvers import get_solver
+
+        if not self.instances:
+            raise InvalidArgumentError("the instance list is empty")
+        if not self.seeds:
+            raise InvalidArgumentError("no seeds given")
+        if self.time_limit <= 0:
+            raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {self.time_limit}")
+        get_solver(self.baseline)
+        solvers = [self.baseline] + [s for s in self.solvers if s != self.baseline]
+        for s in solvers:
+            get_solver(s)
+        self.solvers = list(dict.fromkeys(solvers))
+        for s in self.options:
+            if s not in self.solvers:
+                raise UnknownNameError(f"options given for solver {s!r}, which is not in the grid")
+
+    def fingerprint(self) -> dict[str, Any]:
+        """What identifies the grid in a results folder (file contents hashed, not just names)."""
+        insts = []
+        for ref in self.instances:
+            try:
+                digest = hashlib.sha1(Path(ref.path).read_bytes()).hexdigest()[:12]
+            except OSError:
+                digest = "unreadable"
+            insts.append([ref.key, digest])
+        return {
+            "instances": sorted(insts),
+            "solvers": sorted(self.solvers),
+            "baseline": self.baseline,
+            "time_limit": float(self.time_limit),
+            "seeds": sorted(self.seeds),
+            "options": {k: {kk: str(vv) for kk, vv in v.items()} for k, v in sorted(self.options.items())},
+        }
+
+    def tasks(self) -> list[Task]:
+        # instance-major, so partial results cover whole instances first
+        return [
+            Task(ref.key, ref.path, s, seed, float(self.time_limit), dict(self.options.get(s, {})))
+            for ref in self.instances for seed in self.seeds for s in self.solvers
+        ]
+
+
+def solution_path(out: Path, instance: str, solver: str, seed: int) -> Path:
+    return out / "solutions" / f"{instance}__{solver}__{seed}.json"
+
+
+def run_compare(
+    grid: Grid,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    executor: str = "local",
+    address: str | None = None,
+    fresh: bool = False,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_start: Callable[[Task], None] | None = None,
+    on_result: Callable[[dict[str, Any]], None] | None = None,
+) -> ResultStore:
+    """Run what the store in ``out`` does not hold yet; return the store.
+
+    ``on_plan(total, todo)`` is called once before running; ``on_result(row)`` after each run is
+    stored. Solutions are written to ``out/solutions/INSTANCE__SOLVER__SEED.json`` in the
+    ``solve --json`` format before their row is committed.
+    """
+    if executor not in EXECUTORS:
+        raise UnknownNameError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
+    if workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
+    out = Path(out)
+    store = ResultStore(out)
+    store.bind_grid(grid.fingerprint(), fresh=fresh)
+    done = store.done()
+    todo = [t for t in grid.tasks() if t.key not in done]
+    if on_plan:
+        on_plan(len(grid.tasks()), len(todo))
+
+    def finish(row: dict[str, Any]) -> None:
+        sol = row.pop("solution", None)
+        if sol is not None:
+            p = solution_path(out, row["instance"], row["solver"], int(row["seed"]))
+            write_json(sol, p)
+            row["path"] = str(p.relative_to(out))
+        store.add(row)
+        if on_result:
+            on_result(row)
+
+    if executor == "ray":
+        run_ray(todo, workers=workers, on_result=finish, on_start=on_start, address=address)
+    else:
+        run_local(todo, workers=workers, on_result=finish, on_start=on_start)
+    return store
+
+
+def write_reports(out: str | Path, grid: Grid, *, header: str, plot_routes: int = 2) -> list[dict[str, Any]]:
+    """Write results.csv, summary.csv, summary.md and the PNG plots from the store; return the summary."""
+    out = Path(out)
+    store = ResultStore(out)
+    try:
+        rows = with_gaps(store.rows(), grid.baseline)
+    finally:
+        store.close()
+    summary = summarize(rows, grid.baseline, grid.solvers)
+    atomic_write_text(out / "results.csv", to_csv(rows, RESULT_COLUMNS))
+    atomic_write_text(out / "summary.csv", to_csv(summary, SUMMARY_COLUMNS))
+    atomic_write_text(out / "summary.md", to_markdown(summary, rows, header=header, baseline=grid.baseline,
+                                                      solvers=grid.solvers))
+    _plots(out, rows, grid, plot_routes)
+    return summary
+
+
+def _plots(out: Path, rows: list[dict[str, Any]], grid: Grid, plot_routes: int) -> None:
+    import json
+
+    from graphroute.compare.plots import plot_gap_vs_time, plot_instance_gaps, plot_instance_routes
+    from graphroute.exceptions import GraphrouteError
+    from graphroute.problems.io import read_instance
+
+    plots = out / "plots"
+    plots.mkdir(exist_ok=True)
+    plot_gap_vs_time(rows, grid.solvers, plots / "gap_vs_time.png")
+    plot_instance_gaps(rows, grid.solvers, plots / "instance_gaps.png")
+    seed = grid.seeds[0]
+    for ref in grid.instances[:plot_routes]:
+        sols = {}
+        for s in grid.solvers:
+            p = solution_path(out, ref.key, s, seed)
+            if p.exists():
+                sols[s] = json.loads(p.read_text())
+        if not sols:
+            continue
+        try:
+            inst = read_instance(ref.path)
+        except GraphrouteError:
+            continue
+        plot_instance_routes(inst, sols, plots / f"routes_{ref.key}.png")

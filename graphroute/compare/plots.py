@@ -1,0 +1,123 @@
+"""PNG plots of a comparison: gap against time, per-instance gaps, route drawings (matplotlib, Agg)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=True)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        fig.savefig(tmp, format="png", dpi=110)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _gap_key(rows: list[dict[str, Any]]) -> tuple[str, str]:
+    if any(r.get("gap_vs_bks_pct") is not None for r in rows):
+        return "gap_vs_bks_pct", "gap to BKS (%)"
+    return "gap_vs_baseline_pct", "gap to baseline (%)"
+
+
+def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path) -> None:
+    """One point per feasible run (time, gap) and a large marker at each solver's medians."""
+    plt = _plt()
+    key, label = _gap_key(rows)
+    fig, ax = plt.subplots(figsize=(7, 5))
+    for k, s in enumerate(solvers):
+        pts = [(r["runtime_s"], r[key]) for r in rows if r["solver"] == s and r.get(key) is not None and r.get("runtime_s")]
+        if not pts:
+            continue
+        xs, ys = zip(*pts)
+        color = plt.get_cmap("tab10")(k % 10)
+        ax.scatter(xs, ys, s=14, alpha=0.45, color=color)
+        mx, my = sorted(xs)[len(xs) // 2], sorted(ys)[len(ys) // 2]
+        ax.scatter([mx], [my], s=140, marker="D", color=color, edgecolor="k", label=f"{s} (median)")
+    ax.set_xscale("log")
+    ax.set_xlabel("runtime per instance (s, log scale)")
+    ax.set_ylabel(label)
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("Gap against time")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_instance_gaps(rows: list[dict[str, Any]], solvers: list[str], path: Path) -> None:
+    """Mean gap per instance (x: instances ordered by size), one series per solver."""
+    plt = _plt()
+    key, label = _gap_key(rows)
+    by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    size: dict[str, int] = {}
+    for r in rows:
+        if r.get(key) is not None:
+            by[r["solver"]][r["instance"]].append(r[key])
+        if r.get("n"):
+            size[r["instance"]] = int(r["n"])
+    insts = sorted({r["instance"] for r in rows}, key=lambda i: (size.get(i, 0), i))
+    fig, ax = plt.subplots(figsize=(max(7, 0.35 * len(insts) + 3), 5))
+    for k, s in enumerate(solvers):
+        ys = [sum(by[s][i]) / len(by[s][i]) if by[s].get(i) else float("nan") for i in insts]
+        ax.plot(range(len(insts)), ys, "o-", ms=4, lw=1, label=s, color=plt.get_cmap("tab10")(k % 10))
+    ax.set_xticks(range(len(insts)))
+    ax.set_xticklabels(insts, rotation=70, ha="right", fontsize=7)
+    ax.set_ylabel(label)
+    ax.axhline(0.0, color="grey", lw=0.8)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    ax.set_title("Gap per instance (mean over seeds)")
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)
+
+
+def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], path: Path) -> None:
+    """Side-by-side route drawings of one instance, one panel per solver."""
+    plt = _plt()
+    from graphroute.plot import _layout
+
+    xy = _layout(instance)
+    names = list(solutions)
+    cols = min(len(names), 3)
+    rows_n = (len(names) + cols - 1) // cols
+    fig, axes = plt.subplots(rows_n, cols, figsize=(4.5 * cols, 4.5 * rows_n), squeeze=False)
+    cvrp = instance.problem == "cvrp"
+    cmap = plt.get_cmap("tab20")
+    for ax, name in zip(axes.flat, names):
+        sol = solutions[name]
+        for k, route in enumerate(r for r in sol["routes"] if r):
+            walk = [0, *route, 0] if cvrp else [*route, route[0]]
+            ax.plot(xy[walk, 0], xy[walk, 1], "-", lw=1, color=cmap(k % 20))
+        ax.scatter(xy[:, 0], xy[:, 1], s=6, c="k", zorder=3)
+        if cvrp:
+            ax.scatter(xy[0, 0], xy[0, 1], s=60, marker="s", c="red", zorder=4)
+        gap = sol.get("gap_to_bks_pct")
+        ax.set_title(f"{name}: {sol['cost']:,.0f}" + (f" ({gap:.2f}%)" if gap is not None else ""), fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_aspect("equal", adjustable="datalim")
+    for ax in list(axes.flat)[len(names):]:
+        ax.axis("off")
+    fig.suptitle(instance.name)
+    fig.tight_layout()
+    _save(fig, path)
+    plt.close(fig)

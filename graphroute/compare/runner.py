@@ -1,0 +1,236 @@
+"""Run a grid of (instance, solver, seed) in worker processes (local pool or a Ray cluster).
+
+Every run happens in its own worker process with one thread (``OMP_NUM_THREADS=1``,
+``torch.set_num_threads(1)``), so solvers get the same CPU and a crash (segfault, out of memory)
+takes down only that run. A run that outlives ``time_limit * 1.5 + grace`` seconds is killed and
+recorded as ``timeout``; a worker that dies without answering is recorded as ``crashed``; a
+solver that raises is recorded as ``failed`` with its message. Results come back to the
+coordinating process, which alone writes the store and the solution files.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import tempfile
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait
+from pathlib import Path
+from typing import Any
+
+from graphroute.exceptions import GraphrouteError, MissingDependencyError
+
+#: Seconds a run may take beyond 1.5 x its time limit (process start, imports, model building).
+GRACE_S = 30.0
+
+_THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
+
+@dataclass
+class Task:
+    instance: str
+    path: str
+    solver: str
+    seed: int
+    time_limit: float
+    options: dict[str, Any] = field(default_factory=dict)
+    text: str | None = None  # file content, shipped to remote workers
+    bks: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.instance, self.solver, self.seed)
+
+
+def _single_thread() -> None:
+    for var in _THREAD_VARS:
+        os.environ[var] = "1"
+    import sys
+
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(1)
+
+
+def run_one(task: Task) -> dict[str, Any]:
+    """Run one task; never raises for solver problems (they become the row's status)."""
+    _single_thread()
+    from graphroute.problems.io import read_instance
+    from graphroute.solvers import get_solver, solve
+
+    row: dict[str, Any] = {"instance": task.instance, "solver": task.solver, "seed": task.seed}
+    try:
+        if task.text is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                local = Path(tmp) / Path(task.path).name
+                local.write_text(task.text)
+                inst = read_instance(local, bks=task.bks)
+        else:
+            inst = read_instance(task.path)
+    except GraphrouteError as exc:
+        return {**row, "status": "failed", "error": f"cannot read instance: {exc}"}
+    row.update(problem=inst.kind, n=inst.n, bks=inst.bks)
+    try:
+        spec = get_solver(task.solver)
+        if inst.kind not in spec.problems:
+            return {**row, "status": "unsupported", "error": f"{task.solver} does not solve {inst.kind}"}
+        if task.solver == "neural":
+            import torch
+
+            torch.set_num_threads(1)
+        res = solve(inst, task.solver, time_limit=task.time_limit, seed=task.seed, **task.options)
+    except GraphrouteError as exc:
+        return {**row, "status": "failed", "error": str(exc)}
+    except Exception as exc:  # noqa: BLE001 - a solver bug is recorded as that run's failure, the grid goes on
+        return {**row, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+    row.update(
+        status="ok" if res.feasible else "infeasible",
+        cost=res.cost,
+        feasible=res.feasible,
+        runtime_s=res.runtime_s,
+        num_routes=res.num_routes,
+        error="; ".join(res.violations) or None,
+        solution=res.to_dict(),
+    )
+    return row
+
+
+def _child(task: Task, conn: Any) -> None:
+    try:
+        conn.send(run_one(task))
+    finally:
+        conn.close()
+
+
+def _deadline(task: Task, grace: float) -> float:
+    return time.monotonic() + 1.5 * task.time_limit + grace
+
+
+def run_local(
+    tasks: Iterable[Task],
+    *,
+    workers: int,
+    on_result: Callable[[dict[str, Any]], None],
+    on_start: Callable[[Task], None] | None = None,
+    grace: float = GRACE_S,
+) -> None:
+    """Run tasks in at most ``workers`` processes at once, calling ``on_result`` as each ends.
+
+    Uses the ``forkserver`` start method (safe with the coordinator's threads) and keeps one
+    process per run. Interrupting (Ctrl-C) terminates the running workers and re-raises.
+    """
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(["graphroute.solvers", "graphroute.problems.io"])
+    pending = deque(tasks)
+    running: dict[Any, tuple[Task, Any, float]] = {}
+    try:
+        while pending or running:
+            while pending and len(running) < workers:
+                task = pending.popleft()
+                recv, send = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_child, args=(task, send), daemon=True)
+                proc.start()
+                send.close()
+                running[recv] = (task, proc, _deadline(task, grace))
+                if on_start:
+                    on_start(task)
+            for conn in wait(list(running), timeout=0.25):
+                task, proc, _ = running.pop(conn)
+                try:
+                    row = conn.recv()
+                except (EOFError, OSError):
+                    proc.join(5)
+                    row = _dead_row(task, f"worker died (exit code {proc.exitcode})")
+                conn.close()
+                proc.join(5)
+                on_result(row)
+            now = time.monotonic()
+            for conn, (task, proc, deadline) in list(running.items()):
+                if now > deadline:
+                    proc.kill()
+                    proc.join(5)
+                    conn.close()
+                    del running[conn]
+                    on_result({**_dead_row(task, f"killed after {1.5 * task.time_limit + grace:.0f} s"),
+                               "status": "timeout"})
+    finally:
+        for _conn, (_task, proc, _) in running.items():
+            proc.kill()
+            proc.join(5)
+
+
+def _dead_row(task: Task, error: str) -> dict[str, Any]:
+    return {"instance": task.instance, "solver": task.solver, "seed": task.seed, "status": "crashed", "error": error}
+
+
+def run_ray(
+    tasks: Iterable[Task],
+    *,
+    workers: int,
+    on_result: Callable[[dict[str, Any]], None],
+    on_start: Callable[[Task], None] | None = None,
+    address: str | None = None,
+    grace: float = GRACE_S,
+) -> None:
+    """Run the same grid on a Ray cluster (``address`` "HOST:PORT", or a local Ray when None).
+
+    Instance files are shipped as text, so workers need no shared filesystem. At most ``workers``
+    tasks are in flight; a task past its deadline is cancelled and recorded as ``timeout``.
+    """
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependencyError("--executor ray needs Ray: pip install 'graphroute[ray]'") from None
+    started_here = not ray.is_initialized()
+    if started_here:
+        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+        if address:
+            kwargs["address"] = address  # "HOST:PORT" of the cluster's GCS, "ray://HOST:10001", or "auto"
+        ray.init(**kwargs)
+    remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
+    pending = deque(tasks)
+    inflight: dict[Any, tuple[Task, float]] = {}
+    try:
+        while pending or inflight:
+            while pending and len(inflight) < workers:
+                task = pending.popleft()
+                _attach_text(task)
+                inflight[remote.remote(task)] = (task, _deadline(task, grace))
+                if on_start:
+                    on_start(task)
+            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=0.25)
+            for ref in ready:
+                task, _ = inflight.pop(ref)
+                try:
+                    row = ray.get(ref)
+                except Exception as exc:  # noqa: BLE001 - Ray wraps worker deaths in its own errors
+                    row = _dead_row(task, f"ray worker failed: {type(exc).__name__}")
+                on_result(row)
+            now = time.monotonic()
+            for ref, (task, deadline) in list(inflight.items()):
+                if now > deadline:
+                    ray.cancel(ref, force=True)
+                    del inflight[ref]
+                    on_result({**_dead_row(task, "cancelled at its deadline"), "status": "timeout"})
+    finally:
+        for ref in inflight:
+            ray.cancel(ref, force=True)
+        if started_here:
+            ray.shutdown()
+
+
+def _attach_text(task: Task) -> None:
+    if task.text is not None:
+        return
+    try:
+        from graphroute.problems.io import read_instance
+
+        p = Path(task.path)
+        if p.name.endswith(".gz"):
+            return  # remote workers read compressed files from a shared path
+        task.text = p.read_text()
+        task.bks = read_instance(p).bks
+    except (OSError, UnicodeDecodeError, GraphrouteError):
+        task.text = None  # the worker will fail to read it and record why

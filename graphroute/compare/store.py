@@ -1,0 +1,102 @@
+"""Durable result store of a comparison: one SQLite file, ``DIR/results.sqlite``.
+
+Each finished run is committed as it arrives (one row per ``(instance, solver, seed)``), so an
+interrupted comparison keeps everything that finished and a rerun skips it. The grid a folder
+belongs to is recorded once; a different grid in the same folder is refused with the difference.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+from graphroute.exceptions import InvalidArgumentError
+
+STATUSES = ("ok", "infeasible", "failed", "timeout", "crashed", "unsupported")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS grid (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    instance TEXT NOT NULL,
+    solver TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    cost REAL,
+    feasible INTEGER,
+    runtime_s REAL,
+    num_routes INTEGER,
+    bks REAL,
+    problem TEXT,
+    n INTEGER,
+    error TEXT,
+    path TEXT,
+    finished_at REAL,
+    PRIMARY KEY (instance, solver, seed)
+);
+"""
+
+
+class ResultStore:
+    """SQLite store; only the coordinating process writes to it."""
+
+    def __init__(self, folder: str | Path):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / "results.sqlite"
+        self.db = sqlite3.connect(self.path, timeout=30)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+    # ------------------------------------------------------------------ grid identity
+    def bind_grid(self, grid: dict[str, Any], *, fresh: bool = False) -> None:
+        """Record the grid of this folder, or check that it is the one already recorded."""
+        cur = dict(self.db.execute("SELECT key, value FROM grid").fetchall())
+        if fresh:
+            self.db.execute("DELETE FROM grid")
+            self.db.execute("DELETE FROM runs")
+            cur = {}
+        if cur:
+            old = {k: json.loads(v) for k, v in cur.items()}
+            diffs = [k for k in sorted(set(old) | set(grid)) if old.get(k) != grid.get(k)]
+            if diffs:
+                k = diffs[0]
+                raise InvalidArgumentError(
+                    f"{self.folder} holds results of a different grid ({k}: {_short(old.get(k))} there, "
+                    f"{_short(grid.get(k))} now); use another --out or --fresh to start over"
+                )
+            return
+        self.db.executemany("INSERT INTO grid VALUES (?, ?)", [(k, json.dumps(v)) for k, v in grid.items()])
+        self.db.commit()
+
+    # ------------------------------------------------------------------ runs
+    def done(self) -> set[tuple[str, str, int]]:
+        return {(i, s, int(seed)) for i, s, seed in self.db.execute("SELECT instance, solver, seed FROM runs")}
+
+    def add(self, row: dict[str, Any]) -> None:
+        if row["status"] not in STATUSES:
+            raise ValueError(f"unknown status {row['status']!r}")
+        cols = ["instance", "solver", "seed", "status", "cost", "feasible", "runtime_s", "num_routes", "bks",
+                "problem", "n", "error", "path"]
+        vals = [row.get(c) for c in cols] + [time.time()]
+        self.db.execute(
+            f"INSERT OR REPLACE INTO runs ({', '.join(cols)}, finished_at) VALUES ({', '.join('?' * (len(cols) + 1))})",
+            vals,
+        )
+        self.db.commit()
+
+    def rows(self) -> list[dict[str, Any]]:
+        cur = self.db.execute("SELECT * FROM runs ORDER BY instance, solver, seed")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _short(v: Any) -> str:
+    s = json.dumps(v)
+    return s if len(s) <= 60 else s[:57] + "..."

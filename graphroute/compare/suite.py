@@ -1,0 +1,246 @@
+"""Comparison suites: which instances, which solvers, which baseline, what time, which seeds.
+
+A suite is a YAML file (``experiments/suites/NAME.yaml``)::
+
+    name: cvrplib-x-small
+    description: shared CVRPLIB X instances with at most 300 customers
+    instances:
+      - glob: ../shared/data/vrp/cvrplib/X/*.vrp   # files, folders or globs (relative to the repo root)
+        max_n: 300                                 # optional filter on the number of nodes
+      - generate: {problem: cvrp, size: 50, distribution: uniform, count: 10, seed: 0}
+      - road: {graph: ../shared/data/road/andorra-osm/andorra-...osm.pbf, customers: 50, count: 2, seed: 0}
+    solvers: [ortools, pyvrp, savings, neural]
+    baseline: ortools
+    time_limit: 10
+    seeds: [0]
+
+Generated instances are written into the output folder (``DIR/instances/``) so that every run
+reads a file and the comparison can be repeated exactly.
+"""
+
+from __future__ import annotations
+
+import glob as globlib
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graphroute.exceptions import ConfigError, InvalidArgumentError, UnknownNameError
+from graphroute.problems.io import INSTANCE_SUFFIXES
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SUITES_DIR = REPO_ROOT / "experiments" / "suites"
+
+_SUITE_KEYS = {"name", "description", "instances", "solvers", "baseline", "time_limit", "seeds", "workers", "options",
+               "plot_routes"}
+
+
+@dataclass
+class InstanceRef:
+    """One instance of a grid: a unique key and the file a worker reads."""
+
+    key: str
+    path: str
+
+
+@dataclass
+class Suite:
+    name: str
+    instances: list[dict[str, Any]] = field(default_factory=list)
+    solvers: list[str] = field(default_factory=lambda: ["ortools", "pyvrp", "savings"])
+    baseline: str = "ortools"
+    time_limit: float = 10.0
+    seeds: list[int] = field(default_factory=lambda: [0])
+    description: str = ""
+    workers: int | None = None
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    plot_routes: int = 2
+    source: str | None = None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> Suite:
+        import yaml
+
+        path = Path(path)
+        try:
+            obj = yaml.safe_load(path.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"no such suite file: {path}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{path.name}: not valid YAML ({str(exc).splitlines()[0]})") from None
+        if not isinstance(obj, dict):
+            raise ConfigError(f"{path.name}: a suite must be a YAML mapping")
+        unknown = sorted(set(obj) - _SUITE_KEYS)
+        if unknown:
+            raise ConfigError(f"{path.name}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_SUITE_KEYS))}")
+        try:
+            suite = cls(**{k: v for k, v in obj.items()})
+        except TypeError as exc:
+            raise ConfigError(f"{path.name}: {exc}") from None
+        if not isinstance(suite.instances, list):
+            raise ConfigError(f"{path.name}: 'instances' must be a list")
+        if not isinstance(suite.solvers, list) or not all(isinstance(s, str) for s in suite.solvers):
+            raise ConfigError(f"{path.name}: 'solvers' must be a list of solver names")
+        if not isinstance(suite.seeds, list) or not all(isinstance(s, int) for s in suite.seeds):
+            raise ConfigError(f"{path.name}: 'seeds' must be a list of integers")
+        if not isinstance(suite.time_limit, (int, float)) or suite.time_limit <= 0:
+            raise ConfigError(f"{path.name}: 'time_limit' must be a positive number of seconds")
+        suite.source = str(path)
+        return suite
+
+
+def available_suites() -> list[str]:
+    return sorted(p.stem for p in SUITES_DIR.glob("*.yaml"))
+
+
+def find_suite(name_or_path: str) -> Suite:
+    """A suite by file path or by name in ``experiments/suites``; fails listing what exists."""
+    p = Path(name_or_path)
+    if p.suffix in (".yaml", ".yml") and p.exists():
+        return Suite.from_yaml(p)
+    cand = SUITES_DIR / f"{p.stem if p.suffix in ('.yaml', '.yml') else name_or_path}.yaml"
+    if cand.exists():
+        return Suite.from_yaml(cand)
+    raise UnknownNameError(f"unknown suite {name_or_path!r}; available: {', '.join(available_suites()) or '(none)'}")
+
+
+def _resolve_path(pattern: str) -> list[Path]:
+    """Files for a path, folder or glob; relative patterns are tried from the cwd, then the repo root."""
+    for base in (Path.cwd(), REPO_ROOT):
+        full = pattern if Path(pattern).is_absolute() else str(base / pattern)
+        p = Path(full)
+        if p.is_dir():
+            files = sorted(f for f in p.iterdir() if _is_instance_file(f))
+        elif any(ch in pattern for ch in "*?["):
+            files = sorted(Path(f) for f in globlib.glob(full, recursive=True) if _is_instance_file(Path(f)))
+        else:
+            files = [p] if p.exists() else []
+        if files:
+            return files
+    return []
+
+
+def _is_instance_file(p: Path) -> bool:
+    name = p.name[:-3] if p.name.endswith(".gz") else p.name
+    return p.is_file() and any(name.endswith(s) for s in INSTANCE_SUFFIXES)
+
+
+def _quick_size(path: Path) -> int | None:
+    """Number of nodes without a full parse (DIMENSION line or JSON), for the max_n filter."""
+    from graphroute.problems.io import read_instance
+
+    if path.suffix in (".vrp", ".tsp", ".atsp"):
+        with open(path) as fh:
+            for _, line in zip(range(40), fh):
+                if line.strip().upper().startswith("DIMENSION"):
+                    try:
+                        return int(line.split(":")[-1].strip())
+                    except ValueError:
+                        return None
+        return None
+    try:
+        return read_instance(path).n
+    except Exception:  # noqa: BLE001 - unreadable files are kept; their run is recorded as failed
+        return None
+
+
+def resolve_instances(entries: list[Any], workdir: Path) -> list[InstanceRef]:
+    """Expand suite ``instances`` entries (and CLI files) into unique instance references.
+
+    Unreadable files are kept: their runs are recorded as failed and the others go on.
+    """
+    refs: list[InstanceRef] = []
+    for entry in entries:
+        if isinstance(entry, (str, Path)):
+            entry = {"glob": str(entry)}
+        if not isinstance(entry, dict) or len({"glob", "generate", "road"} & set(entry)) != 1:
+            raise ConfigError(f"instance entry {entry!r} needs exactly one of glob, generate, road")
+        if "glob" in entry:
+            files = _resolve_path(str(entry["glob"]))
+            if not files:
+                raise InvalidArgumentError(f"no instance files match {entry['glob']!r}")
+            max_n = entry.get("max_n")
+            for f in files:
+                if max_n is not None:
+                    size = _quick_size(f)
+                    if size is not None and size > int(max_n) + 1:
+                        continue
+                refs.append(InstanceRef(_stem(f), str(f)))
+        elif "generate" in entry:
+            refs.extend(_generated(entry["generate"], workdir))
+        else:
+            refs.extend(_road(entry["road"], workdir))
+    # unique keys (two files with one stem get a short hash)
+    seen: dict[str, int] = {}
+    for r in refs:
+        seen[r.key] = seen.get(r.key, 0) + 1
+    for r in refs:
+        if seen[r.key] > 1:
+            r.key = f"{r.key}-{hashlib.sha1(r.path.encode()).hexdigest()[:6]}"
+    uniq: dict[str, InstanceRef] = {}
+    for r in refs:
+        uniq.setdefault(r.key, r)
+    if not uniq:
+        raise InvalidArgumentError("the instance list is empty")
+    return list(uniq.values())
+
+
+def _stem(p: Path) -> str:
+    name = p.name[:-3] if p.name.endswith(".gz") else p.name
+    return name.rsplit(".", 1)[0]
+
+
+def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
+    from graphroute.problems.generate import generate
+    from graphroute.problems.io import read_instance, write_instance
+
+    allowed = {"problem", "size", "distribution", "count", "seed", "asymmetric"}
+    if not isinstance(spec, dict) or set(spec) - allowed:
+        raise ConfigError(f"generate entry takes {', '.join(sorted(allowed))}; got {spec!r}")
+    count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
+    if count < 1:
+        raise ConfigError(f"generate count must be at least 1, got {count}")
+    out = []
+    for k in range(count):
+        inst = generate(spec.get("problem", "cvrp"), int(spec.get("size", 50)),
+                        distribution=spec.get("distribution", "uniform"), seed=seed + k,
+                        asymmetric=bool(spec.get("asymmetric", False)))
+        path = workdir / "instances" / f"{inst.name}.json"
+        if not path.exists():
+            write_instance(inst, path)
+        else:  # reuse, so a resumed run reads the very same file
+            read_instance(path)
+        out.append(InstanceRef(inst.name, str(path)))
+    return out
+
+
+def _road(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
+    try:
+        from graphroute.graphs import read_any
+        from graphroute.graphs.road_vrp import road_vrp_instance
+    except ImportError as exc:
+        raise ConfigError(f"road instances need graphroute.graphs ({exc})") from None
+    from graphroute.problems.io import write_instance
+
+    files = _resolve_path(str(spec["graph"])) if "graph" in spec else []
+    graph_path = files[0] if files else None
+    if graph_path is None:
+        graph_path = Path(str(spec.get("graph")))
+        if not graph_path.exists():
+            raise InvalidArgumentError(f"road graph not found: {spec.get('graph')!r}")
+    count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
+    customers = int(spec.get("customers", 50))
+    graph = None
+    out = []
+    for k in range(count):
+        name = f"{_stem(graph_path).split('.')[0]}-acvrp{customers}{'-cl' if spec.get('clustered') else ''}-s{seed + k}"
+        path = workdir / "instances" / f"{name}.json"
+        if not path.exists():
+            if graph is None:
+                graph = read_any(graph_path)
+            inst = road_vrp_instance(graph, customers=customers, clustered=bool(spec.get("clustered", False)),
+                                     seed=seed + k, name=name)
+            write_instance(inst, path)
+        out.append(InstanceRef(name, str(path)))
+    return out

@@ -1,0 +1,183 @@
+"""Per-run gaps and per-solver summaries of a comparison (CSV and markdown).
+
+Definitions (also printed in ``summary.md``):
+
+- ``gap_vs_bks_pct = 100 * (cost - bks) / bks`` for feasible runs on instances with a known best.
+- ``gap_vs_baseline_pct = 100 * (cost - ref) / ref`` where ``ref`` is the baseline's feasible cost on
+  the same instance with the same seed (else the median of its feasible costs on that instance).
+- Geometric-mean gap: ``100 * (exp(mean(log(cost / ref))) - 1)`` over the same runs.
+- Wins / ties / losses against the baseline, per (instance, seed): lower feasible cost wins; a
+  feasible run beats one that failed or is infeasible; equal within 1e-9 relative is a tie.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+import statistics
+from collections import defaultdict
+from typing import Any
+
+RESULT_COLUMNS = [
+    "instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct", "gap_vs_bks_pct",
+    "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error",
+]
+SUMMARY_COLUMNS = [
+    "solver", "runs", "feasible_pct", "mean_gap_vs_baseline_pct", "geomean_gap_vs_baseline_pct",
+    "mean_gap_vs_bks_pct", "geomean_gap_vs_bks_pct", "wins", "ties", "losses", "mean_time_s", "median_time_s",
+    "failed", "timeouts",
+]
+
+
+def _ok(r: dict[str, Any]) -> bool:
+    return r.get("status") == "ok" and bool(r.get("feasible")) and r.get("cost") is not None
+
+
+def _gap(cost: float, ref: float | None) -> float | None:
+    if ref is None or ref <= 0:
+        return None
+    return 100.0 * (cost - ref) / ref
+
+
+def with_gaps(rows: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]:
+    """Rows in the ``results.csv`` shape, gaps filled in (see module docstring)."""
+    base_by_seed: dict[tuple[str, int], float] = {}
+    base_all: dict[str, list[float]] = defaultdict(list)
+    for r in rows:
+        if r["solver"] == baseline and _ok(r):
+            base_by_seed[(r["instance"], int(r["seed"]))] = float(r["cost"])
+            base_all[r["instance"]].append(float(r["cost"]))
+    out = []
+    for r in rows:
+        ref = base_by_seed.get((r["instance"], int(r["seed"])))
+        if ref is None and base_all.get(r["instance"]):
+            ref = statistics.median(base_all[r["instance"]])
+        ok = _ok(r)
+        out.append({
+            **{c: r.get(c) for c in RESULT_COLUMNS},
+            "feasible": bool(r.get("feasible")) if r.get("feasible") is not None else False,
+            "baseline_cost": ref,
+            "gap_vs_baseline_pct": _gap(float(r["cost"]), ref) if ok else None,
+            "gap_vs_bks_pct": _gap(float(r["cost"]), r.get("bks")) if ok else None,
+        })
+    return out
+
+
+def _geomean_gap(pairs: list[tuple[float, float]]) -> float | None:
+    logs = [math.log(c / ref) for c, ref in pairs if ref > 0 and c > 0]
+    if not logs:
+        return None
+    return 100.0 * (math.exp(sum(logs) / len(logs)) - 1.0)
+
+
+def summarize(rows: list[dict[str, Any]], baseline: str, solvers: list[str]) -> list[dict[str, Any]]:
+    """One summary row per solver (order of ``solvers``) from rows returned by :func:`with_gaps`."""
+    base_ok = {(r["instance"], int(r["seed"])): r for r in rows if r["solver"] == baseline}
+    out = []
+    for s in solvers:
+        mine = [r for r in rows if r["solver"] == s]
+        ok = [r for r in mine if _ok(r)]
+        gb = [(float(r["cost"]), float(r["baseline_cost"])) for r in ok if r["baseline_cost"]]
+        gk = [(float(r["cost"]), float(r["bks"])) for r in ok if r.get("bks")]
+        wins = ties = losses = 0
+        for r in mine:
+            b = base_ok.get((r["instance"], int(r["seed"])))
+            if b is None:
+                continue
+            a_ok, b_ok = _ok(r), _ok(b)
+            if a_ok and b_ok:
+                ca, cb = float(r["cost"]), float(b["cost"])
+                if abs(ca - cb) <= 1e-9 * max(1.0, abs(cb)):
+                    ties += 1
+                elif ca < cb:
+                    wins += 1
+                else:
+                    losses += 1
+            elif a_ok:
+                wins += 1
+            elif b_ok:
+                losses += 1
+            else:
+                ties += 1
+        times = [float(r["runtime_s"]) for r in ok if r.get("runtime_s") is not None]
+        out.append({
+            "solver": s,
+            "runs": len(mine),
+            "feasible_pct": 100.0 * len(ok) / len(mine) if mine else None,
+            "mean_gap_vs_baseline_pct": statistics.fmean(_gap(c, b) for c, b in gb) if gb else None,
+            "geomean_gap_vs_baseline_pct": _geomean_gap(gb),
+            "mean_gap_vs_bks_pct": statistics.fmean(_gap(c, b) for c, b in gk) if gk else None,
+            "geomean_gap_vs_bks_pct": _geomean_gap(gk),
+            "wins": wins, "ties": ties, "losses": losses,
+            "mean_time_s": statistics.fmean(times) if times else None,
+            "median_time_s": statistics.median(times) if times else None,
+            "failed": sum(1 for r in mine if r["status"] in ("failed", "crashed", "unsupported")),
+            "timeouts": sum(1 for r in mine if r["status"] == "timeout"),
+        })
+    return out
+
+
+def to_csv(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({k: ("" if r.get(k) is None else _fmt_csv(r.get(k))) for k in columns})
+    return buf.getvalue()
+
+
+def _fmt_csv(v: Any) -> Any:
+    if isinstance(v, float):
+        return int(v) if v.is_integer() and abs(v) < 1e15 else round(v, 6)
+    return v
+
+
+def _md(v: Any, digits: int = 2) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.{digits}f}"
+    return str(v)
+
+
+def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, header: str, baseline: str,
+                solvers: list[str]) -> str:
+    """``summary.md``: the per-solver table, then per-instance costs and gaps, then definitions."""
+    lines = [header.rstrip(), "", f"## Per solver (baseline: {baseline})", ""]
+    cols = ["solver", "runs", "feasible %", "mean gap vs baseline %", "geo-mean gap vs baseline %",
+            "mean gap vs BKS %", "geo-mean gap vs BKS %", "W/T/L vs baseline", "mean time s", "median time s",
+            "failed", "timeouts"]
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for s in summary:
+        lines.append("| " + " | ".join([
+            s["solver"], str(s["runs"]), _md(s["feasible_pct"], 1), _md(s["mean_gap_vs_baseline_pct"]),
+            _md(s["geomean_gap_vs_baseline_pct"]), _md(s["mean_gap_vs_bks_pct"]), _md(s["geomean_gap_vs_bks_pct"]),
+            f"{s['wins']}/{s['ties']}/{s['losses']}", _md(s["mean_time_s"]), _md(s["median_time_s"]),
+            str(s["failed"]), str(s["timeouts"]),
+        ]) + " |")
+    # per instance: mean cost over seeds and gap vs BKS per solver
+    by: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
+    bks: dict[str, Any] = {}
+    for r in rows:
+        by[r["instance"]][r["solver"]].append(r)
+        if r.get("bks"):
+            bks[r["instance"]] = r["bks"]
+    lines += ["", "## Per instance (cost, gap to BKS %; mean over seeds; `x` = no feasible run)", ""]
+    cols = ["instance", "n", "BKS"] + solvers
+    lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for inst in sorted(by):
+        cells = []
+        n = next((r.get("n") for rs in by[inst].values() for r in rs if r.get("n")), None)
+        for s in solvers:
+            ok = [r for r in by[inst].get(s, []) if _ok(r)]
+            if not ok:
+                cells.append("x")
+                continue
+            c = statistics.fmean(float(r["cost"]) for r in ok)
+            g = [r["gap_vs_bks_pct"] for r in ok if r["gap_vs_bks_pct"] is not None]
+            cells.append(f"{c:,.0f}" + (f" ({statistics.fmean(g):.2f})" if g else "") if c >= 100
+                         else f"{c:.3f}" + (f" ({statistics.fmean(g):.2f})" if g else ""))
+        lines.append("| " + " | ".join([inst, _md(n), _md(bks.get(inst), 0)] + cells) + " |")
+    lines += ["", "## Definitions", "", __doc__.split("Definitions (also printed in ``summary.md``):")[1].strip()]
+    return "\n".join(lines) + "\n"
