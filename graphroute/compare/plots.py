@@ -111,7 +111,8 @@ def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], pa
         if cvrp:
             ax.scatter(xy[0, 0], xy[0, 1], s=60, marker="s", c="red", zorder=4)
         gap = sol.get("gap_to_bks_pct")
-        ax.set_title(f"{name}: {sol['cost']:,.0f}" + (f" ({gap:.2f}%)" if gap is not None else ""), fontsize=9)
+        cost = f"{sol['cost']:,.0f}" if sol["cost"] >= 1000 else f"{sol['cost']:.3f}"
+        ax.set_title(f"{name}: {cost}" + (f" ({gap:.2f}%)" if gap is not None else ""), fontsize=9)
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_aspect("equal", adjustable="datalim")
