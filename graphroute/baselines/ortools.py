@@ -1,0 +1,237 @@
+"""OR-Tools routing (constraint-programming routing library) for TSP, ATSP, CVRP and ACVRP.
+
+Costs are integers inside OR-Tools. :func:`integer_costs` says how graphroute gets them:
+
+- ``Instance.integral`` (TSPLIB/CVRPLIB nint, CEIL_2D, ATT, GEO, whole-number matrices): the
+  distances are used as they are, ``cost_scale = 1``, so OR-Tools optimises exactly the cost the
+  checker reports.
+- otherwise (``EXACT`` Euclidean, real-valued matrices): every arc is multiplied by the power of ten
+  ``cost_scale = 10**k`` that brings the longest arc to at least ``1e6``, then rounded to the
+  nearest integer. The rounding error per arc is at most ``0.5 / cost_scale`` of a unit, i.e. a
+  relative ``<= 5e-7`` of the longest arc.
+
+The default settings are the ones tuned on the CVRPLIB X instances with ``n <= 300`` at 10 s
+(experiments/results/baselines_x.md has the ablation); ``settings="plain"`` gives the textbook
+PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH set-up for comparison.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+
+from graphroute.exceptions import InvalidArgumentError, MissingDependencyError, SolverError
+from graphroute.problems.instance import Instance, Solution
+
+#: Longest arc after scaling non-integral distances (see :func:`integer_costs`).
+MIN_SCALED_ARC = 1e6
+
+#: Search settings by name. ``tuned`` is the default (see the module docstring).
+SETTINGS: dict[str, dict[str, Any]] = {
+    "plain": {
+        "first_solution": "PATH_CHEAPEST_ARC",
+        "metaheuristic": "GUIDED_LOCAL_SEARCH",
+    },
+    "tuned": {
+        "first_solution": "savings_routes",
+        "metaheuristic": "GUIDED_LOCAL_SEARCH",
+    },
+}
+
+
+def integer_costs(inst: Instance) -> tuple[np.ndarray, int]:
+    """The instance's ``[n, n]`` distances as int64 and the factor they were multiplied by.
+
+    Returns ``(matrix, cost_scale)``; ``matrix / cost_scale`` approximates ``inst.distances``
+    (exactly when ``inst.integral``). O(n^2).
+    """
+    d = inst.distances
+    if inst.integral:
+        return np.rint(d).astype(np.int64), 1
+    longest = float(d.max()) if d.size else 0.0
+    k = max(0, math.ceil(math.log10(MIN_SCALED_ARC / longest))) if longest > 0 else 0
+    scale = 10**k
+    return np.rint(d * scale).astype(np.int64), scale
+
+
+def fleet_size(inst: Instance, slack: float = 0.0) -> int:
+    """Vehicles offered to the solver for CVRP.
+
+    ``inst.num_vehicles`` when the instance fixes it. Otherwise (as many vehicles as needed) the
+    number of routes of the Clarke-Wright savings solution, which is feasible and therefore can
+    never make the model infeasible, plus ``ceil(slack * that)`` spare vehicles; never below the
+    bin-packing bound ``ceil(total demand / capacity)``. Unused vehicles cost nothing.
+    """
+    if inst.problem != "cvrp":
+        return 1
+    if inst.num_vehicles is not None:
+        return inst.num_vehicles
+    from graphroute.baselines.constructive import savings
+
+    k = savings(inst).num_routes
+    return max(inst.min_vehicles(), k + math.ceil(slack * k))
+
+
+def solve_ortools(
+    inst: Instance,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    settings: str = "tuned",
+    **options: Any,
+) -> Solution:
+    """Solve ``inst`` with OR-Tools routing within ``time_limit`` seconds of wall clock.
+
+    Parameters
+    ----------
+    inst : Instance
+        TSP, ATSP (asymmetric EXPLICIT matrix), CVRP or ACVRP.
+    time_limit : float
+        Budget of the whole call in seconds; the time spent building the model is subtracted
+        from what the search gets.
+    seed : int
+        Recorded in ``meta``. OR-Tools routing search has no random seed: it is deterministic
+        for a fixed amount of search, but a wall-clock limit stops it after a machine-dependent
+        number of moves, so results can differ slightly between runs.
+    settings : str
+        ``"tuned"`` (default) or ``"plain"``, a preset from :data:`SETTINGS`.
+    **options
+        Override single settings of the preset: ``first_solution`` (an OR-Tools
+        FirstSolutionStrategy name, or ``"savings_routes"`` to start from
+        :func:`graphroute.baselines.constructive.savings`), ``metaheuristic``
+        (LocalSearchMetaheuristic name), ``gls_lambda`` (float), ``fleet_slack`` (float),
+        ``neighbors_ratio`` (float in (0, 1]), ``operators`` (dict of ``use_*`` flags to bool),
+        ``mab`` (bool: let a multi-armed bandit pick the local search operators),
+        ``log_search`` (bool).
+
+    Returns
+    -------
+    Solution
+        Routes in graphroute's convention; ``meta`` has ``objective`` (OR-Tools' objective
+        divided by ``cost_scale``), ``cost_scale``, ``status``, ``num_vehicles``, ``settings``.
+
+    Raises
+    ------
+    SolverError
+        When OR-Tools finds no solution within the time limit.
+
+    Search runs on one thread (OR-Tools routing local search is single-threaded).
+    """
+    t0 = time.perf_counter()
+    try:
+        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+        from ortools.util import optional_boolean_pb2
+    except ImportError:
+        raise MissingDependencyError("solver 'ortools' needs ortools; install it with: pip install ortools") from None
+    if settings not in SETTINGS:
+        raise InvalidArgumentError(f"unknown OR-Tools settings {settings!r}; available: {', '.join(SETTINGS)}")
+    cfg = {**SETTINGS[settings], **options}
+    unknown = set(cfg) - {"first_solution", "metaheuristic", "gls_lambda", "fleet_slack", "neighbors_ratio",
+                          "operators", "mab", "log_search"}
+    if unknown:
+        raise InvalidArgumentError(f"unknown OR-Tools option(s): {', '.join(sorted(unknown))}")
+
+    n = inst.n
+    cvrp = inst.problem == "cvrp"
+    mat, scale = integer_costs(inst)
+    k = fleet_size(inst, float(cfg.get("fleet_slack", 0.0)))
+    if n == 1 and not cvrp:
+        return Solution([[0]], meta={"objective": 0.0, "cost_scale": scale, "status": "trivial", "num_vehicles": 1})
+
+    manager = pywrapcp.RoutingIndexManager(n, k, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    arc = routing.RegisterTransitMatrix(mat.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(arc)
+    if cvrp:
+        dem = routing.RegisterUnaryTransitVector(inst.demands.tolist())  # type: ignore[union-attr]
+        routing.AddDimensionWithVehicleCapacity(dem, 0, [int(inst.capacity)] * k, True, "load")  # type: ignore[arg-type]
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    enums = routing_enums_pb2
+    first = str(cfg.get("first_solution", "PATH_CHEAPEST_ARC"))
+    start_routes = None
+    if first == "savings_routes":
+        from graphroute.baselines.constructive import savings
+
+        start_routes = savings(inst).routes
+    else:
+        params.first_solution_strategy = _enum(enums.FirstSolutionStrategy, first, "first_solution")
+    params.local_search_metaheuristic = _enum(
+        enums.LocalSearchMetaheuristic, str(cfg.get("metaheuristic", "GUIDED_LOCAL_SEARCH")), "metaheuristic"
+    )
+    if "gls_lambda" in cfg:
+        params.guided_local_search_lambda_coefficient = float(cfg["gls_lambda"])
+    if "neighbors_ratio" in cfg:
+        params.ls_operator_neighbors_ratio = float(cfg["neighbors_ratio"])
+        params.ls_operator_min_neighbors = 10
+    for name, on in (cfg.get("operators") or {}).items():
+        if not hasattr(params.local_search_operators, name):
+            raise InvalidArgumentError(f"unknown OR-Tools local search operator {name!r}")
+        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_TRUE if on else
+                optional_boolean_pb2.BOOL_FALSE)
+    if cfg.get("mab"):
+        params.use_multi_armed_bandit_concatenate_operators = True
+    params.log_search = bool(cfg.get("log_search", False))
+
+    initial = None
+    if start_routes is not None:
+        if inst.problem == "tsp":
+            tour = start_routes[0]
+            i0 = tour.index(0)
+            start_routes = [tour[i0 + 1:] + tour[:i0]]
+        idx_routes = [[manager.NodeToIndex(v) for v in r] for r in start_routes if r]
+        idx_routes += [[] for _ in range(k - len(idx_routes))]
+        params.time_limit.FromMilliseconds(max(10, int(1000 * (time_limit - (time.perf_counter() - t0)))))
+        routing.CloseModelWithParameters(params)
+        initial = routing.ReadAssignmentFromRoutes(idx_routes, True)
+        if initial is None:
+            raise SolverError(f"{inst.name}: OR-Tools could not read the savings routes as a start solution")
+
+    remaining = time_limit - (time.perf_counter() - t0)
+    params.time_limit.FromMilliseconds(max(10, int(1000 * remaining)))
+    if initial is not None:
+        assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+    else:
+        assignment = routing.SolveWithParameters(params)
+    status = enums.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
+    if assignment is None:
+        if status == "INVALID":
+            raise SolverError(f"{inst.name}: OR-Tools rejected the search parameters {cfg} (status INVALID)")
+        raise SolverError(
+            f"{inst.name}: OR-Tools found no solution within {time_limit:g} s (status {status}); "
+            "give it more time"
+        )
+    routes = []
+    for v in range(k):
+        idx = routing.Start(v)
+        route = []
+        idx = assignment.Value(routing.NextVar(idx))
+        while not routing.IsEnd(idx):
+            route.append(manager.IndexToNode(idx))
+            idx = assignment.Value(routing.NextVar(idx))
+        if route:
+            routes.append(route)
+    if not cvrp:
+        routes = [[0, *routes[0]]] if routes else [[0]]
+    meta = {
+        "objective": assignment.ObjectiveValue() / scale,
+        "cost_scale": scale,
+        "status": status,
+        "num_vehicles": k,
+        "settings": settings,
+        "options": {key: cfg[key] for key in sorted(cfg)},
+        "seed": seed,
+    }
+    return Solution(routes, meta=meta)
+
+
+def _enum(enum_type: Any, name: str, what: str) -> int:
+    try:
+        return enum_type.Value.Value(name.upper())
+    except ValueError:
+        names = [k for k in enum_type.Value.keys() if k != "UNSET"]
+        raise InvalidArgumentError(f"unknown OR-Tools {what} {name!r}; available: {', '.join(names)}") from None
+
