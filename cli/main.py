@@ -7,6 +7,7 @@ import typer
 from graphroute_cli import common
 from graphroute_cli.compare import compare_command
 from graphroute_cli.generate import generate_app
+from graphroute_cli.paths import paths_command
 from graphroute_cli.solve import solve_command
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ def _root(
 
 app.command("solve", help="Solve one instance (JSON, VRPLIB .vrp or TSPLIB .tsp) with one solver.")(solve_command)
 app.add_typer(generate_app, name="generate")
+app.command("paths", help="K shortest, diverse or time-dependent paths between nodes of a graph.")(paths_command)
 app.command("compare", help="Compare solvers on the same instances at the same time limit (default: the demo suite).")(
     compare_command
 )

@@ -1,0 +1,109 @@
+"""``graphroute paths``: K shortest (or diverse, or time-dependent) paths between nodes of a graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+
+from graphroute_cli.common import cli_errors, console, fmt_num, print_json
+
+
+@cli_errors
+def paths_command(
+    graph: Path = typer.Argument(..., help="A built graph file, or any raw file `graphroute graph build` reads."),
+    source: Optional[str] = typer.Option(None, "--source", "-s", help="Source node: id as in the file, or name."),
+    target: Optional[str] = typer.Option(None, "--target", "-t", help="Target node: id as in the file, or name."),
+    pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
+    k: int = typer.Option(10, "--k", "-k", help="Number of paths (>= 1)."),
+    diverse: bool = typer.Option(False, "--diverse", help="Keep only paths that overlap little (K-Paths style)."),
+    max_overlap: float = typer.Option(0.5, "--max-overlap", help="--diverse: largest overlap with a kept path, 0..1."),
+    overlap: Optional[str] = typer.Option(
+        None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
+    weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
+    depart: Optional[str] = typer.Option(
+        None, "--depart", help="HH:MM: earliest-arrival path on a traffic graph with time-slot travel times."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
+) -> None:
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.paths.query import parse_clock, read_pairs, run_query
+    from graphroute.paths.yen import _check_k
+
+    _check_k(k)
+    if pairs is not None and (source is not None or target is not None):
+        raise InvalidArgumentError("give either --source/--target or --pairs, not both")
+    if pairs is None and (source is None or target is None):
+        raise InvalidArgumentError("give --source and --target, or --pairs FILE")
+    if not 0.0 <= max_overlap <= 1.0:
+        raise InvalidArgumentError(f"--max-overlap must be in [0, 1], got {max_overlap:g}")
+    depart_s = None if depart is None else parse_clock(depart)
+    queries = read_pairs(pairs) if pairs is not None else [(source, target)]
+
+    g = _read_graph(graph)
+    kg = g.kind == "kg"
+    out = []
+    for src, tgt in queries:
+        found = run_query(g, src, tgt, k=k, diverse=diverse, max_overlap=max_overlap, measure=overlap,
+                          weight=weight, depart=depart_s)
+        out.append((src, tgt, found))
+    if as_json:
+        print_json({"queries": [_query_json(g, s, t, found, kg) for s, t, found in out]})
+        return
+    for s, t, found in out:
+        _render(g, s, t, found, kg, diverse, depart)
+
+
+def _read_graph(path: Path):
+    from graphroute import graphs
+    from graphroute.exceptions import MissingDependencyError
+
+    if not hasattr(graphs, "read_any"):
+        raise MissingDependencyError("graphroute.graphs.read_any is not available in this checkout")
+    return graphs.read_any(path)
+
+
+def _label(g, i: int):
+    lab = g.node_label(i)
+    return lab.item() if hasattr(lab, "item") else lab
+
+
+def _query_json(g, s, t, found, kg: bool) -> dict:
+    from graphroute.paths.query import verbalize
+
+    paths = []
+    for p in found:
+        d = {"nodes": [_label(g, v) for v in p.nodes], "cost": p.cost, "hops": p.hops}
+        if kg:
+            d["verbalized"] = verbalize(g, p)
+        if hasattr(p, "arrival"):
+            d["depart_s"] = p.depart
+            d["arrival_s"] = p.arrival
+        paths.append(d)
+    return {"source": s, "target": t, "paths": paths}
+
+
+def _abbrev(labels: list, keep: int = 4) -> str:
+    labels = [str(x) for x in labels]
+    if len(labels) <= 2 * keep + 1:
+        return " > ".join(labels)
+    return " > ".join(labels[:keep]) + f" > ... ({len(labels) - 2 * keep} more) ... > " + " > ".join(labels[-keep:])
+
+
+def _render(g, s, t, found, kg: bool, diverse: bool, depart: str | None) -> None:
+    from graphroute.paths.query import verbalize
+
+    what = "earliest arrival" if depart else ("diverse paths" if diverse else "shortest paths")
+    title = f"{s} -> {t}: {len(found)} {what}" + (f", leaving {depart}" if depart else "")
+    table = Table(title=escape(title), title_justify="left")
+    table.add_column("#", justify="right")
+    table.add_column("cost", justify="right")
+    table.add_column("hops", justify="right")
+    table.add_column("path" if kg else "nodes", overflow="fold")
+    for rank, p in enumerate(found, 1):
+        text = verbalize(g, p) if kg else _abbrev([_label(g, v) for v in p.nodes])
+        table.add_row(str(rank), fmt_num(p.cost), str(p.hops), Text(text))
+    console.print(table)
