@@ -1,0 +1,76 @@
+"""graphroute.paths.query on a minimal object with the Graph interface (the CLI tests use real graphs)."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from graphroute.exceptions import InvalidArgumentError, UnknownNameError
+from graphroute.paths.query import parse_clock, read_pairs, run_query, time_profile, verbalize
+from tests.paths._graphs import to_csr
+
+
+def tiny_kg():
+    # aspirin(0) -treats-> headache(1) -symptom_of-> migraine(2); aspirin -causes-> migraine (cost 5)
+    indptr, indices, weights = to_csr(3, [(0, 1, 1.0), (0, 2, 5.0), (1, 2, 1.0)])
+    names = ["aspirin", "headache", "migraine"]
+
+    def node_index(key):
+        if key not in names:
+            raise UnknownNameError(f"unknown entity {key!r}")
+        return names.index(key)
+
+    return SimpleNamespace(
+        indptr=indptr, indices=indices, kind="kg", meta={},
+        edge_attrs={"relation": np.array([0, 2, 1])},  # CSR order: 0->1 treats, 0->2 causes, 1->2 symptom_of
+        relation_names=["treats", "symptom_of", "causes"],
+        weights=lambda name=None: weights, node_index=node_index, node_label=lambda i: names[i],
+    )
+
+
+def test_run_query_and_verbalize():
+    g = tiny_kg()
+    paths = run_query(g, "aspirin", "migraine", k=5)
+    assert [p.cost for p in paths] == [2.0, 5.0]
+    assert verbalize(g, paths[0]) == "aspirin -[treats]-> headache -[symptom_of]-> migraine"
+    assert verbalize(g, paths[1]) == "aspirin -[causes]-> migraine"
+    assert len(run_query(g, "aspirin", "migraine", k=5, diverse=True)) == 2  # relation sequences differ
+    with pytest.raises(UnknownNameError, match="ibuprofen"):
+        run_query(g, "ibuprofen", "migraine")
+    with pytest.raises(InvalidArgumentError, match="no time-dependent travel times"):
+        run_query(g, "aspirin", "migraine", depart=8 * 3600)
+
+
+def test_time_profile_is_read_from_the_graph():
+    g = tiny_kg()
+    g.edge_attrs["time_slots"] = np.ones((4, 3)) * 60
+    g.meta["slot_seconds"] = 900
+    tt, slot = time_profile(g)
+    assert tt.shape == (4, 3) and slot == 900.0
+    p = run_query(g, "aspirin", "migraine", depart=parse_clock("08:00"))[0]
+    assert p.arrival == 8 * 3600 + 60 and p.nodes == (0, 2)  # every edge takes 60 s: the direct one wins
+
+
+@pytest.mark.parametrize("text,seconds", [("08:00", 28800), ("8:05:30", 29130), ("0:00", 0), ("3600", 3600)])
+def test_parse_clock(text, seconds):
+    assert parse_clock(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["8h", "08:75", "-5", "nan"])
+def test_parse_clock_rejects(text):
+    with pytest.raises(InvalidArgumentError, match="departure time"):
+        parse_clock(text)
+
+
+def test_read_pairs(tmp_path):
+    f = tmp_path / "pairs.txt"
+    f.write_text("# comment\n1 2\n\nacetic acid\tvinegar\n")
+    assert read_pairs(f) == [("1", "2"), ("acetic acid", "vinegar")]
+    f.write_text("1 2 3\n")
+    with pytest.raises(InvalidArgumentError, match="line 1"):
+        read_pairs(f)
+    f.write_text("# nothing\n")
+    with pytest.raises(InvalidArgumentError, match="no 'source target'"):
+        read_pairs(f)
