@@ -1,0 +1,62 @@
+"""``graphroute evaluate``: a checkpoint on a seeded instance set, against a reference solver."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from graphroute_cli.common import cli_errors, console, print_json
+
+
+@cli_errors
+def evaluate_command(
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="A .pt checkpoint (graphroute train or data/checkpoints)."),
+    problem: Optional[str] = typer.Option(None, "--problem", "-p", help="tsp, cvrp, atsp or acvrp (default: the checkpoint's)."),
+    size: Optional[int] = typer.Option(None, "--size", "-n", help="Cities or customers (default: the checkpoint's)."),
+    num: int = typer.Option(1000, "--num", help="How many instances (seeds seed .. seed+num-1)."),
+    seed: int = typer.Option(2026, "--seed", help="First instance seed."),
+    distribution: str = typer.Option("uniform", "--distribution", "-d", help="uniform, clustered or mixed."),
+    augment: int = typer.Option(8, "--augment", help="1 or 8 (dihedral augmentation)."),
+    reference: Optional[str] = typer.Option("pyvrp", "--reference", help="Reference solver (pyvrp, ortools) or 'none'."),
+    reference_time: float = typer.Option(1.0, "--reference-time", help="Seconds per instance for the reference."),
+    workers: int = typer.Option(1, "--workers", help="Processes for the reference solves (cached once computed)."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    from graphroute.neural.evaluate import evaluate_checkpoint
+    from graphroute.neural.train import resolve_device
+
+    ref = None if reference in (None, "none") else reference
+    dev = str(resolve_device(device))
+    with console.status("evaluating ...") if not as_json else _null():
+        res = evaluate_checkpoint(checkpoint, problem=problem, size=size, num=num, seed=seed, augment_k=augment,
+                                  reference=ref, reference_time=reference_time, distribution=distribution,
+                                  device=dev, workers=workers)
+    if as_json:
+        print_json(asdict(res))
+        return
+    t = Table(title=f"{Path(res.checkpoint).name} on {res.num} {res.problem}{res.size} {distribution} instances "
+                    f"(seeds {res.seed}..{res.seed + res.num - 1})", title_justify="left")
+    for col in ("solver", "mean cost", "mean gap", "time"):
+        t.add_column(col, justify="right" if col != "solver" else "left")
+    t.add_row(f"neural x{res.augment} aug, all starts", f"{res.mean_cost:.4f}",
+              "-" if res.mean_gap_pct is None else f"{res.mean_gap_pct:.3f}%", f"{res.time_s:.1f} s")
+    if res.reference is not None:
+        t.add_row(res.reference, f"{res.reference_mean_cost:.4f}", "0 (reference)",
+                  f"{res.reference_time_s:.1f} s (cached ones count 0)")
+    console.print(t)
+    if res.infeasible:
+        console.print(f"[red]{res.infeasible} infeasible model solutions[/]")
+        raise typer.Exit(2)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

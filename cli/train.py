@@ -1,0 +1,71 @@
+"""``graphroute train``: one YAML config, one training run, a live progress bar.
+
+Tasks are a small registry: ``--task vrp`` (POMO routing models) is here; other model families
+register a ``run(config_path, *, out, device, resume, on_progress, time_limit)`` function in
+:data:`TASKS` and get the same command.
+"""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+import typer
+
+from graphroute_cli.common import cli_errors, console
+
+#: task name -> "module:function"; the function takes (config_path, *, out, device, resume,
+#: on_progress, time_limit) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
+TASKS: dict[str, str] = {
+    "vrp": "graphroute.neural.train:run_from_yaml",
+}
+
+
+def _task(name: str) -> Callable[..., Any]:
+    from graphroute.exceptions import UnknownNameError
+
+    if name not in TASKS:
+        raise UnknownNameError(f"unknown task {name!r}; available: {', '.join(TASKS)}")
+    module, _, func = TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), func)
+
+
+def _fmt(v: Any, spec: str) -> str:
+    return "-" if v is None else format(v, spec)
+
+
+@cli_errors
+def train_command(
+    config: Path = typer.Option(..., "--config", "-c", help="YAML config, e.g. experiments/configs/pomo_tsp20.yaml."),
+    task: str = typer.Option("vrp", "--task", help=f"What to train: {', '.join(TASKS)}."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (last.pt)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop (with a checkpoint) after this many seconds."),
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    run = _task(task)
+    if not config.is_file():
+        from graphroute.exceptions import InvalidArgumentError
+
+        raise InvalidArgumentError(f"config file not found: {config}")
+    out = out or Path("runs") / config.stem
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
+    state: dict = {"val_cost": None, "val_gap_pct": None}
+
+    def on_progress(m: dict) -> None:
+        if "bar" not in state:
+            state["bar"] = progress.add_task(config.stem, total=m["total"], completed=0, info="")
+        if m.get("val_cost") is not None:
+            state.update(val_cost=m["val_cost"], val_gap_pct=m["val_gap_pct"])
+        info = (f"loss {_fmt(m['loss'], '.4f')}  cost {_fmt(m['cost'], '.4f')}  val {_fmt(state['val_cost'], '.4f')}"
+                f"  gap {_fmt(state['val_gap_pct'], '.2f')}%  {_fmt(m['inst_per_s'], '.0f')} inst/s")
+        progress.update(state["bar"], completed=m["step"], info=info)
+
+    with progress:
+        result = run(config, out=out, device=device, resume=resume, on_progress=on_progress, time_limit=time_limit)
+    console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "
+                  f"checkpoints and log.csv in {result.out_dir}")

@@ -1,0 +1,112 @@
+"""Decoding: greedy, sampling, multi-start greedy (POMO) and x8 dihedral augmentation, batched.
+
+:func:`rollout` builds ``P`` solutions per instance with one strategy and returns their actions,
+costs and (optionally) summed log-probabilities for REINFORCE. :func:`best_solutions` is the
+inference entry point: it augments, rolls out all starts greedily and keeps the best per instance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from graphroute.exceptions import InvalidArgumentError
+from graphroute.neural.envs import RoutingEnv, VRPData
+from graphroute.neural.models import AttentionModel
+
+STRATEGIES = ("greedy", "sample")
+
+
+@dataclass
+class Rollout:
+    actions: torch.Tensor  # [B, P, T]
+    cost: torch.Tensor  # [B, P]
+    logp: torch.Tensor | None  # [B, P] summed log-probabilities, when asked for
+
+
+def rollout(
+    model: AttentionModel,
+    data: VRPData,
+    *,
+    num_starts: int | None = None,
+    strategy: str = "greedy",
+    generator: torch.Generator | None = None,
+    with_logp: bool = False,
+) -> Rollout:
+    """Construct ``num_starts`` solutions per instance (default: every node / customer, POMO).
+
+    ``num_starts == 1`` is plain single-start decoding from node 0 (TSP) or from the customer the
+    model prefers first (CVRP is forced to start at customer 1 only when ``num_starts > 1``).
+    Cost O(T * B * P * N * d) for ``T`` steps.
+    """
+    if strategy not in STRATEGIES:
+        raise InvalidArgumentError(f"unknown decoding strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
+    n_cust = data.num_nodes - 1 if data.is_cvrp else data.num_nodes
+    P = n_cust if num_starts is None else min(num_starts, n_cust)
+    h = model.encode(data)
+    cache = model.precompute(h, data)
+    env = RoutingEnv(data, P)
+    logp = torch.zeros(data.batch_size, P, device=data.device) if with_logp else None
+    if P == 1 and data.is_cvrp:
+        env.reset(torch.zeros(data.batch_size, 1, dtype=torch.long, device=data.device))
+        env.actions.clear()  # the depot start is implicit in the cost
+    else:
+        env.reset()
+    while not env.done:
+        logits = model.decode_step(cache, env)
+        if strategy == "greedy":
+            action = logits.argmax(-1)
+        else:
+            probs = logits.softmax(-1).view(-1, logits.shape[-1])
+            action = torch.multinomial(probs, 1, generator=generator).view(logits.shape[:2])
+        if logp is not None:
+            logp = logp + logits.log_softmax(-1).gather(2, action[..., None]).squeeze(-1)
+        env.step(action)
+    return Rollout(torch.stack(env.actions, dim=2), env.cost(), logp)
+
+
+def dihedral8(locs: torch.Tensor) -> torch.Tensor:
+    """The 8 symmetries of the unit square applied to ``locs: [B, N, 2]`` -> ``[8 * B, N, 2]``
+    (transform-major), as POMO's inference augmentation. Distances are unchanged by each."""
+    x, y = locs[..., :1], locs[..., 1:]
+    variants = [(x, y), (1 - x, y), (x, 1 - y), (1 - x, 1 - y), (y, x), (1 - y, x), (y, 1 - x), (1 - y, 1 - x)]
+    return torch.cat([torch.cat(v, dim=-1) for v in variants], dim=0)
+
+
+def augment(data: VRPData, k: int) -> VRPData:
+    """``k`` in {1, 8}: dihedral copies for coordinate problems. Matrix problems have no such
+    symmetry, so they get ``k`` identical copies (harmless for greedy decoding)."""
+    if k == 1:
+        return data
+    if k != 8:
+        raise InvalidArgumentError(f"augment must be 1 or 8, got {k}")
+    out = data.repeat(8)
+    if not data.matrix_based:
+        out.locs = dihedral8(data.locs)  # type: ignore[arg-type]
+    return out
+
+
+@torch.no_grad()
+def best_solutions(model: AttentionModel, data: VRPData, *, augment_k: int = 8,
+                   num_starts: int | None = None, chunk: int = 1024) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    """Multi-start greedy over every augmentation; the best per instance.
+
+    Returns ``(cost [B], actions)`` where ``actions[b]`` is the winning action sequence of instance
+    ``b`` (in the model's normalised units; recompute real costs from the routes). Processes
+    ``chunk`` instances at a time.
+    """
+    if data.matrix_based:
+        augment_k = 1  # no symmetry to exploit
+    costs, seqs = [], []
+    for s in range(0, data.batch_size, chunk):
+        part = data[s:s + chunk]
+        B = part.batch_size
+        r = rollout(model, augment(part, augment_k), num_starts=num_starts)
+        c = r.cost.view(augment_k, B, -1).permute(1, 0, 2).reshape(B, -1)  # [B, k * P]
+        acts = r.actions.view(augment_k, B, r.actions.shape[1], -1).permute(1, 0, 2, 3)
+        acts = acts.reshape(B, -1, acts.shape[-1])
+        best = c.argmin(1)
+        costs.append(c.gather(1, best[:, None]).squeeze(1))
+        seqs.extend(acts[torch.arange(B), best])
+    return torch.cat(costs), seqs

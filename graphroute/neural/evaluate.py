@@ -1,0 +1,203 @@
+"""Evaluate a checkpoint on a seeded instance set against a reference solver.
+
+The set is ``graphroute.problems.generate.generate(problem, size, seed=seed + i)`` for
+``i < num`` (the same instances ``graphroute generate`` writes). Model solutions are converted to
+routes and costed by the checker; reference costs (PyVRP or OR-Tools through
+:func:`graphroute.solvers.solve`) are cached in ``experiments/results/reference_costs.csv`` so that
+each instance is solved once per solver and time limit.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from graphroute.exceptions import InvalidArgumentError
+
+REPO = Path(__file__).resolve().parents[2]
+REFERENCE_CSV = REPO / "experiments" / "results" / "reference_costs.csv"
+_FIELDS = ["instance", "solver", "time_limit", "cost", "runtime_s"]
+
+
+def eval_instances(problem: str, size: int, num: int, seed: int, distribution: str = "uniform") -> list:
+    """``num`` seeded instances (instance ``i`` from seed ``seed + i``); ``problem`` may be
+    tsp, cvrp, atsp or acvrp (MatNet-style matrices)."""
+    from graphroute.problems.generate import generate
+
+    if problem not in ("tsp", "cvrp", "atsp", "acvrp"):
+        raise InvalidArgumentError(f"unknown problem {problem!r}; available: tsp, cvrp, atsp, acvrp")
+    if num < 1:
+        raise InvalidArgumentError(f"--num must be at least 1, got {num}")
+    asym = problem.startswith("a")
+    base = problem[1:] if asym else problem
+    return [generate(base, size, distribution=distribution, seed=seed + i, asymmetric=asym) for i in range(num)]
+
+
+def _read_cache(path: Path = REFERENCE_CSV) -> dict[tuple[str, str, str], float]:
+    if not path.exists():
+        return {}
+    with path.open() as fh:
+        return {(r["instance"], r["solver"], r["time_limit"]): float(r["cost"]) for r in csv.DictReader(fh)}
+
+
+def cached_reference(insts: list, solver: str = "pyvrp", time_limit: float | None = None,
+                     path: Path = REFERENCE_CSV) -> list[float] | None:
+    """Cached reference costs for every instance, or None when any is missing. With
+    ``time_limit=None`` any cached time limit is accepted (the longest wins)."""
+    cache = _read_cache(path)
+    out = []
+    for inst in insts:
+        hits = {float(t): c for (name, s, t), c in cache.items() if name == inst.name and s == solver}
+        if time_limit is not None:
+            hits = {t: c for t, c in hits.items() if abs(t - time_limit) < 1e-9}
+        if not hits:
+            return None
+        out.append(hits[max(hits)])
+    return out
+
+
+def _solve_one(args: tuple) -> tuple[str, float, float, bool]:
+    inst, solver, time_limit = args
+    if solver == "pyvrp":
+        return _pyvrp_reference(inst, time_limit)
+    from graphroute.solvers import solve
+
+    res = solve(inst, solver, time_limit=time_limit, seed=0)
+    return inst.name, res.cost, res.runtime_s, res.feasible
+
+
+def _pyvrp_reference(inst, time_limit: float) -> tuple[str, float, float, bool]:  # noqa: ANN001
+    """PyVRP on graphroute's own ``problem_data``, with the maximum capacity penalty raised to 1e12:
+    ``solve_pyvrp`` scales unit-square distances by 1e6, where PyVRP's default cap (1e5 per unit of
+    excess load) is too low to push some CVRP20 instances to feasibility. Cost from the checker."""
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    from graphroute.baselines.hgs import problem_data
+    from graphroute.check import check
+    from graphroute.problems.instance import Solution
+
+    t0 = time.perf_counter()
+    data, _ = problem_data(inst)
+    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e12))
+    res = pyvrp.solve(data, stop=MaxRuntime(time_limit), seed=0, collect_stats=False, params=params)
+    routes = [[data.num_depots + int(a.idx) for a in r if a.is_client()] for r in res.best.routes()]
+    routes = [r for r in routes if r]
+    if inst.problem == "tsp":
+        routes = [[0, *routes[0]]]
+    chk = check(inst, Solution(routes))
+    return inst.name, chk.cost, time.perf_counter() - t0, bool(res.best.is_feasible() and chk.feasible)
+
+
+def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0, *,
+                    path: Path = REFERENCE_CSV, workers: int = 1, on_done=None) -> list[float]:  # noqa: ANN001
+    """Reference costs (checker's cost of the solver's routes), computing and appending to the cache
+    only the missing ones, on ``workers`` processes. ``on_done(name)`` is called after each solve."""
+    cache = _read_cache(path)
+    key_t = f"{time_limit:g}"
+    todo = [(inst, solver, time_limit) for inst in insts if (inst.name, solver, key_t) not in cache]
+    if workers > 1 and len(todo) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        pool = ProcessPoolExecutor(workers)
+        results = pool.map(_solve_one, todo)
+    else:
+        pool, results = None, map(_solve_one, todo)
+    try:
+        for name, cost, runtime, feasible in results:
+            if not feasible:
+                raise InvalidArgumentError(f"reference {solver} gave an infeasible solution on {name}")
+            cache[(name, solver, key_t)] = cost
+            _append(path, {"instance": name, "solver": solver, "time_limit": key_t,
+                           "cost": repr(cost), "runtime_s": f"{runtime:.3f}"})
+            if on_done is not None:
+                on_done(name)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return [cache[(inst.name, solver, key_t)] for inst in insts]
+
+
+def _append(path: Path, row: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    new = not path.exists()
+    with path.open("a", newline="") as fh:  # one short line per write: appends are atomic enough
+        w = csv.DictWriter(fh, fieldnames=_FIELDS)
+        if new:
+            w.writeheader()
+        w.writerow(row)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+@dataclass
+class EvalResult:
+    checkpoint: str
+    problem: str
+    size: int
+    num: int
+    seed: int
+    augment: int
+    mean_cost: float
+    time_s: float
+    reference: str | None = None
+    reference_mean_cost: float | None = None
+    mean_gap_pct: float | None = None
+    reference_time_s: float | None = None
+    infeasible: int = 0
+
+
+def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu",  # noqa: ANN001
+                chunk: int = 250) -> tuple[list[float], list[list[list[int]]]]:
+    """Checker costs and routes of the model's best solution (all starts x ``augment_k``) per instance."""
+    from graphroute.check import check
+    from graphroute.neural.decoding import best_solutions
+    from graphroute.neural.envs import actions_to_routes, from_instances
+    from graphroute.problems.instance import Solution
+
+    costs, routes = [], []
+    for s in range(0, len(insts), chunk):
+        part = insts[s:s + chunk]
+        data = from_instances(part).to(device)
+        _, seqs = best_solutions(model, data, augment_k=augment_k)
+        for inst, seq in zip(part, seqs):
+            r = actions_to_routes(seq.cpu(), inst.problem == "cvrp")
+            res = check(inst, Solution(r))
+            costs.append(res.cost if res.feasible else float("inf"))
+            routes.append(r)
+    return costs, routes
+
+
+def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, size: int | None = None,
+                        num: int = 1000, seed: int = 2026, augment_k: int = 8, reference: str | None = "pyvrp",
+                        reference_time: float = 1.0, distribution: str = "uniform", device: str = "cpu",
+                        workers: int = 1, on_reference=None) -> EvalResult:  # noqa: ANN001
+    """Mean checker cost of a checkpoint (x ``augment_k``, all starts) on the seeded set, and its
+    mean per-instance gap to ``reference`` (cached)."""
+    from graphroute.neural.train import load_checkpoint, model_from_checkpoint
+
+    ck = load_checkpoint(checkpoint)
+    problem = problem or ck["model_config"]["problem"]
+    size = size or ck["config"]["size"]
+    if problem != ck["model_config"]["problem"]:
+        raise InvalidArgumentError(f"checkpoint {Path(checkpoint).name} is a {ck['model_config']['problem']} "
+                                   f"model, not {problem}")
+    model = model_from_checkpoint(ck, device)
+    insts = eval_instances(problem, size, num, seed, distribution)
+    t0 = time.perf_counter()
+    costs, _ = model_costs(model, insts, augment_k=augment_k, device=device)
+    elapsed = time.perf_counter() - t0
+    bad = sum(1 for c in costs if c == float("inf"))
+    res = EvalResult(str(checkpoint), problem, size, num, seed, augment_k,
+                     sum(c for c in costs if c != float("inf")) / max(1, num - bad), elapsed, infeasible=bad)
+    if reference:
+        t1 = time.perf_counter()
+        ref = reference_costs(insts, reference, reference_time, workers=workers, on_done=on_reference)
+        res.reference, res.reference_time_s = f"{reference} {reference_time:g}s", time.perf_counter() - t1
+        res.reference_mean_cost = sum(ref) / len(ref)
+        gaps = [100.0 * (c / r - 1.0) for c, r in zip(costs, ref) if c != float("inf")]
+        res.mean_gap_pct = sum(gaps) / len(gaps) if gaps else None
+    return res

@@ -1,0 +1,167 @@
+"""The attention encoder-decoder for routing (Kool et al., 2019) in its POMO form (Kwon et al., 2020).
+
+Encoder: a linear embedding of each node (coordinates; plus the normalised demand for CVRP, with a
+separate embedding for the depot), then ``num_layers`` blocks of multi-head self-attention and a
+feed-forward net, each with a residual connection and instance normalisation (as POMO).
+
+For matrix problems (ATSP / ACVRP) the encoder is edge-aware, in the spirit of MatNet's mixed-score
+attention (Kwon et al., 2021) kept compact: each head adds a learned function of the arc pair
+``(d_ij, d_ji)`` to its attention scores (an additive bias passed to ``scaled_dot_product_attention``),
+and node features are row / column statistics of the matrix. The decoder then also sees the distance
+from the current node to each candidate.
+
+Decoder (one step for all ``[B, P]`` constructions at once): the query is a projection of the context
+(first and current node for TSP; current node and remaining load for CVRP), a multi-head glimpse over
+the node embeddings (masked), then single-head compatibilities clipped with ``C * tanh``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from graphroute.exceptions import InvalidArgumentError
+from graphroute.neural.envs import PROBLEMS, RoutingEnv, VRPData
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    problem: str = "tsp"
+    embed_dim: int = 128
+    num_layers: int = 6
+    num_heads: int = 8
+    ff_dim: int = 512
+    tanh_clip: float = 10.0
+
+    def __post_init__(self) -> None:
+        if self.problem not in PROBLEMS:
+            raise InvalidArgumentError(f"unknown problem {self.problem!r}; available: {', '.join(PROBLEMS)}")
+        if self.embed_dim % self.num_heads:
+            raise InvalidArgumentError(f"embed_dim ({self.embed_dim}) must be divisible by num_heads ({self.num_heads})")
+
+
+class InstanceNorm(nn.Module):
+    """Normalise each feature over the nodes of one instance (POMO's choice). ``x: [B, N, d]``."""
+
+    def __init__(self, d: int) -> None:
+        super().__init__()
+        self.norm = nn.InstanceNorm1d(d, affine=True, track_running_stats=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+
+
+class EncoderLayer(nn.Module):
+    def __init__(self, d: int, heads: int, ff: int) -> None:
+        super().__init__()
+        self.heads = heads
+        self.qkv = nn.Linear(d, 3 * d, bias=False)
+        self.out = nn.Linear(d, d)
+        self.norm1 = InstanceNorm(d)
+        self.ff = nn.Sequential(nn.Linear(d, ff), nn.ReLU(), nn.Linear(ff, d))
+        self.norm2 = InstanceNorm(d)
+
+    def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
+        """``x: [B, N, d]``; ``bias: [B, H, N, N]`` added to the attention scores (edge-aware) or None."""
+        B, N, d = x.shape
+        q, k, v = self.qkv(x).view(B, N, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
+        h = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
+        x = self.norm1(x + self.out(h.transpose(1, 2).reshape(B, N, d)))
+        return self.norm2(x + self.ff(x))
+
+
+class AttentionModel(nn.Module):
+    """POMO attention model. ``AttentionModel(ModelConfig(problem="cvrp"))``; see the module docstring."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        d, H = config.embed_dim, config.num_heads
+        self.cvrp = config.problem in ("cvrp", "acvrp")
+        self.matrix = config.problem in ("atsp", "acvrp")
+        node_in = 4 if self.matrix else 2
+        if self.cvrp:
+            self.embed_depot = nn.Linear(node_in, d)
+            self.embed = nn.Linear(node_in + 1, d)
+        else:
+            self.embed = nn.Linear(node_in, d)
+        if self.matrix:
+            self.edge_bias = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, H))
+            self.dist_weight = nn.Parameter(torch.tensor(-1.0))
+        self.layers = nn.ModuleList(EncoderLayer(d, H, config.ff_dim) for _ in range(config.num_layers))
+        self.glimpse_kv = nn.Linear(d, 2 * d, bias=False)
+        self.logit_k = nn.Linear(d, d, bias=False)
+        ctx = d + 1 if self.cvrp else 2 * d
+        self.query = nn.Linear(ctx, d, bias=False)
+        self.glimpse_out = nn.Linear(d, d)
+
+    # ------------------------------------------------------------------ encoder
+    def _node_features(self, data: VRPData) -> torch.Tensor:
+        if not self.matrix:
+            return data.locs  # type: ignore[return-value]
+        m = data.dist
+        return torch.stack([m.mean(2), _offdiag_min(m, 2), m.mean(1), _offdiag_min(m, 1)], dim=-1)  # type: ignore[union-attr]
+
+    def encode(self, data: VRPData) -> torch.Tensor:
+        """Node embeddings ``[B, N, d]``."""
+        f = self._node_features(data)
+        if self.cvrp:
+            depot = self.embed_depot(f[:, :1])
+            cust = self.embed(torch.cat([f[:, 1:], data.demand[:, 1:, None]], dim=-1))  # type: ignore[index]
+            h = torch.cat([depot, cust], dim=1)
+        else:
+            h = self.embed(f)
+        bias = None
+        if self.matrix:
+            m = data.dist
+            bias = self.edge_bias(torch.stack([m, m.transpose(1, 2)], dim=-1)).permute(0, 3, 1, 2)  # type: ignore[union-attr]
+        for layer in self.layers:
+            h = layer(h, bias)
+        return h
+
+    # ------------------------------------------------------------------ decoder
+    def precompute(self, h: torch.Tensor, data: VRPData) -> dict:
+        """Per-instance tensors reused at every decoding step."""
+        B, N, d = h.shape
+        H = self.config.num_heads
+        k, v = self.glimpse_kv(h).view(B, N, 2, H, d // H).permute(2, 0, 3, 1, 4)
+        return {"h": h, "k": k, "v": v, "logit_k": self.logit_k(h), "dist": data.dist if self.matrix else None}
+
+    def decode_step(self, cache: dict, env: RoutingEnv) -> torch.Tensor:
+        """Masked logits ``[B, P, N]`` (``-inf`` where not allowed) for the next action."""
+        h = cache["h"]
+        B, N, d = h.shape
+        P, H = env.P, self.config.num_heads
+        cur = h.gather(1, env.current[..., None].expand(-1, -1, d))
+        if self.cvrp:
+            ctx = torch.cat([cur, env.load[..., None].to(h.dtype)], dim=-1)
+        else:
+            first = h.gather(1, env.first[..., None].expand(-1, -1, d))
+            ctx = torch.cat([first, cur], dim=-1)
+        q = self.query(ctx).view(B, P, H, d // H).transpose(1, 2)  # [B, H, P, dk]
+        mask = env.mask
+        g = F.scaled_dot_product_attention(q, cache["k"], cache["v"], attn_mask=mask[:, None])
+        g = self.glimpse_out(g.transpose(1, 2).reshape(B, P, d))
+        compat = torch.bmm(g, cache["logit_k"].transpose(1, 2)) / math.sqrt(d)
+        if self.matrix:
+            row = cache["dist"].gather(1, env.current[..., None].expand(-1, -1, N))
+            compat = compat + self.dist_weight * row.to(compat.dtype)
+        logits = self.config.tanh_clip * torch.tanh(compat.float())
+        return logits.masked_fill(~mask, float("-inf"))
+
+
+def _offdiag_min(m: torch.Tensor, dim: int) -> torch.Tensor:
+    eye = torch.eye(m.shape[-1], dtype=torch.bool, device=m.device)
+    return m.masked_fill(eye, float("inf")).min(dim).values
+
+
+def model_from_dict(d: dict) -> AttentionModel:
+    return AttentionModel(ModelConfig(**d))
+
+
+def model_config_dict(model: AttentionModel) -> dict:
+    return asdict(model.config)

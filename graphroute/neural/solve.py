@@ -1,0 +1,83 @@
+"""``solve --solver neural``: a trained POMO model on one graphroute instance.
+
+Without an explicit checkpoint the shipped one (``data/checkpoints`` beside the package) of the
+same model family with the nearest training size is used. Coordinates are scaled into the unit
+square and matrices by their largest entry (:func:`~graphroute.neural.envs.from_instances`); the
+routes are returned as they are, so the cost the checker reports is in the file's own convention.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from graphroute.exceptions import InvalidArgumentError
+from graphroute.problems.instance import Instance, Solution
+
+MAX_STARTS = 100  # POMO uses every node as a start; beyond 100 nodes we keep the first 100
+
+
+def checkpoint_dir() -> Path:
+    """``data/checkpoints`` of the (editable) checkout this package lives in."""
+    return Path(__file__).resolve().parents[2] / "data" / "checkpoints"
+
+
+def shipped_checkpoints(folder: Path | None = None) -> list[tuple[str, int, Path]]:
+    """``(model problem, training size, path)`` of every checkpoint in ``folder``."""
+    from graphroute.neural.train import load_checkpoint
+
+    folder = folder or checkpoint_dir()
+    out = []
+    for p in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
+        ck = load_checkpoint(p)
+        out.append((ck["model_config"]["problem"], int(ck["config"]["size"]), p))
+    return out
+
+
+def pick_checkpoint(problem: str, size: int, folder: Path | None = None) -> Path:
+    """The shipped checkpoint for ``problem`` (tsp, cvrp, atsp, acvrp) nearest in training size
+    (ties: the larger)."""
+    folder = folder or checkpoint_dir()
+    cands = [(abs(s - size), -s, p) for prob, s, p in shipped_checkpoints(folder) if prob == problem]
+    if not cands:
+        raise InvalidArgumentError(
+            f"no shipped {problem} checkpoint in {folder}; pass --checkpoint PATH (train one with graphroute train)"
+        )
+    return min(cands)[2]
+
+
+def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint: str | Path | None = None,
+                 augment: int = 8) -> Solution:
+    """Multi-start greedy (up to :data:`MAX_STARTS` starts) x ``augment`` with a POMO checkpoint.
+
+    ``time_limit`` is not used to stop decoding (one pass is short); ``meta`` records the model's own
+    cost in its normalised units, the checkpoint file name, augmentation and starts.
+    """
+    import torch
+
+    from graphroute.neural.decoding import best_solutions
+    from graphroute.neural.envs import actions_to_routes, from_instances, model_problem
+    from graphroute.neural.train import load_checkpoint, model_from_checkpoint
+
+    if augment not in (1, 8):
+        raise InvalidArgumentError(f"--augment must be 1 or 8, got {augment}")
+    problem = model_problem(inst)
+    path = Path(checkpoint) if checkpoint is not None else pick_checkpoint(problem, inst.num_customers)
+    ck = load_checkpoint(path)
+    if ck["model_config"]["problem"] != problem:
+        raise InvalidArgumentError(
+            f"checkpoint {path.name} is a {ck['model_config']['problem']} model; this instance needs a {problem} model"
+        )
+    meta = {"checkpoint": path.name, "augment": augment, "model_problem": problem}
+    n_cust = inst.num_customers
+    if n_cust <= (1 if inst.problem == "cvrp" else 3):  # one possible answer
+        routes = [[1]] if inst.problem == "cvrp" else [list(range(inst.n))]
+        return Solution(routes, meta={**meta, "model_cost": None, "starts": 0})
+    torch.manual_seed(seed)
+    model = model_from_checkpoint(ck)
+    t0 = time.perf_counter()
+    starts = min(n_cust, MAX_STARTS)
+    cost, seqs = best_solutions(model, from_instances([inst]), augment_k=augment, num_starts=starts)
+    routes = actions_to_routes(seqs[0], inst.problem == "cvrp")
+    meta.update({"model_cost": float(cost[0]), "starts": starts, "decode_s": time.perf_counter() - t0})
+    return Solution(routes, meta=meta)

@@ -1,0 +1,340 @@
+"""POMO training in one plain PyTorch loop (Kwon et al., 2020), readable top to bottom.
+
+Each step samples ``batch_size`` fresh instances, rolls out ``num_starts`` solutions per instance by
+sampling (one per start node), and applies REINFORCE with the shared baseline: the advantage of a
+rollout is its cost minus the mean cost of the rollouts of the same instance.
+
+``train(config, out_dir)`` writes into ``out_dir``:
+
+* ``last.pt`` / ``best.pt``: checkpoints (atomic) holding the config, model, optimizer, step, random
+  generator state and metrics; ``train(..., resume=path)`` continues the same run (on CPU with the
+  same seed it reproduces the same losses);
+* ``log.csv``: one row per ``log_every`` steps (and TensorBoard events when ``tensorboard`` is
+  installed).
+
+Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (``amp``) and optional
+``torch.compile`` of the encoder layers (``compile``). Several GPUs: launch with ``torchrun
+--nproc_per_node=K -m graphroute_cli.main train --config C``; each rank draws ``batch_size / K``
+instances from its own seed and DistributedDataParallel averages the gradients (rank 0 logs and
+saves). The multi-GPU path is written but has not run here (no GPU machine with several GPUs).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import torch
+from torch import nn
+
+from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.neural.config import TrainConfig
+from graphroute.neural.decoding import Rollout, rollout
+from graphroute.neural.envs import VRPData, sample_batch
+from graphroute.neural.models import AttentionModel, ModelConfig
+
+LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
+
+
+class Policy(nn.Module):
+    """``forward`` = one sampled POMO rollout with log-probabilities (what DDP needs to wrap)."""
+
+    def __init__(self, model: AttentionModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, data: VRPData, num_starts: int | None, generator: torch.Generator) -> Rollout:
+        return rollout(self.model, data, num_starts=num_starts, strategy="sample", generator=generator,
+                       with_logp=True)
+
+
+def build_model(cfg: TrainConfig) -> AttentionModel:
+    return AttentionModel(ModelConfig(problem=cfg.problem, embed_dim=cfg.embed_dim, num_layers=cfg.num_layers,
+                                      num_heads=cfg.num_heads, ff_dim=cfg.ff_dim, tanh_clip=cfg.tanh_clip))
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise InvalidArgumentError(f"unknown device {device!r}; use auto, cpu or cuda")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise InvalidArgumentError("--device cuda was asked for but CUDA is not available")
+    return torch.device(device)
+
+
+def save_atomic(obj: Any, path: Path) -> None:
+    """``torch.save`` to a temp file in the same folder, then rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path: str | Path) -> dict:
+    p = Path(path)
+    if not p.is_file():
+        raise InvalidArgumentError(f"checkpoint not found: {p}")
+    try:
+        ck = torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as exc:  # torch raises many types for a corrupt file
+        raise InvalidArgumentError(f"{p} is not a readable checkpoint ({type(exc).__name__})") from None
+    if not isinstance(ck, dict) or "model" not in ck or "model_config" not in ck:
+        raise InvalidArgumentError(f"{p} is not a graphroute checkpoint (no model / model_config)")
+    return ck
+
+
+def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
+    model = AttentionModel(ModelConfig(**ck["model_config"]))
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    return model.to(device).eval()
+
+
+@dataclass
+class Validator:
+    """Fixed validation set from ``val_seed`` (the same generator as ``graphroute evaluate``);
+    cost = multi-start greedy without augmentation; gap against cached reference costs if any."""
+
+    data: VRPData | None
+    reference_mean: float | None = None
+
+    @classmethod
+    def build(cls, cfg: TrainConfig) -> "Validator":
+        if cfg.val_size == 0:
+            return cls(None)
+        from graphroute.neural.evaluate import cached_reference, eval_instances
+        from graphroute.neural.envs import from_instances
+
+        insts = eval_instances(cfg.problem, cfg.size, cfg.val_size, cfg.val_seed, cfg.distribution)
+        ref = cached_reference(insts)
+        return cls(from_instances(insts), None if ref is None else float(sum(ref) / len(ref)))
+
+    @torch.no_grad()
+    def __call__(self, model: AttentionModel, device: torch.device, amp: bool) -> tuple[float | None, float | None]:
+        if self.data is None:
+            return None, None
+        model.eval()
+        costs = []
+        for s in range(0, self.data.batch_size, 256):
+            with _autocast(device, amp):
+                costs.append(rollout(model, self.data[s:s + 256].to(device)).cost.min(1).values.float())
+        model.train()
+        cost = float(torch.cat(costs).mean())
+        gap = None if self.reference_mean is None else 100.0 * (cost / self.reference_mean - 1.0)
+        return cost, gap
+
+
+def _autocast(device: torch.device, amp: bool):  # noqa: ANN202
+    return torch.autocast("cuda", dtype=torch.bfloat16, enabled=(device.type == "cuda" and amp))
+
+
+@dataclass
+class TrainResult:
+    step: int
+    elapsed_s: float
+    metrics: dict = field(default_factory=dict)
+    out_dir: Path | None = None
+
+
+def train(
+    cfg: TrainConfig,
+    out_dir: str | Path,
+    *,
+    device: str = "auto",
+    resume: str | Path | None = None,
+    on_progress: Callable[[dict], None] | None = None,
+    max_steps: int | None = None,
+    time_limit_s: float | None = None,
+) -> TrainResult:
+    """Run (or continue) a POMO training run; see the module docstring. ``max_steps`` and
+    ``time_limit_s`` (wall clock of this call) stop early, with a checkpoint, without changing the
+    planned schedule, so that ``resume`` can carry on."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    dev = resolve_device(device)
+    rank, world = _init_distributed(dev)
+    if dev.type == "cpu" and cfg.threads:
+        torch.set_num_threads(cfg.threads)
+
+    ck = load_checkpoint(resume) if resume else None
+    if ck is not None:
+        free = ("steps", "threads", "val_every", "checkpoint_every", "log_every", "compile", "init_from")
+        diff = [k for k, v in cfg.to_dict().items() if k not in free and ck["config"].get(k) != v]
+        if diff:
+            raise ConfigError(f"--resume: the config differs from the checkpoint's in {', '.join(diff)}")
+    torch.manual_seed(cfg.seed + rank)
+    model = build_model(cfg).to(dev)
+    if cfg.init_from and ck is None:
+        warm = load_checkpoint(cfg.init_from)
+        model.load_state_dict({k: v.float() for k, v in warm["model"].items()})
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    gen = torch.Generator(device=dev).manual_seed(cfg.seed + 7919 * rank)
+    step, elapsed, best_val = 0, 0.0, math.inf
+    if ck is not None:
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        step, elapsed = int(ck["step"]), float(ck.get("elapsed_s", 0.0))
+        best_val = float(ck.get("best_val", math.inf))
+        if ck.get("generator") is not None:
+            gen.set_state(ck["generator"])
+    if cfg.compile and dev.type == "cuda":
+        for layer in model.layers:
+            layer.compile()
+    policy: nn.Module = Policy(model)
+    if world > 1:
+        policy = nn.parallel.DistributedDataParallel(policy)
+    local_batch = max(1, cfg.batch_size // world)
+    validator = Validator.build(cfg) if rank == 0 else Validator(None)
+    log = _Log(out, step, enabled=rank == 0)
+
+    def checkpoint(name: str, metrics: dict) -> None:
+        if rank != 0:
+            return
+        save_atomic({
+            "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
+            "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
+            "generator": gen.get_state(), "best_val": best_val,
+            "metrics": metrics, "torch": torch.__version__, "device": str(dev),
+        }, out / name)
+
+    model.train()
+    last_metrics: dict = {}
+    t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
+    stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
+    t_start = time.perf_counter()
+    while step < stop_at:
+        t0 = time.perf_counter()
+        if time_limit_s is not None and t0 - t_start > time_limit_s:
+            stop_at = step
+            checkpoint("last.pt", last_metrics)
+            break
+        lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,
+                            device=dev)
+        with _autocast(dev, cfg.amp):
+            r = policy(data, cfg.num_starts, gen)
+        cost = r.cost.float()
+        advantage = cost - cost.mean(dim=1, keepdim=True)  # shared baseline
+        loss = (advantage * r.logp).mean()  # minimise expected cost
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if cfg.grad_clip:
+            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+        opt.step()
+        step += 1
+        elapsed += time.perf_counter() - t0
+        n_window += local_batch * world
+        losses.append(loss.item())
+        costs.append(float(cost.min(1).values.mean()))
+        val_cost = val_gap = None
+        if step % cfg.val_every == 0 or step == cfg.steps:
+            val_cost, val_gap = validator(model, dev, cfg.amp)
+            if val_cost is not None and val_cost < best_val:
+                best_val = val_cost
+                if rank == 0:
+                    checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
+        if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
+            now = time.perf_counter()
+            last_metrics = {
+                "step": step, "loss": sum(losses) / len(losses), "cost": sum(costs) / len(costs),
+                "val_cost": val_cost, "val_gap_pct": val_gap, "inst_per_s": n_window / max(now - t_window, 1e-9),
+                "lr": lr, "elapsed_s": elapsed,
+            }
+            log.write(last_metrics)
+            if on_progress is not None and rank == 0:
+                on_progress({**last_metrics, "total": cfg.steps})
+            t_window, n_window, losses, costs = now, 0, [], []
+        if step % cfg.checkpoint_every == 0 or step == stop_at:
+            checkpoint("last.pt", last_metrics)
+    log.close()
+    if world > 1:
+        torch.distributed.destroy_process_group()
+    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out)
+
+
+def _asdict(mc: ModelConfig) -> dict:
+    from dataclasses import asdict
+
+    return asdict(mc)
+
+
+def _init_distributed(dev: torch.device) -> tuple[int, int]:
+    """Under torchrun (WORLD_SIZE > 1): join the process group, pin this rank's GPU."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world == 1:
+        return 0, 1
+    import torch.distributed as dist
+
+    if not dist.is_initialized():
+        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
+    if dev.type == "cuda":
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+    return dist.get_rank(), world
+
+
+class _Log:
+    """``log.csv`` (rows after the resumed step are dropped) and TensorBoard when importable."""
+
+    def __init__(self, out: Path, start_step: int, enabled: bool) -> None:
+        self.enabled = enabled
+        self.tb = None
+        if not enabled:
+            return
+        self.path = out / "log.csv"
+        rows = []
+        if start_step and self.path.exists():
+            with self.path.open() as fh:
+                rows = [r for r in csv.DictReader(fh) if int(r["step"]) <= start_step]
+        self.fh = self.path.open("w", newline="")
+        self.writer = csv.DictWriter(self.fh, fieldnames=LOG_FIELDS)
+        self.writer.writeheader()
+        self.writer.writerows(rows)
+        self.fh.flush()
+        try:
+            from torch.utils.tensorboard import SummaryWriter
+
+            self.tb = SummaryWriter(str(out / "tb"))
+        except ImportError:
+            self.tb = None
+
+    def write(self, m: dict) -> None:
+        if not self.enabled:
+            return
+        self.writer.writerow({k: ("" if m.get(k) is None else m[k]) for k in LOG_FIELDS})
+        self.fh.flush()
+        if self.tb is not None:
+            for k in LOG_FIELDS[1:]:
+                if m.get(k) is not None:
+                    self.tb.add_scalar(k, m[k], m["step"])
+
+    def close(self) -> None:
+        if self.enabled:
+            self.fh.close()
+            if self.tb is not None:
+                self.tb.close()
+
+
+def export_checkpoint(src: str | Path, dst: str | Path, *, half: bool = True, extra: dict | None = None) -> Path:
+    """A small inference-only copy: weights (fp16 unless ``half=False``), config, metrics; no optimizer."""
+    ck = load_checkpoint(src)
+    small = {k: ck[k] for k in ("format", "config", "model_config", "step", "elapsed_s", "metrics", "torch", "device")
+             if k in ck}
+    small["model"] = {k: (v.half() if half and v.is_floating_point() else v) for k, v in ck["model"].items()}
+    small.update(extra or {})
+    dst = Path(dst)
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    save_atomic(small, dst)
+    return dst
+
+
+def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
+                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> TrainResult:
+    """The ``graphroute train --task vrp`` entry point: load the YAML config and :func:`train`."""
+    return train(TrainConfig.from_yaml(config), out, device=device, resume=resume, on_progress=on_progress,
+                 time_limit_s=time_limit)

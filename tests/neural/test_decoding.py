@@ -1,0 +1,73 @@
+"""Decoding: every decoded solution passes the checker with the model's cost; augmentation is exact."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from graphroute.check import check
+from graphroute.neural.decoding import augment, best_solutions, dihedral8, rollout
+from graphroute.neural.envs import actions_to_routes, from_instances, sample_batch, tour_cost
+from graphroute.neural.evaluate import eval_instances
+from graphroute.neural.models import AttentionModel, ModelConfig
+from graphroute.problems.instance import Solution
+
+PROBLEMS = ["tsp", "cvrp", "atsp", "acvrp"]
+
+
+def tiny(problem: str) -> AttentionModel:
+    torch.manual_seed(0)
+    return AttentionModel(ModelConfig(problem=problem, embed_dim=16, num_layers=1, num_heads=2, ff_dim=32)).eval()
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("strategy", ["greedy", "sample"])
+def test_decoded_solutions_pass_checker(problem, strategy):
+    insts = eval_instances(problem, 10, 3, seed=5)
+    data = from_instances(insts)  # unit-square coordinates stay as they are; matrices / their max
+    with torch.no_grad():
+        r = rollout(tiny(problem), data, strategy=strategy, generator=torch.Generator().manual_seed(1))
+    scale = [float(i.matrix.max()) if problem.startswith("a") else 1.0 for i in insts]
+    for b, inst in enumerate(insts):
+        for p in range(r.actions.shape[1]):
+            res = check(inst, Solution(actions_to_routes(r.actions[b, p], data.is_cvrp)))
+            assert res.feasible, res.violations
+            assert res.cost == pytest.approx(float(r.cost[b, p]) * scale[b], rel=1e-5)
+
+
+@pytest.mark.parametrize("problem", ["tsp", "cvrp"])
+def test_single_start_and_best_solutions(problem):
+    insts = eval_instances(problem, 8, 4, seed=3)
+    data, model = from_instances(insts), tiny(problem)
+    with torch.no_grad():
+        single = rollout(model, data, num_starts=1)
+        multi = rollout(model, data)
+    assert single.actions.shape[1] == 1 and multi.actions.shape[1] == 8
+    cost1, _ = best_solutions(model, data, augment_k=1)
+    cost8, seqs = best_solutions(model, data, augment_k=8)
+    assert torch.allclose(cost1, multi.cost.min(1).values)
+    assert (cost8 <= cost1 + 1e-6).all()
+    for inst, seq, c in zip(insts, seqs, cost8):
+        res = check(inst, Solution(actions_to_routes(seq, problem == "cvrp")))
+        assert res.feasible and res.cost == pytest.approx(float(c), rel=1e-5)
+
+
+@pytest.mark.parametrize("problem", ["tsp", "cvrp"])
+def test_augmentation_leaves_costs_unchanged(problem):
+    data = sample_batch(problem, 5, 12, generator=torch.Generator().manual_seed(2))
+    aug = augment(data, 8)
+    assert aug.batch_size == 40
+    acts = rollout(tiny(problem), data).actions
+    base = tour_cost(data, acts)
+    for k in range(8):
+        part = aug[k * 5:(k + 1) * 5]
+        assert torch.allclose(tour_cost(part, acts), base, atol=1e-5)
+    assert torch.allclose(dihedral8(data.locs)[:5], data.locs)
+    assert not torch.allclose(aug.locs[5:10], data.locs)  # the copies really are transformed
+
+
+def test_augment_rejects_other_factors():
+    from graphroute.exceptions import InvalidArgumentError
+
+    with pytest.raises(InvalidArgumentError, match="augment"):
+        augment(sample_batch("tsp", 2, 5), 4)
