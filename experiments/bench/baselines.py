@@ -40,14 +40,31 @@ REPO = Path(__file__).resolve().parents[2]
 DATA = REPO / ".." / "shared" / "data" / "vrp"
 
 #: bench name -> (registered solver, options, what it is)
+_CW = {"first_solution": "savings_routes"}
+_LIGHT = {k: False for k in (
+    "use_lin_kernighan", "use_relocate_pair", "use_exchange_pair", "use_light_relocate_pair", "use_relocate_subtrip",
+    "use_exchange_subtrip", "use_global_cheapest_insertion_path_lns", "use_local_cheapest_insertion_path_lns",
+    "use_relocate_path_global_cheapest_insertion_insert_unperformed", "use_global_cheapest_insertion_visit_types_lns",
+    "use_local_cheapest_insertion_visit_types_lns")}
+
+#: bench name -> (registered solver, options, what it is). The ortools-cw-* entries are the tuning
+#: variants tried on top of the Clarke-Wright start (graphroute/baselines/ortools.py lists their results).
 VARIANTS: dict[str, tuple[str, dict, str]] = {
     "pyvrp": ("pyvrp", {}, "PyVRP defaults (iterated local search)"),
-    "ortools": ("ortools", {}, "OR-Tools, graphroute's tuned default settings"),
-    "ortools-plain": ("ortools", {"settings": "plain"}, "PATH_CHEAPEST_ARC + GUIDED_LOCAL_SEARCH"),
-    "ortools-savings": ("ortools", {"settings": "plain", "first_solution": "SAVINGS"},
-                        "OR-Tools' own SAVINGS start + GLS"),
-    "ortools-cwstart": ("ortools", {"settings": "plain", "first_solution": "savings_routes"},
-                        "graphroute's Clarke-Wright routes as start + GLS"),
+    "ortools": ("ortools", {}, "tuned default: Clarke-Wright routes as start + GLS"),
+    "ortools-plain": ("ortools", {"settings": "plain"}, "PATH_CHEAPEST_ARC + GLS"),
+    "ortools-savings": ("ortools", {"settings": "plain", "first_solution": "SAVINGS"}, "OR-Tools' SAVINGS + GLS"),
+    "ortools-cw-l02": ("ortools", {**_CW, "gls_lambda": 0.2}, "CW start, GLS lambda 0.2"),
+    "ortools-cw-l05": ("ortools", {**_CW, "gls_lambda": 0.5}, "CW start, GLS lambda 0.5"),
+    "ortools-cw-mab": ("ortools", {**_CW, "mab": True}, "CW start, bandit operator choice"),
+    "ortools-cw-tabu": ("ortools", {**_CW, "metaheuristic": "TABU_SEARCH"}, "CW start, tabu search"),
+    "ortools-cw-slack": ("ortools", {**_CW, "fleet_slack": 0.1}, "CW start, 10% spare vehicles"),
+    "ortools-cw-extra": ("ortools", {**_CW, "operators": {"use_relocate_neighbors": True, "use_cross_exchange": True}},
+                         "CW start, + relocate_neighbors, cross_exchange"),
+    "ortools-cw-light": ("ortools", {**_CW, "operators": _LIGHT}, "CW start, without LK/pair/subtrip/LNS operators"),
+    "ortools-cw-reset": ("ortools", {**_CW, "search_params": {
+        "guided_local_search_reset_penalties_on_new_best_solution": True}}, "CW start, GLS penalties reset on best"),
+    "ortools-cw-lns20": ("ortools", {**_CW, "lns_time_limit_ms": 20}, "CW start, LNS moves limited to 20 ms"),
 }
 
 #: TSPLIB spot check: a few instances of every edge-weight type in ../shared/data/vrp/tsplib.

@@ -88,6 +88,8 @@ def test_presets_are_feasible_on_x(shared_data, settings):
         ({"metaheuristic": "ANNEAL"}, "unknown OR-Tools metaheuristic 'ANNEAL'"),
         ({"operators": {"use_magic": True}}, "unknown OR-Tools local search operator 'use_magic'"),
         ({"lambda": 0.1}, "unknown OR-Tools option(s): lambda"),
+        ({"search_params": {"no_such": 1}}, "unknown or non-scalar OR-Tools search parameter 'no_such'"),
+        ({"search_params": {"time_limit": 1}}, "unknown or non-scalar OR-Tools search parameter 'time_limit'"),
     ],
 )
 def test_bad_options_name_the_problem(tiny, options, msg):
