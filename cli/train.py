@@ -1,7 +1,7 @@
 """``graphroute train``: one YAML config, one training run, a live progress bar.
 
 Tasks are a small registry: ``--task vrp`` (POMO routing models) is here; other model families
-register a ``run(config_path, *, out, device, resume, on_progress, time_limit)`` function in
+register a ``run(config_path, *, out, device, resume, on_progress, time_limit, overrides)`` function in
 :data:`TASKS` and get the same command.
 """
 
@@ -16,7 +16,7 @@ import typer
 from graphroute_cli.common import cli_errors, console
 
 #: task name -> "module:function"; the function takes (config_path, *, out, device, resume,
-#: on_progress, time_limit) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
+#: on_progress, time_limit, overrides) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
 TASKS: dict[str, str] = {
     "vrp": "graphroute.neural.train:run_from_yaml",
 }
@@ -43,14 +43,23 @@ def train_command(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (last.pt)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop (with a checkpoint) after this many seconds."),
+    overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    import yaml
+
+    from graphroute.exceptions import InvalidArgumentError
+
     run = _task(task)
     if not config.is_file():
-        from graphroute.exceptions import InvalidArgumentError
-
         raise InvalidArgumentError(f"config file not found: {config}")
+    sets = {}
+    for item in overrides or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise InvalidArgumentError(f"--set needs KEY=VALUE, got {item!r}")
+        sets[key.strip()] = yaml.safe_load(value)
     out = out or Path("runs") / config.stem
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
@@ -66,6 +75,7 @@ def train_command(
         progress.update(state["bar"], completed=m["step"], info=info)
 
     with progress:
-        result = run(config, out=out, device=device, resume=resume, on_progress=on_progress, time_limit=time_limit)
+        result = run(config, out=out, device=device, resume=resume, on_progress=on_progress, time_limit=time_limit,
+                     overrides=sets)
     console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "
                   f"checkpoints and log.csv in {result.out_dir}")

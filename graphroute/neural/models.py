@@ -125,28 +125,47 @@ class AttentionModel(nn.Module):
 
     # ------------------------------------------------------------------ decoder
     def precompute(self, h: torch.Tensor, data: VRPData) -> dict:
-        """Per-instance tensors reused at every decoding step."""
+        """Per-instance tensors reused at every decoding step.
+
+        Two exact refactorings keep per-step work to gathers and one attention: the context
+        projection is split by context part (``[first, cur] W^T = first W_1^T + cur W_2^T``, so each
+        node's share is computed once), and the glimpse output projection is folded into the logit
+        keys (``(g W_o^T + b_o) K^T = g (K W_o)^T + K b_o``).
+        """
         B, N, d = h.shape
         H = self.config.num_heads
         k, v = self.glimpse_kv(h).view(B, N, 2, H, d // H).permute(2, 0, 3, 1, 4)
-        return {"h": h, "k": k, "v": v, "logit_k": self.logit_k(h), "dist": data.dist if self.matrix else None}
+        lk = self.logit_k(h)
+        w = self.query.weight
+        cache = {
+            "k": k, "v": v,
+            "logit_k": F.linear(lk, self.glimpse_out.weight.t()) / math.sqrt(d),  # [B, N, d]
+            "logit_b": (lk @ self.glimpse_out.bias.to(lk.dtype)) / math.sqrt(d),  # [B, N]
+            "dist": data.dist if self.matrix else None,
+        }
+        if self.cvrp:
+            cache["q_cur"], cache["q_load"] = F.linear(h, w[:, :d]), w[:, d]
+        else:
+            cache["q_first"], cache["q_cur"] = F.linear(h, w[:, :d]), F.linear(h, w[:, d:])
+        return cache
 
     def decode_step(self, cache: dict, env: RoutingEnv) -> torch.Tensor:
         """Masked logits ``[B, P, N]`` (``-inf`` where not allowed) for the next action."""
-        h = cache["h"]
-        B, N, d = h.shape
+        qc = cache["q_cur"]
+        B, N, d = qc.shape
         P, H = env.P, self.config.num_heads
-        cur = h.gather(1, env.current[..., None].expand(-1, -1, d))
+        q = qc.gather(1, env.current[..., None].expand(-1, -1, d))
         if self.cvrp:
-            ctx = torch.cat([cur, env.load[..., None].to(h.dtype)], dim=-1)
+            q = q + env.load[..., None].to(q.dtype) * cache["q_load"].to(q.dtype)
         else:
-            first = h.gather(1, env.first[..., None].expand(-1, -1, d))
-            ctx = torch.cat([first, cur], dim=-1)
-        q = self.query(ctx).view(B, P, H, d // H).transpose(1, 2)  # [B, H, P, dk]
+            if "q_first_g" not in cache or cache["q_first_g"].shape[1] != P:  # the first node never changes
+                cache["q_first_g"] = cache["q_first"].gather(1, env.first[..., None].expand(-1, -1, d))
+            q = q + cache["q_first_g"]
+        q = q.view(B, P, H, d // H).transpose(1, 2)  # [B, H, P, dk]
         mask = env.mask
         g = F.scaled_dot_product_attention(q, cache["k"], cache["v"], attn_mask=mask[:, None])
-        g = self.glimpse_out(g.transpose(1, 2).reshape(B, P, d))
-        compat = torch.bmm(g, cache["logit_k"].transpose(1, 2)) / math.sqrt(d)
+        g = g.transpose(1, 2).reshape(B, P, d)
+        compat = torch.baddbmm(cache["logit_b"][:, None, :].to(g.dtype), g, cache["logit_k"].to(g.dtype).transpose(1, 2))
         if self.matrix:
             row = cache["dist"].gather(1, env.current[..., None].expand(-1, -1, N))
             compat = compat + self.dist_weight * row.to(compat.dtype)

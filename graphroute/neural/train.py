@@ -334,7 +334,18 @@ def export_checkpoint(src: str | Path, dst: str | Path, *, half: bool = True, ex
 
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
-                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> TrainResult:
-    """The ``graphroute train --task vrp`` entry point: load the YAML config and :func:`train`."""
-    return train(TrainConfig.from_yaml(config), out, device=device, resume=resume, on_progress=on_progress,
-                 time_limit_s=time_limit)
+                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
+                  overrides: dict | None = None) -> TrainResult:
+    """The ``graphroute train --task vrp`` entry point: load the YAML config (``overrides`` replace
+    its keys, checked the same way) and :func:`train`."""
+    import yaml
+
+    p = Path(config)
+    try:
+        d = yaml.safe_load(p.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+    if not isinstance(d, dict):
+        raise ConfigError(f"{p}: expected a mapping of keys to values")
+    cfg = TrainConfig.from_dict({**d, **(overrides or {})}, source=str(p))
+    return train(cfg, out, device=device, resume=resume, on_progress=on_progress, time_limit_s=time_limit)

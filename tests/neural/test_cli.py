@@ -68,3 +68,14 @@ def test_solve_neural_wrong_checkpoint_family(examples):
         pytest.skip("no shipped checkpoint pomo_tsp20.pt")
     res = run("solve", examples / "cvrp50.json", "--solver", "neural", "--checkpoint", ck)
     assert res.exit_code == 1 and "tsp model" in res.output
+
+
+def test_train_set_overrides_are_checked(tmp_path):
+    cfg = REPO / "experiments/configs/test_tiny.yaml"
+    res = run("train", "--config", cfg, "--device", "cpu", "--out", tmp_path, "--set", "steps=2", "--set", "lr=0.01")
+    assert res.exit_code == 0, res.output
+    assert len((tmp_path / "log.csv").read_text().splitlines()) == 3
+    res = run("train", "--config", cfg, "--out", tmp_path, "--set", "stepz=2")
+    assert res.exit_code == 1 and "'stepz'" in res.output
+    res = run("train", "--config", cfg, "--out", tmp_path, "--set", "steps")
+    assert res.exit_code == 1 and "KEY=VALUE" in res.output
