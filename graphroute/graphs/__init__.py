@@ -1,1 +1,48 @@
-"""graphroute.graphs"""
+"""Graphs: the CSR graph model, its file format, and builders for road, traffic, knowledge and
+synthetic graphs (builders import their heavy dependencies lazily)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graphroute.exceptions import InvalidInstanceError
+from graphroute.graphs.model import GRAPH_SUFFIX, Graph, from_edges, load_graph, save_graph
+
+__all__ = ["GRAPH_SUFFIX", "Graph", "from_edges", "load_graph", "read_any", "save_graph"]
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
+
+
+def read_any(path: str | Path, **options: object) -> Graph:
+    """A built graph file, or any raw file ``graphroute graph build`` reads, detected by its name.
+
+    ``.graph.npz`` -> :func:`load_graph`; OpenStreetMap ``.osm.pbf/.osm/.osm.gz/.osm.bz2`` -> road;
+    DIMACS ``.gr`` (``.co`` beside it is used) -> road; a folder with ``train.txt(.gz)`` or a triples
+    ``.txt/.tsv(.gz)`` -> knowledge graph; a sensor distances ``.csv`` or adjacency ``.pkl`` -> traffic.
+    """
+    p = Path(path)
+    name = p.name.lower()
+    if not p.exists():
+        raise InvalidInstanceError(f"no such file: {p}")
+    if name.endswith(".npz"):
+        return load_graph(p)
+    if name.endswith(OSM_SUFFIXES):
+        from graphroute.graphs.road import read_osm
+
+        return read_osm(p, **options)  # type: ignore[arg-type]
+    if name.endswith(".gr") or name.endswith(".gr.gz"):
+        from graphroute.graphs.road import read_dimacs
+
+        return read_dimacs(p, **options)  # type: ignore[arg-type]
+    if p.is_dir() or name.endswith((".txt", ".tsv", ".txt.gz", ".tsv.gz")):
+        from graphroute.graphs.kg import read_kg
+
+        return read_kg(p, **options)  # type: ignore[arg-type]
+    if name.endswith((".csv", ".pkl")):
+        from graphroute.graphs.traffic import read_traffic
+
+        return read_traffic(p, **options)  # type: ignore[arg-type]
+    raise InvalidInstanceError(
+        f"cannot tell what graph {p.name} holds; expected .graph.npz, OSM (.osm.pbf/.osm/.osm.gz/.osm.bz2), "
+        "DIMACS .gr, a KG folder or triples .txt/.tsv, or a traffic .csv/.pkl"
+    )

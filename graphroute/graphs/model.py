@@ -1,0 +1,434 @@
+"""The graph model of graphroute and its on-disk format.
+
+A :class:`Graph` is a directed graph in CSR form: the out-edges of node ``u`` are
+``indices[indptr[u]:indptr[u + 1]]`` with one value per edge in every array of ``edge_attrs``.
+Road, traffic, knowledge and synthetic graphs all share it; path algorithms
+(:mod:`graphroute.paths`) take the raw arrays.
+
+File format (``.graph.npz``, version 1)
+---------------------------------------
+An uncompressed numpy ``.npz`` archive (``allow_pickle=False``), so a million edges load in well
+under a second:
+
+==================  ===========================================================================
+array               content
+==================  ===========================================================================
+``header``          0-d unicode string: JSON ``{"format": "graphroute.graph", "version": 1,
+                    "kind", "default_weight", "edge_attrs": [...], "node_attrs": [...],
+                    "meta": {...}}``
+``indptr``          int64 ``[n + 1]``
+``indices``         int64 ``[m]`` targets, grouped by source
+``edge__NAME``      one ``[m]`` array per edge attribute (``length``, ``time``, ``relation`` ...)
+``node_ids``        optional ``[n]`` original ids (int64 or unicode)
+``node_names``      optional ``[n]`` unicode names
+``coords``          optional float64 ``[n, 2]`` (lon, lat for road/traffic; x, y for synthetic)
+``relation_names``  optional unicode relation vocabulary
+``extra__NAME``     any further array a builder keeps (KG splits, traffic speed profiles ...)
+==================  ===========================================================================
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graphroute.exceptions import InvalidInstanceError, UnknownNameError
+
+FORMAT_NAME = "graphroute.graph"
+FORMAT_VERSION = 1
+GRAPH_SUFFIX = ".graph.npz"
+KINDS = ("road", "traffic", "kg", "synthetic")
+
+
+@dataclass
+class Graph:
+    """A directed graph in CSR form with edge attributes and optional node labels.
+
+    Attributes
+    ----------
+    indptr : np.ndarray
+        int64 ``[n + 1]``.
+    indices : np.ndarray
+        int64 ``[m]``, target of each edge, grouped by source node.
+    edge_attrs : dict[str, np.ndarray]
+        ``[m]`` arrays: ``length`` (metres for road graphs, file units for DIMACS), ``time`` (s),
+        ``relation`` (int64 relation id for KGs), ``weight`` (traffic kernel weight) ...
+    kind : str
+        ``road``, ``traffic``, ``kg`` or ``synthetic``.
+    node_ids : np.ndarray or None
+        ``[n]`` original ids (OSM ids, DIMACS ids, sensor ids, KG entity ids); None means ``0..n-1``.
+    node_names : list[str] or None
+        ``[n]`` human-readable names (KG entities).
+    coords : np.ndarray or None
+        ``[n, 2]`` (lon, lat) in degrees for road / traffic graphs, planar (x, y) for synthetic.
+    relation_names : list[str] or None
+        KG relation vocabulary, indexed by the ``relation`` edge attribute.
+    meta : dict
+        Provenance and build summary; ``meta["default_weight"]`` names the routing weight.
+    extras : dict[str, np.ndarray]
+        Further arrays kept with the graph (KG splits, time-slot travel times ...).
+    """
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    edge_attrs: dict[str, np.ndarray] = field(default_factory=dict)
+    kind: str = "synthetic"
+    node_ids: np.ndarray | None = None
+    node_names: list[str] | None = None
+    coords: np.ndarray | None = None
+    relation_names: list[str] | None = None
+    meta: dict = field(default_factory=dict)
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
+        self.indices = np.ascontiguousarray(self.indices, dtype=np.int64)
+        n = len(self.indptr) - 1
+        m = len(self.indices)
+        if n < 0 or self.indptr[0] != 0 or self.indptr[-1] != m or np.any(np.diff(self.indptr) < 0):
+            raise InvalidInstanceError("graph indptr must start at 0, be non-decreasing and end at the edge count")
+        if m and (self.indices.min() < 0 or self.indices.max() >= n):
+            raise InvalidInstanceError(f"graph edge targets must lie in 0..{n - 1}")
+        if self.kind not in KINDS:
+            raise InvalidInstanceError(f"unknown graph kind {self.kind!r}; available: {', '.join(KINDS)}")
+        for name, arr in list(self.edge_attrs.items()):
+            arr = np.ascontiguousarray(arr)
+            if arr.shape[:1] != (m,):
+                raise InvalidInstanceError(f"edge attribute {name!r} has {arr.shape[:1]} values for {m} edges")
+            if arr.dtype.kind == "f":
+                bad = ~np.isfinite(arr)
+                if bad.any():
+                    raise InvalidInstanceError(f"edge attribute {name!r} is not finite on edge {int(np.argmax(bad))}")
+                if name in ("length", "time", "weight") and np.any(arr < 0):
+                    e = int(np.argmax(arr < 0))
+                    raise InvalidInstanceError(f"negative {name} {arr[e]:g} on edge {e} ({self._edge_str(e)})")
+            self.edge_attrs[name] = arr
+        if self.node_ids is not None and len(self.node_ids) != n:
+            raise InvalidInstanceError(f"{len(self.node_ids)} node ids for {n} nodes")
+        if self.node_names is not None:
+            self.node_names = [str(s) for s in self.node_names]
+            if len(self.node_names) != n:
+                raise InvalidInstanceError(f"{len(self.node_names)} node names for {n} nodes")
+        if self.coords is not None:
+            self.coords = np.asarray(self.coords, dtype=np.float64)
+            if self.coords.shape != (n, 2):
+                raise InvalidInstanceError(f"coords must have shape [{n}, 2], got {self.coords.shape}")
+        if self.relation_names is not None:
+            self.relation_names = [str(s) for s in self.relation_names]
+        self._lookup: dict[str, int] | None = None
+
+    def _edge_str(self, e: int) -> str:
+        u = int(np.searchsorted(self.indptr, e, side="right") - 1)
+        return f"{self.node_label(u)} -> {self.node_label(int(self.indices[e]))}"
+
+    # ------------------------------------------------------------------ basics
+    @property
+    def n_nodes(self) -> int:
+        return len(self.indptr) - 1
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.indices)
+
+    def sources(self) -> np.ndarray:
+        """int64 ``[m]`` source node of each edge."""
+        return np.repeat(np.arange(self.n_nodes, dtype=np.int64), np.diff(self.indptr))
+
+    def out_degree(self) -> np.ndarray:
+        return np.diff(self.indptr)
+
+    @property
+    def default_weight(self) -> str | None:
+        w = self.meta.get("default_weight")
+        if w in self.edge_attrs:
+            return w
+        for cand in ("length", "time", "weight"):
+            if cand in self.edge_attrs:
+                return cand
+        return None
+
+    def weights(self, name: str | None = None) -> np.ndarray:
+        """float64 ``[m]`` routing weights: the attribute ``name`` (default ``meta['default_weight']``).
+
+        Graphs without a numeric weight (knowledge graphs) route by hops: every edge weighs 1.
+        """
+        name = name or self.default_weight
+        if name is None:
+            return np.ones(self.n_edges, dtype=np.float64)
+        if name == "hops":
+            return np.ones(self.n_edges, dtype=np.float64)
+        if name not in self.edge_attrs or name == "relation":
+            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f"]
+            raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
+        return self.edge_attrs[name].astype(np.float64, copy=False)
+
+    # ------------------------------------------------------------------ node lookup
+    def _index(self) -> dict[str, int]:
+        if self._lookup is None:
+            table: dict[str, int] = {}
+            if self.node_names is not None:
+                for i, s in enumerate(self.node_names):
+                    table.setdefault(s, i)
+            if self.node_ids is not None:
+                for i, v in enumerate(self.node_ids.tolist()):
+                    table[str(v)] = i
+            self._lookup = table
+        return self._lookup
+
+    def node_index(self, key: str | int) -> int:
+        """Index of a node given by its original id (as in the file) or its name.
+
+        Raises
+        ------
+        UnknownNameError
+            When no node has that id or name.
+        """
+        k = str(key).strip()
+        if self.node_ids is None and self.node_names is None:
+            try:
+                i = int(k)
+            except ValueError:
+                i = -1
+            if 0 <= i < self.n_nodes:
+                return i
+        else:
+            hit = self._index().get(k)
+            if hit is not None:
+                return hit
+        raise UnknownNameError(f"unknown node {k!r} (graph has {self.n_nodes} nodes)")
+
+    def node_label(self, i: int) -> str:
+        """The user's name for node ``i``: its name, else its original id, else ``i``."""
+        if self.node_names is not None:
+            return self.node_names[i]
+        if self.node_ids is not None:
+            return str(self.node_ids[i])
+        return str(i)
+
+    def relation_label(self, r: int) -> str:
+        if self.relation_names is not None and 0 <= r < len(self.relation_names):
+            return self.relation_names[r]
+        return str(r)
+
+    # ------------------------------------------------------------------ transforms
+    def reverse(self) -> Graph:
+        """The graph with every edge reversed (attributes follow their edges)."""
+        src = self.sources()
+        order = np.lexsort((src, self.indices))
+        indptr = np.zeros(self.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(self.indices, minlength=self.n_nodes), out=indptr[1:])
+        return Graph(
+            indptr=indptr, indices=src[order], edge_attrs={k: v[order] for k, v in self.edge_attrs.items()},
+            kind=self.kind, node_ids=self.node_ids, node_names=self.node_names, coords=self.coords,
+            relation_names=self.relation_names, meta={**self.meta, "reversed": not self.meta.get("reversed", False)},
+            extras=self.extras,
+        )
+
+    def subgraph(self, keep: np.ndarray) -> Graph:
+        """The subgraph induced by the nodes where ``keep`` (bool ``[n]``) is true."""
+        keep = np.asarray(keep, dtype=bool)
+        new_id = np.full(self.n_nodes, -1, dtype=np.int64)
+        new_id[keep] = np.arange(int(keep.sum()))
+        src = self.sources()
+        mask = keep[src] & keep[self.indices]
+        return from_edges(
+            new_id[src[mask]], new_id[self.indices[mask]], int(keep.sum()),
+            edge_attrs={k: v[mask] for k, v in self.edge_attrs.items()}, kind=self.kind,
+            node_ids=None if self.node_ids is None else self.node_ids[keep],
+            node_names=None if self.node_names is None else [s for s, k in zip(self.node_names, keep) if k],
+            coords=None if self.coords is None else self.coords[keep],
+            relation_names=self.relation_names, meta=dict(self.meta), extras=dict(self.extras),
+        )
+
+    def largest_scc(self) -> Graph:
+        """The subgraph of the largest strongly connected component."""
+        from scipy.sparse.csgraph import connected_components
+
+        ncomp, labels = connected_components(self.to_scipy(), directed=True, connection="strong")
+        if ncomp <= 1:
+            return self
+        big = np.argmax(np.bincount(labels))
+        g = self.subgraph(labels == big)
+        g.meta["scc"] = {"components": int(ncomp), "kept_nodes": g.n_nodes, "dropped_nodes": self.n_nodes - g.n_nodes}
+        return g
+
+    def to_scipy(self, weight: str | None = None) -> Any:
+        """scipy CSR matrix (parallel edges keep their minimum weight)."""
+        from scipy.sparse import csr_matrix
+
+        w = self.weights(weight) if weight is not None else np.ones(self.n_edges)
+        src = self.sources()
+        order = np.lexsort((w, self.indices, src))
+        s, t, ww = src[order], self.indices[order], w[order]
+        first = np.ones(len(s), dtype=bool)
+        first[1:] = (s[1:] != s[:-1]) | (t[1:] != t[:-1])
+        return csr_matrix((ww[first], (s[first], t[first])), shape=(self.n_nodes, self.n_nodes))
+
+    def to_networkx(self, weight: str | None = None) -> Any:
+        """networkx.MultiDiGraph (or DiGraph keeping the lightest parallel edge when ``weight`` is given)."""
+        import networkx as nx
+
+        src = self.sources()
+        if weight is not None:
+            g = nx.DiGraph()
+            g.add_nodes_from(range(self.n_nodes))
+            w = self.weights(weight)
+            for u, v, x in zip(src.tolist(), self.indices.tolist(), w.tolist()):
+                if not g.has_edge(u, v) or g[u][v]["weight"] > x:
+                    g.add_edge(u, v, weight=x)
+            return g
+        g = nx.MultiDiGraph()
+        g.add_nodes_from(range(self.n_nodes))
+        names = list(self.edge_attrs)
+        cols = [self.edge_attrs[k].tolist() for k in names]
+        for e, (u, v) in enumerate(zip(src.tolist(), self.indices.tolist())):
+            g.add_edge(u, v, **{k: c[e] for k, c in zip(names, cols)})
+        return g
+
+    def to_pyg(self) -> Any:
+        """torch_geometric ``Data`` with ``edge_index`` and one ``edge_attr`` column per float attribute;
+        for KGs ``edge_type`` holds the relation ids."""
+        import torch
+        from torch_geometric.data import Data
+
+        edge_index = torch.from_numpy(np.stack([self.sources(), self.indices]))
+        data = Data(edge_index=edge_index, num_nodes=self.n_nodes)
+        floats = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f"]
+        if floats:
+            data.edge_attr = torch.from_numpy(np.stack([self.edge_attrs[k] for k in floats], 1).astype(np.float32))
+            data.edge_attr_names = floats
+        if "relation" in self.edge_attrs:
+            data.edge_type = torch.from_numpy(self.edge_attrs["relation"].astype(np.int64))
+            data.num_relations = len(self.relation_names or []) or int(self.edge_attrs["relation"].max()) + 1
+        if self.coords is not None:
+            data.pos = torch.from_numpy(self.coords.astype(np.float32))
+        return data
+
+    def __repr__(self) -> str:
+        return f"Graph({self.kind}, nodes={self.n_nodes}, edges={self.n_edges}, attrs={list(self.edge_attrs)})"
+
+
+def from_edges(
+    src: np.ndarray,
+    dst: np.ndarray,
+    n_nodes: int,
+    *,
+    edge_attrs: dict[str, np.ndarray] | None = None,
+    **kwargs: Any,
+) -> Graph:
+    """Build a :class:`Graph` from edge lists (sorted into CSR order, stable by input order)."""
+    src = np.asarray(src, dtype=np.int64)
+    dst = np.asarray(dst, dtype=np.int64)
+    if src.shape != dst.shape:
+        raise InvalidInstanceError("source and target arrays differ in length")
+    if len(src) and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n_nodes):
+        raise InvalidInstanceError(f"edge endpoints must lie in 0..{n_nodes - 1}")
+    order = np.argsort(src, kind="stable")
+    indptr = np.zeros(n_nodes + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
+    attrs = {k: np.asarray(v)[order] for k, v in (edge_attrs or {}).items()}
+    return Graph(indptr=indptr, indices=dst[order], edge_attrs=attrs, **kwargs)
+
+
+# ---------------------------------------------------------------------- file format
+def save_graph(g: Graph, path: str | Path) -> Path:
+    """Write ``g`` in the graphroute graph format (see module docstring), atomically.
+
+    A path without the ``.graph.npz`` suffix gets it appended; the final path is returned.
+    """
+    path = Path(path)
+    if not path.name.endswith(GRAPH_SUFFIX):
+        path = path.with_name(path.name.removesuffix(".npz") + GRAPH_SUFFIX)
+    header = {
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "kind": g.kind,
+        "default_weight": g.default_weight,
+        "edge_attrs": list(g.edge_attrs),
+        "extras": list(g.extras),
+        "meta": g.meta,
+    }
+    arrays: dict[str, np.ndarray] = {
+        "header": np.array(json.dumps(header, default=_json_default)),
+        "indptr": g.indptr,
+        "indices": g.indices,
+    }
+    for k, v in g.edge_attrs.items():
+        arrays[f"edge__{k}"] = v
+    for k, v in g.extras.items():
+        arrays[f"extra__{k}"] = np.asarray(v)
+    if g.node_ids is not None:
+        arrays["node_ids"] = np.asarray(g.node_ids)
+    if g.node_names is not None:
+        arrays["node_names"] = np.array(g.node_names, dtype=str)
+    if g.coords is not None:
+        arrays["coords"] = g.coords
+    if g.relation_names is not None:
+        arrays["relation_names"] = np.array(g.relation_names, dtype=str)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return float(o)
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    return str(o)
+
+
+def is_graph_file(path: str | Path) -> bool:
+    return str(path).endswith(GRAPH_SUFFIX) or str(path).endswith(".npz")
+
+
+def load_graph(path: str | Path) -> Graph:
+    """Read a graph written by :func:`save_graph`; a missing, truncated or foreign file raises."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInstanceError(f"no such file: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            files = set(z.files)
+            if "header" not in files:
+                raise InvalidInstanceError(f"{path.name} is not a graphroute graph file (no header)")
+            header = json.loads(str(z["header"]))
+            if header.get("format") != FORMAT_NAME:
+                raise InvalidInstanceError(f"{path.name} is not a graphroute graph file")
+            if header.get("version") != FORMAT_VERSION:
+                raise InvalidInstanceError(f"{path.name}: unsupported graph format version {header.get('version')}")
+            edge_attrs = {k: z[f"edge__{k}"] for k in header["edge_attrs"]}
+            extras = {k: z[f"extra__{k}"] for k in header.get("extras", [])}
+            meta = dict(header.get("meta") or {})
+            if header.get("default_weight"):
+                meta.setdefault("default_weight", header["default_weight"])
+            return Graph(
+                indptr=z["indptr"], indices=z["indices"], edge_attrs=edge_attrs, kind=header["kind"],
+                node_ids=z["node_ids"] if "node_ids" in files else None,
+                node_names=z["node_names"].tolist() if "node_names" in files else None,
+                coords=z["coords"] if "coords" in files else None,
+                relation_names=z["relation_names"].tolist() if "relation_names" in files else None,
+                meta=meta, extras=extras,
+            )
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError) as exc:
+        if isinstance(exc, InvalidInstanceError):
+            raise
+        raise InvalidInstanceError(f"{path.name}: cannot read graph file ({type(exc).__name__}: {exc}); truncated?") from None
