@@ -7,6 +7,7 @@ import typer
 from graphroute_cli import common
 from graphroute_cli.compare import compare_command
 from graphroute_cli.generate import generate_app
+from graphroute_cli.graph import graph_app
 from graphroute_cli.paths import paths_command
 from graphroute_cli.solve import solve_command
 from graphroute_cli.train import train_command
@@ -31,6 +32,7 @@ def _root(
 
 app.command("solve", help="Solve one instance (JSON, VRPLIB .vrp or TSPLIB .tsp) with one solver.")(solve_command)
 app.add_typer(generate_app, name="generate")
+app.add_typer(graph_app, name="graph")
 app.command("train", help="Train a model from a YAML config (--task vrp: POMO routing models).")(train_command)
 app.command("evaluate", help="Evaluate a neural checkpoint on seeded instances against a reference solver.")(evaluate_command)
 app.command("paths", help="K shortest, diverse or time-dependent paths between nodes of a graph.")(paths_command)
