@@ -55,13 +55,14 @@ def rollout(
         env.reset()
     while not env.done:
         logits = model.decode_step(cache, env)
+        logps = logits.log_softmax(-1) if (logp is not None or strategy == "sample") else None
         if strategy == "greedy":
             action = logits.argmax(-1)
         else:
-            probs = logits.softmax(-1).view(-1, logits.shape[-1])
+            probs = logps.exp().view(-1, logits.shape[-1])  # type: ignore[union-attr]
             action = torch.multinomial(probs, 1, generator=generator).view(logits.shape[:2])
         if logp is not None:
-            logp = logp + logits.log_softmax(-1).gather(2, action[..., None]).squeeze(-1)
+            logp = logp + logps.gather(2, action[..., None]).squeeze(-1)  # type: ignore[union-attr]
         env.step(action)
     return Rollout(torch.stack(env.actions, dim=2), env.cost(), logp)
 

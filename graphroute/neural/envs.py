@@ -210,6 +210,7 @@ class RoutingEnv:
         dev = self.data.device
         B, P, N = self.B, self.P, self.N
         self.visited = torch.zeros(B, P, N, dtype=torch.bool, device=dev)
+        self._bias = None
         self.current = torch.zeros(B, P, dtype=torch.long, device=dev)
         self.actions: list[torch.Tensor] = []
         if self.data.is_cvrp:
@@ -239,9 +240,23 @@ class RoutingEnv:
         ok[..., 1:] &= ~served[..., None]
         return ok
 
+    @property
+    def bias(self) -> torch.Tensor:
+        """``[B, P, N]`` float: 0 where allowed, ``-inf`` where not (the additive form of ``mask``;
+        kept up to date step by step for TSP, where it only ever gains ``-inf`` entries)."""
+        if self.data.is_cvrp:
+            m = self.mask
+            return torch.zeros(m.shape, device=m.device).masked_fill_(~m, float("-inf"))
+        if getattr(self, "_bias", None) is None or self._bias.shape != self.visited.shape:
+            self._bias = torch.zeros(self.visited.shape, device=self.data.device).masked_fill_(self.visited, float("-inf"))
+        return self._bias
+
     def step(self, action: torch.Tensor) -> None:
         """Move every construction to ``action: [B, P]`` (the caller chose it from ``mask``)."""
         self.visited.scatter_(2, action[..., None], True)
+        if not self.data.is_cvrp and getattr(self, "_bias", None) is not None:
+            # out of place: autograd may hold the previous step's bias for the attention backward
+            self._bias = self._bias.scatter(2, action[..., None], float("-inf"))
         if self.data.is_cvrp:
             d = self.demand.gather(2, action[..., None]).squeeze(-1)
             self.load = torch.where(action == 0, torch.ones_like(self.load), self.load - d)

@@ -162,15 +162,14 @@ class AttentionModel(nn.Module):
                 cache["q_first_g"] = cache["q_first"].gather(1, env.first[..., None].expand(-1, -1, d))
             q = q + cache["q_first_g"]
         q = q.view(B, P, H, d // H).transpose(1, 2)  # [B, H, P, dk]
-        mask = env.mask
-        g = F.scaled_dot_product_attention(q, cache["k"], cache["v"], attn_mask=mask[:, None])
+        bias = env.bias  # [B, P, N], -inf where not allowed
+        g = F.scaled_dot_product_attention(q, cache["k"], cache["v"], attn_mask=bias[:, None].to(q.dtype))
         g = g.transpose(1, 2).reshape(B, P, d)
         compat = torch.baddbmm(cache["logit_b"][:, None, :].to(g.dtype), g, cache["logit_k"].to(g.dtype).transpose(1, 2))
         if self.matrix:
             row = cache["dist"].gather(1, env.current[..., None].expand(-1, -1, N))
             compat = compat + self.dist_weight * row.to(compat.dtype)
-        logits = self.config.tanh_clip * torch.tanh(compat.float())
-        return logits.masked_fill(~mask, float("-inf"))
+        return self.config.tanh_clip * torch.tanh(compat.float()) + bias
 
 
 def _offdiag_min(m: torch.Tensor, dim: int) -> torch.Tensor:
