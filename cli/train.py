@@ -8,6 +8,7 @@ register a ``run(config_path, *, out, device, resume, on_progress, time_limit, o
 from __future__ import annotations
 
 import importlib
+import os
 from pathlib import Path
 from typing import Any, Callable, Optional
 
@@ -77,5 +78,7 @@ def train_command(
     with progress:
         result = run(config, out=out, device=device, resume=resume, on_progress=on_progress, time_limit=time_limit,
                      overrides=sets)
+    if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
+        return
     console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "
                   f"checkpoints and log.csv in {result.out_dir}")

@@ -16,7 +16,7 @@ Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (`
 ``torch.compile`` of the encoder layers (``compile``). Several GPUs: launch with ``torchrun
 --nproc_per_node=K -m graphroute_cli.main train --config C``; each rank draws ``batch_size / K``
 instances from its own seed and DistributedDataParallel averages the gradients (rank 0 logs and
-saves). The multi-GPU path is written but has not run here (no GPU machine with several GPUs).
+saves). The DDP path has run on CPU (gloo, two ranks; a slow test), not on several GPUs.
 """
 
 from __future__ import annotations

@@ -76,3 +76,16 @@ def test_cuda_bf16_compile_and_resume(tmp_path):
     r = train(cfg, tmp_path, device="cuda", max_steps=2)
     assert r.step == 2
     assert train(cfg, tmp_path, device="cuda", resume=tmp_path / "last.pt").step == 4
+
+
+@pytest.mark.slow
+def test_torchrun_ddp_on_cpu(tmp_path):
+    """Two ranks with the gloo backend: the DistributedDataParallel path runs and rank 0 writes."""
+    import subprocess
+    import sys
+
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2", "-m", "graphroute_cli.main", "train",
+           "--config", str(TINY), "--device", "cpu", "--out", str(tmp_path)]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert len(losses(tmp_path)) == 4 and (tmp_path / "last.pt").is_file()
