@@ -59,12 +59,20 @@ def rollout(
         if strategy == "greedy":
             action = logits.argmax(-1)
         else:
-            probs = logps.exp().view(-1, logits.shape[-1])  # type: ignore[union-attr]
-            action = torch.multinomial(probs, 1, generator=generator).view(logits.shape[:2])
+            action = _sample(logps.exp(), generator)  # type: ignore[union-attr]
         if logp is not None:
             logp = logp + logps.gather(2, action[..., None]).squeeze(-1)  # type: ignore[union-attr]
         env.step(action)
     return Rollout(torch.stack(env.actions, dim=2), env.cost(), logp)
+
+
+def _sample(probs: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+    """One index per row of ``probs: [..., N]`` by inverse CDF (one uniform number per row, cheaper
+    than ``torch.multinomial``'s N exponentials). Zero-probability entries are never chosen: the
+    CDF does not rise there and ``right=True`` returns the first index whose CDF exceeds ``u``."""
+    cdf = probs.cumsum(-1)
+    u = torch.rand(cdf.shape[:-1] + (1,), generator=generator, device=cdf.device, dtype=cdf.dtype) * cdf[..., -1:]
+    return torch.searchsorted(cdf, u, right=True).squeeze(-1).clamp_max(cdf.shape[-1] - 1)
 
 
 def dihedral8(locs: torch.Tensor) -> torch.Tensor:

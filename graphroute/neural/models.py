@@ -28,6 +28,11 @@ from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural.envs import PROBLEMS, RoutingEnv, VRPData
 
 
+#: Largest ``B * H * N * N`` for which the decoder precomputes its score tables (4 bytes each, three
+#: tables); beyond it (large instances, big inference batches) each step uses SDPA instead.
+TABLE_MAX_ELEMENTS = 1 << 25
+
+
 @dataclass(frozen=True)
 class ModelConfig:
     problem: str = "tsp"
@@ -124,13 +129,17 @@ class AttentionModel(nn.Module):
         return h
 
     # ------------------------------------------------------------------ decoder
-    def precompute(self, h: torch.Tensor, data: VRPData) -> dict:
+    def precompute(self, h: torch.Tensor, data: VRPData, tables: bool | None = None) -> dict:
         """Per-instance tensors reused at every decoding step.
 
-        Two exact refactorings keep per-step work to gathers and one attention: the context
-        projection is split by context part (``[first, cur] W^T = first W_1^T + cur W_2^T``, so each
-        node's share is computed once), and the glimpse output projection is folded into the logit
-        keys (``(g W_o^T + b_o) K^T = g (K W_o)^T + K b_o``).
+        Exact refactorings keep per-step work small: the context projection is split by context part
+        (``[first, cur] W^T = first W_1^T + cur W_2^T``, so each node's share is computed once), and the
+        glimpse output projection is folded into the logit keys (``(g W_o^T + b_o) K^T = g (K W_o)^T +
+        K b_o``). Since the query is a sum of per-node terms, the glimpse scores are too: with
+        ``tables`` (default: when the ``[B, N, H, N]`` tables hold at most :data:`TABLE_MAX_ELEMENTS`
+        entries) the scores of every (context node, head, key) and the products ``V_h K_h'^T`` are
+        computed once, and a step is a gather, a softmax and one batched matmul. Otherwise each step
+        runs ``scaled_dot_product_attention``. Both give the same logits.
         """
         B, N, d = h.shape
         H = self.config.num_heads
@@ -147,10 +156,28 @@ class AttentionModel(nn.Module):
             cache["q_cur"], cache["q_load"] = F.linear(h, w[:, :d]), w[:, d]
         else:
             cache["q_first"], cache["q_cur"] = F.linear(h, w[:, :d]), F.linear(h, w[:, d:])
+        if tables is None:
+            tables = B * H * N * N <= TABLE_MAX_ELEMENTS
+        if tables:
+            dk = d // H
+
+            def scores(qn: torch.Tensor) -> torch.Tensor:  # [B, N, d] -> [B, N (context), H, N (key)]
+                return (qn.view(B, N, H, dk).transpose(1, 2) @ k.transpose(-1, -2) / math.sqrt(dk)).transpose(1, 2)
+
+            cache["s_cur"] = scores(cache["q_cur"])
+            if self.cvrp:
+                qload = cache["q_load"].to(k.dtype).view(1, H, 1, dk)
+                cache["s_load"] = ((k * qload).sum(-1) / math.sqrt(dk))[:, None]  # [B, 1, H, N]
+            else:
+                cache["s_first"] = scores(cache["q_first"])
+            lkh = cache["logit_k"].to(v.dtype).view(B, N, H, dk).transpose(1, 2)  # [B, H, N, dk]
+            cache["m"] = (v @ lkh.transpose(-1, -2)).reshape(B, H * N, N)  # [B, H * N (key), N (candidate)]
         return cache
 
     def decode_step(self, cache: dict, env: RoutingEnv) -> torch.Tensor:
         """Masked logits ``[B, P, N]`` (``-inf`` where not allowed) for the next action."""
+        if "m" in cache:
+            return self._decode_step_tables(cache, env)
         qc = cache["q_cur"]
         B, N, d = qc.shape
         P, H = env.P, self.config.num_heads
@@ -166,7 +193,27 @@ class AttentionModel(nn.Module):
         g = F.scaled_dot_product_attention(q, cache["k"], cache["v"], attn_mask=bias[:, None].to(q.dtype))
         g = g.transpose(1, 2).reshape(B, P, d)
         compat = torch.baddbmm(cache["logit_b"][:, None, :].to(g.dtype), g, cache["logit_k"].to(g.dtype).transpose(1, 2))
+        return self._finish(compat, cache, env, bias)
+
+    def _decode_step_tables(self, cache: dict, env: RoutingEnv) -> torch.Tensor:
+        sc = cache["s_cur"]
+        B, N, H, _ = sc.shape
+        P = env.P
+        s = sc.gather(1, env.current[..., None, None].expand(-1, -1, H, N))  # [B, P, H, N]
+        if self.cvrp:
+            s = s + env.load[..., None, None].to(s.dtype) * cache["s_load"]
+        else:
+            if "s_first_g" not in cache or cache["s_first_g"].shape[1] != P:  # the first node never changes
+                cache["s_first_g"] = cache["s_first"].gather(1, env.first[..., None, None].expand(-1, -1, H, N))
+            s = s + cache["s_first_g"]
+        bias = env.bias
+        attn = (s.float() + bias[:, :, None, :]).softmax(-1).to(cache["m"].dtype)
+        compat = torch.baddbmm(cache["logit_b"][:, None, :].to(attn.dtype), attn.view(B, P, H * N), cache["m"])
+        return self._finish(compat, cache, env, bias)
+
+    def _finish(self, compat: torch.Tensor, cache: dict, env: RoutingEnv, bias: torch.Tensor) -> torch.Tensor:
         if self.matrix:
+            N = compat.shape[-1]
             row = cache["dist"].gather(1, env.current[..., None].expand(-1, -1, N))
             compat = compat + self.dist_weight * row.to(compat.dtype)
         return self.config.tanh_clip * torch.tanh(compat.float()) + bias

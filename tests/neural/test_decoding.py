@@ -71,3 +71,34 @@ def test_augment_rejects_other_factors():
 
     with pytest.raises(InvalidArgumentError, match="augment"):
         augment(sample_batch("tsp", 2, 5), 4)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+def test_score_tables_match_attention(problem):
+    """The precomputed-table decoder step and the SDPA step give the same logits and gradients."""
+    from graphroute.neural.envs import RoutingEnv
+
+    data = sample_batch(problem, 3, 9, generator=torch.Generator().manual_seed(4))
+    model = tiny(problem).train()
+    h = model.encode(data)
+    env = RoutingEnv(data, 6)
+    env.reset()
+    env.step(env.mask.float().argmax(-1))  # one more step so that current != first
+    a = model.decode_step(model.precompute(h, data, tables=True), env)
+    b = model.decode_step(model.precompute(h, data, tables=False), env)
+    assert torch.allclose(a, b, atol=1e-5)
+    ga = torch.autograd.grad(a.logsumexp(-1).sum(), model.query.weight, retain_graph=True)[0]
+    gb = torch.autograd.grad(b.logsumexp(-1).sum(), model.query.weight)[0]
+    assert torch.allclose(ga, gb, atol=1e-5)
+
+
+def test_sampling_never_picks_a_masked_node_and_follows_probs():
+    from graphroute.neural.decoding import _sample
+
+    gen = torch.Generator().manual_seed(0)
+    probs = torch.tensor([[0.0, 0.25, 0.0, 0.75, 0.0]]).expand(20000, 5)
+    picks = _sample(probs, gen)
+    assert set(picks.tolist()) == {1, 3}
+    assert abs((picks == 3).float().mean().item() - 0.75) < 0.02
+    edge = torch.tensor([[1.0, 0.0, 0.0]])  # all mass on the first node
+    assert (_sample(edge.expand(1000, 3), gen) == 0).all()
