@@ -1,0 +1,225 @@
+"""Road networks: OpenStreetMap extracts (pyosmium) and DIMACS shortest-path files.
+
+OpenStreetMap
+-------------
+Drivable ways are those tagged ``highway`` = motorway, trunk, primary, secondary, tertiary,
+unclassified, residential, living_street, service, road and the ``_link`` variants, minus
+``area=yes`` and ways closed to motor vehicles (``access``/``motor_vehicle``/``motorcar`` = no or
+private). One arc per consecutive node pair (nodes are not simplified away). One-way rules:
+``oneway`` = yes/true/1 forward only, -1/reverse backward only, no both ways; roundabouts
+(``junction`` = roundabout/circular) and motorways are one-way unless ``oneway=no``.
+``length`` is the haversine distance in metres (R = 6,371,008.8 m); ``time`` is length divided by
+the ``maxspeed`` tag ("50", "30 mph", "50;70" takes the first) or, when absent or unreadable, by the
+default speed of the highway type (:data:`DEFAULT_SPEED_KMH`). Segments touching nodes missing from
+the file are skipped and counted. The largest strongly connected component is kept.
+
+DIMACS
+------
+9th DIMACS challenge ``.gr`` files (``p sp n m`` and ``a u v w`` lines; ids as in the file) with an
+optional ``.co`` coordinate file (``v id x y``, integers = degrees x 1e6), used when given or
+found beside the ``.gr``. ``length`` is the arc weight in file units.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+from pathlib import Path
+
+import numpy as np
+
+from graphroute.exceptions import InvalidInstanceError, MissingDependencyError
+from graphroute.graphs.model import Graph, from_edges
+
+DEFAULT_SPEED_KMH = {
+    "motorway": 100.0, "motorway_link": 60.0, "trunk": 80.0, "trunk_link": 50.0,
+    "primary": 65.0, "primary_link": 40.0, "secondary": 55.0, "secondary_link": 35.0,
+    "tertiary": 45.0, "tertiary_link": 30.0, "unclassified": 35.0, "residential": 30.0,
+    "living_street": 10.0, "service": 15.0, "road": 30.0,
+}
+_CLOSED = {"no", "private"}
+_EARTH_R = 6_371_008.8
+
+
+def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    """Great-circle distance in metres between (lon, lat) points in degrees (vectorised)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dphi = p2 - p1
+    dlmb = np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
+    return 2 * _EARTH_R * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
+
+
+def parse_maxspeed(value: str | None) -> float | None:
+    """km/h from an OSM ``maxspeed`` value, or None when it gives no number."""
+    if not value:
+        return None
+    first = value.split(";")[0].strip().lower()
+    m = re.match(r"^(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?$", first)
+    if not m:
+        return None
+    v = float(m.group(1))
+    if v <= 0:
+        return None
+    return v * 1.609344 if m.group(2) == "mph" else v
+
+
+def _direction(tags: dict[str, str]) -> int:
+    """+1 forward only, -1 backward only, 0 both ways."""
+    ow = (tags.get("oneway") or "").lower()
+    if ow in ("yes", "true", "1"):
+        return 1
+    if ow in ("-1", "reverse"):
+        return -1
+    if ow == "no":
+        return 0
+    if tags.get("junction") in ("roundabout", "circular") or tags.get("highway") in ("motorway", "motorway_link"):
+        return 1
+    return 0
+
+
+def read_osm(path: str | Path, *, keep_largest_scc: bool = True) -> Graph:
+    """Drivable road graph of an OpenStreetMap file (``.osm.pbf``, ``.osm``, ``.osm.gz``, ``.osm.bz2``).
+
+    Returns a ``road`` :class:`Graph` with ``length`` (m) and ``time`` (s), OSM node ids and
+    (lon, lat) coordinates; ``time`` is the default weight. See the module docstring for the rules.
+    """
+    try:
+        import osmium
+    except ImportError:
+        raise MissingDependencyError("reading OpenStreetMap files needs pyosmium: pip install osmium") from None
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInstanceError(f"no such file: {path}")
+
+    seg_u: list[int] = []
+    seg_v: list[int] = []
+    seg_dir: list[int] = []
+    seg_speed: list[float] = []
+    coords: dict[int, tuple[float, float]] = {}
+    counts = {"ways_highway": 0, "ways_kept": 0, "skipped_segments": 0, "maxspeed_tags": 0}
+
+    class Handler(osmium.SimpleHandler):  # type: ignore[misc]
+        def way(self, w) -> None:  # noqa: ANN001
+            hw = w.tags.get("highway")
+            if hw is None:
+                return
+            counts["ways_highway"] += 1
+            if hw not in DEFAULT_SPEED_KMH or w.tags.get("area") == "yes":
+                return
+            tags = {k: w.tags.get(k) for k in ("oneway", "junction", "highway", "maxspeed", "access",
+                                                 "motor_vehicle", "motorcar")}
+            if any((tags.get(k) or "") in _CLOSED for k in ("access", "motor_vehicle", "motorcar")):
+                return
+            speed = parse_maxspeed(tags.get("maxspeed"))
+            if speed is not None:
+                counts["maxspeed_tags"] += 1
+            speed = speed or DEFAULT_SPEED_KMH[hw]
+            d = _direction(tags)
+            counts["ways_kept"] += 1
+            prev = None
+            for node in w.nodes:
+                loc = node.location
+                if not loc.valid():
+                    if prev is not None:
+                        counts["skipped_segments"] += 1
+                    prev = None
+                    continue
+                coords[node.ref] = (loc.lon, loc.lat)
+                if prev is not None:
+                    seg_u.append(prev)
+                    seg_v.append(node.ref)
+                    seg_dir.append(d)
+                    seg_speed.append(speed)
+                prev = node.ref
+
+    try:
+        Handler().apply_file(str(path), locations=True)
+    except RuntimeError as exc:
+        raise InvalidInstanceError(f"cannot read {path.name}: {exc}") from None
+    if not seg_u:
+        raise InvalidInstanceError(f"{path.name}: no drivable roads found")
+    osm_ids = np.array(sorted(coords), dtype=np.int64)
+    xy = np.array([coords[i] for i in osm_ids.tolist()], dtype=np.float64)
+    u = np.searchsorted(osm_ids, np.array(seg_u, dtype=np.int64))
+    v = np.searchsorted(osm_ids, np.array(seg_v, dtype=np.int64))
+    direction = np.array(seg_dir, dtype=np.int64)
+    speed = np.array(seg_speed) / 3.6
+    length = haversine_m(xy[u, 0], xy[u, 1], xy[v, 0], xy[v, 1])
+    fwd = direction >= 0
+    bwd = direction <= 0
+    src = np.concatenate([u[fwd], v[bwd]])
+    dst = np.concatenate([v[fwd], u[bwd]])
+    ln = np.concatenate([length[fwd], length[bwd]])
+    tm = np.concatenate([length[fwd] / speed[fwd], length[bwd] / speed[bwd]])
+    keep = src != dst
+    meta = {"source": str(path), **counts, "default_weight": "time",
+            "speeds": "maxspeed tag, else per-highway-type defaults (km/h)"}
+    g = from_edges(src[keep], dst[keep], len(osm_ids), edge_attrs={"length": ln[keep], "time": tm[keep]},
+                   kind="road", node_ids=osm_ids, coords=xy, meta=meta)
+    return g.largest_scc() if keep_largest_scc else g
+
+
+def _open_text(path: Path):  # noqa: ANN202
+    return gzip.open(path, "rt") if path.name.endswith(".gz") else open(path)
+
+
+def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_largest_scc: bool = False) -> Graph:
+    """Road graph of a DIMACS ``.gr`` file (ids as in the file; ``.co`` coordinates when available)."""
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInstanceError(f"no such file: {path}")
+    n = m = None
+    src: list[int] = []
+    dst: list[int] = []
+    w: list[float] = []
+    with _open_text(path) as fh:
+        for lineno, line in enumerate(fh, 1):
+            if not line.strip() or line[0] == "c":
+                continue
+            parts = line.split()
+            if parts[0] == "p":
+                if len(parts) != 4:
+                    raise InvalidInstanceError(f"{path.name} line {lineno}: bad problem line {line.strip()!r}")
+                n, m = int(parts[2]), int(parts[3])
+            elif parts[0] == "a":
+                if n is None:
+                    raise InvalidInstanceError(f"{path.name} line {lineno}: arc before the 'p sp n m' line")
+                try:
+                    a, b, c = int(parts[1]), int(parts[2]), float(parts[3])
+                except (IndexError, ValueError):
+                    raise InvalidInstanceError(f"{path.name} line {lineno}: bad arc line {line.strip()!r}") from None
+                if not (1 <= a <= n and 1 <= b <= n):
+                    raise InvalidInstanceError(f"{path.name} line {lineno}: node id outside 1..{n}")
+                if c < 0 or not np.isfinite(c):
+                    raise InvalidInstanceError(f"{path.name} line {lineno}: negative edge weight {c:g} on arc {a} -> {b}")
+                src.append(a - 1)
+                dst.append(b - 1)
+                w.append(c)
+            else:
+                raise InvalidInstanceError(f"{path.name} line {lineno}: unexpected line {line.strip()[:40]!r}")
+    if n is None:
+        raise InvalidInstanceError(f"{path.name}: no 'p sp n m' line (not a DIMACS .gr file?)")
+    if len(src) != m:
+        raise InvalidInstanceError(f"{path.name}: the header announces {m} arcs but the file has {len(src)} (truncated?)")
+    xy = None
+    co = Path(coords) if coords is not None else None
+    if co is None:
+        for cand in (path.with_suffix(".co"), Path(str(path).removesuffix(".gr") + ".co")):
+            if cand.exists():
+                co = cand
+                break
+    if co is not None:
+        xy = np.full((n, 2), np.nan)
+        with _open_text(co) as fh:
+            for line in fh:
+                parts = line.split()
+                if parts and parts[0] == "v":
+                    xy[int(parts[1]) - 1] = (float(parts[2]) / 1e6, float(parts[3]) / 1e6)
+        if np.isnan(xy).any():
+            raise InvalidInstanceError(f"{co.name}: coordinates missing for {int(np.isnan(xy[:, 0]).sum())} nodes")
+    g = from_edges(np.array(src), np.array(dst), n, edge_attrs={"length": np.array(w, dtype=np.float64)},
+                   kind="road", node_ids=np.arange(1, n + 1, dtype=np.int64), coords=xy,
+                   meta={"source": str(path), "format": "dimacs", "default_weight": "length",
+                         "coords_file": str(co) if co else None})
+    return g.largest_scc() if keep_largest_scc else g
