@@ -54,6 +54,9 @@ def rollout(
     else:
         env.reset()
     while not env.done:
+        if not data.is_cvrp and len(env.actions) == env.N - 1:  # one city left: forced, log-prob 0
+            env.step(env.mask.to(torch.uint8).argmax(-1))
+            continue
         logits = model.decode_step(cache, env)
         logps = logits.log_softmax(-1) if (logp is not None or strategy == "sample") else None
         if strategy == "greedy":
