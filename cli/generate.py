@@ -36,3 +36,24 @@ def generate_random(
         inst = generate(problem, size, distribution=distribution, seed=seed + k, asymmetric=asymmetric)
         write_instance(inst, out / f"{inst.name}.json")
     console.print(f"wrote {count} instances to {out}/")
+
+
+@generate_app.command("vrp")
+@cli_errors
+def generate_vrp(
+    road: Path = typer.Option(..., "--road", help="Road graph: a .graph.npz file or an OSM / DIMACS file."),
+    customers: int = typer.Option(100, "--customers", "-n", help="Number of customers."),
+    clustered: bool = typer.Option(False, "--clustered", help="Customers around a few random centres."),
+    seed: int = typer.Option(0, "--seed"),
+    capacity: int = typer.Option(None, "--capacity", help="Vehicle capacity (default: 30/40/50 rule)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output instance .json."),
+) -> None:
+    """An asymmetric CVRP on a road network: travel-distance costs, travel-time durations."""
+    from graphroute.graphs import read_any
+    from graphroute.graphs.road_vrp import road_vrp_instance
+    from graphroute.problems.io import write_instance
+
+    inst = road_vrp_instance(read_any(road), customers=customers, clustered=clustered, seed=seed,
+                             capacity=capacity, name=out.stem)
+    write_instance(inst, out)
+    console.print(f"wrote {out} ({inst.kind}, {inst.num_customers} customers, capacity {inst.capacity})")

@@ -92,3 +92,53 @@ def graph_info(
         print_json(summary)
     else:
         render_summary(summary, title=str(file))
+
+
+@build_app.command("road")
+@cli_errors
+def build_road(
+    source: Path = typer.Argument(..., help="OpenStreetMap .osm.pbf/.osm/.osm.gz/.osm.bz2 or DIMACS .gr file."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
+    co: Path = typer.Option(None, "--co", help="DIMACS .co coordinates (default: the .co beside the .gr)."),
+    keep_all: bool = typer.Option(False, "--keep-all", help="OSM: keep every component, not only the largest SCC."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Road graph: drivable OSM ways with one-way rules, length (m) and travel time (s); or DIMACS."""
+    from graphroute.graphs.road import read_dimacs, read_osm
+
+    name = source.name.lower()
+    if name.endswith((".gr", ".gr.gz")):
+        g = read_dimacs(source, coords=co)
+    else:
+        g = read_osm(source, keep_largest_scc=not keep_all)
+    save_and_report(g, out, as_json)
+
+
+@build_app.command("kg")
+@cli_errors
+def build_kg(
+    source: Path = typer.Argument(..., help="Folder with train/valid/test triples (or one triples file)."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
+    inverse: bool = typer.Option(False, "--inverse", help="Add inverse edges (relation^-1)."),
+    names: Path = typer.Option(None, "--names", help="TSV 'id<TAB>name' file of entity names."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Knowledge graph from head/relation/tail triples; splits and vocabularies kept in the file."""
+    from graphroute.graphs.kg import read_kg
+
+    save_and_report(read_kg(source, inverse=inverse, names=names), out, as_json)
+
+
+@build_app.command("synthetic")
+@cli_errors
+def build_synthetic(
+    kind: str = typer.Argument(..., help="grid, geometric or delaunay."),
+    nodes: int = typer.Option(1000, "--nodes", "-n", help="About this many nodes."),
+    seed: int = typer.Option(0, "--seed"),
+    out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Seeded synthetic road-like graph with length and travel time."""
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    save_and_report(synthetic_graph(kind, nodes, seed=seed), out, as_json)

@@ -117,21 +117,22 @@ def read_osm(path: str | Path, *, keep_largest_scc: bool = True) -> Graph:
             speed = speed or DEFAULT_SPEED_KMH[hw]
             d = _direction(tags)
             counts["ways_kept"] += 1
-            prev = None
+            pts = []
             for node in w.nodes:
                 loc = node.location
-                if not loc.valid():
-                    if prev is not None:
-                        counts["skipped_segments"] += 1
-                    prev = None
+                if loc.valid():
+                    coords[node.ref] = (loc.lon, loc.lat)
+                    pts.append(node.ref)
+                else:
+                    pts.append(None)
+            for a, b in zip(pts[:-1], pts[1:]):
+                if a is None or b is None:
+                    counts["skipped_segments"] += 1  # a segment touching a node missing from the file
                     continue
-                coords[node.ref] = (loc.lon, loc.lat)
-                if prev is not None:
-                    seg_u.append(prev)
-                    seg_v.append(node.ref)
-                    seg_dir.append(d)
-                    seg_speed.append(speed)
-                prev = node.ref
+                seg_u.append(a)
+                seg_v.append(b)
+                seg_dir.append(d)
+                seg_speed.append(speed)
 
     try:
         Handler().apply_file(str(path), locations=True)

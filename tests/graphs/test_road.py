@@ -1,0 +1,108 @@
+"""Road graphs: OSM one-way rules and lengths on a hand-written file, DIMACS vs networkx, shared files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphroute.exceptions import InvalidInstanceError
+from graphroute.graphs.road import haversine_m, parse_maxspeed, read_dimacs, read_osm
+
+OSM = """<?xml version='1.0' encoding='UTF-8'?>
+<osm version="0.6">
+  <node id="1" lat="43.7300" lon="7.4200"/>
+  <node id="2" lat="43.7310" lon="7.4200"/>
+  <node id="3" lat="43.7310" lon="7.4210"/>
+  <node id="4" lat="43.7300" lon="7.4210"/>
+  <node id="5" lat="43.7290" lon="7.4210"/>
+  <way id="10"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>
+  <way id="11"><nd ref="2"/><nd ref="3"/><tag k="highway" v="primary"/><tag k="oneway" v="yes"/><tag k="maxspeed" v="30 mph"/></way>
+  <way id="12"><nd ref="4"/><nd ref="3"/><tag k="highway" v="secondary"/><tag k="oneway" v="-1"/></way>
+  <way id="13"><nd ref="4"/><nd ref="1"/><tag k="highway" v="tertiary"/><tag k="junction" v="roundabout"/></way>
+  <way id="14"><nd ref="4"/><nd ref="5"/><tag k="highway" v="footway"/></way>
+  <way id="15"><nd ref="1"/><nd ref="99"/><nd ref="4"/><tag k="highway" v="service"/></way>
+  <way id="16"><nd ref="1"/><nd ref="4"/><tag k="highway" v="service"/><tag k="access" v="private"/></way>
+</osm>
+"""
+
+
+def test_osm_rules(tmp_path):
+    p = tmp_path / "tiny.osm"
+    p.write_text(OSM)
+    g = read_osm(p, keep_largest_scc=False)
+    arcs = {(int(g.node_ids[u]), int(g.node_ids[v])) for u, v in zip(g.sources(), g.indices)}
+    assert arcs == {(1, 2), (2, 1), (2, 3), (3, 4), (4, 1)}  # oneway, reverse oneway, roundabout; no footway
+    assert g.meta["skipped_segments"] == 2  # way 15 touches the missing node 99 twice
+    e = [i for i, (u, v) in enumerate(zip(g.sources(), g.indices)) if (g.node_ids[u], g.node_ids[v]) == (2, 3)][0]
+    expected = haversine_m(7.4200, 43.7310, 7.4210, 43.7310)
+    assert g.edge_attrs["length"][e] == pytest.approx(expected)
+    assert g.edge_attrs["time"][e] == pytest.approx(expected / (30 * 1.609344 / 3.6))
+    scc = read_osm(p)
+    assert scc.n_nodes == 4  # 5 is only on a footway
+
+
+def test_haversine_and_maxspeed():
+    # one degree of latitude is about 111.2 km
+    assert haversine_m(0.0, 0.0, 0.0, 1.0) == pytest.approx(111_195, rel=1e-4)
+    assert parse_maxspeed("50") == 50 and parse_maxspeed("30 mph") == pytest.approx(48.28, rel=1e-3)
+    assert parse_maxspeed("50;70") == 50 and parse_maxspeed("none") is None and parse_maxspeed("RU:urban") is None
+
+
+def test_dimacs_against_networkx(tmp_path):
+    nx = pytest.importorskip("networkx")
+    rng = np.random.default_rng(0)
+    n, lines = 30, []
+    G = nx.DiGraph()
+    for _ in range(120):
+        a, b = rng.integers(1, n + 1, size=2)
+        if a == b or G.has_edge(a, b):
+            continue
+        w = int(rng.integers(1, 50))
+        G.add_edge(a, b, weight=w)
+        lines.append(f"a {a} {b} {w}")
+    p = tmp_path / "r.gr"
+    p.write_text(f"c test\np sp {n} {len(lines)}\n" + "\n".join(lines) + "\n")
+    g = read_dimacs(p)
+    from scipy.sparse.csgraph import dijkstra
+
+    dist = dijkstra(g.to_scipy("length"), indices=[0])[0]
+    ref = nx.single_source_dijkstra_path_length(G, 1)
+    for v, d in ref.items():
+        assert dist[g.node_index(v)] == d
+
+
+@pytest.mark.parametrize(
+    "text,msg",
+    [
+        ("p sp 3 3\na 1 2 1\na 2 3 1\n", "announces 3 arcs but the file has 2"),
+        ("p sp 3 1\na 1 2 -4\n", "negative edge weight"),
+        ("p sp 3 1\na 1 9 4\n", "outside 1..3"),
+        ("a 1 2 3\n", "before the 'p sp n m' line"),
+        ("p sp 3 1\na 1 x 4\n", "bad arc line"),
+    ],
+)
+def test_bad_dimacs(tmp_path, text, msg):
+    p = tmp_path / "bad.gr"
+    p.write_text(text)
+    with pytest.raises(InvalidInstanceError, match=msg):
+        read_dimacs(p)
+
+
+@pytest.mark.parametrize(
+    "rel,lo,hi",
+    [
+        ("road/andorra-osm/andorra.osm.pbf", 15_000, 17_000),
+        ("road/monaco-osm/monaco.osm.gz", 2_000, 4_000),
+        ("road/north-bayreuth-osm/north-bayreuth.osm.gz", 4_000, 7_000),
+        ("road/rome99-dimacs/rome99.gr", 3_353, 3_353),
+    ],
+)
+def test_shared_road_files_build(shared_data, rel, lo, hi):
+    from scipy.sparse.csgraph import connected_components
+
+    from graphroute.graphs import read_any
+
+    g = read_any(shared_data / rel)
+    assert lo <= g.n_nodes <= hi
+    assert connected_components(g.to_scipy(), directed=True, connection="strong")[0] == 1
+    assert np.all(g.edge_attrs["length"] >= 0)
