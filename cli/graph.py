@@ -142,3 +142,24 @@ def build_synthetic(
     from graphroute.graphs.synthetic import synthetic_graph
 
     save_and_report(synthetic_graph(kind, nodes, seed=seed), out, as_json)
+
+
+@build_app.command("traffic")
+@cli_errors
+def build_traffic(
+    source: Path = typer.Argument(..., help="Sensor distances CSV (from,to,cost) or DCRNN adjacency .pkl."),
+    out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
+    ids: Path = typer.Option(None, "--ids", help="Sensor id list (default: the locations file's order)."),
+    locations: Path = typer.Option(None, "--locations", help="Sensor locations CSV (default: found beside)."),
+    speeds: Path = typer.Option(None, "--speeds", help="Speed series CSV (default: *speed*.csv[.gz] beside)."),
+    sigma: float = typer.Option(None, "--sigma", help="Kernel width (default: std of the distances)."),
+    slot_minutes: int = typer.Option(5, "--slot-minutes", help="Minutes between rows of the speed series."),
+    speed_unit: str = typer.Option("mph", "--speed-unit", help="mph, kmh or mps."),
+    as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+) -> None:
+    """Traffic sensor graph (DCRNN Gaussian kernel) with per-time-slot travel times from a speed series."""
+    from graphroute.graphs.traffic import read_traffic
+
+    g = read_traffic(source, ids=ids, locations=locations, speeds=speeds, sigma=sigma,
+                     slot_minutes=slot_minutes, speed_unit=speed_unit)
+    save_and_report(g, out, as_json)

@@ -1,0 +1,264 @@
+"""Traffic sensor graphs (DCRNN style) and per-time-slot travel times from speed series.
+
+Sources
+-------
+- a distances CSV ``from,to,cost`` (DCRNN ``distances_*.csv``, header optional): the weighted
+  adjacency is DCRNN's ``gen_adj_mx.py`` recipe: a matrix of distances (``inf`` where there is no
+  entry), ``sigma`` = standard deviation of the finite entries (self-distances included),
+  ``W = exp(-(d / sigma)^2)``, entries below ``threshold`` (0.1) dropped;
+- a stored DCRNN adjacency pickle (``adj_mx.pkl``: ``[sensor_ids, id_to_index, matrix]``, Python 2
+  protocol 0). It is read with a restricted unpickler that reconstructs numpy arrays and builtin
+  containers only and refuses every other class.
+
+Edges are the non-zero off-diagonal entries ``W[i, j]`` as arcs ``i -> j`` with ``weight = W[i, j]``
+and ``length`` = the road distance when the CSV gives it, else the great-circle distance between
+the two sensors (metres, a lower bound of the road distance) when locations are known.
+
+Speed series
+------------
+A CSV with a header of sensor ids and one row per time step (``slot_minutes`` apart, 5 by default;
+optionally gzip), speeds in ``speed_unit`` (mph for METR-LA / PEMS-BAY). For each time-of-day slot
+the median speed over days is taken per sensor, clipped below at 5 km/h; an edge's travel time in
+slot ``s`` is its length divided by the speed at its source sensor in that slot, then repaired to be
+FIFO (:func:`fifo_repair`: a travel time may not fall by more than the slot length between two
+slots, i.e. waiting is allowed). The result is
+``extras["time_slots"]`` (float ``[T, m]`` seconds, ``T = 24 h / slot``) with
+``meta["slot_seconds"]``, read by time-dependent Dijkstra (:mod:`graphroute.paths.timedep`, linear
+between slot starts); ``edge_attrs["time"]`` is the fastest (free-flow) slot.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import pickle
+from pathlib import Path
+
+import numpy as np
+
+from graphroute.exceptions import InvalidInstanceError
+from graphroute.graphs.model import Graph, from_edges
+
+_ALLOWED = {
+    ("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct"),
+    ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
+    ("numpy._core.multiarray", "scalar"), ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
+    ("__builtin__", "object"), ("builtins", "object"),
+}
+
+
+class _NumpyOnlyUnpickler(pickle.Unpickler):
+    """Unpickler that reconstructs numpy arrays and builtin containers, nothing else."""
+
+    def find_class(self, module: str, name: str):  # noqa: ANN201
+        if (module, name) in _ALLOWED:
+            if module.startswith("numpy.core"):
+                module = module.replace("numpy.core", "numpy._core")
+            if module in ("copy_reg", "__builtin__"):
+                module = {"copy_reg": "copyreg", "__builtin__": "builtins"}[module]
+            return super().find_class(module, name)
+        raise InvalidInstanceError(f"refusing to unpickle {module}.{name}: only numpy arrays are allowed")
+
+
+def load_adjacency_pickle(path: str | Path) -> tuple[list[str], np.ndarray]:
+    """``(sensor_ids, adjacency)`` from a DCRNN ``adj_mx.pkl`` (restricted unpickling)."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            obj = _NumpyOnlyUnpickler(fh, encoding="latin1").load()
+    except FileNotFoundError:
+        raise InvalidInstanceError(f"no such file: {path}") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+        raise InvalidInstanceError(f"{path.name}: not a readable adjacency pickle ({exc})") from None
+    if not (isinstance(obj, (list, tuple)) and len(obj) == 3):
+        raise InvalidInstanceError(f"{path.name}: expected [sensor_ids, id_to_index, matrix]")
+    ids, _, adj = obj
+    adj = np.asarray(adj, dtype=np.float64)
+    if adj.shape != (len(ids), len(ids)):
+        raise InvalidInstanceError(f"{path.name}: matrix shape {adj.shape} does not match {len(ids)} sensor ids")
+    return [str(i) for i in ids], adj
+
+
+def _read_rows(path: Path) -> list[list[str]]:
+    opener = gzip.open if path.name.endswith(".gz") else open
+    try:
+        with opener(path, "rt") as fh:  # type: ignore[operator]
+            return [row for row in csv.reader(fh) if row]
+    except FileNotFoundError:
+        raise InvalidInstanceError(f"no such file: {path}") from None
+
+
+def read_locations(path: str | Path) -> tuple[list[str], np.ndarray]:
+    """Sensor ids and (lon, lat) from ``[index,]sensor_id,latitude,longitude`` rows (header optional)."""
+    rows = _read_rows(Path(path))
+    if rows and not _is_number(rows[0][-1]):
+        rows = rows[1:]
+    ids, xy = [], []
+    for row in rows:
+        sid, lat, lon = row[-3], float(row[-2]), float(row[-1])
+        ids.append(sid.strip())
+        xy.append((lon, lat))
+    return ids, np.array(xy, dtype=np.float64)
+
+
+def _is_number(s: str) -> bool:
+    try:
+        float(s)
+        return True
+    except ValueError:
+        return False
+
+
+def dcrnn_adjacency(distances: str | Path, ids: list[str], *, threshold: float = 0.1,
+                    sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """DCRNN's Gaussian-kernel adjacency ``W`` and the distance matrix ``D`` (``inf`` where unknown)."""
+    index = {s: i for i, s in enumerate(ids)}
+    dist = np.full((len(ids), len(ids)), np.inf)
+    rows = _read_rows(Path(distances))
+    if rows and not _is_number(rows[0][-1]):
+        rows = rows[1:]
+    for k, row in enumerate(rows, 1):
+        if len(row) != 3:
+            raise InvalidInstanceError(f"{Path(distances).name} line {k}: expected 'from,to,cost'")
+        a, b = row[0].strip(), row[1].strip()
+        if a in index and b in index:
+            try:
+                dist[index[a], index[b]] = float(row[2])
+            except ValueError:
+                raise InvalidInstanceError(f"{Path(distances).name} line {k}: cost {row[2]!r} is not a number") from None
+    finite = dist[np.isfinite(dist)]
+    if not len(finite):
+        raise InvalidInstanceError(f"{Path(distances).name}: no distance between known sensors")
+    if np.any(finite < 0):
+        raise InvalidInstanceError(f"{Path(distances).name}: negative distance")
+    std = sigma if sigma is not None else float(finite.std())
+    with np.errstate(over="ignore"):
+        w = np.exp(-np.square(dist / std))
+    w[w < threshold] = 0.0
+    return w, dist
+
+
+def _find_beside(folder: Path, patterns: tuple[str, ...]) -> Path | None:
+    for pat in patterns:
+        hits = sorted(folder.glob(pat))
+        if hits:
+            return hits[0]
+    return None
+
+
+def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, length: np.ndarray, *,
+                      slot_minutes: int = 5, speed_unit: str = "mph") -> np.ndarray:
+    """``[T, m]`` travel times (s) per time-of-day slot from a speed series (see module docstring)."""
+    rows = _read_rows(Path(speeds))
+    header = [h.strip() for h in rows[0]]
+    col = {s: i for i, s in enumerate(header)}
+    missing = [s for s in ids if s not in col]
+    if missing:
+        raise InvalidInstanceError(f"{Path(speeds).name}: no speed column for sensor(s) {', '.join(missing[:5])}")
+    data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]], dtype=np.float64)
+    data = data[:, [col[s] for s in ids]]
+    per_day = 24 * 60 // slot_minutes
+    steps = (len(data) // per_day) * per_day or len(data)
+    data = data[:steps]
+    factor = {"mph": 0.44704, "kmh": 1 / 3.6, "mps": 1.0}.get(speed_unit)
+    if factor is None:
+        raise InvalidInstanceError(f"unknown speed unit {speed_unit!r}; use mph, kmh or mps")
+    data[data <= 0] = np.nan  # zeros mean missing in DCRNN data
+    if len(data) >= per_day:
+        prof = np.nanmedian(data.reshape(-1, per_day, len(ids)), axis=0)
+    else:
+        prof = data
+    prof = np.where(np.isfinite(prof), prof, np.nanmedian(data, axis=0))
+    mps = np.maximum(prof * factor, 5 / 3.6)  # [T, sensors]
+    return fifo_repair(length[None, :] / mps[:, src], slot_minutes * 60.0)
+
+
+def fifo_repair(tt: np.ndarray, slot_seconds: float) -> np.ndarray:
+    """Lower ``tt[s]`` to ``tt[s + 1] + slot`` where it is larger (cyclically), so travel times never fall
+    faster than time passes: leaving later then never arrives earlier (FIFO) under linear interpolation.
+    This is the travel time with waiting allowed, the standard repair of measured profiles."""
+    tt = tt.copy()
+    for _ in range(2):  # two backward sweeps settle the wrap-around from the first to the last slot
+        tt[-1] = np.minimum(tt[-1], tt[0] + slot_seconds)
+        for s in range(len(tt) - 2, -1, -1):
+            np.minimum(tt[s], tt[s + 1] + slot_seconds, out=tt[s])
+    return tt
+
+
+def read_traffic(
+    path: str | Path,
+    *,
+    ids: str | Path | None = None,
+    locations: str | Path | None = None,
+    speeds: str | Path | None = None,
+    sigma: float | None = None,
+    threshold: float = 0.1,
+    slot_minutes: int = 5,
+    speed_unit: str = "mph",
+) -> Graph:
+    """A traffic sensor graph from a distances CSV or an adjacency pickle (see module docstring).
+
+    ``ids``: a file with the sensor ids (comma or newline separated); ``locations`` and ``speeds``
+    default to files found beside ``path`` (``*locations*.csv``, ``*speed*.csv[.gz]``).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InvalidInstanceError(f"no such file: {path}")
+    folder = path.parent
+    loc_path = Path(locations) if locations else _find_beside(folder, ("*locations*.csv",))
+    loc_ids, xy = read_locations(loc_path) if loc_path else (None, None)
+    dist = None
+    if path.suffix == ".pkl":
+        sensor_ids, w = load_adjacency_pickle(path)
+    else:
+        if ids is not None:
+            text = Path(ids).read_text()
+            sensor_ids = [s.strip() for s in text.replace("\n", ",").split(",") if s.strip()]
+        elif loc_ids is not None:
+            sensor_ids = loc_ids
+        else:
+            rows = _read_rows(path)
+            seen: dict[str, None] = {}
+            for r in rows:
+                if len(r) == 3 and _is_number(r[2]):
+                    seen.setdefault(r[0].strip())
+                    seen.setdefault(r[1].strip())
+            sensor_ids = list(seen)
+        w, dist = dcrnn_adjacency(path, sensor_ids, threshold=threshold, sigma=sigma)
+    coords = None
+    if loc_ids is not None:
+        pos = {s: i for i, s in enumerate(loc_ids)}
+        if all(s in pos for s in sensor_ids):
+            coords = xy[[pos[s] for s in sensor_ids]]
+    src, dst = np.nonzero(w)
+    off = src != dst
+    src, dst = src[off], dst[off]
+    attrs = {"weight": w[src, dst]}
+    if dist is not None:
+        attrs["length"] = dist[src, dst]
+        length_note = "road distance from the distances file"
+    elif coords is not None:
+        from graphroute.graphs.road import haversine_m
+
+        attrs["length"] = haversine_m(coords[src, 0], coords[src, 1], coords[dst, 0], coords[dst, 1])
+        length_note = "great-circle distance between sensors (m), a lower bound of the road distance"
+    else:
+        length_note = "unknown (no distances, no locations)"
+    meta = {"source": str(path), "sensors": len(sensor_ids), "threshold": threshold,
+            "sigma": sigma, "length": length_note, "default_weight": "length" if "length" in attrs else "hops"}
+    extras = {}
+    speed_path = Path(speeds) if speeds else _find_beside(folder, ("*speed*.csv", "*speed*.csv.gz"))
+    if speed_path is not None:
+        if "length" not in attrs:
+            raise InvalidInstanceError("travel times from speeds need edge lengths: give distances or locations")
+        tt = slot_travel_times(speed_path, sensor_ids, src, attrs["length"], slot_minutes=slot_minutes,
+                               speed_unit=speed_unit)
+        extras["time_slots"] = tt
+        attrs["time"] = tt.min(axis=0)
+        meta.update({"speeds": str(speed_path), "slot_seconds": slot_minutes * 60.0, "slots": int(tt.shape[0]),
+                     "default_weight": "time"})
+    return from_edges(src, dst, len(sensor_ids), edge_attrs=attrs, kind="traffic",
+                      node_ids=np.array(sensor_ids, dtype=str), coords=coords, meta=meta, extras=extras)
+
+
+__all__ = ["dcrnn_adjacency", "fifo_repair", "load_adjacency_pickle", "read_locations", "read_traffic", "slot_travel_times"]

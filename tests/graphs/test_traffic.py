@@ -1,0 +1,63 @@
+"""Traffic graphs: DCRNN adjacency rebuilt exactly, restricted unpickling, FIFO time slots."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+from graphroute.exceptions import InvalidInstanceError
+from graphroute.graphs.traffic import dcrnn_adjacency, fifo_repair, load_adjacency_pickle, read_traffic
+
+
+def test_pems_bay_adjacency_matches_dcrnn(shared_data):
+    base = shared_data / "traffic/PEMS-BAY"
+    ids, ref = load_adjacency_pickle(base / "adj_mx_bay.pkl")
+    w, _ = dcrnn_adjacency(base / "distances_bay_2017.csv", ids)
+    assert np.abs(w - ref).max() < 2e-7
+    g = read_traffic(base / "distances_bay_2017.csv")
+    assert g.n_nodes == 325 and g.n_edges == int((ref > 0).sum()) - 325  # self-loops dropped
+    assert g.node_ids[0] == "400001" and g.coords is not None
+
+
+def test_metr_la_time_slots(shared_data):
+    g = read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl")
+    assert g.n_nodes == 207 and g.n_edges == 1722 - 207
+    tt = g.extras["time_slots"]
+    assert tt.shape == (288, g.n_edges) and g.meta["slot_seconds"] == 300
+    assert np.all(tt[:-1] - tt[1:] <= 300 + 1e-9)  # FIFO
+    np.testing.assert_allclose(g.edge_attrs["time"], tt.min(0))
+
+
+class Evil:
+    def __reduce__(self):
+        return (os.system, ("echo pwned",))
+
+
+def test_restricted_unpickler_refuses_code(tmp_path):
+    p = tmp_path / "evil.pkl"
+    p.write_bytes(pickle.dumps([["a"], {"a": 0}, Evil()], protocol=0))
+    with pytest.raises(InvalidInstanceError, match="refusing to unpickle"):
+        load_adjacency_pickle(p)
+
+
+def test_fifo_repair():
+    tt = np.array([[100.0], [1000.0], [100.0]])
+    out = fifo_repair(tt, 300.0)
+    assert out[:, 0].tolist() == [100.0, 400.0, 100.0]
+
+
+def test_tiny_distances_csv(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("a,a,0\na,b,10\nb,a,30\nb,b,0\nb,c,5\n")
+    g = read_traffic(p)
+    d = np.array([0, 10, 30, 0, 5.0])
+    sigma = d.std()
+    w = {(g.node_label(u), g.node_label(v)): x for u, v, x in zip(g.sources(), g.indices, g.edge_attrs["weight"])}
+    assert w[("a", "b")] == pytest.approx(np.exp(-(10 / sigma) ** 2))
+    assert ("b", "a") not in w  # exp(-(30/sigma)^2) < 0.1 is dropped
+    with pytest.raises(InvalidInstanceError, match="not a number"):
+        (tmp_path / "bad.csv").write_text("a,b,1\nb,a,x\n")
+        read_traffic(tmp_path / "bad.csv")
