@@ -60,36 +60,11 @@ def cached_reference(insts: list, solver: str = "pyvrp", time_limit: float | Non
 
 
 def _solve_one(args: tuple) -> tuple[str, float, float, bool]:
-    inst, solver, time_limit = args
-    if solver == "pyvrp":
-        return _pyvrp_reference(inst, time_limit)
     from graphroute.solvers import solve
 
+    inst, solver, time_limit = args
     res = solve(inst, solver, time_limit=time_limit, seed=0)
     return inst.name, res.cost, res.runtime_s, res.feasible
-
-
-def _pyvrp_reference(inst, time_limit: float) -> tuple[str, float, float, bool]:  # noqa: ANN001
-    """PyVRP on graphroute's own ``problem_data``, with the maximum capacity penalty raised to 1e12:
-    ``solve_pyvrp`` scales unit-square distances by 1e6, where PyVRP's default cap (1e5 per unit of
-    excess load) is too low to push some CVRP20 instances to feasibility. Cost from the checker."""
-    import pyvrp
-    from pyvrp.stop import MaxRuntime
-
-    from graphroute.baselines.hgs import problem_data
-    from graphroute.check import check
-    from graphroute.problems.instance import Solution
-
-    t0 = time.perf_counter()
-    data, _ = problem_data(inst)
-    params = pyvrp.SolveParams(penalty=pyvrp.PenaltyParams(max_penalty=1e12))
-    res = pyvrp.solve(data, stop=MaxRuntime(time_limit), seed=0, collect_stats=False, params=params)
-    routes = [[data.num_depots + int(a.idx) for a in r if a.is_client()] for r in res.best.routes()]
-    routes = [r for r in routes if r]
-    if inst.problem == "tsp":
-        routes = [[0, *routes[0]]]
-    chk = check(inst, Solution(routes))
-    return inst.name, chk.cost, time.perf_counter() - t0, bool(res.best.is_feasible() and chk.feasible)
 
 
 def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0, *,
