@@ -20,6 +20,7 @@ from graphroute_cli.common import cli_errors, console
 #: on_progress, time_limit, overrides) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
 TASKS: dict[str, str] = {
     "vrp": "graphroute.neural.train:run_from_yaml",
+    "kg": "graphroute.neural.kg.train:run_from_yaml",
 }
 
 
@@ -71,8 +72,9 @@ def train_command(
             state["bar"] = progress.add_task(config.stem, total=m["total"], completed=0, info="")
         if m.get("val_cost") is not None:
             state.update(val_cost=m["val_cost"], val_gap_pct=m["val_gap_pct"])
-        info = (f"loss {_fmt(m['loss'], '.4f')}  cost {_fmt(m['cost'], '.4f')}  val {_fmt(state['val_cost'], '.4f')}"
-                f"  gap {_fmt(state['val_gap_pct'], '.2f')}%  {_fmt(m['inst_per_s'], '.0f')} inst/s")
+        info = m.get("info") or (
+            f"loss {_fmt(m['loss'], '.4f')}  cost {_fmt(m['cost'], '.4f')}  val {_fmt(state['val_cost'], '.4f')}"
+            f"  gap {_fmt(state['val_gap_pct'], '.2f')}%  {_fmt(m['inst_per_s'], '.0f')} inst/s")
         progress.update(state["bar"], completed=m["step"], info=info)
 
     with progress:

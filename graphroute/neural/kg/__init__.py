@@ -1,0 +1,1 @@
+"""Knowledge-graph link prediction: NBFNet, DistMult, K-Paths-style retrieval, explanations."""

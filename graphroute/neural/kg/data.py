@@ -1,0 +1,128 @@
+"""Knowledge-graph tensors for link prediction, and the filtered ranking protocol.
+
+Queries go both ways through inverse relations: a triple ``(h, r, t)`` gives the tail query
+``(h, r, ?) -> t`` and the head query ``(t, r + R, ?) -> h``, where ``R`` is the number of relations.
+Filtered ranking (Bordes et al. 2013): every other known true answer (train, valid and test) is
+removed from the candidates before the rank of the target is taken; ties count half
+(``rank = 1 + #greater + #equal / 2``), the expected rank under random tie-breaking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from graphroute.exceptions import InvalidArgumentError
+
+
+@dataclass
+class KGData:
+    """Splits of a KG as int64 ``[k, 3]`` arrays of ``(head, relation, tail)`` indices."""
+
+    name: str
+    num_entities: int
+    num_relations: int  # without inverses
+    train: np.ndarray
+    valid: np.ndarray
+    test: np.ndarray
+    entity_names: list[str]
+    relation_names: list[str]
+
+    @classmethod
+    def from_path(cls, path: str | Path) -> KGData:
+        """A KG folder (train/valid/test triples) or a graph file built by ``graph build kg``."""
+        from graphroute.graphs import read_any
+
+        g = read_any(path)
+        if g.kind != "kg" or "triples_train" not in g.extras:
+            raise InvalidArgumentError(f"{path} is not a knowledge graph with train/valid/test triples")
+        names = [g.node_label(i) for i in range(g.n_nodes)]
+        num_rel = int(g.meta.get("num_relations", len(g.relation_names or [])))
+        rel_names = list((g.relation_names or [str(i) for i in range(num_rel)])[:num_rel])
+        empty = np.zeros((0, 3), dtype=np.int64)
+        return cls(
+            name=Path(str(g.meta.get("source", path))).name,
+            num_entities=g.n_nodes, num_relations=num_rel,
+            train=g.extras["triples_train"].astype(np.int64),
+            valid=g.extras.get("triples_valid", empty).astype(np.int64),
+            test=g.extras.get("triples_test", empty).astype(np.int64),
+            entity_names=names, relation_names=rel_names,
+        )
+
+    def with_inverse(self, triples: np.ndarray) -> np.ndarray:
+        """``triples`` followed by their inverses ``(t, r + R, h)``."""
+        inv = np.stack([triples[:, 2], triples[:, 1] + self.num_relations, triples[:, 0]], 1)
+        return np.concatenate([triples, inv])
+
+    def graph_edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Message-passing edges: the training triples and their inverses, as (src, dst, relation)."""
+        both = self.with_inverse(self.train)
+        return both[:, 0], both[:, 2], both[:, 1]
+
+    def relation_label(self, r: int) -> str:
+        if r < self.num_relations:
+            return self.relation_names[r]
+        return self.relation_names[r - self.num_relations] + "^-1"
+
+    def entity_index(self, key: str) -> int:
+        from graphroute.exceptions import UnknownNameError
+
+        table = getattr(self, "_ent", None)
+        if table is None:
+            table = self._ent = {s: i for i, s in enumerate(self.entity_names)}
+        if key not in table:
+            raise UnknownNameError(f"unknown entity {key!r} ({self.num_entities} entities)")
+        return table[key]
+
+    def relation_index(self, key: str) -> int:
+        from graphroute.exceptions import UnknownNameError
+
+        names = self.relation_names + [r + "^-1" for r in self.relation_names]
+        if key not in names:
+            raise UnknownNameError(f"unknown relation {key!r}; e.g. {', '.join(self.relation_names[:5])}")
+        return names.index(key)
+
+
+def known_answers(data: KGData) -> dict[tuple[int, int], set[int]]:
+    """Every true answer of every ``(entity, relation)`` query over all splits, both directions."""
+    out: dict[tuple[int, int], set[int]] = {}
+    for tr in (data.train, data.valid, data.test):
+        for h, r, t in data.with_inverse(tr).tolist():
+            out.setdefault((h, r), set()).add(t)
+    return out
+
+
+def filtered_ranks(scores: np.ndarray, queries: np.ndarray, known: dict[tuple[int, int], set[int]]) -> np.ndarray:
+    """Filtered rank of each query's target.
+
+    Parameters
+    ----------
+    scores : float ``[B, num_entities]`` candidate scores, higher is better.
+    queries : int ``[B, 3]`` of ``(entity, relation, target)``.
+    """
+    ranks = np.empty(len(queries), dtype=np.float64)
+    for i, (h, r, t) in enumerate(queries.tolist()):
+        s = scores[i]
+        mask = np.ones(len(s), dtype=bool)
+        others = known.get((h, r), set()) - {t}
+        if others:
+            mask[list(others)] = False
+        target = s[t]
+        cand = s[mask]
+        ranks[i] = 1.0 + float((cand > target).sum()) + 0.5 * float((cand == target).sum() - 1)
+    return ranks
+
+
+def ranking_metrics(ranks: np.ndarray) -> dict[str, float]:
+    """MRR and Hits@1/3/10 of filtered ranks."""
+    if not len(ranks):
+        return {"mrr": float("nan"), "hits@1": float("nan"), "hits@3": float("nan"), "hits@10": float("nan"), "queries": 0}
+    return {
+        "mrr": float(np.mean(1.0 / ranks)),
+        "hits@1": float(np.mean(ranks <= 1)),
+        "hits@3": float(np.mean(ranks <= 3)),
+        "hits@10": float(np.mean(ranks <= 10)),
+        "queries": int(len(ranks)),
+    }

@@ -1,0 +1,294 @@
+"""Training and filtered evaluation of knowledge-graph link predictors (NBFNet, DistMult).
+
+One file, a plain loop: a typed YAML config (:class:`KGConfig`), epochs over the training triples
+in both directions, a checkpoint per epoch written atomically (config, weights, optimizer, epoch,
+random state, metrics), ``resume`` from it (same losses on CPU with the same seed), a CSV log.
+
+NBFNet training follows the paper: for every batch the batch's own edges (and their inverses) are
+removed from the message-passing graph, so the model cannot read the answer off a direct edge;
+the loss is binary cross-entropy of the true tail against every other entity that is not a known
+training answer, the negatives weighted by self-adversarial sampling (softmax of their scores at
+``adversarial_temperature``). DistMult is trained 1-N with cross-entropy and N3 regularisation.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
+
+MODELS = ("nbfnet", "distmult")
+
+
+@dataclass
+class KGConfig:
+    """Typed training configuration; ``from_yaml`` rejects unknown keys and bad values by name."""
+
+    data: str = "../shared/data/kg/UMLS"
+    model: str = "nbfnet"
+    dim: int = 32
+    layers: int = 6
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 5e-3
+    weight_decay: float = 0.0
+    adversarial_temperature: float = 0.5
+    dropout: float = 0.2
+    n3: float = 1e-3
+    seed: int = 0
+    max_train_triples: int | None = None  # subsample large KGs (FB15k-237, WN18RR) on CPU
+    max_eval_queries: int | None = None
+    eval_batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        if self.model not in MODELS:
+            raise ConfigError(f"config key 'model' must be one of {', '.join(MODELS)}, got {self.model!r}")
+        for key in ("dim", "layers", "epochs", "batch_size", "eval_batch_size"):
+            v = getattr(self, key)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
+        for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3"):
+            v = getattr(self, key)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
+                raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
+
+    @classmethod
+    def from_dict(cls, d: Any, source: str = "config") -> KGConfig:
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}: expected a mapping of keys to values")
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in d:
+            if key not in known:
+                raise ConfigError(f"{source}: unknown config key {key!r}; known keys: {', '.join(known)}")
+        return cls(**d)
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> KGConfig:
+        import yaml
+
+        p = Path(path)
+        try:
+            obj = yaml.safe_load(p.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {p}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+        return cls.from_dict(obj or {}, source=str(p))
+
+
+@dataclass
+class KGRunResult:
+    step: int
+    elapsed_s: float
+    metrics: dict
+    out_dir: Path
+
+
+def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
+    from graphroute.neural.kg.models import DistMult, NBFNet
+
+    if cfg.model == "nbfnet":
+        return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers)
+    return DistMult(data.num_entities, 2 * data.num_relations, dim=cfg.dim, dropout=cfg.dropout)
+
+
+class Scorer:
+    """Scores ``[B, n]`` of every entity for a batch of queries, for either model."""
+
+    def __init__(self, model, data: KGData):  # noqa: ANN001
+        import torch
+
+        self.model = model
+        self.n = data.num_entities
+        src, dst, et = data.graph_edges()
+        self.src = torch.as_tensor(src)
+        self.dst = torch.as_tensor(dst)
+        self.etype = torch.as_tensor(et)
+        self.num_rel = data.num_relations
+        self.keys = (self.src * (2 * self.num_rel) + self.etype) * self.n + self.dst
+
+    def edge_mask(self, queries):  # noqa: ANN001, ANN201
+        """Keep-mask of the graph edges that are not the queries' own edges (nor their inverses)."""
+        import torch
+
+        h, r, t = queries[:, 0], queries[:, 1], queries[:, 2]
+        r_inv = torch.where(r < self.num_rel, r + self.num_rel, r - self.num_rel)
+        k1 = (h * (2 * self.num_rel) + r) * self.n + t
+        k2 = (t * (2 * self.num_rel) + r_inv) * self.n + h
+        return ~torch.isin(self.keys, torch.cat([k1, k2]))
+
+    def __call__(self, queries, *, remove_own_edges: bool = False):  # noqa: ANN001, ANN204
+        from graphroute.neural.kg.models import NBFNet
+
+        if isinstance(self.model, NBFNet):
+            if remove_own_edges:
+                keep = self.edge_mask(queries)
+                return self.model(queries[:, 0], queries[:, 1], self.n, self.src[keep], self.dst[keep], self.etype[keep])
+            return self.model(queries[:, 0], queries[:, 1], self.n, self.src, self.dst, self.etype)
+        return self.model(queries[:, 0], queries[:, 1])
+
+
+def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64,  # noqa: ANN001
+             max_queries: int | None = None, seed: int = 0) -> dict[str, float]:
+    """Filtered MRR and Hits@1/3/10 on ``split`` in both directions (see :mod:`.data`)."""
+    import torch
+
+    triples = {"valid": data.valid, "test": data.test, "train": data.train}.get(split)
+    if triples is None:
+        raise InvalidArgumentError(f"unknown split {split!r}; use train, valid or test")
+    queries = data.with_inverse(triples)
+    if max_queries is not None and len(queries) > max_queries:
+        queries = queries[np.random.default_rng(seed).choice(len(queries), max_queries, replace=False)]
+    known = known_answers(data)
+    scorer = Scorer(model, data)
+    model.eval()
+    ranks = []
+    with torch.no_grad():
+        for i in range(0, len(queries), batch_size):
+            q = queries[i : i + batch_size]
+            scores = scorer(torch.as_tensor(q)).float().numpy()
+            ranks.append(filtered_ranks(scores, q, known))
+    return ranking_metrics(np.concatenate(ranks) if ranks else np.zeros(0))
+
+
+def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known):  # noqa: ANN001, ANN202
+    import torch
+    import torch.nn.functional as F
+
+    logits = scorer(batch, remove_own_edges=cfg.model == "nbfnet")  # [B, n]
+    target = batch[:, 2]
+    if cfg.model == "distmult":
+        loss = F.cross_entropy(logits, target)
+        return loss + cfg.n3 * model.n3(batch[:, 0], batch[:, 1]) / len(batch)
+    neg_mask = torch.ones_like(logits, dtype=torch.bool)
+    for i, (h, r) in enumerate(batch[:, :2].tolist()):
+        neg_mask[i, list(train_known.get((h, r), ()))] = False
+    neg_mask[torch.arange(len(batch)), target] = False
+    pos = logits[torch.arange(len(batch)), target]
+    with torch.no_grad():
+        w = torch.softmax(logits.masked_fill(~neg_mask, float("-inf")) / max(cfg.adversarial_temperature, 1e-6), -1)
+    neg_loss = -(w * F.logsigmoid(-logits)).masked_fill(~neg_mask, 0.0).sum(-1)
+    return (-F.logsigmoid(pos) + neg_loss).mean()
+
+
+def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None,
+             on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> KGRunResult:
+    """Train ``cfg.model`` on ``cfg.data``; checkpoints ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``."""
+    import torch
+
+    from graphroute.neural.train import load_checkpoint, save_atomic
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    data = KGData.from_path(cfg.data)
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg, data)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    start_epoch, best, history = 0, -1.0, []
+    if resume is not None:
+        ck = load_checkpoint(resume)
+        if ck.get("task") != "kg":
+            raise InvalidArgumentError(f"{resume} is not a knowledge-graph checkpoint")
+        if {k: v for k, v in ck["config"].items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
+            raise InvalidArgumentError(f"{resume} was trained with another config; only 'epochs' may change")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        torch.set_rng_state(ck["rng"])
+        start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
+    train = data.train
+    if cfg.max_train_triples is not None and len(train) > cfg.max_train_triples:
+        train = train[np.random.default_rng(cfg.seed).choice(len(train), cfg.max_train_triples, replace=False)]
+    queries = torch.as_tensor(data.with_inverse(train))
+    train_known: dict[tuple[int, int], set[int]] = {}
+    for h, r, t in data.with_inverse(data.train).tolist():
+        train_known.setdefault((h, r), set()).add(t)
+    scorer = Scorer(model, data)
+    steps_per_epoch = math.ceil(len(queries) / cfg.batch_size)
+    log_path = out / "log.csv"
+    t0 = time.perf_counter()
+    metrics: dict = history[-1] if history else {}
+    for epoch in range(start_epoch, cfg.epochs):
+        model.train()
+        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+        perm = torch.randperm(len(queries), generator=gen)
+        losses = []
+        for s in range(steps_per_epoch):
+            batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
+            loss = _loss(cfg, scorer, model, batch, train_known)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            losses.append(float(loss.detach()))
+            if on_progress:
+                on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
+                             "loss": losses[-1], "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {losses[-1]:.4f}"
+                             + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
+            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+                break
+        val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
+                       seed=cfg.seed)
+        metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
+                   "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0}
+        history.append(metrics)
+        _append_log(log_path, metrics)
+        improved = val["mrr"] > best
+        best = max(best, val["mrr"])
+        ck = {"task": "kg", "config": dataclasses.asdict(cfg), "model_config": {"kg_model": cfg.model},
+              "model": model.state_dict(), "optimizer": opt.state_dict(),
+              "epoch": epoch + 1, "rng": torch.get_rng_state(), "best_valid_mrr": best, "history": history,
+              "num_entities": data.num_entities, "num_relations": data.num_relations, "metrics": metrics}
+        save_atomic(ck, out / "last.pt")
+        if improved:
+            save_atomic(ck, out / "best.pt")
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
+    return KGRunResult(step=len(history), elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+
+
+def _append_log(path: Path, row: dict) -> None:
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(row))
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
+def load_kg_model(path: str | Path, data: KGData | None = None):  # noqa: ANN201
+    """``(model, config, data)`` from a KG checkpoint; checks that the KG matches it."""
+    from graphroute.neural.train import load_checkpoint
+
+    ck = load_checkpoint(path)
+    if ck.get("task") != "kg":
+        raise InvalidArgumentError(f"{path} is not a knowledge-graph checkpoint")
+    cfg = KGConfig(**ck["config"])
+    data = data or KGData.from_path(cfg.data)
+    if (data.num_entities, data.num_relations) != (ck["num_entities"], ck["num_relations"]):
+        raise InvalidArgumentError(
+            f"{Path(path).name} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} "
+            f"relations; this one has {data.num_entities} and {data.num_relations}")
+    model = build_model(cfg, data)
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    model.eval()
+    return model, cfg, data
+
+
+def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
+                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
+                  overrides: dict | None = None) -> KGRunResult:
+    """Entry point of ``graphroute train --task kg`` (CPU; ``device`` other than cpu/auto is refused)."""
+    if device not in ("auto", "cpu"):
+        raise InvalidArgumentError("--task kg trains on CPU in this version; use --device cpu")
+    cfg = KGConfig.from_yaml(config)
+    if overrides:
+        cfg = KGConfig.from_dict({**dataclasses.asdict(cfg), **overrides}, source="--set")
+    return train_kg(cfg, out, resume=resume, on_progress=on_progress, time_limit=time_limit)
