@@ -100,17 +100,21 @@ def build_road(
     source: Path = typer.Argument(..., help="OpenStreetMap .osm.pbf/.osm/.osm.gz/.osm.bz2 or DIMACS .gr file."),
     out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
     co: Path = typer.Option(None, "--co", help="DIMACS .co coordinates (default: the .co beside the .gr)."),
+    weight: str = typer.Option(None, "--weight", help="OSM: default routing weight, time (default) or length."),
     keep_all: bool = typer.Option(False, "--keep-all", help="OSM: keep every component, not only the largest SCC."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Road graph: drivable OSM ways with one-way rules, length (m) and travel time (s); or DIMACS."""
+    from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs.road import read_dimacs, read_osm
 
     name = source.name.lower()
     if name.endswith((".gr", ".gr.gz")):
+        if weight not in (None, "length"):
+            raise InvalidArgumentError(f"DIMACS files carry one arc weight (length); --weight {weight} is not available")
         g = read_dimacs(source, coords=co)
     else:
-        g = read_osm(source, keep_largest_scc=not keep_all)
+        g = read_osm(source, weight=weight or "time", keep_largest_scc=not keep_all)
     save_and_report(g, out, as_json)
 
 

@@ -74,7 +74,7 @@ def road_vrp_instance(
         matrix=np.round(dist),
         durations=np.round(dur, 1),
         demands=demands,
-        capacity=capacity or capacity_for(customers),
+        capacity=capacity if capacity is not None else capacity_for(customers),
         meta={"generator": "graphroute.road_vrp", "road": src, "node_ids": ids, "seed": seed,
               "clustered": clustered, "cost": "travel distance (m)", "durations": "travel time (s)"},
     )

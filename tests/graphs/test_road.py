@@ -106,3 +106,71 @@ def test_shared_road_files_build(shared_data, rel, lo, hi):
     assert lo <= g.n_nodes <= hi
     assert connected_components(g.to_scipy(), directed=True, connection="strong")[0] == 1
     assert np.all(g.edge_attrs["length"] >= 0)
+
+
+def test_osm_weight_and_motorway_oneway_no(tmp_path):
+    text = OSM.replace(
+        '<way id="16">',
+        '<way id="17"><nd ref="5"/><nd ref="4"/><tag k="highway" v="motorway"/></way>'
+        '<way id="18"><nd ref="3"/><nd ref="5"/><tag k="highway" v="motorway"/><tag k="oneway" v="no"/></way>'
+        '<way id="19"><nd ref="2"/><nd ref="4"/><tag k="highway" v="track"/></way>'
+        '<way id="16">',
+    )
+    p = tmp_path / "tiny.osm"
+    p.write_text(text)
+    g = read_osm(p, weight="length", keep_largest_scc=False)
+    arcs = {(int(g.node_ids[u]), int(g.node_ids[v])) for u, v in zip(g.sources(), g.indices)}
+    assert (5, 4) in arcs and (4, 5) not in arcs  # motorway: one-way by default
+    assert (3, 5) in arcs and (5, 3) in arcs  # unless oneway=no
+    assert (2, 4) not in arcs and (4, 2) not in arcs  # tracks are not drivable here
+    assert g.default_weight == "length" and g.meta["missing_nodes"] == 1
+    with pytest.raises(Exception, match="unknown road weight"):
+        read_osm(p, weight="speed")
+
+
+@pytest.mark.parametrize(
+    "text,msg",
+    [
+        ("p sp x 3\n", "bad problem line"),
+        ("v 1 7000000 45000000\nv 2 x 1\n", "line 2: bad coordinate line"),
+    ],
+)
+def test_bad_dimacs_headers_and_coords(tmp_path, text, msg):
+    gr = tmp_path / "g.gr"
+    if text.startswith("p"):
+        gr.write_text(text)
+    else:
+        gr.write_text("p sp 2 1\na 1 2 5\n")
+        (tmp_path / "g.co").write_text(text)
+    with pytest.raises(InvalidInstanceError, match=msg):
+        read_dimacs(gr)
+
+
+def test_dimacs_coords(tmp_path):
+    gr = tmp_path / "g.gr"
+    gr.write_text("p sp 2 2\na 1 2 5\na 2 1 7\n")
+    (tmp_path / "g.co").write_text("c coords\np aux sp co 2\nv 1 7420000 43730000\nv 2 -7421000 43731000\n")
+    g = read_dimacs(gr)
+    np.testing.assert_allclose(g.coords, [[7.42, 43.73], [-7.421, 43.731]])
+    assert g.node_ids.tolist() == [1, 2] and g.default_weight == "length"
+
+
+def test_rome99_against_networkx(shared_data):
+    nx = pytest.importorskip("networkx")
+    from scipy.sparse.csgraph import dijkstra
+
+    path = shared_data / "road/rome99-dimacs/rome99.gr"
+    g = read_dimacs(path)
+    G = nx.DiGraph()
+    for line in path.read_text().splitlines():
+        if line.startswith("a "):
+            _, a, b, w = line.split()
+            a, b, w = int(a), int(b), float(w)
+            if not G.has_edge(a, b) or G[a][b]["weight"] > w:  # parallel arcs: the shortest counts
+                G.add_edge(a, b, weight=w)
+    for s in (1, 1000, 3353):
+        ref = nx.single_source_dijkstra_path_length(G, s)
+        dist = dijkstra(g.to_scipy("length"), indices=[g.node_index(s)])[0]
+        assert len(ref) == g.n_nodes
+        for v, d in ref.items():
+            assert dist[g.node_index(v)] == d

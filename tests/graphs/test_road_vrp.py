@@ -52,3 +52,34 @@ def test_generate_vrp_cli(tmp_path):
     assert json.loads(res.stdout)["feasible"] is True
     res = runner.invoke(app, ["generate", "vrp", "--road", str(graph), "--customers", "5000", "--out", str(tmp_path / "x.json")])
     assert res.exit_code != 0 and "need 5001 nodes" in res.stderr and not (tmp_path / "x.json").exists()
+
+
+def test_build_road_cli_then_info(tmp_path, shared_data):
+    runner = CliRunner()
+    out = tmp_path / "monaco.graph.npz"
+    res = runner.invoke(app, ["graph", "build", "road", str(shared_data / "road/monaco-osm/monaco.osm.gz"),
+                              "--out", str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["strong_components"] == 1 and summary["default_weight"] == "time" and out.exists()
+    res = runner.invoke(app, ["graph", "info", str(out), "--json"])
+    assert res.exit_code == 0 and json.loads(res.stdout)["nodes"] == summary["nodes"]
+
+
+@pytest.mark.parametrize(
+    "name,text,msg",
+    [
+        ("missing.osm.pbf", None, "no such file"),
+        ("trunc.gr", "p sp 3 3\na 1 2 1\n", "announces 3 arcs"),
+        ("junk.osm.pbf", "not a pbf", "cannot read junk.osm.pbf"),
+    ],
+)
+def test_build_road_cli_bad_input(tmp_path, name, text, msg):
+    src = tmp_path / name
+    if text is not None:
+        src.write_text(text)
+    out = tmp_path / "o.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "road", str(src), "--out", str(out)])
+    assert res.exit_code != 0 and msg in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
+    assert not out.exists()
