@@ -86,6 +86,8 @@ def _read_rows(path: Path) -> list[list[str]]:
             return [row for row in csv.reader(fh) if row]
     except FileNotFoundError:
         raise InvalidInstanceError(f"no such file: {path}") from None
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
+        raise InvalidInstanceError(f"cannot read {path.name}: {exc} (truncated?)") from None
 
 
 def read_locations(path: str | Path) -> tuple[list[str], np.ndarray]:
@@ -94,8 +96,12 @@ def read_locations(path: str | Path) -> tuple[list[str], np.ndarray]:
     if rows and not _is_number(rows[0][-1]):
         rows = rows[1:]
     ids, xy = [], []
-    for row in rows:
-        sid, lat, lon = row[-3], float(row[-2]), float(row[-1])
+    for k, row in enumerate(rows, 1):
+        try:
+            sid, lat, lon = row[-3], float(row[-2]), float(row[-1])
+        except (IndexError, ValueError):
+            raise InvalidInstanceError(f"{Path(path).name} row {k}: expected 'sensor_id,latitude,longitude', "
+                                       f"got {','.join(row)[:60]!r}") from None
         ids.append(sid.strip())
         xy.append((lon, lat))
     return ids, np.array(xy, dtype=np.float64)
@@ -149,13 +155,24 @@ def _find_beside(folder: Path, patterns: tuple[str, ...]) -> Path | None:
 def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, length: np.ndarray, *,
                       slot_minutes: int = 5, speed_unit: str = "mph") -> np.ndarray:
     """``[T, m]`` travel times (s) per time-of-day slot from a speed series (see module docstring)."""
+    if slot_minutes <= 0 or (24 * 60) % slot_minutes:
+        raise InvalidInstanceError(f"slot length must divide a day into whole slots, got {slot_minutes} minutes")
     rows = _read_rows(Path(speeds))
+    if len(rows) < 2:
+        raise InvalidInstanceError(f"{Path(speeds).name}: expected a header of sensor ids and rows of speeds")
     header = [h.strip() for h in rows[0]]
     col = {s: i for i, s in enumerate(header)}
     missing = [s for s in ids if s not in col]
     if missing:
         raise InvalidInstanceError(f"{Path(speeds).name}: no speed column for sensor(s) {', '.join(missing[:5])}")
-    data = np.array([[float(v) if v else np.nan for v in r] for r in rows[1:]], dtype=np.float64)
+    data = np.full((len(rows) - 1, len(header)), np.nan)
+    for k, r in enumerate(rows[1:]):
+        if len(r) != len(header):
+            raise InvalidInstanceError(f"{Path(speeds).name} row {k + 2}: {len(r)} values for {len(header)} sensors")
+        try:
+            data[k] = [float(v) if v.strip() else np.nan for v in r]
+        except ValueError:
+            raise InvalidInstanceError(f"{Path(speeds).name} row {k + 2}: a speed is not a number") from None
     data = data[:, [col[s] for s in ids]]
     per_day = 24 * 60 // slot_minutes
     steps = (len(data) // per_day) * per_day or len(data)

@@ -61,3 +61,37 @@ def test_tiny_distances_csv(tmp_path):
     with pytest.raises(InvalidInstanceError, match="not a number"):
         (tmp_path / "bad.csv").write_text("a,b,1\nb,a,x\n")
         read_traffic(tmp_path / "bad.csv")
+
+
+@pytest.mark.parametrize(
+    "files,msg",
+    [
+        ({"locations.csv": "index,sensor_id,latitude,longitude\n0,a,x,1\n"}, "row 1: expected 'sensor_id,latitude"),
+        ({"speed.csv": "a,b\n1,2,3\n"}, "row 2: 3 values for 2 sensors"),
+        ({"speed.csv": "a,b\n1,zz\n"}, "row 2: a speed is not a number"),
+        ({"speed.csv": "a,b\n"}, "expected a header of sensor ids and rows"),
+        ({"speed.csv": "a,c\n1,2\n"}, "no speed column for sensor(s) b"),
+    ],
+)
+def test_bad_side_files_through_cli(tmp_path, files, msg):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    (tmp_path / "distances.csv").write_text("a,b,1\nb,a,2\n")
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    out = tmp_path / "o.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "traffic", str(tmp_path / "distances.csv"), "-o", str(out)])
+    assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_truncated_speed_series(tmp_path, shared_data):
+    raw = (shared_data / "traffic/METR-LA/los_speed.csv.gz").read_bytes()
+    cut = tmp_path / "speed.csv.gz"
+    cut.write_bytes(raw[: len(raw) // 3])
+    with pytest.raises(InvalidInstanceError, match="truncated"):
+        read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", speeds=cut)
+    with pytest.raises(InvalidInstanceError, match="divide a day"):
+        read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", slot_minutes=7)
