@@ -26,6 +26,9 @@ def test_instance_matches_dijkstra_and_solves(shared_data):
     stops = [g.node_index(i) for i in inst.meta["node_ids"]]
     ref = dijkstra(g.to_scipy("length"), indices=stops)[:, stops]
     np.testing.assert_array_equal(inst.distances, np.round(ref))
+    ref_t = dijkstra(g.to_scipy("time"), indices=stops)[:, stops]
+    np.testing.assert_allclose(inst.durations, ref_t, atol=0.05 + 1e-9)
+    assert not inst.symmetric and not np.array_equal(inst.distances, inst.distances.T)  # one-way streets
     for solver in ("savings", "pyvrp", "ortools"):
         res = solve(inst, solver, time_limit=1, seed=0)
         assert res.feasible and res.duration > 0
@@ -83,3 +86,19 @@ def test_build_road_cli_bad_input(tmp_path, name, text, msg):
     assert res.exit_code != 0 and msg in res.stderr
     assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output
     assert not out.exists()
+
+
+def test_andorra_example_is_reproducible_and_solved(tmp_path, shared_data, examples):
+    """The shipped instance is what 'generate vrp' makes on Andorra; PyVRP and OR-Tools solve it."""
+    from graphroute.problems.io import read_instance
+
+    out = tmp_path / "acvrp-andorra50.json"
+    res = CliRunner().invoke(app, ["generate", "vrp", "--road", str(shared_data / "road/andorra-osm/andorra.osm.pbf"),
+                                   "--customers", "50", "--seed", "0", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    mine, shipped = read_instance(out), read_instance(examples / "acvrp-andorra50.json")
+    np.testing.assert_array_equal(mine.matrix, shipped.matrix)
+    np.testing.assert_array_equal(mine.durations, shipped.durations)
+    assert mine.meta["node_ids"] == shipped.meta["node_ids"]
+    for solver in ("pyvrp", "ortools"):
+        assert solve(shipped, solver, time_limit=1, seed=0).feasible
