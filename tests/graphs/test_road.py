@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from graphroute.exceptions import InvalidInstanceError
 from graphroute.graphs.road import haversine_m, parse_maxspeed, read_dimacs, read_osm
@@ -174,3 +176,36 @@ def test_rome99_against_networkx(shared_data):
         assert len(ref) == g.n_nodes
         for v, d in ref.items():
             assert dist[g.node_index(v)] == d
+
+
+@pytest.mark.parametrize("suffix,opener", [(".osm.gz", "gzip"), (".osm.bz2", "bz2")])
+def test_osm_compressed_same_graph(tmp_path, suffix, opener):
+    import importlib
+
+    plain = tmp_path / "tiny.osm"
+    plain.write_text(OSM)
+    packed = tmp_path / f"tiny{suffix}"
+    with importlib.import_module(opener).open(packed, "wt") as fh:
+        fh.write(OSM)
+    a, b = read_osm(plain, keep_largest_scc=False), read_osm(packed, keep_largest_scc=False)
+    np.testing.assert_array_equal(a.indices, b.indices)
+    np.testing.assert_array_equal(a.edge_attrs["time"], b.edge_attrs["time"])
+
+
+@given(
+    oneway=st.sampled_from([None, "yes", "true", "1", "-1", "reverse", "no"]),
+    junction=st.sampled_from([None, "roundabout", "circular"]),
+    highway=st.sampled_from(["motorway", "motorway_link", "primary", "residential"]),
+)
+def test_direction_rules(oneway, junction, highway):
+    from graphroute.graphs.road import _direction
+
+    d = _direction({"oneway": oneway, "junction": junction, "highway": highway})
+    if oneway in ("yes", "true", "1"):
+        assert d == 1
+    elif oneway in ("-1", "reverse"):
+        assert d == -1
+    elif oneway == "no":
+        assert d == 0
+    else:
+        assert d == (1 if junction or highway.startswith("motorway") else 0)
