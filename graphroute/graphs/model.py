@@ -14,7 +14,7 @@ under a second:
 array               content
 ==================  ===========================================================================
 ``header``          0-d unicode string: JSON ``{"format": "graphroute.graph", "version": 1,
-                    "kind", "default_weight", "edge_attrs": [...], "node_attrs": [...],
+                    "kind", "default_weight", "edge_attrs": [...], "extras": [...],
                     "meta": {...}}``
 ``indptr``          int64 ``[n + 1]``
 ``indices``         int64 ``[m]`` targets, grouped by source
@@ -25,6 +25,9 @@ array               content
 ``relation_names``  optional unicode relation vocabulary
 ``extra__NAME``     any further array a builder keeps (KG splits, traffic speed profiles ...)
 ==================  ===========================================================================
+
+The user-facing description, with the attributes and extras each builder writes, is
+``docs/graph-format.md``.
 """
 
 from __future__ import annotations

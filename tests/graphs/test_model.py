@@ -76,3 +76,86 @@ def test_to_pyg():
     pytest.importorskip("torch_geometric")
     d = small().to_pyg()
     assert d.edge_index.shape == (2, 5) and d.edge_attr.shape == (5, 1) and d.num_nodes == 4
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover
+    given = None
+
+
+if given is not None:
+
+    @st.composite
+    def graphs(draw):
+        n = draw(st.integers(1, 12))
+        m = draw(st.integers(0, 30))
+        src = draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+        dst = draw(st.lists(st.integers(0, n - 1), min_size=m, max_size=m))
+        length = draw(st.lists(st.floats(0, 1e6, allow_nan=False), min_size=m, max_size=m))
+        rel = draw(st.lists(st.integers(0, 3), min_size=m, max_size=m))
+        ids = draw(st.one_of(st.none(), st.lists(st.text("abcXYZ019_-:.", min_size=1, max_size=5), min_size=n, max_size=n, unique=True)))
+        return from_edges(src, dst, n, edge_attrs={"length": np.array(length), "relation": np.array(rel, dtype=np.int64)},
+                          kind="kg", node_ids=None if ids is None else np.array(ids, dtype=str),
+                          relation_names=["a", "b", "c", "d"], meta={"note": "x", "default_weight": "length"},
+                          extras={"triples_train": np.array([src, rel, dst], dtype=np.int64).T.reshape(-1, 3)})
+
+    @settings(max_examples=40, deadline=None)
+    @given(graphs())
+    def test_round_trip_property(tmp_path_factory, g):
+        back = load_graph(save_graph(g, tmp_path_factory.mktemp("rt") / "g"))
+        for name in ("indptr", "indices"):
+            np.testing.assert_array_equal(getattr(back, name), getattr(g, name))
+        for k, v in g.edge_attrs.items():
+            assert back.edge_attrs[k].dtype == v.dtype
+            np.testing.assert_array_equal(back.edge_attrs[k], v)
+        np.testing.assert_array_equal(back.extras["triples_train"], g.extras["triples_train"])
+        assert back.relation_names == g.relation_names and back.meta == g.meta and back.kind == g.kind
+        if g.node_ids is not None:
+            assert back.node_ids.tolist() == g.node_ids.tolist()
+            assert all(back.node_index(s) == g.node_index(s) for s in g.node_ids.tolist())
+        # the CSR order is the stable sort of the input edges by source
+        assert sorted(zip(back.sources().tolist(), back.indices.tolist())) == sorted(
+            zip(g.sources().tolist(), g.indices.tolist()))
+
+
+def test_foreign_and_future_files(tmp_path):
+    p = tmp_path / "other.npz"
+    np.savez(p, a=np.arange(3))
+    with pytest.raises(InvalidInstanceError, match="not a graphroute graph file"):
+        load_graph(p)
+    import json
+
+    q = save_graph(small(), tmp_path / "v")
+    with np.load(q) as z:
+        arrays = dict(z)
+    header = json.loads(str(arrays["header"]))
+    header["version"] = 99
+    arrays["header"] = np.array(json.dumps(header))
+    np.savez(q, **arrays)
+    with pytest.raises(InvalidInstanceError, match="unsupported graph format version 99"):
+        load_graph(q)
+
+
+def test_negative_weight_in_file_is_refused(tmp_path):
+    q = save_graph(small(), tmp_path / "neg")
+    with np.load(q) as z:
+        arrays = dict(z)
+    arrays["edge__length"] = arrays["edge__length"] * -1
+    np.savez(q, **arrays)
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    res = CliRunner().invoke(app, ["graph", "info", str(q)])
+    assert res.exit_code == 1 and "negative length" in res.stderr and "Traceback" not in res.output
+
+
+def test_pyg_kg_edge_types():
+    pytest.importorskip("torch_geometric")
+    g = from_edges([0, 1, 2], [1, 2, 0], 3, edge_attrs={"relation": np.array([0, 1, 1])}, kind="kg",
+                   relation_names=["r0", "r1"])
+    d = g.to_pyg()
+    assert d.edge_type.tolist() == [0, 1, 1] and d.num_relations == 2
+    assert d.edge_index.tolist() == [[0, 1, 2], [1, 2, 0]] and d.edge_attr is None
