@@ -4,7 +4,8 @@ The depot and the customers are distinct nodes of the road graph's largest stron
 component, uniform at random or clustered (customers drawn among the nodes nearest, by travel
 time, to a few random seed nodes). The cost matrix is the shortest *travel distance* in metres
 (rounded to integers, so costs are exact), the duration matrix the shortest *travel time* in
-seconds, both from many-to-many Dijkstra; both are asymmetric because of one-way streets.
+seconds, both from many-to-many Dijkstra; both are asymmetric because of one-way streets. A graph
+without a ``time`` attribute (DIMACS) gives costs in its length units and no durations.
 """
 
 from __future__ import annotations
@@ -44,7 +45,8 @@ def road_vrp_instance(
     if customers + 1 > g.n_nodes:
         raise InvalidArgumentError(f"{customers} customers and a depot need {customers + 1} nodes; the graph has {g.n_nodes}")
     rng = np.random.default_rng(seed)
-    time_w = g.weights("time") if "time" in g.edge_attrs else g.weights("length")
+    has_time = "time" in g.edge_attrs  # DIMACS graphs carry length only: no durations then
+    time_w = g.weights("time") if has_time else g.weights("length")
     if clustered:
         centres = rng.choice(g.n_nodes, size=min(clusters, g.n_nodes), replace=False)
         near = dijkstra_matrix(g.indptr, g.indices, time_w, centres)  # [clusters, n]
@@ -60,7 +62,7 @@ def road_vrp_instance(
         depot, chosen = int(nodes[0]), nodes[1:]
     stops = np.concatenate([[depot], chosen]).astype(np.int64)
     dist = dijkstra_matrix(g.indptr, g.indices, g.weights("length"), stops, stops)
-    dur = dijkstra_matrix(g.indptr, g.indices, time_w, stops, stops)
+    dur = dijkstra_matrix(g.indptr, g.indices, time_w, stops, stops) if has_time else dist
     if not (np.isfinite(dist).all() and np.isfinite(dur).all()):  # cannot happen inside one SCC
         raise InvalidArgumentError("some stops cannot reach each other")
     demands = np.concatenate([[0], rng.integers(1, 10, size=customers)])
@@ -72,9 +74,10 @@ def road_vrp_instance(
         coords=g.coords[stops] if g.coords is not None else None,
         distance_type="EXPLICIT",
         matrix=np.round(dist),
-        durations=np.round(dur, 1),
+        durations=np.round(dur, 1) if has_time else None,
         demands=demands,
         capacity=capacity if capacity is not None else capacity_for(customers),
         meta={"generator": "graphroute.road_vrp", "road": src, "node_ids": ids, "seed": seed,
-              "clustered": clustered, "cost": "travel distance (m)", "durations": "travel time (s)"},
+              "clustered": clustered, "cost": "travel distance (m)" if g.kind == "road" and has_time else "travel distance (graph length units)",
+              "durations": "travel time (s)" if has_time else None},
     )

@@ -102,3 +102,14 @@ def test_andorra_example_is_reproducible_and_solved(tmp_path, shared_data, examp
     assert mine.meta["node_ids"] == shipped.meta["node_ids"]
     for solver in ("pyvrp", "ortools"):
         assert solve(shipped, solver, time_limit=1, seed=0).feasible
+
+
+def test_dimacs_graph_gives_costs_without_durations(tmp_path):
+    from graphroute.graphs.road import read_dimacs
+
+    gr = tmp_path / "ring.gr"
+    n = 8
+    gr.write_text(f"p sp {n} {n}\n" + "".join(f"a {i} {i % n + 1} {10 * i}\n" for i in range(1, n + 1)))
+    inst = road_vrp_instance(read_dimacs(gr), customers=4, seed=0)
+    assert inst.durations is None and inst.meta["durations"] is None
+    assert solve(inst, "savings", time_limit=1, seed=0).feasible
