@@ -105,8 +105,12 @@ def read_kg(
         files = {"train": path, "valid": None, "test": None}
     id_map: dict[str, str] = {}
     if sumgnn:
-        node2id = json.loads((folder / "node2id.json").read_text())
-        id_map = {str(v): k for k, v in node2id.items()}
+        try:
+            node2id = json.loads((folder / "node2id.json").read_text(encoding="utf-8"))
+            id_map = {str(int(v)): k for k, v in node2id.items()}
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise InvalidInstanceError(f"{folder / 'node2id.json'}: not a JSON object of entity -> integer id "
+                                       f"({exc})") from None
     splits: dict[str, list[tuple[str, str, str]]] = {}
     skipped = 0
     for split, f in files.items():
@@ -119,6 +123,9 @@ def read_kg(
                 triples = [(id_map[h], r, id_map[t]) for h, r, t in triples]
             except KeyError as exc:
                 raise InvalidInstanceError(f"{f.name}: entity id {exc.args[0]} is not in node2id.json") from None
+            bad_label = next((r for _, r, _ in triples if not r.isdigit()), None)
+            if bad_label is not None:
+                raise InvalidInstanceError(f"{f.name}: interaction label {bad_label!r} is not an integer")
         splits[split] = triples
     if not splits.get("train"):
         raise InvalidInstanceError(f"{files['train']}: no head/relation/tail triples found")

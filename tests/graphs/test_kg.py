@@ -55,3 +55,43 @@ def test_missing_kg(tmp_path):
         read_kg(tmp_path)
     with pytest.raises(InvalidInstanceError, match="no such file"):
         read_kg(tmp_path / "nope")
+
+
+def test_names_file_and_single_triples_file(tmp_path):
+    from graphroute.graphs import read_any
+
+    p = tmp_path / "triples.tsv"
+    p.write_text("Q1\tP31\tQ5\nQ2\tP31\tQ5\n")
+    (tmp_path / "names.tsv").write_text("Q1\taspirin\nQ5\theadache\n")
+    g = read_kg(p, names=tmp_path / "names.tsv")
+    assert [g.node_label(i) for i in range(3)] == ["aspirin", "headache", "Q2"]  # Q2 has no name: its id
+    assert g.node_index("aspirin") == g.node_index("Q1") == 0
+    assert read_any(p).n_edges == 2 and read_any(p).meta["triples"]["valid"] == 0
+
+
+@pytest.mark.parametrize(
+    "files,msg",
+    [
+        ({"node2id.json": "{bad", "train.txt": "0 1 3\n"}, "not a JSON object"),
+        ({"node2id.json": '{"DB1": 0, "DB2": 1}', "train.txt": "0 1 x\n"}, "label 'x' is not an integer"),
+        ({"node2id.json": '{"DB1": 0, "DB2": 1}', "train.txt": "0 5 3\n"}, "entity id 5 is not in node2id.json"),
+    ],
+)
+def test_bad_sumgnn_folders_through_cli(tmp_path, files, msg):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    out = tmp_path / "o.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "kg", str(tmp_path), "-o", str(out)])
+    assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_truncated_gzip_split(tmp_path, shared_data):
+    raw = (shared_data / "kg/WN18RR/train.txt.gz").read_bytes()
+    (tmp_path / "train.txt.gz").write_bytes(raw[:5000])
+    with pytest.raises(InvalidInstanceError, match="cannot read"):
+        read_kg(tmp_path)
