@@ -95,3 +95,25 @@ def test_truncated_speed_series(tmp_path, shared_data):
         read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", speeds=cut)
     with pytest.raises(InvalidInstanceError, match="divide a day"):
         read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", slot_minutes=7)
+
+
+def test_pems_bay_cli_build_equals_pickle(tmp_path, shared_data):
+    """`graph build traffic distances_bay_2017.csv` (sensor order from the locations file beside it)
+    stores exactly the off-diagonal entries of DCRNN's adj_mx_bay.pkl, edge for edge."""
+    from typer.testing import CliRunner
+
+    from graphroute.graphs import load_graph
+    from graphroute_cli.main import app
+
+    base = shared_data / "traffic/PEMS-BAY"
+    out = tmp_path / "bay.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "traffic", str(base / "distances_bay_2017.csv"), "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    g = load_graph(out)
+    ids, ref = load_adjacency_pickle(base / "adj_mx_bay.pkl")
+    assert g.node_ids.tolist() == ids
+    w = np.zeros_like(ref)
+    w[g.sources(), g.indices] = g.edge_attrs["weight"]
+    np.fill_diagonal(w, np.diag(ref))
+    assert np.abs(w - ref).max() < 2e-7
+    assert np.all(g.edge_attrs["length"] > 0) and g.default_weight == "length"
