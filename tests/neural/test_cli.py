@@ -31,7 +31,7 @@ def test_train_runs_from_the_test_config(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--task", "kg"], "unknown task 'kg'"),
+    (["--task", "routing"], "unknown task 'routing'"),
     (["--device", "tpu"], "unknown device"),
 ])
 def test_train_bad_options(tmp_path, args, message):
