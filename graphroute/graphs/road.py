@@ -10,7 +10,9 @@ private). Everything else is left out: footway, cycleway, path, steps, pedestria
 gives unrealistic instances), construction and proposed. One arc per consecutive node pair
 (nodes are not simplified away). One-way rules:
 ``oneway`` = yes/true/1 forward only, -1/reverse backward only, no both ways; roundabouts
-(``junction`` = roundabout/circular) and motorways are one-way unless ``oneway=no``.
+(``junction`` = roundabout/circular) and motorways are one-way unless ``oneway=no``;
+``oneway`` = reversible/alternating (lanes whose direction changes with the time of day) are left
+out, as OSRM's car profile does, and counted in ``meta["ways_reversible"]``.
 ``length`` is the haversine distance in metres (R = 6,371,008.8 m); ``time`` is length divided by
 the ``maxspeed`` tag ("50", "30 mph", "50;70" takes the first) or, when absent or unreadable, by the
 default speed of the highway type (:data:`DEFAULT_SPEED_KMH`). Segments touching nodes missing from
@@ -107,7 +109,7 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
     seg_speed: list[float] = []
     coords: dict[int, tuple[float, float]] = {}
     missing: set[int] = set()
-    counts = {"ways_highway": 0, "ways_kept": 0, "skipped_segments": 0, "maxspeed_tags": 0}
+    counts = {"ways_highway": 0, "ways_kept": 0, "skipped_segments": 0, "maxspeed_tags": 0, "ways_reversible": 0}
 
     class Handler(osmium.SimpleHandler):  # type: ignore[misc]
         def way(self, w) -> None:  # noqa: ANN001
@@ -120,6 +122,9 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
             tags = {k: w.tags.get(k) for k in ("oneway", "junction", "highway", "maxspeed", "access",
                                                  "motor_vehicle", "motorcar")}
             if any((tags.get(k) or "") in _CLOSED for k in ("access", "motor_vehicle", "motorcar")):
+                return
+            if (tags.get("oneway") or "").lower() in ("reversible", "alternating"):
+                counts["ways_reversible"] += 1
                 return
             speed = parse_maxspeed(tags.get("maxspeed"))
             if speed is not None:
@@ -217,7 +222,8 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
     xy = None
     co = Path(coords) if coords is not None else None
     if co is None:
-        for cand in (path.with_suffix(".co"), Path(str(path).removesuffix(".gr") + ".co")):
+        stem = str(path).removesuffix(".gz").removesuffix(".gr")
+        for cand in (Path(stem + ".co"), Path(stem + ".co.gz")):
             if cand.exists():
                 co = cand
                 break

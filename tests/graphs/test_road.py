@@ -209,3 +209,24 @@ def test_direction_rules(oneway, junction, highway):
         assert d == 0
     else:
         assert d == (1 if junction or highway.startswith("motorway") else 0)
+
+
+def test_reversible_ways_left_out(tmp_path):
+    text = OSM.replace('<way id="16">', '<way id="20"><nd ref="2"/><nd ref="4"/><tag k="highway" v="primary"/>'
+                                        '<tag k="oneway" v="reversible"/></way><way id="16">')
+    p = tmp_path / "rev.osm"
+    p.write_text(text)
+    g = read_osm(p, keep_largest_scc=False)
+    arcs = {(int(g.node_ids[u]), int(g.node_ids[v])) for u, v in zip(g.sources(), g.indices)}
+    assert (2, 4) not in arcs and (4, 2) not in arcs and g.meta["ways_reversible"] == 1
+
+
+def test_gzipped_dimacs_finds_gzipped_coords(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "g.gr.gz", "wt") as fh:
+        fh.write("p sp 2 2\na 1 2 5\na 2 1 7\n")
+    with gzip.open(tmp_path / "g.co.gz", "wt") as fh:
+        fh.write("p aux sp co 2\nv 1 7420000 43730000\nv 2 7421000 43731000\n")
+    g = read_dimacs(tmp_path / "g.gr.gz")
+    np.testing.assert_allclose(g.coords, [[7.42, 43.73], [7.421, 43.731]])
