@@ -43,7 +43,7 @@ def graph_summary(g) -> dict:  # noqa: ANN001
         "nodes": g.n_nodes,
         "edges": g.n_edges,
         "edge_attrs": {k: str(v.dtype) for k, v in g.edge_attrs.items()},
-        "default_weight": g.default_weight,
+        "default_weight": g.default_weight or "hops",
         "strong_components": int(ncomp),
         "largest_component": int(np.bincount(labels).max()) if g.n_nodes else 0,
         "out_degree": {"min": int(deg.min()) if len(deg) else 0, "mean": float(deg.mean()) if len(deg) else 0.0,
@@ -71,10 +71,25 @@ def render_summary(summary: dict, title: str) -> None:
     for k, v in summary.items():
         if k == "meta":
             for mk, mv in v.items():
-                t.add_row(f"meta.{mk}", str(mv))
+                t.add_row(f"meta.{mk}", _cell(mv))
         else:
-            t.add_row(k, f"{v:,}" if isinstance(v, int) else str(v))
+            t.add_row(k, _cell(v))
     console.print(t)
+
+
+def _cell(v: object) -> str:
+    """Readable table cell: thousands separators, 6 significant digits, dicts as ``key value`` pairs."""
+    if isinstance(v, bool) or v is None:
+        return str(v)
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
+    if isinstance(v, dict):
+        return ", ".join(f"{k} {_cell(x)}" for k, x in v.items())
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_cell(x) for x in v) + "]"
+    return str(v)
 
 
 @graph_app.command("info")

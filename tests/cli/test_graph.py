@@ -44,3 +44,12 @@ def test_truncated_dimacs(tmp_path):
     p.write_text("p sp 3 5\na 1 2 1\n")
     res = runner.invoke(app, ["graph", "build", "road", str(p), "-o", str(tmp_path / "o")])
     assert res.exit_code != 0 and "truncated" in res.stderr
+
+
+def test_info_table_is_readable(tmp_path):
+    (tmp_path / "train.txt").write_text("a\tr\tb\nb\tr\ta\nx\ty\n")
+    res = runner.invoke(app, ["graph", "info", str(tmp_path)], env={"COLUMNS": "160"})
+    assert res.exit_code == 0, res.output
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.stdout.splitlines() if line.count("│") == 3}
+    assert rows["default_weight"] == "hops" and rows["nodes"] == "2" and rows["meta.skipped_lines"] == "1"
+    assert rows["out_degree"] == "min 1, mean 1, max 1" and rows["extras"].startswith("triples_train [2, 3]")
