@@ -42,12 +42,25 @@ def _find(folder: Path, stems: tuple[str, ...]) -> Path | None:
     return None
 
 
+_HEADER_WORDS = {"head", "relation", "tail", "h", "r", "t", "source", "target", "subject", "predicate", "object",
+                 "rel", "relation_type", "src", "dst", "id1", "id2", "label", "drug1", "drug2", "y"}
+
+
 def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], int]:
+    """Triples of one split file and the count of skipped malformed lines.
+
+    Fields are tab-separated (ConvE layout; entity names may contain spaces); a line without tabs
+    is split on whitespace instead. A first line made only of column names (``head relation
+    tail`` ...) is a header and is dropped.
+    """
     triples, skipped = [], 0
     try:
         with _open(path) as fh:
-            for line in fh:
-                parts = line.split() if sumgnn else line.rstrip("\n\r").split("\t")
+            for lineno, line in enumerate(fh):
+                text = line.rstrip("\n\r")
+                parts = text.split() if sumgnn or "\t" not in text else text.split("\t")
+                if lineno == 0 and parts and all(p.strip().lower() in _HEADER_WORDS for p in parts):
+                    continue
                 if len(parts) != 3 or not all(parts):
                     if line.strip():
                         skipped += 1

@@ -95,3 +95,14 @@ def test_truncated_gzip_split(tmp_path, shared_data):
     (tmp_path / "train.txt.gz").write_bytes(raw[:5000])
     with pytest.raises(InvalidInstanceError, match="cannot read"):
         read_kg(tmp_path)
+
+
+def test_header_line_and_space_separated_triples(tmp_path):
+    d = tmp_path / "kg"
+    d.mkdir()
+    (d / "train.tsv").write_text("head\trelation\ttail\nnew york\tlocated in\tusa\nparis\tlocated in\tfrance\n")
+    (d / "valid.txt").write_text("a r b\n")
+    g = read_kg(d)
+    assert g.meta["skipped_lines"] == 0 and g.n_edges == 2
+    assert g.node_index("new york") == 0 and "head" not in g.node_ids.tolist()
+    assert g.relation_names == ["located in", "r"] and g.meta["triples"]["valid"] == 1
