@@ -170,7 +170,7 @@ def build_traffic(
     out: Path = typer.Option(..., "--out", "-o", help="Output graph file (.graph.npz)."),
     ids: Path = typer.Option(None, "--ids", help="Sensor id list (default: the locations file's order)."),
     locations: Path = typer.Option(None, "--locations", help="Sensor locations CSV (default: found beside)."),
-    speeds: Path = typer.Option(None, "--speeds", help="Speed series CSV (default: *speed*.csv[.gz] beside)."),
+    speeds: Path = typer.Option(None, "--speeds", help="Speed series: CSV with sensor-id header, .npz [steps, sensors(, features)] or .h5 (default: *speed*.csv[.gz]/.npz beside)."),
     sigma: float = typer.Option(None, "--sigma", help="Kernel width (default: std of the distances)."),
     slot_minutes: int = typer.Option(5, "--slot-minutes", help="Minutes between rows of the speed series."),
     speed_unit: str = typer.Option("mph", "--speed-unit", help="mph, kmh or mps."),

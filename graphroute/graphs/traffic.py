@@ -17,7 +17,9 @@ the two sensors (metres, a lower bound of the road distance) when locations are 
 Speed series
 ------------
 A CSV with a header of sensor ids and one row per time step (``slot_minutes`` apart, 5 by default;
-optionally gzip), speeds in ``speed_unit`` (mph for METR-LA / PEMS-BAY). For each time-of-day slot
+optionally gzip), an ``.npz`` array ``[steps, sensors(, features)]`` or a DCRNN ``.h5`` DataFrame
+(:func:`read_speed_series`), speeds in ``speed_unit`` (mph for METR-LA / PEMS-BAY). Zeros and
+negative values mean missing. For each time-of-day slot
 the median speed over days is taken per sensor, clipped below at 5 km/h; an edge's travel time in
 slot ``s`` is its length divided by the speed at its source sensor in that slot, then repaired to be
 FIFO (:func:`fifo_repair`: a travel time may not fall by more than the slot length between two
@@ -32,11 +34,12 @@ from __future__ import annotations
 import csv
 import gzip
 import pickle
+import warnings
 from pathlib import Path
 
 import numpy as np
 
-from graphroute.exceptions import InvalidInstanceError
+from graphroute.exceptions import InvalidInstanceError, MissingDependencyError
 from graphroute.graphs.model import Graph, from_edges
 
 _ALLOWED = {
@@ -152,40 +155,93 @@ def _find_beside(folder: Path, patterns: tuple[str, ...]) -> Path | None:
     return None
 
 
-def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, length: np.ndarray, *,
-                      slot_minutes: int = 5, speed_unit: str = "mph") -> np.ndarray:
-    """``[T, m]`` travel times (s) per time-of-day slot from a speed series (see module docstring)."""
-    if slot_minutes <= 0 or (24 * 60) % slot_minutes:
-        raise InvalidInstanceError(f"slot length must divide a day into whole slots, got {slot_minutes} minutes")
-    rows = _read_rows(Path(speeds))
+def read_speed_series(speeds: str | Path, ids: list[str], *, feature: int = -1) -> np.ndarray:
+    """``[steps, sensors]`` speeds in the order of ``ids`` from a speed series file.
+
+    - CSV (``.csv`` / ``.csv.gz``): a header of sensor ids, one row per time step (T-GCN ``los_speed.csv``);
+      columns are matched to ``ids`` by name.
+    - ``.npz``: the array ``speed`` or ``data`` (or the only array), ``[steps, sensors]`` or
+      ``[steps, sensors, features]`` (PEMS04/08 store flow, occupancy, speed: ``feature`` picks one,
+      the last by default); columns are taken in the graph's sensor order.
+    - ``.h5``: a pandas DataFrame (DCRNN ``metr-la.h5`` / ``pems-bay.h5``) whose columns are sensor
+      ids; needs pandas and PyTables.
+    """
+    path = Path(speeds)
+    name = path.name.lower()
+    if name.endswith(".npz"):
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                key = next((k for k in ("speed", "data") if k in z.files), z.files[0] if len(z.files) == 1 else None)
+                if key is None:
+                    raise InvalidInstanceError(f"{path.name}: no 'speed' or 'data' array (found {', '.join(z.files)})")
+                data = np.asarray(z[key], dtype=np.float64)
+        except (OSError, ValueError, EOFError) as exc:
+            raise InvalidInstanceError(f"cannot read {path.name}: {exc} (truncated?)") from None
+        if data.ndim == 3:
+            data = data[:, :, feature]
+        if data.ndim != 2 or data.shape[1] != len(ids):
+            raise InvalidInstanceError(f"{path.name}: speeds of shape {data.shape}, expected [steps, {len(ids)} sensors]")
+        return data
+    if name.endswith((".h5", ".hdf5")):
+        try:
+            import pandas as pd
+
+            df = pd.read_hdf(path)
+        except ImportError as exc:
+            raise MissingDependencyError(f"reading {path.name} needs pandas and PyTables: pip install tables ({exc})") from None
+        except (OSError, ValueError, KeyError) as exc:
+            raise InvalidInstanceError(f"cannot read {path.name}: {exc}") from None
+        col = {str(c).strip(): i for i, c in enumerate(df.columns)}
+        missing = [s for s in ids if s not in col]
+        if missing:
+            raise InvalidInstanceError(f"{path.name}: no speed column for sensor(s) {', '.join(missing[:5])}")
+        return df.to_numpy(dtype=np.float64)[:, [col[s] for s in ids]]
+    rows = _read_rows(path)
     if len(rows) < 2:
-        raise InvalidInstanceError(f"{Path(speeds).name}: expected a header of sensor ids and rows of speeds")
+        raise InvalidInstanceError(f"{path.name}: expected a header of sensor ids and rows of speeds")
     header = [h.strip() for h in rows[0]]
     col = {s: i for i, s in enumerate(header)}
     missing = [s for s in ids if s not in col]
     if missing:
-        raise InvalidInstanceError(f"{Path(speeds).name}: no speed column for sensor(s) {', '.join(missing[:5])}")
+        raise InvalidInstanceError(f"{path.name}: no speed column for sensor(s) {', '.join(missing[:5])}")
     data = np.full((len(rows) - 1, len(header)), np.nan)
     for k, r in enumerate(rows[1:]):
         if len(r) != len(header):
-            raise InvalidInstanceError(f"{Path(speeds).name} row {k + 2}: {len(r)} values for {len(header)} sensors")
+            raise InvalidInstanceError(f"{path.name} row {k + 2}: {len(r)} values for {len(header)} sensors")
         try:
             data[k] = [float(v) if v.strip() else np.nan for v in r]
         except ValueError:
-            raise InvalidInstanceError(f"{Path(speeds).name} row {k + 2}: a speed is not a number") from None
-    data = data[:, [col[s] for s in ids]]
-    per_day = 24 * 60 // slot_minutes
-    steps = (len(data) // per_day) * per_day or len(data)
-    data = data[:steps]
+            raise InvalidInstanceError(f"{path.name} row {k + 2}: a speed is not a number") from None
+    return data[:, [col[s] for s in ids]]
+
+
+def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, length: np.ndarray, *,
+                      slot_minutes: int = 5, speed_unit: str = "mph") -> np.ndarray:
+    """``[T, m]`` travel times (s) per time-of-day slot from a speed series (see module docstring).
+
+    A sensor without any valid speed gets the median speed of all sensors.
+    """
+    if slot_minutes <= 0 or (24 * 60) % slot_minutes:
+        raise InvalidInstanceError(f"slot length must divide a day into whole slots, got {slot_minutes} minutes")
     factor = {"mph": 0.44704, "kmh": 1 / 3.6, "mps": 1.0}.get(speed_unit)
     if factor is None:
         raise InvalidInstanceError(f"unknown speed unit {speed_unit!r}; use mph, kmh or mps")
-    data[data <= 0] = np.nan  # zeros mean missing in DCRNN data
-    if len(data) >= per_day:
-        prof = np.nanmedian(data.reshape(-1, per_day, len(ids)), axis=0)
-    else:
-        prof = data
-    prof = np.where(np.isfinite(prof), prof, np.nanmedian(data, axis=0))
+    data = read_speed_series(speeds, ids)
+    per_day = 24 * 60 // slot_minutes
+    steps = (len(data) // per_day) * per_day or len(data)
+    data = data[:steps]
+    data[~(data > 0)] = np.nan  # zeros mean missing in DCRNN data
+    if not np.isfinite(data).any():
+        raise InvalidInstanceError(f"{Path(speeds).name}: no positive speed in the series")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are filled below
+        if len(data) >= per_day:
+            prof = np.nanmedian(data.reshape(-1, per_day, len(ids)), axis=0)
+        else:
+            prof = data
+        per_sensor = np.nanmedian(data, axis=0)
+    per_sensor = np.where(np.isfinite(per_sensor), per_sensor, np.nanmedian(data))
+    prof = np.where(np.isfinite(prof), prof, per_sensor)
     mps = np.maximum(prof * factor, 5 / 3.6)  # [T, sensors]
     return fifo_repair(length[None, :] / mps[:, src], slot_minutes * 60.0)
 
@@ -264,7 +320,7 @@ def read_traffic(
     meta = {"source": str(path), "sensors": len(sensor_ids), "threshold": threshold,
             "sigma": sigma, "length": length_note, "default_weight": "length" if "length" in attrs else "hops"}
     extras = {}
-    speed_path = Path(speeds) if speeds else _find_beside(folder, ("*speed*.csv", "*speed*.csv.gz"))
+    speed_path = Path(speeds) if speeds else _find_beside(folder, ("*speed*.csv", "*speed*.csv.gz", "*speed*.npz"))
     if speed_path is not None:
         if "length" not in attrs:
             raise InvalidInstanceError("travel times from speeds need edge lengths: give distances or locations")
@@ -278,4 +334,5 @@ def read_traffic(
                       node_ids=np.array(sensor_ids, dtype=str), coords=coords, meta=meta, extras=extras)
 
 
-__all__ = ["dcrnn_adjacency", "fifo_repair", "load_adjacency_pickle", "read_locations", "read_traffic", "slot_travel_times"]
+__all__ = ["dcrnn_adjacency", "fifo_repair", "load_adjacency_pickle", "read_locations", "read_speed_series",
+           "read_traffic", "slot_travel_times"]

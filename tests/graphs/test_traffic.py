@@ -117,3 +117,42 @@ def test_pems_bay_cli_build_equals_pickle(tmp_path, shared_data):
     np.fill_diagonal(w, np.diag(ref))
     assert np.abs(w - ref).max() < 2e-7
     assert np.all(g.edge_attrs["length"] > 0) and g.default_weight == "length"
+
+
+def test_npz_speed_series_equals_csv(tmp_path, shared_data):
+    """The same speeds as an .npz ([steps, sensors] or PEMS-style [steps, sensors, features]) give the
+    same travel times as the CSV; a sensor with no valid speed falls back to the median speed."""
+    from graphroute.graphs.traffic import read_speed_series
+
+    base = shared_data / "traffic/METR-LA"
+    ref = read_traffic(base / "adj_mx.pkl")
+    ids = ref.node_ids.tolist()
+    speeds = read_speed_series(base / "los_speed.csv.gz", ids)
+    assert speeds.shape == (2016, 207)
+    np.savez(tmp_path / "s2.npz", speed=speeds)
+    np.savez(tmp_path / "s3.npz", data=np.stack([speeds * 0 + 7, speeds * 0 + 0.1, speeds], axis=2))
+    for f in ("s2.npz", "s3.npz"):
+        g = read_traffic(base / "adj_mx.pkl", speeds=tmp_path / f)
+        np.testing.assert_array_equal(g.extras["time_slots"], ref.extras["time_slots"])
+    speeds[:, 0] = 0.0  # sensor 0 never reports
+    np.savez(tmp_path / "dead.npz", speed=speeds)
+    g = read_traffic(base / "adj_mx.pkl", speeds=tmp_path / "dead.npz")
+    assert np.all(np.isfinite(g.extras["time_slots"]))
+    np.savez(tmp_path / "bad.npz", speed=speeds[:, :5])
+    with pytest.raises(InvalidInstanceError, match=r"expected \[steps, 207 sensors\]"):
+        read_traffic(base / "adj_mx.pkl", speeds=tmp_path / "bad.npz")
+
+
+def test_h5_without_pytables_is_one_clear_error(tmp_path, shared_data):
+    pytest.importorskip("pandas")
+    try:
+        import tables  # noqa: F401
+
+        pytest.skip("PyTables is installed")
+    except ImportError:
+        pass
+    from graphroute.exceptions import MissingDependencyError
+
+    (tmp_path / "metr-la.h5").write_bytes(b"not hdf5")
+    with pytest.raises(MissingDependencyError, match="pip install tables"):
+        read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", speeds=tmp_path / "metr-la.h5")
