@@ -77,12 +77,14 @@ def andorra() -> CSR:
 def grid(side: int, seed: int) -> CSR:
     """Perturbed ``side x side`` grid, both directions, weight = unit length * U(1, 2)."""
     try:
-        from graphroute.graphs import synthetic  # noqa: F401
+        from graphroute.graphs.synthetic import synthetic_graph
 
-        g = synthetic.perturbed_grid(side, side, seed=seed)
+        g = synthetic_graph("grid", side * side, seed=seed)
+        weight = g.default_weight
         return CSR(f"grid {side}x{side}", g.indptr, g.indices, g.weights(), g.coords, "euclidean",
-                   "graphroute.graphs.synthetic.perturbed_grid")
-    except (ImportError, AttributeError, TypeError):
+                   f"graphroute.graphs.synthetic.synthetic_graph('grid', {side * side}, seed={seed}), "
+                   f"weight {weight}, {g.n_nodes} nodes after the SCC")
+    except ImportError:
         pass
     rng = np.random.default_rng(seed)
     idx = np.arange(side * side).reshape(side, side)

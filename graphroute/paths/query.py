@@ -69,7 +69,7 @@ def time_profile(graph) -> tuple[np.ndarray, float]:
 
     Raises InvalidArgumentError "graph has no time-dependent travel times" when it has none.
     """
-    tt = graph.edge_attrs.get("time_slots") if hasattr(graph, "edge_attrs") else None
+    tt = (getattr(graph, "extras", None) or {}).get("time_slots")
     if tt is None:  # graphroute.graphs.traffic keeps the [T, m] profile among the graph's extras
         tt = (getattr(graph, "extras", None) or {}).get("time_slots")
     slot = (getattr(graph, "meta", None) or {}).get("slot_seconds")

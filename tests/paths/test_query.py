@@ -45,7 +45,7 @@ def test_run_query_and_verbalize():
 
 def test_time_profile_is_read_from_the_graph():
     g = tiny_kg()
-    g.edge_attrs["time_slots"] = np.ones((4, 3)) * 60
+    g.extras = {"time_slots": np.ones((4, 3)) * 60}
     g.meta["slot_seconds"] = 900
     tt, slot = time_profile(g)
     assert tt.shape == (4, 3) and slot == 900.0
