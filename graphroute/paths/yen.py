@@ -220,12 +220,17 @@ class _KPaths:
                 g[v] = w
                 pred[v] = spur
                 heappush(heap, (w + h[v], next(counter), v))
+        adj_cache, adj = self._adj, self.adj
+        pos_get, memo_get = pos.get, clean.get
         while heap:
             _, _, u = heappop(heap)
             if u in closed:
                 continue
             closed.add(u)
-            if self._clean(u, pos, j, big, clean):
+            is_clean = memo_get(u)
+            if is_clean is None:
+                is_clean = self._clean(u, pos, j, big, clean)
+            if is_clean:
                 head = [u]
                 while head[-1] != spur:
                     head.append(pred[head[-1]])
@@ -240,9 +245,11 @@ class _KPaths:
                         break
                 return parent[:j] + tuple(head) + tuple(tail)
             gu = g[u]
-            vs, ws, _ = self.adj(u)
-            for v, w in zip(vs, ws):
-                if v in closed or pos.get(v, big) <= j:
+            a = adj_cache.get(u)
+            if a is None:
+                a = adj(u)
+            for v, w in zip(a[0], a[1]):
+                if v in closed or pos_get(v, big) <= j:
                     continue
                 nd = gu + w
                 if nd < g.get(v, INF):
