@@ -26,7 +26,18 @@ def evaluate_command(
     workers: int = typer.Option(1, "--workers", help="Processes for the reference solves (cached once computed)."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+    task: str = typer.Option("vrp", "--task", help="vrp (routing checkpoints) or kg (link prediction: filtered MRR, Hits@k)."),
+    split: str = typer.Option("test", "--split", help="--task kg: valid or test."),
+    max_queries: Optional[int] = typer.Option(None, "--max-queries", help="--task kg: rank a seeded sample of queries."),
 ) -> None:
+    if task not in ("vrp", "kg"):
+        from graphroute.exceptions import UnknownNameError
+
+        raise UnknownNameError(f"unknown task {task!r}; available: vrp, kg")
+    if task == "kg":
+        from graphroute_cli.kg_evaluate import evaluate_kg
+
+        return evaluate_kg(checkpoint, split, max_queries, as_json)
     from graphroute.neural.evaluate import evaluate_checkpoint
     from graphroute.neural.train import resolve_device
 

@@ -12,6 +12,7 @@ from graphroute_cli.paths import paths_command
 from graphroute_cli.solve import solve_command
 from graphroute_cli.train import train_command
 from graphroute_cli.evaluate import evaluate_command
+from graphroute_cli.explain import explain_command
 
 app = typer.Typer(
     name="graphroute",
@@ -35,6 +36,7 @@ app.add_typer(generate_app, name="generate")
 app.add_typer(graph_app, name="graph")
 app.command("train", help="Train a model from a YAML config (--task vrp: POMO routing models).")(train_command)
 app.command("evaluate", help="Evaluate a neural checkpoint on seeded instances against a reference solver.")(evaluate_command)
+app.command("explain", help="Top tails of a KG query (--head, --relation) and the paths that explain each.")(explain_command)
 app.command("paths", help="K shortest, diverse or time-dependent paths between nodes of a graph.")(paths_command)
 app.command("compare", help="Compare solvers on the same instances at the same time limit (default: the demo suite).")(
     compare_command

@@ -26,7 +26,7 @@ import numpy as np
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 
-MODELS = ("nbfnet", "distmult")
+MODELS = ("nbfnet", "distmult", "retrieval")
 
 
 @dataclass
@@ -48,15 +48,19 @@ class KGConfig:
     max_train_triples: int | None = None  # subsample large KGs (FB15k-237, WN18RR) on CPU
     max_eval_queries: int | None = None
     eval_batch_size: int = 64
+    paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
+    paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
+    rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
             raise ConfigError(f"config key 'model' must be one of {', '.join(MODELS)}, got {self.model!r}")
-        for key in ("dim", "layers", "epochs", "batch_size", "eval_batch_size"):
+        for key in ("dim", "layers", "epochs", "batch_size", "eval_batch_size", "paths_k"):
             v = getattr(self, key)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
-        for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3"):
+        for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3", "paths_max_overlap",
+                    "rule_alpha"):
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
@@ -94,51 +98,68 @@ class KGRunResult:
 
 
 def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
-    from graphroute.neural.kg.models import DistMult, NBFNet
+    from graphroute.neural.kg.distmult import DistMult
+    from graphroute.neural.kg.nbfnet import NBFNet
+    from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
     if cfg.model == "nbfnet":
         return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers)
+    if cfg.model == "retrieval":
+        return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha)
     return DistMult(data.num_entities, 2 * data.num_relations, dim=cfg.dim, dropout=cfg.dropout)
 
 
 class Scorer:
-    """Scores ``[B, n]`` of every entity for a batch of queries, for either model."""
+    """Scores ``[B, n]`` of every entity for a batch of ``(entity, relation, target)`` queries, for either model.
 
-    def __init__(self, model, data: KGData):  # noqa: ANN001
+    NBFNet propagates over the training triples and their inverses; with ``remove_own_edges`` the
+    batch's own triples (and inverses) are left out of that graph first (NBFNet's "remove easy edges").
+    """
+
+    def __init__(self, model, data: KGData, device: str = "cpu"):  # noqa: ANN001
         import torch
 
         self.model = model
+        self.device = device
         self.n = data.num_entities
-        src, dst, et = data.graph_edges()
-        self.src = torch.as_tensor(src)
-        self.dst = torch.as_tensor(dst)
-        self.etype = torch.as_tensor(et)
         self.num_rel = data.num_relations
+        self.src, self.dst, self.etype = (torch.as_tensor(a, device=device) for a in data.graph_edges())
         self.keys = (self.src * (2 * self.num_rel) + self.etype) * self.n + self.dst
+        self._full = None
 
-    def edge_mask(self, queries):  # noqa: ANN001, ANN201
-        """Keep-mask of the graph edges that are not the queries' own edges (nor their inverses)."""
+    def graph(self, queries=None):  # noqa: ANN001, ANN201
+        """The message-passing graph; without the queries' own edges when ``queries`` are given."""
         import torch
 
+        from graphroute.neural.kg.nbfnet import EdgeIndex
+
+        if queries is None:
+            if self._full is None:
+                self._full = EdgeIndex(self.src, self.dst, self.etype, self.n)
+            return self._full
         h, r, t = queries[:, 0], queries[:, 1], queries[:, 2]
         r_inv = torch.where(r < self.num_rel, r + self.num_rel, r - self.num_rel)
         k1 = (h * (2 * self.num_rel) + r) * self.n + t
         k2 = (t * (2 * self.num_rel) + r_inv) * self.n + h
-        return ~torch.isin(self.keys, torch.cat([k1, k2]))
+        keep = ~torch.isin(self.keys, torch.cat([k1, k2]))
+        return EdgeIndex(self.src[keep], self.dst[keep], self.etype[keep], self.n)
 
     def __call__(self, queries, *, remove_own_edges: bool = False):  # noqa: ANN001, ANN204
-        from graphroute.neural.kg.models import NBFNet
+        import torch
 
+        from graphroute.neural.kg.nbfnet import NBFNet
+        from graphroute.neural.kg.retrieval import PathRetrievalScorer
+
+        if isinstance(self.model, PathRetrievalScorer):
+            return torch.as_tensor(self.model(queries.cpu().numpy()))
+        queries = queries.to(self.device)
         if isinstance(self.model, NBFNet):
-            if remove_own_edges:
-                keep = self.edge_mask(queries)
-                return self.model(queries[:, 0], queries[:, 1], self.n, self.src[keep], self.dst[keep], self.etype[keep])
-            return self.model(queries[:, 0], queries[:, 1], self.n, self.src, self.dst, self.etype)
+            return self.model(queries[:, 0], queries[:, 1], self.graph(queries if remove_own_edges else None))
         return self.model(queries[:, 0], queries[:, 1])
 
 
 def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64,  # noqa: ANN001
-             max_queries: int | None = None, seed: int = 0) -> dict[str, float]:
+             max_queries: int | None = None, seed: int = 0, device: str = "cpu") -> dict[str, float]:
     """Filtered MRR and Hits@1/3/10 on ``split`` in both directions (see :mod:`.data`)."""
     import torch
 
@@ -149,13 +170,14 @@ def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64, 
     if max_queries is not None and len(queries) > max_queries:
         queries = queries[np.random.default_rng(seed).choice(len(queries), max_queries, replace=False)]
     known = known_answers(data)
-    scorer = Scorer(model, data)
-    model.eval()
+    scorer = Scorer(model, data, device)
+    if hasattr(model, "eval"):
+        model.eval()
     ranks = []
     with torch.no_grad():
         for i in range(0, len(queries), batch_size):
             q = queries[i : i + batch_size]
-            scores = scorer(torch.as_tensor(q)).float().numpy()
+            scores = scorer(torch.as_tensor(q)).float().cpu().numpy()
             ranks.append(filtered_ranks(scores, q, known))
     return ranking_metrics(np.concatenate(ranks) if ranks else np.zeros(0))
 
@@ -180,7 +202,7 @@ def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known):  # noqa: AN
     return (-F.logsigmoid(pos) + neg_loss).mean()
 
 
-def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None,
+def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
              on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> KGRunResult:
     """Train ``cfg.model`` on ``cfg.data``; checkpoints ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``."""
     import torch
@@ -190,8 +212,10 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     data = KGData.from_path(cfg.data)
+    if cfg.model == "retrieval":
+        return _fit_retrieval(cfg, data, out, on_progress)
     torch.manual_seed(cfg.seed)
-    model = build_model(cfg, data)
+    model = build_model(cfg, data).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     start_epoch, best, history = 0, -1.0, []
     if resume is not None:
@@ -207,11 +231,11 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     train = data.train
     if cfg.max_train_triples is not None and len(train) > cfg.max_train_triples:
         train = train[np.random.default_rng(cfg.seed).choice(len(train), cfg.max_train_triples, replace=False)]
-    queries = torch.as_tensor(data.with_inverse(train))
+    queries = torch.as_tensor(data.with_inverse(train), device=device)
     train_known: dict[tuple[int, int], set[int]] = {}
     for h, r, t in data.with_inverse(data.train).tolist():
         train_known.setdefault((h, r), set()).add(t)
-    scorer = Scorer(model, data)
+    scorer = Scorer(model, data, device)
     steps_per_epoch = math.ceil(len(queries) / cfg.batch_size)
     log_path = out / "log.csv"
     t0 = time.perf_counter()
@@ -219,7 +243,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     for epoch in range(start_epoch, cfg.epochs):
         model.train()
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-        perm = torch.randperm(len(queries), generator=gen)
+        perm = torch.randperm(len(queries), generator=gen).to(device)
         losses = []
         for s in range(steps_per_epoch):
             batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
@@ -235,23 +259,51 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             if time_limit is not None and time.perf_counter() - t0 > time_limit:
                 break
         val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
-                       seed=cfg.seed)
+                       seed=cfg.seed, device=device)
         metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
                    "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0}
         history.append(metrics)
         _append_log(log_path, metrics)
         improved = val["mrr"] > best
         best = max(best, val["mrr"])
-        ck = {"task": "kg", "config": dataclasses.asdict(cfg), "model_config": {"kg_model": cfg.model},
-              "model": model.state_dict(), "optimizer": opt.state_dict(),
-              "epoch": epoch + 1, "rng": torch.get_rng_state(), "best_valid_mrr": best, "history": history,
-              "num_entities": data.num_entities, "num_relations": data.num_relations, "metrics": metrics}
+        ck = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(), epoch=epoch + 1,
+                         rng=torch.get_rng_state(), best_valid_mrr=best, history=history, metrics=metrics)
         save_atomic(ck, out / "last.pt")
         if improved:
             save_atomic(ck, out / "best.pt")
         if time_limit is not None and time.perf_counter() - t0 > time_limit:
             break
     return KGRunResult(step=len(history), elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+
+
+def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
+    """What ``last.pt`` / ``best.pt`` hold: task, config, weights (or rule table), KG sizes, progress."""
+    return {"task": "kg", "config": dataclasses.asdict(cfg), "model_config": {"kg_model": cfg.model},
+            "model": state, "num_entities": data.num_entities, "num_relations": data.num_relations, **rest}
+
+
+def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None) -> KGRunResult:
+    """"Training" of the retrieval scorer: retrieve paths for the training pairs and count the rule table."""
+    from graphroute.neural.train import save_atomic
+
+    t0 = time.perf_counter()
+    model = build_model(cfg, data)
+
+    def progress(i: int, total: int) -> None:
+        if on_progress and (i == total or i % 100 == 0):
+            on_progress({"step": i, "total": total, "loss": None, "info": f"entity pairs {i}/{total}"})
+
+    model.fit(progress)
+    fit_s = time.perf_counter() - t0
+    val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
+                   seed=cfg.seed)
+    metrics = {"epoch": 1, "loss": float("nan"), "valid_mrr": val["mrr"], "valid_hits@10": val["hits@10"],
+               "elapsed_s": fit_s, "rules": len(model.rules)}
+    _append_log(out / "log.csv", metrics)
+    ck = _checkpoint(cfg, data, model.state(), epoch=1, best_valid_mrr=val["mrr"], history=[metrics], metrics=metrics)
+    save_atomic(ck, out / "last.pt")
+    save_atomic(ck, out / "best.pt")
+    return KGRunResult(step=1, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
 
 
 def _append_log(path: Path, row: dict) -> None:
@@ -276,6 +328,10 @@ def load_kg_model(path: str | Path, data: KGData | None = None):  # noqa: ANN201
         raise InvalidArgumentError(
             f"{Path(path).name} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} "
             f"relations; this one has {data.num_entities} and {data.num_relations}")
+    if cfg.model == "retrieval":
+        from graphroute.neural.kg.retrieval import PathRetrievalScorer
+
+        return PathRetrievalScorer.from_state(data, ck["model"]), cfg, data
     model = build_model(cfg, data)
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     model.eval()
@@ -285,10 +341,11 @@ def load_kg_model(path: str | Path, data: KGData | None = None):  # noqa: ANN201
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
                   overrides: dict | None = None) -> KGRunResult:
-    """Entry point of ``graphroute train --task kg`` (CPU; ``device`` other than cpu/auto is refused)."""
-    if device not in ("auto", "cpu"):
-        raise InvalidArgumentError("--task kg trains on CPU in this version; use --device cpu")
+    """Entry point of ``graphroute train --task kg`` (``device``: auto, cpu or cuda)."""
+    from graphroute.neural.train import resolve_device
+
+    dev = str(resolve_device(device))
     cfg = KGConfig.from_yaml(config)
     if overrides:
         cfg = KGConfig.from_dict({**dataclasses.asdict(cfg), **overrides}, source="--set")
-    return train_kg(cfg, out, resume=resume, on_progress=on_progress, time_limit=time_limit)
+    return train_kg(cfg, out, resume=resume, device=dev, on_progress=on_progress, time_limit=time_limit)

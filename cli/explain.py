@@ -1,0 +1,47 @@
+"""``graphroute explain``: the top tails of a KG query and the paths that explain each one."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+
+import typer
+
+from graphroute_cli.common import cli_errors, console, print_json
+
+
+@cli_errors
+def explain_command(
+    graph: Path = typer.Argument(..., help="The KG: a triples folder (train/valid/test) or a graph file from 'graph build kg'."),
+    checkpoint: Path = typer.Option(..., "--checkpoint", help="A KG checkpoint (NBFNet or retrieval), e.g. data/checkpoints/kg_umls.pt."),
+    head: str = typer.Option(..., "--head", help="Head entity, by name."),
+    relation: str = typer.Option(..., "--relation", help="Query relation, by name (NAME^-1 asks for heads)."),
+    top: int = typer.Option(5, "--top", help="How many predicted tails."),
+    paths: int = typer.Option(3, "--paths", help="Explaining paths per tail."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.neural.kg.data import KGData
+    from graphroute.neural.kg.explain import predict
+    from graphroute.neural.kg.train import load_kg_model
+
+    if top < 1 or paths < 1:
+        raise InvalidArgumentError("--top and --paths must be at least 1")
+    if not checkpoint.is_file():
+        raise InvalidArgumentError(f"checkpoint not found: {checkpoint}")
+    data = KGData.from_path(graph)
+    h, r = data.entity_index(head), data.relation_index(relation)
+    model, _, data = load_kg_model(checkpoint, data)
+    preds = predict(model, data, h, r, top=top, paths=paths)
+    if as_json:
+        print_json({"head": head, "relation": relation, "checkpoint": str(checkpoint),
+                    "predictions": [asdict(p) for p in preds]})
+        return
+    console.print(f"[bold]({head}, {relation}, ?)[/]  top {len(preds)} tails", highlight=False)
+    for i, p in enumerate(preds, 1):
+        mark = "  [dim](training triple)[/]" if p.known else ""
+        console.print(f"{i}. [bold]{p.name}[/]  score {p.score:.4f}{mark}", highlight=False)
+        for path in p.paths:
+            console.print(f"     {path.weight:+.4f}  {path.text}", highlight=False, markup=False)
+        if not p.paths:
+            console.print("     (no path within reach)", highlight=False)

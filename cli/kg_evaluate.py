@@ -1,0 +1,40 @@
+"""``graphroute evaluate --task kg``: filtered MRR and Hits@1/3/10 of a KG checkpoint on a split."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from rich.table import Table
+
+from graphroute_cli.common import console, print_json
+
+
+def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool) -> None:
+    """Load ``checkpoint`` (its config names the KG), rank ``split`` in both directions, print the table."""
+    from graphroute.neural.kg.train import evaluate, load_kg_model
+
+    model, cfg, data = load_kg_model(checkpoint)
+    t0 = time.perf_counter()
+    with console.status(f"ranking {split} queries ...") if not as_json else _null():
+        res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed)
+    res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": cfg.data, "split": split, **res,
+           "time_s": time.perf_counter() - t0}
+    if as_json:
+        print_json(res)
+        return
+    t = Table(title=f"{Path(checkpoint).name} ({cfg.model}) on {cfg.data} {split}: {res['queries']} queries, "
+                    "both directions, filtered", title_justify="left")
+    for col in ("model", "MRR", "Hits@1", "Hits@3", "Hits@10", "time"):
+        t.add_column(col, justify="left" if col == "model" else "right")
+    t.add_row(cfg.model, f"{res['mrr']:.4f}", f"{res['hits@1']:.4f}", f"{res['hits@3']:.4f}", f"{res['hits@10']:.4f}",
+              f"{res['time_s']:.1f} s")
+    console.print(t)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None

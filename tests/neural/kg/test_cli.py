@@ -1,0 +1,89 @@
+"""CLI: graphroute train / evaluate --task kg and graphroute explain, good and bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+pytest.importorskip("torch")
+
+from typer.testing import CliRunner  # noqa: E402
+
+from graphroute.neural.kg.train import KGConfig, train_kg  # noqa: E402
+from graphroute_cli.main import app  # noqa: E402
+from tests.conftest import REPO  # noqa: E402
+
+
+def run(*args):
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+@pytest.fixture
+def nbf_ckpt(tmp_path, random_kg):
+    train_kg(KGConfig(data=str(random_kg), model="nbfnet", dim=8, layers=2, epochs=1, batch_size=32), tmp_path / "n")
+    return tmp_path / "n" / "last.pt"
+
+
+def test_train_cli_task_kg(tmp_path, shared_data):
+    cfg = REPO / "experiments/configs/kg_tiny.yaml"
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "run")
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "run" / "last.pt").exists() and (tmp_path / "run" / "log.csv").exists()
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "run2", "--set", "modle=nbfnet")
+    assert res.exit_code != 0 and "unknown config key 'modle'" in res.stderr
+
+
+def test_evaluate_prints_the_table(nbf_ckpt, random_kg):
+    res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--split", "valid")
+    assert res.exit_code == 0, res.output
+    assert "MRR" in res.stdout and "Hits@10" in res.stdout and "nbfnet" in res.stdout
+    res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--json")
+    out = json.loads(res.stdout)
+    assert out["split"] == "test" and out["queries"] == 12 and 0 < out["mrr"] <= 1
+
+
+def test_explain_shows_tails_and_paths(nbf_ckpt, random_kg):
+    res = run("explain", random_kg, "--checkpoint", nbf_ckpt, "--head", "e1", "--relation", "r0", "--top", "3")
+    assert res.exit_code == 0, res.output
+    assert "(e1, r0, ?)" in res.stdout and "3." in res.stdout and "-[" in res.stdout
+    res = run("explain", random_kg, "--checkpoint", nbf_ckpt, "--head", "e1", "--relation", "r0^-1", "--top", "2",
+              "--paths", "2", "--json")
+    out = json.loads(res.stdout)
+    assert len(out["predictions"]) == 2 and all(len(p["paths"]) <= 2 for p in out["predictions"])
+    assert all(path["text"].startswith("e1 -[") for p in out["predictions"] for path in p["paths"])
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--head", "nobody", "--relation", "r0"], "unknown entity 'nobody'"),
+    (["--head", "e1", "--relation", "knows"], "unknown relation 'knows'"),
+    (["--head", "e1", "--relation", "r0", "--top", "0"], "--top and --paths must be at least 1"),
+])
+def test_explain_bad_names(nbf_ckpt, random_kg, args, message):
+    res = run("explain", random_kg, "--checkpoint", nbf_ckpt, *args)
+    assert res.exit_code == 1 and message in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_explain_bad_files(tmp_path, nbf_ckpt, random_kg, family_kg):
+    res = run("explain", random_kg, "--checkpoint", tmp_path / "missing.pt", "--head", "e1", "--relation", "r0")
+    assert res.exit_code == 1 and "checkpoint not found" in res.stderr
+    res = run("explain", family_kg, "--checkpoint", nbf_ckpt, "--head", "g0", "--relation", "parent_of")
+    assert res.exit_code == 1 and "was trained on a KG with 12 entities" in res.stderr
+    res = run("explain", tmp_path / "nokg", "--checkpoint", nbf_ckpt, "--head", "e1", "--relation", "r0")
+    assert res.exit_code == 1 and "no such file" in res.stderr
+    not_ckpt = tmp_path / "junk.pt"
+    not_ckpt.write_text("hello")
+    res = run("explain", random_kg, "--checkpoint", not_ckpt, "--head", "e1", "--relation", "r0")
+    assert res.exit_code == 1 and "not a readable checkpoint" in res.stderr
+    train_kg(KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1), tmp_path / "d")
+    res = run("explain", random_kg, "--checkpoint", tmp_path / "d" / "last.pt", "--head", "e1", "--relation", "r0")
+    assert res.exit_code == 1 and "DistMult checkpoint has no paths" in res.stderr
+
+
+def test_evaluate_bad_input(tmp_path, nbf_ckpt):
+    res = run("evaluate", "--task", "kg", "--checkpoint", tmp_path / "missing.pt")
+    assert res.exit_code == 1 and "checkpoint not found" in res.stderr
+    res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--split", "dev")
+    assert res.exit_code == 1 and "unknown split 'dev'" in res.stderr
+    res = run("evaluate", "--task", "graph", "--checkpoint", nbf_ckpt)
+    assert res.exit_code == 1 and "unknown task 'graph'" in res.stderr
