@@ -48,6 +48,7 @@ class KGConfig:
     max_train_triples: int | None = None  # subsample large KGs (FB15k-237, WN18RR) on CPU
     max_eval_queries: int | None = None
     eval_batch_size: int = 64
+    fact_ratio: float = 1.0  # nbfnet: share of training triples kept in each batch's message-passing graph
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
@@ -60,10 +61,12 @@ class KGConfig:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
         for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3", "paths_max_overlap",
-                    "rule_alpha"):
+                    "rule_alpha", "fact_ratio"):
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
+        if not 0.0 < self.fact_ratio <= 1.0:
+            raise ConfigError(f"config key 'fact_ratio' must be in (0, 1], got {self.fact_ratio!r}")
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "config") -> KGConfig:
@@ -113,7 +116,8 @@ class Scorer:
     """Scores ``[B, n]`` of every entity for a batch of ``(entity, relation, target)`` queries, for either model.
 
     NBFNet propagates over the training triples and their inverses; with ``remove_own_edges`` the
-    batch's own triples (and inverses) are left out of that graph first (NBFNet's "remove easy edges").
+    batch's own triples (and inverses) are left out of that graph first (NBFNet's "remove easy edges"),
+    and ``keep_triples`` (bool ``[num_train]``) leaves out further training triples with their inverses.
     """
 
     def __init__(self, model, data: KGData, device: str = "cpu"):  # noqa: ANN001
@@ -127,8 +131,9 @@ class Scorer:
         self.keys = (self.src * (2 * self.num_rel) + self.etype) * self.n + self.dst
         self._full = None
 
-    def graph(self, queries=None):  # noqa: ANN001, ANN201
-        """The message-passing graph; without the queries' own edges when ``queries`` are given."""
+    def graph(self, queries=None, keep_triples=None):  # noqa: ANN001, ANN201
+        """The message-passing graph; without the queries' own edges when ``queries`` are given,
+        and only the training triples in ``keep_triples`` when that is given."""
         import torch
 
         from graphroute.neural.kg.nbfnet import EdgeIndex
@@ -142,9 +147,11 @@ class Scorer:
         k1 = (h * (2 * self.num_rel) + r) * self.n + t
         k2 = (t * (2 * self.num_rel) + r_inv) * self.n + h
         keep = ~torch.isin(self.keys, torch.cat([k1, k2]))
+        if keep_triples is not None:  # graph_edges() lists the training triples, then their inverses
+            keep &= torch.cat([keep_triples, keep_triples])
         return EdgeIndex(self.src[keep], self.dst[keep], self.etype[keep], self.n)
 
-    def __call__(self, queries, *, remove_own_edges: bool = False):  # noqa: ANN001, ANN204
+    def __call__(self, queries, *, remove_own_edges: bool = False, keep_triples=None):  # noqa: ANN001, ANN204
         import torch
 
         from graphroute.neural.kg.nbfnet import NBFNet
@@ -154,7 +161,9 @@ class Scorer:
             return torch.as_tensor(self.model(queries.cpu().numpy()))
         queries = queries.to(self.device)
         if isinstance(self.model, NBFNet):
-            return self.model(queries[:, 0], queries[:, 1], self.graph(queries if remove_own_edges else None))
+            if remove_own_edges:
+                return self.model(queries[:, 0], queries[:, 1], self.graph(queries, keep_triples))
+            return self.model(queries[:, 0], queries[:, 1], self.graph())
         return self.model(queries[:, 0], queries[:, 1])
 
 
@@ -182,11 +191,11 @@ def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64, 
     return ranking_metrics(np.concatenate(ranks) if ranks else np.zeros(0))
 
 
-def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known):  # noqa: ANN001, ANN202
+def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples=None):  # noqa: ANN001, ANN202
     import torch
     import torch.nn.functional as F
 
-    logits = scorer(batch, remove_own_edges=cfg.model == "nbfnet")  # [B, n]
+    logits = scorer(batch, remove_own_edges=cfg.model == "nbfnet", keep_triples=keep_triples)  # [B, n]
     target = batch[:, 2]
     if cfg.model == "distmult":
         loss = F.cross_entropy(logits, target)
@@ -245,9 +254,13 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         perm = torch.randperm(len(queries), generator=gen).to(device)
         losses = []
+        t_epoch = time.perf_counter()
         for s in range(steps_per_epoch):
             batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
-            loss = _loss(cfg, scorer, model, batch, train_known)
+            keep = None
+            if cfg.fact_ratio < 1.0:
+                keep = (torch.rand(len(data.train), generator=gen) < cfg.fact_ratio).to(device)
+            loss = _loss(cfg, scorer, model, batch, train_known, keep)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
@@ -258,10 +271,12 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                              + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
             if time_limit is not None and time.perf_counter() - t0 > time_limit:
                 break
+        train_s = time.perf_counter() - t_epoch
         val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
                        seed=cfg.seed, device=device)
         metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
-                   "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0}
+                   "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
+                   "steps": len(losses), "s_per_step": train_s / len(losses)}
         history.append(metrics)
         _append_log(log_path, metrics)
         improved = val["mrr"] > best
@@ -349,3 +364,18 @@ def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", 
     if overrides:
         cfg = KGConfig.from_dict({**dataclasses.asdict(cfg), **overrides}, source="--set")
     return train_kg(cfg, out, resume=resume, device=dev, on_progress=on_progress, time_limit=time_limit)
+
+
+def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
+    """A shippable copy of a KG checkpoint: weights (or rule table), config, KG sizes and metrics;
+    no optimizer or random state (so it cannot be resumed, only evaluated and explained)."""
+    from graphroute.neural.train import load_checkpoint, save_atomic
+
+    ck = load_checkpoint(src)
+    if ck.get("task") != "kg":
+        raise InvalidArgumentError(f"{src} is not a knowledge-graph checkpoint")
+    keep = ("task", "config", "model_config", "model", "num_entities", "num_relations", "epoch", "best_valid_mrr",
+            "history", "metrics")
+    dst = Path(dst)
+    save_atomic({k: ck[k] for k in keep if k in ck}, dst)
+    return dst

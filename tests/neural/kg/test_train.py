@@ -18,7 +18,8 @@ def losses(run_dir):
 
 @pytest.mark.parametrize("model", ["nbfnet", "distmult"])
 def test_training_lowers_loss_and_resume_repeats(tmp_path, random_kg, model):
-    cfg = KGConfig(data=str(random_kg), model=model, dim=8, layers=2, epochs=4, batch_size=16, lr=0.02, seed=3)
+    cfg = KGConfig(data=str(random_kg), model=model, dim=8, layers=2, epochs=4, batch_size=16, lr=0.02, seed=3,
+                   fact_ratio=0.7 if model == "nbfnet" else 1.0)
     full = train_kg(cfg, tmp_path / "a")
     first = losses(tmp_path / "a")
     assert first[-1] < first[0] and full.metrics["epoch"] == 4
@@ -53,6 +54,7 @@ def test_resume_refuses_another_config(tmp_path, random_kg):
     ({"layers": 0}, "'layers' must be a positive integer"),
     ({"lr": -1}, "'lr' must be a number >= 0"),
     ({"paths_k": 1.5}, "'paths_k' must be a positive integer"),
+    ({"fact_ratio": 0}, "'fact_ratio' must be in \\(0, 1\\]"),
 ])
 def test_config_errors_name_the_key(bad, message):
     with pytest.raises(ConfigError, match=message):
