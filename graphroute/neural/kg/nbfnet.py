@@ -10,7 +10,8 @@ computed by ``T`` rounds of message passing that start from a boundary condition
   ``[R, d]``: NBFNet's ``dependent=True``);
 - aggregation (AGGREGATE): sum of the messages into ``v`` plus ``b(v)``;
 - update: ``x <- x + ReLU(LayerNorm(Linear([x, agg])))`` (shortcut connection);
-- score of tail ``t``: an MLP of ``[x_T(t), e_q]``.
+- score of tail ``t``: an MLP of ``[x_T(t), e_q]``, or of ``[x_1(t), ..., x_T(t), e_q]`` with
+  ``concat_hidden`` (NBFNet's setting for its transductive benchmarks).
 
 Implementation: node-major tensors ``x [n, B, d]`` for ``B`` queries on ``n`` nodes. Because the
 relation vector of a message depends only on ``(query, relation)``, the messages are first summed
@@ -53,35 +54,41 @@ class NBFNet(nn.Module):
     num_relations : relations including inverses (``2 R``).
     dim : hidden size ``d``.
     layers : message-passing rounds ``T``.
+    concat_hidden : score from the states of every layer, not only the last.
     """
 
-    def __init__(self, num_relations: int, dim: int = 32, layers: int = 6):
+    def __init__(self, num_relations: int, dim: int = 32, layers: int = 6, concat_hidden: bool = False):
         super().__init__()
         self.num_relations = num_relations
         self.dim = dim
+        self.concat_hidden = concat_hidden
         self.query = nn.Embedding(num_relations, dim)
         self.relation = nn.ModuleList(nn.Linear(dim, num_relations * dim) for _ in range(layers))
         self.linear = nn.ModuleList(nn.Linear(2 * dim, dim) for _ in range(layers))
         self.norm = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
-        self.mlp = nn.Sequential(nn.Linear(2 * dim, 2 * dim), nn.ReLU(), nn.Linear(2 * dim, 1))
+        feat = (layers if concat_hidden else 1) * dim + dim
+        self.mlp = nn.Sequential(nn.Linear(feat, feat), nn.ReLU(), nn.Linear(feat, 1))
 
-    def node_states(self, heads: torch.Tensor, rels: torch.Tensor, graph: EdgeIndex) -> torch.Tensor:
-        """``[n, B, d]`` states of every node after ``T`` layers for queries ``(heads, rels)`` (``[B]`` each)."""
+    def node_states(self, heads: torch.Tensor, rels: torch.Tensor, graph: EdgeIndex) -> list[torch.Tensor]:
+        """``[n, B, d]`` states of every node after each of the ``T`` layers, for queries ``(heads, rels)`` (``[B]`` each)."""
         b, n, d = heads.shape[0], graph.n, self.dim
         q = self.query(rels)  # [B, d]
         boundary = torch.zeros(n, b, d, dtype=q.dtype, device=q.device)
         boundary[heads, torch.arange(b, device=q.device)] = q
         x = boundary
+        states = []
         for rel, lin, norm in zip(self.relation, self.linear, self.norm):
             w = rel(q).view(b, self.num_relations, d)  # [B, R, d] query-dependent relation vectors
             s = torch.sparse.mm(graph.A, x.reshape(n, b * d)).view(-1, b, d)  # [P, B, d]
             msg = s * w[:, graph.pair_rel].transpose(0, 1)  # [P, B, d]
             agg = boundary.index_add(0, graph.pair_dst, msg)
             x = x + torch.relu(norm(lin(torch.cat([x, agg], -1))))
-        return x
+            states.append(x)
+        return states
 
     def forward(self, heads: torch.Tensor, rels: torch.Tensor, graph: EdgeIndex) -> torch.Tensor:
         """Scores ``[B, n]`` of every entity as the tail of each query."""
-        x = self.node_states(heads, rels, graph)  # [n, B, d]
+        states = self.node_states(heads, rels, graph)  # T x [n, B, d]
         q = self.query(rels)[None].expand(graph.n, -1, -1)
-        return self.mlp(torch.cat([x, q], -1)).squeeze(-1).T
+        x = states if self.concat_hidden else states[-1:]
+        return self.mlp(torch.cat([*x, q], -1)).squeeze(-1).T

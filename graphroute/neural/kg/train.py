@@ -48,6 +48,7 @@ class KGConfig:
     max_train_triples: int | None = None  # subsample large KGs (FB15k-237, WN18RR) on CPU
     max_eval_queries: int | None = None
     eval_batch_size: int = 64
+    concat_hidden: bool = False  # nbfnet: score from every layer's state
     fact_ratio: float = 1.0  # nbfnet: share of training triples kept in each batch's message-passing graph
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
@@ -65,6 +66,8 @@ class KGConfig:
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
+        if not isinstance(self.concat_hidden, bool):
+            raise ConfigError(f"config key 'concat_hidden' must be true or false, got {self.concat_hidden!r}")
         if not 0.0 < self.fact_ratio <= 1.0:
             raise ConfigError(f"config key 'fact_ratio' must be in (0, 1], got {self.fact_ratio!r}")
 
@@ -106,7 +109,7 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
     from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
     if cfg.model == "nbfnet":
-        return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers)
+        return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden)
     if cfg.model == "retrieval":
         return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha)
     return DistMult(data.num_entities, 2 * data.num_relations, dim=cfg.dim, dropout=cfg.dropout)
