@@ -58,6 +58,9 @@ from graphroute.problems.instance import Instance, Solution
 #: Longest arc after scaling non-integral distances (see :func:`integer_costs`).
 MIN_SCALED_ARC = 1e6
 
+#: First-solution strategy when the savings routes do not fit a fixed fleet (``inst.num_vehicles``).
+FALLBACK_FIRST_SOLUTION = "LOCAL_CHEAPEST_INSERTION"
+
 #: Search settings by name. ``tuned`` is the default (see the module docstring).
 SETTINGS: dict[str, dict[str, Any]] = {
     "plain": {
@@ -130,7 +133,8 @@ def solve_ortools(
     **options
         Override single settings of the preset: ``first_solution`` (an OR-Tools
         FirstSolutionStrategy name, or ``"savings_routes"`` to start from
-        :func:`graphroute.baselines.constructive.savings`), ``metaheuristic``
+        :func:`graphroute.baselines.constructive.savings`; when those routes outnumber a fixed
+        ``inst.num_vehicles``, :data:`FALLBACK_FIRST_SOLUTION` builds the start instead), ``metaheuristic``
         (LocalSearchMetaheuristic name), ``gls_lambda`` (float), ``fleet_slack`` (float),
         ``neighbors_ratio`` (float in (0, 1]), ``operators`` (dict of ``use_*`` flags to bool),
         ``mab`` (bool: let a multi-armed bandit pick the local search operators),
@@ -142,7 +146,8 @@ def solve_ortools(
     -------
     Solution
         Routes in graphroute's convention; ``meta`` has ``objective`` (OR-Tools' objective
-        divided by ``cost_scale``), ``cost_scale``, ``status``, ``num_vehicles``, ``settings``.
+        divided by ``cost_scale``), ``cost_scale``, ``status``, ``num_vehicles``, ``settings``,
+        ``start`` (how the first solution was built), ``options``, ``seed``.
 
     Raises
     ------
@@ -187,8 +192,10 @@ def solve_ortools(
     if first == "savings_routes":
         from graphroute.baselines.constructive import savings
 
-        start_routes = savings(inst).routes
-    else:
+        start_routes = [r for r in savings(inst).routes if r]
+        if len(start_routes) > k:  # a fixed fleet smaller than the savings solution: let OR-Tools build one
+            start_routes, first = None, FALLBACK_FIRST_SOLUTION
+    if start_routes is None:
         params.first_solution_strategy = _enum(enums.FirstSolutionStrategy, first, "first_solution")
     params.local_search_metaheuristic = _enum(
         enums.LocalSearchMetaheuristic, str(cfg.get("metaheuristic", "GUIDED_LOCAL_SEARCH")), "metaheuristic"
@@ -262,6 +269,7 @@ def solve_ortools(
         "status": status,
         "num_vehicles": k,
         "settings": settings,
+        "start": first,
         "options": {key: cfg[key] for key in sorted(cfg)},
         "seed": seed,
     }

@@ -40,6 +40,18 @@ def test_respects_given_fleet(tiny, assert_optimal, settings):
     assert res.meta["num_vehicles"] == k
 
 
+@pytest.mark.parametrize("asym,seed", [(False, 9), (True, 3)])
+def test_fleet_smaller_than_savings_falls_back(tiny, assert_optimal, asym, seed):
+    from graphroute.baselines.constructive import savings
+    from graphroute.baselines.ortools import FALLBACK_FIRST_SOLUTION
+
+    inst = tiny("cvrp", 8, asym, seed)
+    fixed = dataclasses.replace(inst, num_vehicles=inst.min_vehicles())
+    assert savings(fixed).num_routes > fixed.num_vehicles  # the case under test
+    res = assert_optimal(fixed, "ortools", 1.0)
+    assert res.meta["start"] == FALLBACK_FIRST_SOLUTION
+
+
 @pytest.mark.parametrize("name", ["burma14", "gr17"])  # GEO and EXPLICIT (LOWER_DIAG_ROW)
 def test_tsplib_optimum(shared_data, name):
     inst = read_instance(shared_data / "vrp" / "tsplib" / f"{name}.tsp")
