@@ -42,6 +42,6 @@ def explain_command(
         mark = "  [dim](training triple)[/]" if p.known else ""
         console.print(f"{i}. [bold]{p.name}[/]  score {p.score:.4f}{mark}", highlight=False)
         for path in p.paths:
-            console.print(f"     {path.weight:+.4f}  {path.text}", highlight=False, markup=False)
+            console.print(f"     {path.weight:+.4f}  {path.text}", highlight=False, markup=False, soft_wrap=True)
         if not p.paths:
             console.print("     (no path within reach)", highlight=False)

@@ -87,3 +87,16 @@ def test_evaluate_bad_input(tmp_path, nbf_ckpt):
     assert res.exit_code == 1 and "unknown split 'dev'" in res.stderr
     res = run("evaluate", "--task", "graph", "--checkpoint", nbf_ckpt)
     assert res.exit_code == 1 and "unknown task 'graph'" in res.stderr
+
+
+@pytest.mark.parametrize("name, kg, at_least", [("kg_umls.pt", "UMLS", 0.9), ("kg_kinship.pt", "Kinship", 0.85)])
+def test_shipped_checkpoints_rank_and_explain(shared_data, name, kg, at_least):
+    ckpt = REPO / "data" / "checkpoints" / name
+    res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 64, "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["mrr"] >= at_least  # full test MRR in experiments/results/kg.md
+    head = (shared_data / "kg" / kg / "test.txt").read_text().split("\t")[0]
+    res = run("explain", shared_data / "kg" / kg, "--checkpoint", ckpt, "--head", head,
+              "--relation", (shared_data / "kg" / kg / "test.txt").read_text().split("\t")[1], "--top", 2, "--json")
+    assert res.exit_code == 0, res.output
+    assert all(p["paths"] for p in json.loads(res.stdout)["predictions"])

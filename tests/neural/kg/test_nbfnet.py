@@ -44,6 +44,20 @@ def test_grouped_propagation_equals_per_edge(random_kg):
     assert torch.allclose(got, want, atol=1e-10)
 
 
+def test_concat_hidden_scores_from_every_layer(random_kg):
+    torch.manual_seed(0)
+    data = KGData.from_path(random_kg)
+    src, dst, et = (torch.as_tensor(a) for a in data.graph_edges())
+    graph = EdgeIndex(src, dst, et, data.num_entities)
+    model = NBFNet(2 * data.num_relations, dim=4, layers=3, concat_hidden=True)
+    heads, rels = torch.tensor([1, 2]), torch.tensor([0, 3])
+    states = model.node_states(heads, rels, graph)
+    assert len(states) == 3 and model.mlp[0].in_features == 4 * 4
+    q = model.query(rels)[None].expand(data.num_entities, -1, -1)
+    want = model.mlp(torch.cat([*states, q], -1)).squeeze(-1).T
+    assert torch.allclose(model(heads, rels, graph), want)
+
+
 def test_edge_weight_gradient_matches_finite_differences(random_kg):
     torch.manual_seed(1)
     data = KGData.from_path(random_kg)
