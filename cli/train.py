@@ -21,6 +21,7 @@ from graphroute_cli.common import cli_errors, console
 TASKS: dict[str, str] = {
     "vrp": "graphroute.neural.train:run_from_yaml",
     "kg": "graphroute.neural.kg.train:run_from_yaml",
+    "router": "graphroute.neural.router.train:run_from_yaml",
 }
 
 

@@ -1,0 +1,152 @@
+"""Compare routers on one graph: success, stretch, nodes expanded and speed per method.
+
+:func:`compare_routers` runs the same random source/target pairs through
+
+- ``router greedy``: :func:`~graphroute.neural.router.route.greedy_route` on the learned cost-to-go;
+- ``learned A*``: A* on the admissible projection of the learned cost-to-go (exact by construction);
+- ``Euclidean A*``: A* with the geometric lower bound of :mod:`graphroute.paths.astar`;
+- ``geo forwarding``: greedy geographic forwarding (next hop = unvisited neighbour nearest the target
+  by straight line, same fallback as the router);
+- ``Dijkstra``: :func:`graphroute.paths.dijkstra.dijkstra`, the speed reference;
+- ``router K`` / ``Yen K``: K alternatives by penalties + learned A* against Yen's K shortest paths
+  (on the first ``k_queries`` pairs; both slower).
+
+Stretch is found cost / optimal cost (optimal from scipy's Dijkstra). Timings include everything
+a method needs per query: the router's batched cost-to-go pass is counted in full, shared over the
+queries of the batch.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from graphroute.exceptions import InvalidArgumentError
+
+
+def random_pairs(n: int, count: int, seed: int = 0) -> np.ndarray:
+    """``count`` seeded (source, target) pairs with source != target: int64 ``[count, 2]``."""
+    if n < 2:
+        raise InvalidArgumentError("a graph with fewer than 2 nodes has no pairs to route")
+    rng = np.random.default_rng(seed)
+    s = rng.integers(0, n, count)
+    t = (s + rng.integers(1, n, count)) % n
+    return np.stack([s, t], 1)
+
+
+def _summary(name: str, success, cost, optimal, expanded, seconds: float) -> dict:
+    success = np.asarray(success, dtype=bool)
+    cost = np.asarray(cost, dtype=np.float64)
+    optimal = np.asarray(optimal, dtype=np.float64)
+    ok = success & (optimal > 0)
+    stretch = cost[ok] / optimal[ok]
+    zero_ok = success & (optimal == 0)
+    stretch = np.concatenate([stretch, np.ones(int(zero_ok.sum()))])
+    return {
+        "method": name,
+        "queries": int(success.size),
+        "success": float(success.mean()) if success.size else float("nan"),
+        "mean_stretch": float(stretch.mean()) if stretch.size else float("nan"),
+        "p95_stretch": float(np.percentile(stretch, 95)) if stretch.size else float("nan"),
+        "share_optimal": float(np.mean(stretch <= 1 + 1e-9)) if stretch.size else float("nan"),
+        "median_expanded": float(np.median(expanded)) if len(expanded) else float("nan"),
+        "queries_per_s": success.size / seconds if seconds > 0 else float("inf"),
+        "seconds": seconds,
+    }
+
+
+def compare_routers(graph, model, pairs, *, weight: str | None = None, batch: int = 64, k: int = 3,
+                    k_queries: int = 20, methods: tuple[str, ...] | None = None) -> list[dict]:
+    """One summary row per method (see the module docstring) on ``pairs`` (int ``[q, 2]``) of ``graph``."""
+    from graphroute.neural.router.model import RouterGraph
+    from graphroute.neural.router.route import astar_count, cost_to_go, greedy_route, k_alternatives, learned_astar
+    from graphroute.neural.router.train import exact_costs_to
+    from graphroute.paths.astar import geometric_distance, geometric_scale
+    from graphroute.paths.dijkstra import dijkstra
+    from graphroute.paths.yen import k_shortest_paths
+
+    all_methods = ("router greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra", "router K", "Yen K")
+    methods = all_methods if methods is None else methods
+    for m in methods:
+        if m not in all_methods:
+            raise InvalidArgumentError(f"unknown method {m!r}; available: {', '.join(all_methods)}")
+    pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)
+    lonlat = graph.kind in ("road", "traffic")
+    metric = "haversine" if lonlat else "euclidean"
+    rg = RouterGraph.from_graph(graph, weight)
+    targets, inverse = np.unique(pairs[:, 1], return_inverse=True)
+    optimal_cols = exact_costs_to(ip, ix, w, targets)  # [n, T]
+    optimal = optimal_cols[pairs[:, 0], inverse]
+    rows = []
+
+    def run(name: str, fn, setup=None):  # noqa: ANN001, ANN202
+        t0 = time.perf_counter()
+        state = setup() if setup else None
+        succ, cost, exp = [], [], []
+        for q, (s, t) in enumerate(pairs.tolist()):
+            r = fn(q, s, t, state)
+            succ.append(r.success)
+            cost.append(r.path.cost if r.success else np.nan)
+            exp.append(r.expanded)
+        rows.append(_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0))
+
+    if "router greedy" in methods:
+        run("router greedy", lambda q, s, t, h: greedy_route(ip, ix, w, h[:, inverse[q]], s, t),
+            lambda: cost_to_go(model, rg, targets, batch=batch))
+    if "learned A*" in methods:
+        run("learned A*", lambda q, s, t, h: learned_astar(ip, ix, w, h[:, inverse[q]], s, t),
+            lambda: cost_to_go(model, rg, targets, batch=batch, admissible=True))
+    if graph.coords is not None:
+        if "Euclidean A*" in methods:
+            def euclid(q, s, t, scale):  # noqa: ANN001, ANN202
+                return astar_count(ip, ix, w, s, t, scale * geometric_distance(graph.coords, graph.coords[t], metric))
+
+            run("Euclidean A*", euclid, lambda: geometric_scale(ip, ix, w, graph.coords, metric))
+        if "geo forwarding" in methods:
+            run("geo forwarding", lambda q, s, t, _: greedy_route(
+                ip, ix, w, geometric_distance(graph.coords, graph.coords[t], metric), s, t, edge_cost=False))
+    if "Dijkstra" in methods:
+        from graphroute.neural.router.route import Route
+
+        run("Dijkstra", lambda q, s, t, _: Route(dijkstra(ip, ix, w, s, t), True, 0))
+    kq = pairs[:k_queries]
+    if "router K" in methods and len(kq):
+        rows.append(_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
+            ip, ix, w, h[:, 0], s, t, k), lambda t: cost_to_go(model, rg, [t], admissible=True)))
+    if "Yen K" in methods and len(kq):
+        rows.append(_k_summary("Yen K", kq, optimal[:k_queries], k, lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k),
+                               lambda t: None))
+    return rows
+
+
+def _k_summary(name: str, pairs, optimal, k: int, fn, setup) -> dict:  # noqa: ANN001
+    """K-alternative row: share of queries with k paths, stretch of the best and of the k-th path."""
+    t0 = time.perf_counter()
+    full, best, last = [], [], []
+    for (s, t), opt in zip(pairs.tolist(), optimal.tolist()):
+        paths = fn(s, t, setup(t))
+        full.append(len(paths) >= k)
+        if paths:
+            best.append(paths[0].cost / opt if opt > 0 else 1.0)
+            last.append(paths[-1].cost / opt if opt > 0 else 1.0)
+    seconds = time.perf_counter() - t0
+    return {"method": f"{name}={k}", "queries": len(pairs), "success": float(np.mean(full)),
+            "mean_stretch": float(np.mean(best)) if best else float("nan"),
+            "p95_stretch": float(np.percentile(best, 95)) if best else float("nan"),
+            "share_optimal": float(np.mean(np.asarray(best) <= 1 + 1e-9)) if best else float("nan"),
+            "median_expanded": float("nan"), "queries_per_s": len(pairs) / seconds,
+            "seconds": seconds, "kth_mean_stretch": float(np.mean(last)) if last else float("nan")}
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """The rows of :func:`compare_routers` as a markdown table."""
+    head = "| method | queries | success | mean stretch | p95 stretch | share optimal | median expanded | queries/s |"
+    lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for r in rows:
+        exp = "-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra" else f"{r['median_expanded']:.0f}"
+        extra = f" (K-th path {r['kth_mean_stretch']:.3f})" if "kth_mean_stretch" in r else ""
+        lines.append(f"| {r['method']} | {r['queries']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f}{extra} | "
+                     f"{r['p95_stretch']:.4f} | {100 * r['share_optimal']:.1f}% | {exp} | {r['queries_per_s']:.1f} |")
+    return "\n".join(lines)

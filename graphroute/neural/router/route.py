@@ -1,0 +1,199 @@
+"""Routing with a learned cost-to-go: greedy next hop, learned-heuristic A*, K alternatives.
+
+All functions take CSR arrays (``indptr, indices, weights``, see :mod:`graphroute.paths.dijkstra`)
+and a cost-to-go array ``h: [n]`` for one target; :func:`cost_to_go` computes ``h`` for a batch of
+targets with a trained :class:`~graphroute.neural.router.model.BFRouter`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from heapq import heappop, heappush
+
+import numpy as np
+
+from graphroute.exceptions import InvalidArgumentError, NoPathError
+from graphroute.paths.dijkstra import INF, Path, check_pair, path_from_pred
+
+__all__ = ["Route", "astar_count", "cost_to_go", "greedy_route", "k_alternatives", "learned_astar"]
+
+MODES = ("greedy", "astar", "k")
+
+
+@dataclass(frozen=True)
+class Route:
+    """One routing answer: the path (None on failure), whether it reached the target, the number of
+    nodes expanded (greedy: moves made; A*: nodes taken off the heap), and why it failed."""
+
+    path: Path | None
+    success: bool
+    expanded: int
+    reason: str = ""
+
+
+def cost_to_go(model, rg, targets, *, batch: int = 64, tol: float = 1e-6, max_steps: int = 100_000,
+               admissible: bool = False) -> np.ndarray:
+    """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
+
+    Targets go through the model ``batch`` at a time (one message-passing run per batch).
+    ``admissible``: project each column onto the consistent functions below it
+    (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is exact.
+    """
+    import torch
+
+    from graphroute.neural.router.model import exact_project
+
+    targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
+    out = np.empty((rg.n, targets.size), dtype=np.float64)
+    with torch.no_grad():
+        for i in range(0, targets.size, batch):
+            tg = torch.from_numpy(targets[i : i + batch])
+            h = model(rg, tg, tol=tol, max_steps=max_steps)
+            if admissible:
+                h = h.clone()
+                h[tg, torch.arange(tg.numel())] = 0.0
+                h, _ = exact_project(rg, h)
+                h = h * (1.0 - 1e-9)  # rounding margin: g sums in path order may differ in the last bits
+            out[:, i : i + batch] = h.numpy()
+    return out
+
+
+def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_cost: bool = True,
+                 max_moves: int | None = None, max_backtracks: int = 64) -> Route:
+    """Greedy next hop: from ``u`` go to the unvisited out-neighbour ``v`` with the least
+    ``w(u, v) + h[v]`` (``h[v]`` alone when ``edge_cost`` is false: greedy geographic forwarding).
+
+    A node is never entered twice. When every out-neighbour of ``u`` is visited (a dead end or a
+    loop), the walk steps back along its own path (the bounded fallback) and tries the next best
+    neighbour; after ``max_backtracks`` such steps, or ``max_moves`` moves (default ``n``), it gives up
+    and reports failure with the reason. The returned path is loopless.
+    O(moves * degree).
+    """
+    indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
+    n = indptr.size - 1
+    h_arr = np.asarray(h, dtype=np.float64)
+    if h_arr.shape != (n,):
+        raise InvalidArgumentError(f"cost-to-go has shape {h_arr.shape}, expected ({n},)")
+    ptr, idx, w, hl = indptr.tolist(), indices.tolist(), weights.tolist(), h_arr.tolist()
+    budget = n if max_moves is None else int(max_moves)
+    visited = bytearray(n)
+    visited[s] = 1
+    nodes, edges = [s], []
+    moves = backtracks = 0
+    while nodes[-1] != t:
+        if moves >= budget:
+            return Route(None, False, moves, f"gave up after {moves} moves")
+        u = nodes[-1]
+        best, best_e = INF, -1
+        for e in range(ptr[u], ptr[u + 1]):
+            v = idx[e]
+            if visited[v]:
+                continue
+            score = (w[e] + hl[v]) if edge_cost else hl[v]
+            if score < best or best_e < 0:
+                best, best_e = score, e
+        moves += 1
+        if best_e < 0:
+            backtracks += 1
+            if len(nodes) == 1 or backtracks > max_backtracks:
+                return Route(None, False, moves, f"stuck after {backtracks - 1} backtracks")
+            nodes.pop()
+            edges.pop()
+            continue
+        v = idx[best_e]
+        visited[v] = 1
+        nodes.append(v)
+        edges.append(best_e)
+    cost = 0.0
+    for e in edges:
+        cost += w[e]
+    return Route(Path(tuple(nodes), tuple(edges), cost), True, moves)
+
+
+def astar_count(indptr, indices, weights, source: int, target: int, heuristic) -> Route:
+    """A* (Hart, Nilsson & Raphael 1968) that also counts the nodes it expands.
+
+    Same search as :func:`graphroute.paths.astar.astar` (reopening nodes when a cheaper route appears,
+    so an admissible heuristic gives the optimal cost); kept here because the router's comparison
+    needs the expansion count. Raises :class:`NoPathError` when the target cannot be reached.
+    """
+    indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
+    n = indptr.size - 1
+    h_arr = np.asarray(heuristic, dtype=np.float64)
+    if h_arr.shape != (n,):
+        raise InvalidArgumentError(f"heuristic has shape {h_arr.shape}, expected ({n},)")
+    h = h_arr.tolist()
+    ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
+    g = [INF] * n
+    pred = [-1] * n
+    pred_e = [-1] * n
+    closed = [INF] * n
+    g[s] = 0.0
+    counter = itertools.count()
+    heap = [(h[s], next(counter), s)]
+    expanded = 0
+    while heap:
+        _, _, u = heappop(heap)
+        gu = g[u]
+        if closed[u] <= gu:
+            continue
+        if u == t:
+            return Route(path_from_pred(pred, pred_e, w, s, t), True, expanded)
+        closed[u] = gu
+        expanded += 1
+        for e in range(ptr[u], ptr[u + 1]):
+            v = idx[e]
+            nd = gu + w[e]
+            if nd < g[v]:
+                g[v] = nd
+                pred[v] = u
+                pred_e[v] = e
+                hv = h[v]
+                if hv < INF:
+                    heappush(heap, (nd + hv, next(counter), v))
+    raise NoPathError(f"no path from node {s} to node {t}")
+
+
+def learned_astar(indptr, indices, weights, h, source: int, target: int) -> Route:
+    """A* with the learned cost-to-go as heuristic; a failed search is reported, not raised.
+
+    Exact when ``h`` is admissible, which :func:`cost_to_go` with ``admissible=True`` guarantees
+    (a consistent projection of the prediction). Without it the search is a fast heuristic search
+    whose cost may exceed the optimum.
+    """
+    h = np.asarray(h, dtype=np.float64)
+    try:
+        return astar_count(indptr, indices, weights, source, target, np.where(np.isfinite(h), h, INF))
+    except NoPathError as exc:
+        return Route(None, False, 0, str(exc))
+
+
+def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int = 3, *,
+                   penalty: float = 0.5, tries: int | None = None) -> list[Path]:
+    """Up to ``k`` different routes by the penalty method, each found by A* guided by ``h``.
+
+    After each route, the weights of its edges are multiplied by ``1 + penalty`` and the search is
+    repeated (Bader et al. 2011, "Alternative route graphs in road networks"); a route already found
+    is skipped, at most ``tries`` searches (default ``4 k``). Penalised weights only grow, so an
+    admissible ``h`` stays admissible and the first route is optimal. Costs are under the original
+    weights; routes come back in order of that cost.
+    """
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
+    if not penalty > 0 or not math.isfinite(penalty):
+        raise InvalidArgumentError(f"penalty must be a positive number, got {penalty!r}")
+    w0 = np.asarray(weights, dtype=np.float64)
+    w = w0.copy()
+    found: dict[tuple[int, ...], Path] = {}
+    for _ in range(4 * k if tries is None else int(tries)):
+        r = learned_astar(indptr, indices, w, h, source, target)
+        if r.path is None:
+            break
+        if r.path.nodes not in found:
+            found[r.path.nodes] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
+        if len(found) >= k:
+            break
+        w[list(r.path.edges)] *= 1.0 + penalty
+    return sorted(found.values(), key=lambda p: p.cost)

@@ -1,0 +1,308 @@
+"""Training of the Bellman-Ford-aligned router on seeded synthetic graphs with exact Dijkstra labels.
+
+One file, a plain loop, the conventions of :mod:`graphroute.neural.train`: a typed YAML config
+(:class:`RouterConfig`), a CSV log, checkpoints written atomically every ``checkpoint_every`` steps
+(config, weights, optimizer, step, random state), ``resume`` from ``last.pt``.
+
+Each step draws a graph (perturbed grid, Delaunay or random geometric, ``min_nodes .. max_nodes``
+nodes) from the step's own seed, ``batch_targets`` random targets, and exact costs to them by one
+scipy Dijkstra on the reversed graph. The loss is the relative error ``|h - d| / (d + w_med)`` of the
+prediction after every message-passing step (deep supervision: an estimate that is right early lets
+inference stop early), averaged, with the final step counted ``final_weight`` times.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+
+from graphroute.exceptions import ConfigError, InvalidArgumentError
+
+KINDS = ("grid", "delaunay", "geometric")
+
+
+@dataclass
+class RouterConfig:
+    """Typed configuration; ``from_yaml`` rejects unknown keys and bad values by name."""
+
+    task: str = "router"
+    hidden: int = 32
+    kinds: tuple = KINDS
+    min_nodes: int = 100
+    max_nodes: int = 1000
+    weight: str = "time"
+    batch_targets: int = 16
+    steps: int = 300
+    max_mp_steps: int = 200  # message-passing steps per forward pass in training (until converged)
+    final_weight: float = 4.0
+    lr: float = 3e-3
+    seed: int = 0
+    val_graphs: int = 4
+    val_every: int = 50
+    checkpoint_every: int = 50
+    threads: int | None = 1
+
+    def __post_init__(self) -> None:
+        self.kinds = tuple(self.kinds)
+        if self.task != "router":
+            raise ConfigError(f"config key 'task' must be 'router', got {self.task!r}")
+        for k in self.kinds:
+            if k not in KINDS:
+                raise ConfigError(f"config key 'kinds' has unknown kind {k!r}; available: {', '.join(KINDS)}")
+        if not self.kinds:
+            raise ConfigError("config key 'kinds' must name at least one graph kind")
+        for key in ("hidden", "min_nodes", "max_nodes", "batch_targets", "steps", "max_mp_steps", "val_every",
+                    "checkpoint_every"):
+            v = getattr(self, key)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
+        if self.min_nodes < 4 or self.max_nodes < self.min_nodes:
+            raise ConfigError(f"config keys 'min_nodes' ({self.min_nodes}) and 'max_nodes' ({self.max_nodes}) "
+                              "need 4 <= min_nodes <= max_nodes")
+        if self.weight not in ("time", "length"):
+            raise ConfigError(f"config key 'weight' must be time or length, got {self.weight!r}")
+        for key in ("lr", "final_weight"):
+            v = getattr(self, key)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0 or not math.isfinite(v):
+                raise ConfigError(f"config key {key!r} must be a positive number, got {v!r}")
+        if not isinstance(self.val_graphs, int) or self.val_graphs < 0:
+            raise ConfigError(f"config key 'val_graphs' must be an integer >= 0, got {self.val_graphs!r}")
+
+    @classmethod
+    def from_dict(cls, d: Any, source: str = "config") -> RouterConfig:
+        if not isinstance(d, dict):
+            raise ConfigError(f"{source}: expected a mapping of keys to values")
+        known = [f.name for f in dataclasses.fields(cls)]
+        for key in d:
+            if key not in known:
+                raise ConfigError(f"{source}: unknown config key {key!r}; known keys: {', '.join(known)}")
+        try:
+            return cls(**d)
+        except TypeError as exc:
+            raise ConfigError(f"{source}: {exc}") from None
+
+    @classmethod
+    def from_yaml(cls, path: str | Path) -> RouterConfig:
+        import yaml
+
+        p = Path(path)
+        try:
+            obj = yaml.safe_load(p.read_text())
+        except FileNotFoundError:
+            raise ConfigError(f"config file not found: {p}") from None
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+        return cls.from_dict(obj or {}, source=str(p))
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["kinds"] = list(self.kinds)
+        return d
+
+
+@dataclass
+class RouterRunResult:
+    step: int
+    elapsed_s: float
+    metrics: dict
+    out_dir: Path
+
+
+def exact_costs_to(indptr, indices, weights, targets) -> np.ndarray:
+    """Exact cost from every node to each target: float64 ``[n, B]`` (scipy Dijkstra on the reversed graph)."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = len(indptr) - 1
+    a = csr_matrix((np.asarray(weights, dtype=np.float64), indices, indptr), shape=(n, n))
+    return np.atleast_2d(dijkstra(a.T.tocsr(), directed=True, indices=np.asarray(targets))).T
+
+
+def sample_graph(cfg: RouterConfig, seed: int):
+    """The seeded training / validation graph for ``seed``: ``(RouterGraph, Graph)``."""
+    from graphroute.graphs.synthetic import synthetic_graph
+    from graphroute.neural.router.model import RouterGraph
+
+    rng = np.random.default_rng(seed)
+    kind = cfg.kinds[int(rng.integers(len(cfg.kinds)))]
+    n = int(rng.integers(cfg.min_nodes, cfg.max_nodes + 1))
+    g = synthetic_graph(kind, n, seed=seed, perturb=float(rng.uniform(0.1, 0.4)), drop=float(rng.uniform(0, 0.1))
+                        if kind == "grid" else 0.0)
+    return RouterGraph.from_graph(g, cfg.weight), g
+
+
+def relative_loss(preds, exact, w_med: float):  # noqa: ANN001, ANN201
+    """Mean of ``min(|h - d| / (d + w_med), 1)`` (``inf`` predictions count 1)."""
+    import torch
+
+    err = (preds - exact).abs() / (exact + w_med)
+    return torch.nan_to_num(err, nan=1.0, posinf=1.0).clamp(max=1.0).mean()
+
+
+def batch_loss(model, rg, exact, targets, cfg: RouterConfig):  # noqa: ANN001, ANN201
+    """Deep-supervised relative error over every message-passing step until convergence."""
+    import torch
+
+    h = model.init_estimate(rg, targets)
+    cos = model.target_cos(rg, targets)
+    w_eff = rg.w.unsqueeze(1) * model.step.edge_scale(rg.feats, cos).double()
+    losses = [relative_loss(h, exact, rg.w_med)]
+    for _ in range(cfg.max_mp_steps):
+        new = model.step(h, rg.edge_index, w_eff)
+        converged = torch.equal(new, h)
+        h = new
+        if converged:
+            break
+        losses.append(relative_loss(h, exact, rg.w_med))
+    final = relative_loss(h, exact, rg.w_med)
+    return (torch.stack(losses).sum() + cfg.final_weight * final) / (len(losses) + cfg.final_weight), final
+
+
+def validate(model, cfg: RouterConfig) -> dict:  # noqa: ANN001
+    """Mean relative error of converged predictions on ``val_graphs`` fixed graphs (seeds 10^7 + i)."""
+    import torch
+
+    errs = []
+    with torch.no_grad():
+        for i in range(cfg.val_graphs):
+            rg, _ = sample_graph(cfg, 10_000_000 + i)
+            targets = torch.from_numpy(np.random.default_rng(i).choice(rg.n, min(16, rg.n), replace=False))
+            exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy()))
+            h = model(rg, targets)
+            errs.append(float(relative_loss(h, exact, rg.w_med)))
+    return {"val_rel_err": float(np.mean(errs)) if errs else float("nan")}
+
+
+def _csr(rg):  # noqa: ANN001, ANN202
+    """(indptr, indices, weights) of the forward graph stored in a RouterGraph."""
+    u, v = rg.edge_index.numpy()
+    indptr = np.zeros(rg.n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(v, minlength=rg.n), out=indptr[1:])
+    return indptr, u, rg.w.numpy()
+
+
+def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
+                 on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> RouterRunResult:
+    """Train :class:`~graphroute.neural.router.model.BFRouter`; ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``.
+
+    The router runs on CPU (its message passing is a sparse min over edges; ``device`` is accepted for
+    the common ``train`` interface).
+    """
+    import torch
+
+    from graphroute.neural.router.model import BFRouter
+    from graphroute.neural.train import load_checkpoint, save_atomic
+
+    if cfg.threads is not None:
+        torch.set_num_threads(cfg.threads)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    torch.manual_seed(cfg.seed)
+    model = BFRouter(hidden=cfg.hidden)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    start, best, metrics = 0, math.inf, {}
+    if resume is not None:
+        ck = load_checkpoint(resume)
+        if ck.get("task") != "router":
+            raise InvalidArgumentError(f"{resume} is not a router checkpoint")
+        if {k: v for k, v in ck["config"].items() if k != "steps"} != {k: v for k, v in cfg.to_dict().items()
+                                                                        if k != "steps"}:
+            raise InvalidArgumentError(f"{resume} was trained with another config; only 'steps' may change")
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["optimizer"])
+        torch.set_rng_state(ck["rng"])
+        start, best, metrics = ck["step"], ck["best_val"], ck.get("metrics", {})
+    log_path = out / "log.csv"
+    t0 = time.perf_counter()
+    step = start
+    for step in range(start + 1, cfg.steps + 1):
+        t_step = time.perf_counter()
+        rg, _ = sample_graph(cfg, cfg.seed * 1_000_003 + step)
+        rng = np.random.default_rng(cfg.seed * 7_919 + step)
+        targets = torch.from_numpy(rng.choice(rg.n, min(cfg.batch_targets, rg.n), replace=False))
+        exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy()))
+        model.train()
+        loss, final = batch_loss(model, rg, exact, targets, cfg)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        metrics = {"step": step, "loss": float(loss.detach()), "final_rel_err": float(final.detach()), "nodes": rg.n,
+                   "s_per_step": time.perf_counter() - t_step, "elapsed_s": time.perf_counter() - t0}
+        stop = time_limit is not None and time.perf_counter() - t0 > time_limit
+        if step % cfg.val_every == 0 or step == cfg.steps or stop:
+            model.eval()
+            metrics.update(validate(model, cfg))
+        _append_log(log_path, metrics)
+        if on_progress:
+            on_progress({"step": step, "total": cfg.steps, "loss": metrics["loss"],
+                         "info": f"loss {metrics['loss']:.4f}  final rel err {metrics['final_rel_err']:.4f}"
+                         + (f"  val {metrics['val_rel_err']:.4f}" if "val_rel_err" in metrics else "")})
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps or stop:
+            val = metrics.get("val_rel_err", math.inf)
+            improved = val < best
+            best = min(best, val)
+            ck = {"task": "router", "config": cfg.to_dict(), "model_config": {"hidden": cfg.hidden},
+                  "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
+                  "step": step, "best_val": best, "metrics": metrics}
+            save_atomic(ck, out / "last.pt")
+            if improved:
+                save_atomic(ck, out / "best.pt")
+        if stop:
+            break
+    return RouterRunResult(step=step, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+
+
+def _append_log(path: Path, row: dict) -> None:
+    fields = ["step", "loss", "final_rel_err", "val_rel_err", "nodes", "s_per_step", "elapsed_s"]
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        if new:
+            w.writeheader()
+        w.writerow(row)
+
+
+def load_router(path: str | Path):  # noqa: ANN201
+    """``(model, config)`` from a router checkpoint (``last.pt``, ``best.pt`` or a shipped file)."""
+    from graphroute.neural.router.model import BFRouter
+    from graphroute.neural.train import load_checkpoint
+
+    ck = load_checkpoint(path)
+    if ck.get("task") != "router":
+        raise InvalidArgumentError(f"{path} is not a router checkpoint (task {ck.get('task')!r})")
+    cfg = RouterConfig.from_dict(ck["config"], source=str(path))
+    model = BFRouter(hidden=ck["model_config"]["hidden"])
+    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    model.eval()
+    return model, cfg
+
+
+def export_checkpoint(src: str | Path, dst: str | Path, extra: dict | None = None) -> Path:
+    """A shippable copy: weights, config, step and metrics; no optimizer or random state."""
+    from graphroute.neural.train import load_checkpoint, save_atomic
+
+    ck = load_checkpoint(src)
+    if ck.get("task") != "router":
+        raise InvalidArgumentError(f"{src} is not a router checkpoint")
+    keep = {k: ck[k] for k in ("task", "config", "model_config", "model", "step", "best_val", "metrics")}
+    keep.update(extra or {})
+    dst = Path(dst)
+    save_atomic(keep, dst)
+    return dst
+
+
+def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
+                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
+                  overrides: dict | None = None) -> RouterRunResult:
+    """Entry point of ``graphroute train --task router``."""
+    cfg = RouterConfig.from_yaml(config)
+    if overrides:
+        cfg = RouterConfig.from_dict({**cfg.to_dict(), **overrides}, source="--set")
+    return train_router(cfg, out, resume=resume, device="cpu", on_progress=on_progress, time_limit=time_limit)
