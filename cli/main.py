@@ -9,6 +9,7 @@ from graphroute_cli.compare import compare_command
 from graphroute_cli.generate import generate_app
 from graphroute_cli.graph import graph_app
 from graphroute_cli.paths import paths_command
+from graphroute_cli.route import route_command
 from graphroute_cli.solve import solve_command
 from graphroute_cli.train import train_command
 from graphroute_cli.evaluate import evaluate_command
@@ -38,6 +39,7 @@ app.command("train", help="Train a model from a YAML config (--task vrp: POMO ro
 app.command("evaluate", help="Evaluate a neural checkpoint on seeded instances against a reference solver.")(evaluate_command)
 app.command("explain", help="Top tails of a KG query (--head, --relation) and the paths that explain each.")(explain_command)
 app.command("paths", help="K shortest, diverse or time-dependent paths between nodes of a graph.")(paths_command)
+app.command("route", help="Route with a trained GNN router: greedy next hop, learned A* or K alternatives.")(route_command)
 app.command("compare", help="Compare solvers on the same instances at the same time limit (default: the demo suite).")(
     compare_command
 )

@@ -33,11 +33,12 @@ class Route:
     reason: str = ""
 
 
-def cost_to_go(model, rg, targets, *, batch: int = 64, tol: float = 1e-6, max_steps: int = 100_000,
-               admissible: bool = False) -> np.ndarray:
+def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None, tol: float = 1e-6,
+               max_steps: int = 100_000, admissible: bool = False) -> np.ndarray:
     """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
 
-    Targets go through the model ``batch`` at a time (one message-passing run per batch).
+    Targets go through the model ``batch`` at a time (one message-passing run per batch), until
+    convergence (``tol``, ``max_steps``) or for exactly ``steps`` steps (a truncated, faster pass).
     ``admissible``: project each column onto the consistent functions below it
     (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is exact.
     """
@@ -50,7 +51,7 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, tol: float = 1e-6, max_st
     with torch.no_grad():
         for i in range(0, targets.size, batch):
             tg = torch.from_numpy(targets[i : i + batch])
-            h = model(rg, tg, tol=tol, max_steps=max_steps)
+            h = model(rg, tg, steps=steps, tol=tol, max_steps=max_steps)
             if admissible:
                 h = h.clone()
                 h[tg, torch.arange(tg.numel())] = 0.0
@@ -67,8 +68,9 @@ def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_
 
     A node is never entered twice. When every out-neighbour of ``u`` is visited (a dead end or a
     loop), the walk steps back along its own path (the bounded fallback) and tries the next best
-    neighbour; after ``max_backtracks`` such steps, or ``max_moves`` moves (default ``n``), it gives up
-    and reports failure with the reason. The returned path is loopless.
+    neighbour; after ``max_backtracks`` such steps, or ``max_moves`` moves, it gives up
+    and reports failure with the reason (without ``max_moves`` the walk ends by itself: every node is
+    entered at most once). The returned path is loopless.
     O(moves * degree).
     """
     indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
@@ -77,7 +79,7 @@ def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_
     if h_arr.shape != (n,):
         raise InvalidArgumentError(f"cost-to-go has shape {h_arr.shape}, expected ({n},)")
     ptr, idx, w, hl = indptr.tolist(), indices.tolist(), weights.tolist(), h_arr.tolist()
-    budget = n if max_moves is None else int(max_moves)
+    budget = n + max_backtracks if max_moves is None else int(max_moves)
     visited = bytearray(n)
     visited[s] = 1
     nodes, edges = [s], []

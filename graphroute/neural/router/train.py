@@ -151,11 +151,10 @@ def batch_loss(model, rg, exact, targets, cfg: RouterConfig):  # noqa: ANN001, A
     import torch
 
     h = model.init_estimate(rg, targets)
-    cos = model.target_cos(rg, targets)
-    w_eff = rg.w.unsqueeze(1) * model.step.edge_scale(rg.feats, cos).double()
+    w_eff = model.edge_costs(rg, targets)
     losses = [relative_loss(h, exact, rg.w_med)]
     for _ in range(cfg.max_mp_steps):
-        new = model.step(h, rg.edge_index, w_eff)
+        new = model.bellman(h, rg, w_eff, targets)
         converged = torch.equal(new, h)
         h = new
         if converged:

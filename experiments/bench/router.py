@@ -1,0 +1,119 @@
+"""Router benchmark (issue 5): the learned router against classical routing on unseen graphs.
+
+    python experiments/bench/router.py                       # everything, writes experiments/results/router.md
+    python experiments/bench/router.py --only grid10k,monaco # a subset (results merged into the same JSON)
+
+Per graph: router greedy, learned A* (admissible projection, exact), Euclidean A*, greedy geographic
+forwarding, Dijkstra (pure-Python, graphroute.paths.dijkstra: the speed reference) and, on the first
+few pairs, K = 3 alternatives (router penalties vs Yen). Single CPU thread. Results are kept per
+graph in experiments/results/router.json so that graphs can be (re)run one at a time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT / "../shared/data/road"
+CKPT = ROOT / "data/checkpoints/router_road.pt"
+RESULTS = ROOT / "experiments/results"
+
+#: name -> (how to build, queries, K queries)
+GRAPHS = {
+    "grid10k": (("synthetic", "grid", 10_000), 1000, 10),
+    "delaunay10k": (("synthetic", "delaunay", 10_000), 300, 10),
+    "geometric10k": (("synthetic", "geometric", 10_000), 300, 10),
+    "grid100k": (("synthetic", "grid", 100_000), 100, 0),
+    "delaunay100k": (("synthetic", "delaunay", 100_000), 100, 0),
+    "monaco": (("road", "monaco-osm/monaco.osm.gz"), 300, 10),
+    "rome99": (("road", "rome99-dimacs/rome99.gr"), 300, 10),
+    "north-bayreuth": (("road", "north-bayreuth-osm/north-bayreuth.osm.gz"), 300, 10),
+    "andorra": (("road", "andorra-osm/andorra.osm.pbf"), 300, 10),
+}
+SEED = 2026  # graph seeds for synthetic graphs: never drawn in training (training seeds are step-derived, < 10^7)
+
+
+def build(spec):  # noqa: ANN001, ANN201
+    from graphroute.graphs import read_any
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    if spec[0] == "synthetic":
+        return synthetic_graph(spec[1], spec[2], seed=SEED)
+    return read_any(SHARED / spec[1]).largest_scc()
+
+
+def run_graph(name: str, model) -> dict:  # noqa: ANN001
+    from graphroute.neural.router.evaluate import compare_routers, random_pairs
+
+    spec, queries, kq = GRAPHS[name]
+    g = build(spec)
+    pairs = random_pairs(g.n_nodes, queries, seed=1)
+    rows = compare_routers(g, model, pairs, k=3, k_queries=kq,
+                           methods=None if kq else ("router greedy", "learned A*", "Euclidean A*", "geo forwarding",
+                                                    "Dijkstra"))
+    return {"graph": name, "nodes": g.n_nodes, "edges": g.n_edges, "weight": g.default_weight, "rows": rows}
+
+
+def render(results: dict) -> str:
+    from graphroute.neural.router.evaluate import markdown_table
+
+    cpu = "unknown CPU"
+    try:
+        out = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        cpu = next((ln.split(":", 1)[1].strip() for ln in out.splitlines() if ln.startswith("Model name")), cpu)
+    except OSError:
+        pass
+    parts = ["# GNN router (issue 5): learned cost-to-go vs classical routing", "",
+             "Command: `python experiments/bench/router.py` (checkpoint `data/checkpoints/router_road.pt`).",
+             f"Machine: {cpu}, 1 torch thread, {platform.python_version()}; shared with other jobs, so "
+             "timings are noisy.", ""]
+    for name in GRAPHS:
+        if name not in results:
+            continue
+        r = results[name]
+        parts += [f"## {name} ({r['nodes']:,} nodes, {r['edges']:,} edges, weight {r['weight']})", "",
+                  markdown_table(r["rows"]), ""]
+    return "\n".join(parts)
+
+
+def main(argv=None) -> None:  # noqa: ANN001
+    import torch
+
+    from graphroute.neural.router.train import load_router
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--only", default=None, help="comma-separated graph names: " + ", ".join(GRAPHS))
+    ap.add_argument("--checkpoint", default=str(CKPT))
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    names = list(GRAPHS) if args.only is None else args.only.split(",")
+    for n in names:
+        if n not in GRAPHS:
+            sys.exit(f"unknown graph {n!r}; available: {', '.join(GRAPHS)}")
+    model, _ = load_router(args.checkpoint)
+    store = RESULTS / "router.json"
+    results = json.loads(store.read_text()) if store.exists() else {}
+    for name in names:
+        t0 = time.perf_counter()
+        results[name] = run_graph(name, model)
+        print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
+        tmp = store.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(results, indent=1))
+        os.replace(tmp, store)
+        md = RESULTS / "router_tables.md"
+        tmp = md.with_suffix(".md.tmp")
+        tmp.write_text(render(results))
+        os.replace(tmp, md)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""`graphroute route` through Typer's CliRunner: modes, JSON shape, pairs files and bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from graphroute.graphs import save_graph
+from graphroute.graphs.synthetic import synthetic_graph
+from graphroute_cli.main import app
+
+REPO = Path(__file__).resolve().parents[3]
+CKPT = REPO / "data/checkpoints/router_road.pt"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def graph_file(tmp_path_factory) -> Path:
+    return save_graph(synthetic_graph("grid", 100, seed=3), tmp_path_factory.mktemp("g") / "grid.graph.npz")
+
+
+def run(*args):
+    return runner.invoke(app, [str(a) for a in args])
+
+
+@pytest.mark.parametrize("mode", ["greedy", "astar", "k"])
+def test_route_json(graph_file, mode):
+    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 99, "--mode", mode, "--k", 2, "--exact", "--json")
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.stdout)["queries"][0]
+    assert q["success"] and q["paths"][0]["nodes"][0] == 0 and q["paths"][0]["nodes"][-1] == 99
+    assert q["stretch"] >= 1 - 1e-12
+    if mode == "astar":
+        assert q["stretch"] == pytest.approx(1.0)
+    if mode == "k":
+        assert len(q["paths"]) == 2
+
+
+def test_route_pairs_file_and_table(graph_file, tmp_path):
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("# source target\n0 99\n5 50\n")
+    res = run("route", graph_file, "--router", CKPT, "--pairs", pairs)
+    assert res.exit_code == 0, res.output
+    assert "router greedy" in res.output
+
+
+@pytest.mark.parametrize("args, message", [
+    (["-s", 0], "give --source and --target"),
+    (["-s", 0, "-t", 5000], "unknown node '5000'"),
+    (["-s", 0, "-t", 5, "--mode", "fast"], "unknown mode 'fast'"),
+    (["-s", 0, "-t", 5, "--k", 0], "--k must be at least 1"),
+    (["-s", 0, "-t", 5, "--router", "missing.pt"], "router checkpoint not found"),
+    (["-s", 0, "-t", 5, "--router", REPO / "pyproject.toml"], "not a readable checkpoint"),
+])
+def test_route_bad_input_is_one_line(graph_file, args, message):
+    args = list(args)
+    if "--router" not in args:
+        args += ["--router", CKPT]
+    res = run("route", graph_file, *args)
+    assert res.exit_code == 1
+    assert message in res.output and "Traceback" not in res.output
+
+
+def test_route_missing_graph(tmp_path):
+    res = run("route", tmp_path / "nope.graph.npz", "--router", CKPT, "-s", 0, "-t", 1)
+    assert res.exit_code == 1 and "no such file" in res.output

@@ -1,0 +1,32 @@
+"""compare_routers: one row per method, exact methods at stretch 1, the table renders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from graphroute.graphs.synthetic import synthetic_graph
+from graphroute.neural.router.evaluate import compare_routers, markdown_table, random_pairs
+from graphroute.neural.router.train import load_router
+
+CKPT = Path(__file__).resolve().parents[3] / "data/checkpoints/router_road.pt"
+
+
+def test_compare_routers_rows():
+    model, _ = load_router(CKPT)
+    g = synthetic_graph("delaunay", 200, seed=9)
+    pairs = random_pairs(g.n_nodes, 20, seed=0)
+    assert np.all(pairs[:, 0] != pairs[:, 1])
+    rows = compare_routers(g, model, pairs, k=2, k_queries=3)
+    by = {r["method"]: r for r in rows}
+    assert set(by) == {"router greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra", "router K=2",
+                       "Yen K=2"}
+    for name in ("learned A*", "Euclidean A*", "Dijkstra", "Yen K=2"):
+        assert by[name]["success"] == 1.0 and by[name]["mean_stretch"] == pytest.approx(1.0)
+    assert by["router greedy"]["mean_stretch"] >= 1.0
+    table = markdown_table(rows)
+    assert table.count("\n") == len(rows) + 1 and "| learned A* | 20 | 100.00% |" in table
+    with pytest.raises(Exception, match="unknown method"):
+        compare_routers(g, model, pairs, methods=("teleport",))

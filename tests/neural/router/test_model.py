@@ -1,0 +1,99 @@
+"""BFRouter: exact costs at convergence, a path graph after a few training steps, consistency of the projection."""
+
+from __future__ import annotations
+
+import math
+
+import networkx as nx
+import numpy as np
+import pytest
+import torch
+
+from graphroute.graphs import from_edges
+from graphroute.neural.router.model import BFRouter, RouterGraph, exact_project
+from graphroute.neural.router.train import RouterConfig, batch_loss, exact_costs_to
+
+
+def random_graph(n: int, m: int, seed: int, coords: bool = True):
+    rng = np.random.default_rng(seed)
+    src, dst = rng.integers(0, n, m), rng.integers(0, n, m)
+    keep = src != dst
+    src, dst = src[keep], dst[keep]
+    pos = rng.random((n, 2)) * 10
+    length = np.hypot(*(pos[src] - pos[dst]).T)
+    time = length / rng.uniform(0.5, 1.5, src.size)
+    return from_edges(src, dst, n, edge_attrs={"length": length, "time": time}, coords=pos if coords else None,
+                      meta={"default_weight": "time"})
+
+
+def nx_costs_to(g, t: int) -> np.ndarray:
+    G = g.to_networkx("time")
+    d = nx.single_source_dijkstra_path_length(G.reverse(), t)
+    return np.array([d.get(v, math.inf) for v in range(g.n_nodes)])
+
+
+def path_graph(n: int = 12):
+    """Two-way path 0 - 1 - ... - n-1 with uneven edge lengths on a line."""
+    x = np.cumsum(np.r_[0.0, np.linspace(0.5, 2.0, n - 1)])
+    src = np.r_[np.arange(n - 1), np.arange(1, n)]
+    dst = np.r_[np.arange(1, n), np.arange(n - 1)]
+    length = np.abs(x[src] - x[dst])
+    return from_edges(src, dst, n, edge_attrs={"length": length, "time": length * 1.3},
+                      coords=np.stack([x, np.zeros(n)], 1), meta={"default_weight": "time"})
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_converged_prediction_is_exact_on_random_graphs(seed):
+    g = random_graph(30, 90, seed, coords=seed % 2 == 0)  # also not strongly connected, and without coordinates
+    rg = RouterGraph.from_graph(g)
+    targets = torch.tensor([0, 7, 29])
+    with torch.no_grad():
+        h = BFRouter(hidden=8)(rg, targets).numpy()
+    for j, t in enumerate(targets.tolist()):
+        np.testing.assert_allclose(h[:, j], nx_costs_to(g, t), rtol=1e-12)
+
+
+def test_path_graph_predictions_match_exact_costs_after_a_few_training_steps():
+    g = path_graph()
+    rg = RouterGraph.from_graph(g)
+    cfg = RouterConfig(hidden=8, batch_targets=4, max_mp_steps=50)
+    torch.manual_seed(0)
+    model = BFRouter(hidden=8)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    targets = torch.tensor([0, 5, 11])
+    exact = torch.from_numpy(exact_costs_to(g.indptr, g.indices, g.weights(), targets.numpy()))
+    for _ in range(5):
+        loss, _ = batch_loss(model, rg, exact, targets, cfg)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        h = model(rg, targets)
+    np.testing.assert_allclose(h.numpy(), exact.numpy(), rtol=0.02, atol=1e-9)
+    assert torch.all(h[targets, torch.arange(3)] == 0)
+
+
+def test_truncated_pass_reads_the_learned_estimate():
+    g = path_graph()
+    rg = RouterGraph.from_graph(g)
+    with torch.no_grad():
+        model = BFRouter(hidden=4)
+        h1 = model(rg, [11], steps=1)
+        h0 = model.init_estimate(rg, torch.tensor([11]))
+    assert torch.isfinite(h1).all() and h0[11, 0] == 0 and torch.all(h0[:11] > 0)
+
+
+def test_projection_is_consistent_and_below_the_true_costs():
+    g = random_graph(40, 160, 3)
+    g = g.largest_scc()
+    rg = RouterGraph.from_graph(g)
+    t = 2
+    rng = np.random.default_rng(0)
+    exact = exact_costs_to(g.indptr, g.indices, g.weights(), [t])
+    noisy = torch.from_numpy(exact * rng.uniform(0.5, 1.5, exact.shape))
+    noisy[t, 0] = 0.0
+    h, _ = exact_project(rg, noisy)
+    w = g.weights()
+    src = g.sources()
+    assert np.all(h[src, 0].numpy() <= w + h[g.indices, 0].numpy() + 1e-12)  # consistent on every edge
+    assert np.all(h[:, 0].numpy() <= exact[:, 0] + 1e-9)  # hence admissible

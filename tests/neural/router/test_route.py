@@ -1,0 +1,106 @@
+"""Greedy next hop, learned A*, K alternatives: loopless walks, honest failure, exactness."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from graphroute.graphs import from_edges
+from graphroute.neural.router.model import BFRouter, RouterGraph
+from graphroute.neural.router.route import (astar_count, cost_to_go, greedy_route, k_alternatives,
+                                            learned_astar)
+from graphroute.neural.router.train import exact_costs_to, load_router
+from graphroute.paths import astar, geometric_heuristic, geometric_scale
+from tests.neural.router.test_model import nx_costs_to, random_graph
+
+from pathlib import Path
+
+CKPT = Path(__file__).resolve().parents[3] / "data/checkpoints/router_road.pt"
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 25))
+def test_greedy_never_revisits_a_node(seed, n):
+    g = random_graph(n, 3 * n, seed)
+    rng = np.random.default_rng(seed)
+    h = rng.random(n) * 10  # any cost-to-go, even a misleading one
+    s, t = int(rng.integers(n)), int(rng.integers(n))
+    r = greedy_route(g.indptr, g.indices, g.weights(), h, s, t)
+    if r.success:
+        nodes = r.path.nodes
+        assert len(set(nodes)) == len(nodes) and nodes[0] == s and nodes[-1] == t
+        assert all(g.indices[e] == v for e, v in zip(r.path.edges, nodes[1:]))
+        assert r.path.cost == pytest.approx(float(g.weights()[list(r.path.edges)].sum()))
+    else:
+        assert r.path is None and r.reason
+
+
+def test_failure_is_reported_not_hidden():
+    # 0 -> 1 -> 2 (dead end, but h says it is next to the target), 0 -> 3 -> 4 = target
+    src, dst = [0, 1, 0, 3], [1, 2, 3, 4]
+    g = from_edges(src, dst, 5, edge_attrs={"time": np.ones(4)}, meta={"default_weight": "time"})
+    w = g.weights()
+    h = np.array([2.0, 0.1, 0.0, 1.5, 0.0])
+    r = greedy_route(g.indptr, g.indices, w, h, 0, 4, max_backtracks=0)
+    assert not r.success and r.path is None and "stuck" in r.reason
+    r = greedy_route(g.indptr, g.indices, w, h, 0, 4)  # the bounded fallback steps back and finds it
+    assert r.success and r.path.nodes == (0, 3, 4)
+    r = greedy_route(g.indptr, g.indices, w, h, 2, 4)  # unreachable
+    assert not r.success
+    r = greedy_route(g.indptr, g.indices, w, np.zeros(5), 0, 4, max_moves=1)
+    assert not r.success and "gave up" in r.reason
+    assert not learned_astar(g.indptr, g.indices, w, h, 2, 4).success
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_learned_astar_with_admissibility_returns_the_dijkstra_cost(seed):
+    model, _ = load_router(CKPT)
+    g = random_graph(60, 240, seed)
+    rg = RouterGraph.from_graph(g)
+    rng = np.random.default_rng(seed)
+    targets = rng.choice(60, 5, replace=False)
+    h = cost_to_go(model, rg, targets, admissible=True, steps=2)  # truncated: a rough estimate, projected
+    for j, t in enumerate(targets.tolist()):
+        exact = nx_costs_to(g, t)
+        for s in rng.choice(60, 5, replace=False).tolist():
+            r = learned_astar(g.indptr, g.indices, g.weights(), h[:, j], s, t)
+            if np.isfinite(exact[s]):
+                assert r.success and r.path.cost == pytest.approx(exact[s], rel=1e-12)
+            else:
+                assert not r.success
+
+
+def test_astar_count_agrees_with_paths_astar():
+    g = random_graph(50, 200, 1).largest_scc()
+    w = g.weights()
+    scale = geometric_scale(g.indptr, g.indices, w, g.coords, "euclidean")
+    for s, t in [(0, 5), (3, 9), (7, 7)]:
+        h = geometric_heuristic(g.coords, t, scale, "euclidean")
+        r = astar_count(g.indptr, g.indices, w, s, t, h)
+        assert r.path.cost == pytest.approx(astar(g.indptr, g.indices, w, s, t, h).cost)
+        assert r.expanded >= 0
+
+
+def test_k_alternatives_are_distinct_and_the_first_is_optimal():
+    model, _ = load_router(CKPT)
+    g = random_graph(80, 400, 5).largest_scc()
+    rg = RouterGraph.from_graph(g)
+    t, s = 0, g.n_nodes - 1
+    h = cost_to_go(model, rg, [t], admissible=True)[:, 0]
+    paths = k_alternatives(g.indptr, g.indices, g.weights(), h, s, t, 3)
+    assert 1 <= len(paths) <= 3 and len({p.nodes for p in paths}) == len(paths)
+    assert paths[0].cost == pytest.approx(exact_costs_to(g.indptr, g.indices, g.weights(), [t])[s, 0])
+    assert [p.cost for p in paths] == sorted(p.cost for p in paths)
+    with pytest.raises(Exception, match="k must be"):
+        k_alternatives(g.indptr, g.indices, g.weights(), h, s, t, 0)
+
+
+def test_untrained_router_routes_optimally_when_converged():
+    g = random_graph(40, 200, 2).largest_scc()
+    rg = RouterGraph.from_graph(g)
+    h = cost_to_go(BFRouter(hidden=4), rg, [0])[:, 0]
+    r = greedy_route(g.indptr, g.indices, g.weights(), h, g.n_nodes - 1, 0)
+    assert r.success and r.path.cost == pytest.approx(nx_costs_to(g, 0)[g.n_nodes - 1])

@@ -1,0 +1,54 @@
+"""Router training: typed config errors, a tiny run through 'graphroute train --task router', resume, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.neural.router.train import RouterConfig, export_checkpoint, load_router, run_from_yaml
+
+REPO = Path(__file__).resolve().parents[3]
+TINY = REPO / "experiments/configs/router_tiny.yaml"
+
+
+@pytest.mark.parametrize("d, message", [
+    ({"hiden": 3}, "unknown config key 'hiden'"),
+    ({"kinds": ["grid", "maze"]}, "unknown kind 'maze'"),
+    ({"min_nodes": 50, "max_nodes": 10}, "min_nodes"),
+    ({"lr": -1}, "'lr' must be a positive number"),
+    ({"weight": "hops"}, "'weight' must be time or length"),
+    ({"steps": 0}, "'steps' must be a positive integer"),
+])
+def test_bad_config_names_the_key(d, message):
+    with pytest.raises(ConfigError, match=message):
+        RouterConfig.from_dict(d)
+
+
+def test_shipped_config_loads():
+    cfg = RouterConfig.from_yaml(REPO / "experiments/configs/router_road.yaml")
+    assert cfg.max_nodes <= 1000 and cfg.task == "router"
+
+
+def test_tiny_run_checkpoints_logs_and_resumes(tmp_path):
+    seen = []
+    res = run_from_yaml(TINY, out=tmp_path, on_progress=seen.append)
+    assert res.step == 3 and len(seen) == 3
+    assert (tmp_path / "last.pt").is_file() and (tmp_path / "best.pt").is_file()
+    assert (tmp_path / "log.csv").read_text().splitlines()[0].startswith("step,loss,final_rel_err,val_rel_err")
+    res = run_from_yaml(TINY, out=tmp_path, resume=tmp_path / "last.pt", overrides={"steps": 4})
+    assert res.step == 4
+    with pytest.raises(InvalidArgumentError, match="another config"):
+        run_from_yaml(TINY, out=tmp_path, resume=tmp_path / "last.pt", overrides={"hidden": 4, "steps": 5})
+    shipped = export_checkpoint(tmp_path / "last.pt", tmp_path / "router.pt")
+    assert "optimizer" not in torch.load(shipped, weights_only=False)
+    model, cfg = load_router(shipped)
+    assert cfg.hidden == 8 and not model.training
+
+
+def test_load_router_refuses_other_checkpoints(tmp_path):
+    torch.save({"task": "vrp", "model": {}, "model_config": {}}, tmp_path / "x.pt")
+    with pytest.raises(InvalidArgumentError, match="not a router checkpoint"):
+        load_router(tmp_path / "x.pt")
