@@ -23,13 +23,16 @@ def checkpoint_dir() -> Path:
 
 
 def shipped_checkpoints(folder: Path | None = None) -> list[tuple[str, int, Path]]:
-    """``(model problem, training size, path)`` of every checkpoint in ``folder``."""
+    """``(model problem, training size, path)`` of every VRP solver checkpoint in ``folder``
+    (knowledge-graph and router checkpoints that share the folder are skipped)."""
     from graphroute.neural.train import load_checkpoint
 
     folder = folder or checkpoint_dir()
     out = []
     for p in sorted(folder.glob("*.pt")) if folder.is_dir() else []:
         ck = load_checkpoint(p)
+        if "problem" not in ck.get("model_config", {}) or "size" not in ck.get("config", {}):
+            continue
         out.append((ck["model_config"]["problem"], int(ck["config"]["size"]), p))
     return out
 
