@@ -19,9 +19,10 @@ algorithms"): Bellman-Ford computes ``h(v) <- min(h(v), min_{v->u} w(v, u) + h(u
    starts at zero, so an untrained model *is* value iteration from ``h0``. Edge features: log of the
    weight and length over their medians, log of the edge's cost per length over ``c_med``, and the
    cosine between the edge's direction and the direction to the target.
-3. Steps repeat until the largest change is below ``tol`` times the median edge cost, or ``max_steps``,
-   so a graph 100x larger than the training graphs just takes more steps (the operator is local and
-   size-free: every feature is a ratio to a per-graph median).
+3. A truncated pass runs ``steps`` shared steps; the operator is local and size-free (every feature
+   is a ratio to a per-graph median), so a graph 100x larger than the training graphs just needs more
+   steps for the same reach. A full pass runs exact Bellman-Ford to its fixed point (see
+   :meth:`BFRouter.forward`): exact, and the learned parts do not enter.
 
 Why the Bellman operator ``h(v) = min_u w(v, u) + h(u)`` and not Bellman-Ford's
 ``min(h(v), min_u ...)``: with the self term, a value that starts too low never rises, and every
@@ -215,30 +216,39 @@ class BFRouter(nn.Module):
         den = torch.linalg.vector_norm(e, dim=-1).unsqueeze(1) * torch.linalg.vector_norm(to_t, dim=-1)
         return torch.where(den > 0, num / den.clamp_min(1e-12), torch.zeros_like(num)).float()
 
-    def forward(self, g: RouterGraph, targets, *, steps: int | None = None, tol: float = 1e-6,
-                max_steps: int = 100_000, return_steps: bool = False):
-        """Predicted cost-to-go ``[n, B]`` (float64) to each of ``targets`` (int ``[B]``).
+    def forward(self, g: RouterGraph, targets, *, steps: int | None = None, max_steps: int = 100_000,
+                return_steps: bool = False):
+        """Cost-to-go ``[n, B]`` (float64) to each of ``targets`` (int ``[B]``).
 
-        ``steps`` given: exactly that many message-passing steps (training); otherwise steps repeat
-        until the largest change is at most ``tol`` times the median edge cost, or ``max_steps``.
+        ``steps`` given (a truncated pass): the learned estimate after that many shared steps, each
+        clipped from above by the upper bounds of as many exact Bellman-Ford steps run alongside
+        (``inf`` until the target's wave arrives), so that near the target the answer is never above
+        the exact cost and farther away it is the learned estimate. ``steps=None``: Bellman-Ford steps on the true costs
+        until nothing changes (at most ``max_steps``), which gives the exact costs; the learned parts
+        do not enter (on roads the learned value iteration converges 6x slower than the
+        Bellman-Ford wave: 1,908 vs 322 steps on Monaco, because estimates that start too low rise by
+        about one edge cost per step).
         """
         targets = torch.as_tensor(targets, dtype=torch.long).reshape(-1)
+        b = targets.numel()
+        upper = torch.full((g.n, b), math.inf, dtype=torch.float64)
+        upper[targets, torch.arange(b)] = 0.0
+        w = g.w.unsqueeze(1)
+        if steps is None:
+            done = 0
+            while done < max_steps:
+                new = torch.minimum(upper, self.step(upper, g.edge_index, w))
+                done += 1
+                if torch.equal(new, upper):
+                    break
+                upper = new
+            return (upper, done) if return_steps else upper
         h = self.init_estimate(g, targets)
         w_eff = self.edge_costs(g, targets)
-        done = 0
-        limit = steps if steps is not None else max_steps
-        while done < limit:
-            new = self.bellman(h, g, w_eff, targets)
-            done += 1
-            if steps is None:
-                same = (new == h) | (torch.isinf(new) & torch.isinf(h))
-                change = torch.where(same, 0.0, (new - h).abs())
-                h = new
-                if float(change.max()) <= tol * g.w_med:
-                    break
-            else:
-                h = new
-        return (h, done) if return_steps else h
+        for _ in range(steps):
+            upper = torch.minimum(upper, self.step(upper, g.edge_index, w))
+            h = torch.minimum(self.bellman(h, g, w_eff, targets), upper)
+        return (h, steps) if return_steps else h
 
     def edge_costs(self, g: RouterGraph, targets: torch.Tensor) -> torch.Tensor:
         """Corrected edge costs ``[m, B]`` (float64)."""

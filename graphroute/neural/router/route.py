@@ -33,12 +33,12 @@ class Route:
     reason: str = ""
 
 
-def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None, tol: float = 1e-6,
-               max_steps: int = 100_000, admissible: bool = False) -> np.ndarray:
+def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None, max_steps: int = 100_000,
+               admissible: bool = False) -> np.ndarray:
     """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
 
-    Targets go through the model ``batch`` at a time (one message-passing run per batch), until
-    convergence (``tol``, ``max_steps``) or for exactly ``steps`` steps (a truncated, faster pass).
+    Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
+    pass of ``steps`` steps (the learned estimate), or with ``steps=None`` until convergence (exact).
     ``admissible``: project each column onto the consistent functions below it
     (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is exact.
     """
@@ -51,7 +51,7 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None,
     with torch.no_grad():
         for i in range(0, targets.size, batch):
             tg = torch.from_numpy(targets[i : i + batch])
-            h = model(rg, tg, steps=steps, tol=tol, max_steps=max_steps)
+            h = model(rg, tg, steps=steps, max_steps=max_steps)
             if admissible:
                 h = h.clone()
                 h[tg, torch.arange(tg.numel())] = 0.0
