@@ -13,19 +13,27 @@ there is what makes it fast:
    subproblems with prefix ``P[:j+1]`` for ``j >= i``, forbidding ``P[j+1]`` (plus ``F`` at
    ``j == i``), with the prefix nodes removed. The children partition the parent's paths minus
    ``P``, so no candidate is ever found twice and no duplicate check is needed.
-3. **Lazy spur searches.** A child enters the candidate heap with the lower bound
-   ``cost(prefix) + min over allowed out-edges (w + h[v])``, computed in O(degree). Only when it
-   reaches the top of the heap is its spur path computed; most children never are.
-4. **A* with the exact heuristic** for that spur search (the "A* with the reverse tree"
-   speed-up, cf. Martins & Pascoal 2003's use of the reverse tree for deviation paths). ``h`` is
-   a consistent lower bound in the graph with nodes and edges removed, and the search stops at
-   the first popped node whose tree path to the target avoids the removed nodes: that path is
-   optimal, since its cost equals the smallest lower bound in the queue. Typically a handful of
-   nodes are touched.
+3. **Lazy spur searches.** A child enters the candidate heap with a lower bound instead of its
+   spur path: ``cost(prefix) + min over allowed out-edges (w + h2[v])``, where ``h2[v] = h[v]``
+   unless ``v``'s own tree path turns straight back into the prefix, in which case it looks one
+   edge further. The bounds of all spur nodes of a selected path come out of a few numpy
+   operations over the out-edges of the path; a spur node whose only out-edges lead back into the
+   prefix or to the next path node (every inner node of a degree-2 chain) gets no child at all.
+4. **A* with the exact heuristic, resumable** (the "A* with the reverse tree" speed-up, cf.
+   Martins & Pascoal 2003's use of the reverse tree for deviation paths). When a child reaches the
+   top of the heap its spur search starts: A* from the spur node with ``h``, a consistent lower
+   bound in the graph with the prefix nodes removed. It stops at the first popped node whose tree
+   path to the target avoids the prefix (that path is optimal: its cost equals the smallest key in
+   the queue), or, sooner, as soon as its smallest key exceeds the best other key in the candidate
+   heap: it then goes back into the heap, search state kept, with that key as its new bound, and
+   resumes from there if it comes up again. So no spur search explores past the cost of the last
+   path the caller takes; on road graphs, where an early or late detour must go around half
+   the map, that is the difference between a few nodes and a full Dijkstra per spur node.
 
-Complexity: one Dijkstra O((n + m) log n) plus, per returned path, O(L * deg) child bounds
-(``L`` = path length) and some spur searches; each spur search is at worst a Dijkstra. The
-worst case is that of Yen's algorithm, O(K n (m + n log n)).
+Complexity: one Dijkstra O((n + m) log n) plus, per returned path, O(L * deg) numpy work for the
+child bounds (``L`` = path length) and the parts of the spur searches below the next path's
+cost; each spur search is at worst a Dijkstra. The worst case is that of Yen's algorithm,
+O(K n (m + n log n)).
 
 Parallel edges: paths are node sequences (as in networkx ``DiGraph``); the cheapest parallel edge
 is used.
@@ -94,6 +102,33 @@ def shortest_simple_paths(indptr, indices, weights, source: int, target: int) ->
     yield from _KPaths(indptr, indices, weights, s, t).run()
 
 
+class _Selected:
+    """A selected path with its prefix costs (``cum[q]`` = cost of ``nodes[:q+1]``) and, once it has
+    children, its node positions and the shared memo of :meth:`_KPaths._minpos`."""
+
+    __slots__ = ("path", "cum", "pos", "memo")
+
+    def __init__(self, path: Path, cum: np.ndarray):
+        self.path, self.cum = path, cum
+        self.pos = self.memo = None
+
+
+class _Spur:
+    """One child subproblem of a selected path and its (resumable) A* spur search.
+
+    Paths with prefix ``parent.path.nodes[:j+1]``, next node not in ``forbidden``, prefix nodes
+    removed. ``heap is None`` until the search starts; ``found`` holds ``(nodes, start of the tree
+    tail)`` once the search is done.
+    """
+
+    __slots__ = ("parent", "j", "pcost", "forbidden", "g", "pred", "closed", "heap", "found")
+
+    def __init__(self, parent: _Selected, j: int, pcost: float, forbidden: frozenset):
+        self.parent, self.j, self.pcost, self.forbidden = parent, j, pcost, forbidden
+        self.heap = None
+        self.found = None
+
+
 class _KPaths:
     """State of one K-shortest-paths enumeration (private; see the module docstring)."""
 
@@ -101,31 +136,30 @@ class _KPaths:
         dist, nxt = scipy_tree_to(indptr, indices, weights, t)
         if not np.isfinite(dist[s]):
             raise NoPathError(f"no path from node {s} to node {t}")
+        self.hn = dist
         self.h = dist.tolist()
         self.nxt = nxt.tolist()
+        self.nxtn = np.where(nxt < 0, t, nxt)  # next hop, the target at the target (and where unreachable)
         self.indptr = indptr
         self.indices = indices
         self.weights = weights
         self.s = s
         self.t = t
-        self._adj: dict[int, tuple[list[int], list[float], list[int]]] = {}
+        self.n = indptr.size - 1
+        self.posarr = np.full(self.n, self.n, dtype=np.int64)  # position on the current path, n if off it
+        self.counter = itertools.count()
+        self._adj: dict[int, tuple[list[int], list[float]]] = {}
 
     # adjacency of the few nodes we touch, cheapest parallel edge only, nodes that reach t only
-    def adj(self, u: int) -> tuple[list[int], list[float], list[int]]:
-        a = self._adj.get(u)
-        if a is None:
-            lo, hi = int(self.indptr[u]), int(self.indptr[u + 1])
-            best: dict[int, tuple[float, int]] = {}
-            h = self.h
-            for j, (v, w) in enumerate(zip(self.indices[lo:hi].tolist(), self.weights[lo:hi].tolist())):
-                if v == u or h[v] == INF:
-                    continue
-                old = best.get(v)
-                if old is None or w < old[0]:
-                    best[v] = (w, lo + j)
-            vs = list(best)
-            a = (vs, [best[v][0] for v in vs], [best[v][1] for v in vs])
-            self._adj[u] = a
+    def adj(self, u: int) -> tuple[list[int], list[float]]:
+        lo, hi = int(self.indptr[u]), int(self.indptr[u + 1])
+        best: dict[int, float] = {}
+        h = self.h
+        for v, w in zip(self.indices[lo:hi].tolist(), self.weights[lo:hi].tolist()):
+            if v != u and h[v] != INF and w < best.get(v, INF):
+                best[v] = w
+        a = (list(best), list(best.values()))
+        self._adj[u] = a
         return a
 
     def tree_path(self, u: int) -> list[int]:
@@ -138,117 +172,149 @@ class _KPaths:
         return out
 
     def run(self) -> Iterator[Path]:
-        s, t = self.s, self.t
-        counter = itertools.count()
-        first = [s] + self.tree_path(s)
-        # heap entries: (key, tiebreak, nodes or None, parent nodes, parent pos, j, prefix cost, forbidden)
+        s = self.s
         heap: list = []
-        heappush(heap, (self.h[s], next(counter), tuple(first), 0, frozenset()))
+        sel = self._select(heap, (s, *self.tree_path(s)), 0, frozenset(), None, 0)
+        yield sel.path
         while heap:
-            entry = heappop(heap)
-            if len(entry) == 5:  # a resolved path: (cost, tb, nodes, i, forbidden)
-                cost, _, nodes, i, forbidden = entry
-                path = self._as_path(nodes)
-                yield path
-                self._push_children(heap, counter, path, i, forbidden)
-                continue
-            bound, _, parent, pos, j, pcost, forbidden = entry
-            nodes = self._spur(parent, pos, j, pcost, forbidden)
-            if nodes is None:
-                continue
-            cost = self._as_path(nodes).cost
-            heappush(heap, (max(cost, bound), next(counter), nodes, j, forbidden))
-
-    def _as_path(self, nodes: tuple[int, ...]) -> Path:
-        edges = []
-        c = 0.0
-        for a, b in zip(nodes, nodes[1:]):
-            vs, ws, es = self.adj(a)
-            k = vs.index(b)
-            edges.append(es[k])
-            c += ws[k]
-        return Path(nodes, tuple(edges), c)
-
-    def _push_children(self, heap, counter, path: Path, i: int, forbidden: frozenset) -> None:
-        nodes = path.nodes
-        pos = {v: p for p, v in enumerate(nodes)}
-        h = self.h
-        big = len(nodes)
-        pcost = 0.0
-        prefix_costs = [0.0]
-        for p in range(len(nodes) - 1):
-            vs, ws, _ = self.adj(nodes[p])
-            pcost += ws[vs.index(nodes[p + 1])]
-            prefix_costs.append(pcost)
-        for j in range(i, len(nodes) - 1):
-            u = nodes[j]
-            banned = forbidden | {nodes[j + 1]} if j == i else (nodes[j + 1],)
-            vs, ws, _ = self.adj(u)
-            best = INF
-            for v, w in zip(vs, ws):
-                if pos.get(v, big) <= j or v in banned:
+            _, _, sp = heappop(heap)
+            if sp.found is None:
+                key = self._advance(sp, heap[0][0] if heap else INF)
+                if key is None:  # no path in this subproblem
                     continue
-                f = w + h[v]
-                if f < best:
-                    best = f
-            if best < INF:
-                fb = banned if j == i else frozenset(banned)
-                c = prefix_costs[j]
-                heappush(heap, (c + best, next(counter), nodes, pos, j, c, fb))
+                if sp.found is None:  # suspended: its next key is larger than the heap's best
+                    heappush(heap, (key, next(self.counter), sp))
+                    continue
+            # found with a key <= every other key in the heap: it is the next path
+            nodes, tail_start = sp.found
+            sel = self._select(heap, nodes, sp.j, sp.forbidden, sp.parent, tail_start)
+            yield sel.path
 
-    def _spur(self, parent: tuple[int, ...], pos: dict[int, int], j: int, pcost: float,
-              forbidden: frozenset) -> tuple[int, ...] | None:
-        """Best path with prefix ``parent[:j+1]``, next node not in ``forbidden``, prefix nodes removed.
+    def _select(self, heap: list, nodes: tuple[int, ...], i: int, forbidden: frozenset, parent: _Selected | None,
+                tail_start: int) -> _Selected:
+        """The selected path; pushes its children ``j = i .. L - 2`` with lower bounds.
 
-        A* from the spur node with the exact reverse-tree distance as heuristic; stops at the first
-        popped node whose tree path to the target avoids the prefix.
+        ``nodes[:i+1]`` is ``parent``'s prefix (its edges and prefix costs are reused) and
+        ``nodes[tail_start:]`` is a tree path. Vectorised over every out-edge of ``nodes[i:-1]``:
+        the cheapest edge between consecutive nodes (lowest position on ties), the prefix costs
+        summed left to right, and per spur node ``j`` a lower bound on its child: ``cost(prefix) +
+        min(w + h2[v])`` over the out-edges to nodes ``v`` off the prefix, not ``nodes[j + 1]``
+        (nor in ``forbidden`` at ``j == i``), where ``h2[v] = h[v]`` unless ``v``'s next hop in the
+        reverse tree is on the prefix; then ``h2[v] = min(w' + h[x])`` over ``v``'s out-edges to
+        nodes ``x`` off the prefix. Only spur nodes with a finite bound enter the heap; on a
+        degree-2 chain that is none of them.
         """
-        h, nxt, t = self.h, self.nxt, self.t
-        big = len(parent)
-        spur = parent[j]
-        counter = itertools.count()
-        g = {spur: 0.0}
-        pred: dict[int, int] = {}
-        closed: set[int] = set()
-        clean: dict[int, bool] = {t: True}
-        heap = []
-        vs, ws, _ = self.adj(spur)
-        for v, w in zip(vs, ws):
-            if pos.get(v, big) <= j or v in forbidden:
-                continue
-            if w < g.get(v, INF):
-                g[v] = w
-                pred[v] = spur
-                heappush(heap, (w + h[v], next(counter), v))
+        indptr, indices, weights, hn = self.indptr, self.indices, self.weights, self.hn
+        L = len(nodes)
+        P = np.fromiter(nodes, dtype=np.int64, count=L)
+        Q = P[i:]
+        lo = indptr[Q[:-1]]
+        deg = indptr[Q[:-1] + 1] - lo
+        starts = np.cumsum(deg) - deg
+        rows = np.repeat(np.arange(L - 1 - i), deg)
+        e = np.arange(rows.size) + np.repeat(lo - starts, deg)
+        v = indices[e]
+        w = weights[e]
+        nxt_node = Q[1:][rows]
+        # path edges: the cheapest parallel edge, lowest position on ties
+        order = np.flatnonzero(v == nxt_node)
+        if order.size != L - 1 - i:
+            order = order[np.lexsort((e[order], w[order], rows[order]))]
+            keep = np.ones(order.size, dtype=bool)
+            keep[1:] = rows[order[1:]] != rows[order[:-1]]
+            order = order[keep]
+        base = 0.0 if parent is None else parent.cum[i]
+        cum = np.cumsum(np.concatenate(([base], w[order])))  # left to right, as Path.cost
+        if parent is not None:
+            cum = np.concatenate((parent.cum[:i], cum))
+            edges = parent.path.edges[:i] + tuple(e[order].tolist())
+        else:
+            edges = tuple(e[order].tolist())
+        sel = _Selected(Path(nodes, edges, float(cum[-1])), cum)
+        # children bounds
+        posarr = self.posarr
+        posarr[P] = np.arange(L)
+        j_of = rows + i
+        f = np.where((posarr[v] <= j_of) | (v == nxt_node), INF, w + hn[v])
+        if forbidden:
+            for q in range(deg[0]):
+                if int(v[q]) in forbidden:
+                    f[q] = INF
+        # second level where v's tree path goes back into the prefix
+        two = np.flatnonzero((f < INF) & (posarr[self.nxtn[v]] <= j_of))
+        if two.size:
+            v2 = v[two]
+            lo2 = indptr[v2]
+            deg2 = indptr[v2 + 1] - lo2
+            st2 = np.cumsum(deg2) - deg2
+            r2 = np.repeat(np.arange(two.size), deg2)
+            e2 = np.arange(r2.size) + np.repeat(lo2 - st2, deg2)
+            x = indices[e2]
+            f2 = np.where(posarr[x] <= j_of[two][r2], INF, weights[e2] + hn[x])
+            f[two] = w[two] + np.minimum.reduceat(f2, st2)  # v has an out-edge: its tree edge
+        posarr[P] = self.n
+        best = np.minimum.reduceat(f, starts)
+        js = np.flatnonzero(best < INF)
+        if js.size:
+            sel.pos = dict(zip(nodes, range(L)))
+            sel.memo = dict(zip(nodes[tail_start:], range(tail_start, L)))  # tree suffix: minpos = position
+            keys = (cum[js + i] + best[js]).tolist()
+            pcs = cum[js + i].tolist()
+            counter = self.counter
+            for jj, key, pc in zip((js + i).tolist(), keys, pcs):
+                fb = forbidden | {nodes[jj + 1]} if jj == i else frozenset((nodes[jj + 1],))
+                heappush(heap, (key, next(counter), _Spur(sel, jj, pc, fb)))
+        return sel
+
+    def _advance(self, sp: _Spur, limit: float) -> float | None:
+        """Run ``sp``'s A* until it finds its path or its smallest key exceeds ``limit``.
+
+        A* from the spur node with the exact reverse-tree distance ``h`` as heuristic (consistent
+        in the graph with the prefix removed), stopping at the first popped node whose tree path to
+        the target avoids the prefix: that path is optimal, its cost equals the smallest key in the
+        queue. Returns the key (``sp.found`` set when found), or None when the subproblem is empty.
+        """
+        h = self.h
+        j, pc = sp.j, sp.pcost
+        parent = sp.parent
+        pos = parent.pos
+        pos_get = pos.get
+        big = len(parent.path.nodes)
+        counter = self.counter
+        if sp.heap is None:
+            spur = parent.path.nodes[j]
+            sp.g, sp.pred, sp.closed, sp.heap = {spur: 0.0}, {}, {spur}, []
+            a = self._adj.get(spur) or self.adj(spur)
+            for v, w in zip(*a):
+                if pos_get(v, big) <= j or v in sp.forbidden:
+                    continue
+                if w < sp.g.get(v, INF):
+                    sp.g[v] = w
+                    sp.pred[v] = spur
+                    heappush(sp.heap, (w + h[v], next(counter), v))
+        g, pred, closed, heap = sp.g, sp.pred, sp.closed, sp.heap
+        memo = parent.memo
         adj_cache, adj = self._adj, self.adj
-        pos_get, memo_get = pos.get, clean.get
         while heap:
+            f = heap[0][0]
+            if pc + f > limit:
+                return pc + f
             _, _, u = heappop(heap)
             if u in closed:
                 continue
             closed.add(u)
-            is_clean = memo_get(u)
-            if is_clean is None:
-                is_clean = self._clean(u, pos, j, big, clean)
-            if is_clean:
-                head = [u]
-                while head[-1] != spur:
-                    head.append(pred[head[-1]])
-                head.reverse()  # spur .. u
-                tail = self.tree_path(u)
-                # the tree tail avoids the prefix; if it crosses the spur path, cut the loop
-                on_tail = set(tail)
-                for q, x in enumerate(head):
-                    if x in on_tail:
-                        head = head[:q]
-                        tail = tail[tail.index(x):]
-                        break
-                return parent[:j] + tuple(head) + tuple(tail)
+            mp = memo.get(u)
+            if mp is None:
+                mp = self._minpos(u, pos, memo, big)
+            if mp > j:
+                sp.found = self._splice(sp, u)
+                sp.g = sp.pred = sp.closed = sp.heap = None
+                return pc + f
             gu = g[u]
             a = adj_cache.get(u)
             if a is None:
                 a = adj(u)
-            for v, w in zip(a[0], a[1]):
+            for v, w in zip(*a):
                 if v in closed or pos_get(v, big) <= j:
                     continue
                 nd = gu + w
@@ -258,22 +324,42 @@ class _KPaths:
                     heappush(heap, (nd + h[v], next(counter), v))
         return None
 
-    def _clean(self, u: int, pos: dict[int, int], j: int, big: int, memo: dict[int, bool]) -> bool:
-        """Whether the tree path from ``u`` to the target avoids the prefix nodes ``parent[:j+1]``."""
+    def _splice(self, sp: _Spur, u: int) -> tuple[tuple[int, ...], int]:
+        """prefix + A* path spur .. u + tree path u .. target (a zero-cost loop between them cut),
+        and the position where the tree path starts."""
+        nodes = sp.parent.path.nodes
+        spur, pred = nodes[sp.j], sp.pred
+        head = [u]
+        while head[-1] != spur:
+            head.append(pred[head[-1]])
+        head.reverse()
+        tail = [u] + self.tree_path(u)
+        on_tail = set(tail)
+        for q, x in enumerate(head):  # stops at u at the latest
+            if x in on_tail:
+                head = head[:q]
+                tail = tail[tail.index(x):]
+                break
+        return nodes[:sp.j] + tuple(head) + tuple(tail), sp.j + len(head)
+
+    def _minpos(self, u: int, pos: dict[int, int], memo: dict[int, int], big: int) -> int:
+        """Smallest position on the parent path among the nodes of ``u``'s tree path (``u`` included).
+
+        The tree path avoids the prefix ``parent[:j+1]`` iff this is ``> j``; memoised per parent.
+        """
         nxt = self.nxt
         walked = []
         x = u
-        result = True
         while True:
-            known = memo.get(x)
-            if known is not None:
-                result = known
-                break
-            if pos.get(x, big) <= j:
-                result = False
+            r = memo.get(x)
+            if r is not None:
                 break
             walked.append(x)
             x = nxt[x]
-        for y in walked:
-            memo[y] = result
-        return result
+        pos_get = pos.get
+        for y in reversed(walked):
+            p = pos_get(y, big)
+            if p < r:
+                r = p
+            memo[y] = r
+        return r

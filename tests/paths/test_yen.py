@@ -88,19 +88,24 @@ def test_yen_float_weights_and_parallel_edges(graph, data):
 @pytest.mark.parametrize("seed", range(6))
 def test_yen_larger_random_graphs(seed):
     n, edges = random_graph(120, 0.04, seed=seed)
+    check_random_pairs(n, edges, seed, 20)
+
+
+def check_random_pairs(n, edges, seed, k, pairs=3):
+    """k shortest paths between seeded random pairs: valid, and the cost sequences of networkx and scipy."""
     csr = to_csr(n, edges)
     g = to_nx(n, edges)
     rng = np.random.default_rng(seed)
-    for s, t in rng.integers(0, n, size=(3, 2)).tolist():
+    for s, t in rng.integers(0, n, size=(pairs, 2)).tolist():
         if s == t:
             continue
-        ref = nx_costs(g, s, t, 20)
+        ref = nx_costs(g, s, t, k)
         if not ref:
             continue
-        paths = k_shortest_paths(*csr, s, t, 20)
+        paths = k_shortest_paths(*csr, s, t, k)
         check_paths(paths, csr, s, t)
         assert_same_costs([p.cost for p in paths], ref)
-        assert_same_costs([p.cost for p in paths], scipy_costs(csr, s, t, 20))
+        assert_same_costs([p.cost for p in paths], scipy_costs(csr, s, t, k))
 
 
 def test_hand_example():
@@ -142,3 +147,138 @@ def test_bad_input(kwargs, exc, text):
     args = {"source": 0, "target": 2, "k": 3, "weights": weights} | kwargs
     with pytest.raises(exc, match=text):
         k_shortest_paths(indptr, indices, args["weights"], args["source"], args["target"], args["k"])
+
+
+# ----------------------------------------------------------------------------- lazy bounds, resumable A*
+
+
+def _chain_grid(a: int, b: int, sub: int, seed: int, wmax: int = 2):
+    """A road-like graph: an ``a x b`` grid whose edges are chains of ``sub`` degree-2 nodes, most
+    chains two-way (sometimes with different weights back), integer weights (many ties)."""
+    rng = np.random.default_rng(seed)
+    grid = nx.grid_2d_graph(a, b)
+    ids: dict = {}
+
+    def nid(x):
+        return ids.setdefault(x, len(ids))
+
+    edges = []
+    for p, q in grid.edges():
+        chain = [nid(p)] + [nid(("c", p, q, i)) for i in range(sub)] + [nid(q)]
+        for x, y in zip(chain, chain[1:]):
+            w = float(rng.integers(1, wmax + 1))
+            edges.append((x, y, w))
+            if rng.random() < 0.9:
+                edges.append((y, x, w if rng.random() < 0.7 else float(rng.integers(1, wmax + 1))))
+    return len(ids), edges
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_yen_chain_grids_match_networkx_and_scipy(seed):
+    # s and t are often inner nodes of a chain; degree-2 spur nodes get no child
+    n, edges = _chain_grid(4 + seed % 3, 3 + seed % 2, 1 + seed % 3, seed)
+    check_random_pairs(n, edges, 100 + seed, 40)
+
+
+def test_parallel_equal_chains_more_k_than_paths():
+    # s -> 6 parallel chains of 4 nodes, all of cost 5, -> t; plus parallel edges and a direct edge
+    edges, n = [], 2
+    for _ in range(6):
+        chain = [0] + list(range(n, n + 4)) + [1]
+        n += 4
+        edges += [(x, y, 1.0) for x, y in zip(chain, chain[1:])]
+    edges += [(0, 2, 1.0), (0, 2, 3.0), (0, 1, 5.0), (1, 0, 1.0)]
+    csr = to_csr(n, edges)
+    paths = k_shortest_paths(*csr, 0, 1, 50)
+    check_paths(paths, csr, 0, 1)
+    assert [p.cost for p in paths] == [5.0] * 7
+    assert_same_costs([p.cost for p in paths], nx_costs(to_nx(n, edges), 0, 1, 50))
+    # s and t inside chains
+    paths = k_shortest_paths(*csr, 3, 8, 50)
+    check_paths(paths, csr, 3, 8)
+    assert_same_costs([p.cost for p in paths], nx_costs(to_nx(n, edges), 3, 8, 50))
+
+
+def test_zero_weight_cycles_and_infinite_edges():
+    # zero-cost cycles 1 <-> 2 <-> 3 and an impassable shortcut 0 -> 4
+    edges = [(0, 1, 1.0), (1, 2, 0.0), (2, 1, 0.0), (2, 3, 0.0), (3, 2, 0.0), (3, 1, 0.0), (1, 3, 0.0),
+             (3, 4, 1.0), (0, 4, math.inf), (0, 2, 1.0), (2, 4, 2.0), (0, 3, 2.0)]
+    csr = to_csr(5, edges)
+    paths = k_shortest_paths(*csr, 0, 4, 30)
+    check_paths(paths, csr, 0, 4)
+    finite = [(u, v, w) for u, v, w in edges if w < math.inf]
+    assert_same_costs([p.cost for p in paths], nx_costs(to_nx(5, finite), 0, 4, 30))
+
+
+def test_target_unreachable_in_later_subproblems():
+    # one bridge 0 -> 1 -> 2 into the target's component: exactly one path, every child is empty
+    edges = [(0, 1, 1.0), (1, 2, 1.0), (2, 3, 1.0), (3, 2, 1.0), (0, 5, 1.0), (5, 0, 1.0), (1, 0, 1.0), (2, 4, 1.0)]
+    csr = to_csr(6, edges)
+    paths = k_shortest_paths(*csr, 5, 4, 10)
+    assert [p.nodes for p in paths] == [(5, 0, 1, 2, 4)]
+    assert paths[0].cost == 4.0
+
+
+def _subproblem_best(n, edges, nodes, j, forbidden, t):
+    """Brute force: cheapest path with prefix nodes[:j+1], next node not in forbidden, prefix removed."""
+    g = to_nx(n, edges)
+    spur = nodes[j]
+    g.remove_nodes_from(nodes[:j])
+    g.remove_edges_from([(spur, v) for v in forbidden])
+    g.remove_edges_from([(v, spur) for v in list(g.predecessors(spur))])
+    try:
+        return nx.dijkstra_path_length(g, spur, t, weight="weight")
+    except nx.NetworkXNoPath:
+        return math.inf
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_child_bounds_are_lower_bounds_and_resumed_searches_are_exact(seed):
+    from graphroute.paths.yen import INF as YEN_INF
+    from graphroute.paths.yen import _KPaths
+
+    n, edges = _chain_grid(4, 4, 1 + seed % 2, seed, wmax=3) if seed % 2 else random_graph(60, 0.06, seed=seed)
+    csr = to_csr(n, edges)
+    rng = np.random.default_rng(seed)
+    checked = 0
+    for s, t in rng.integers(0, n, size=(6, 2)).tolist():
+        try:
+            kp = _KPaths(*csr, s, t)
+        except NoPathError:
+            continue
+        if s == t:
+            continue
+        heap: list = []
+        first = (s, *kp.tree_path(s))
+        kp._select(heap, first, 0, frozenset(), None, 0)
+        for key, _, sp in heap:
+            best = sp.pcost + _subproblem_best(n, edges, first, sp.j, sp.forbidden, t)
+            assert key <= best + 1e-9
+            # resume in small steps: the same cost as one uninterrupted search
+            limit, got = key, None
+            while True:
+                got = kp._advance(sp, limit)
+                if got is None or sp.found is not None:
+                    break
+                assert got > limit
+                limit = got
+            if best == math.inf:
+                assert got is None
+            else:
+                assert got is not None and math.isclose(got, best, rel_tol=1e-9, abs_tol=1e-9)
+                nodes, tail_start = sp.found
+                assert nodes[: sp.j + 1] == first[: sp.j + 1] and nodes[sp.j + 1] not in sp.forbidden
+                assert len(set(nodes)) == len(nodes) and nodes[-1] == t
+                assert list(nodes[tail_start + 1:]) == kp.tree_path(nodes[tail_start])
+            checked += 1
+    assert checked > 0 and YEN_INF == math.inf
+
+
+def test_generator_enumerates_every_simple_path_in_cost_order():
+    n, edges = _chain_grid(3, 3, 1, seed=5)
+    csr = to_csr(n, edges)
+    g = to_nx(n, edges)
+    mine = list(shortest_simple_paths(*csr, 0, n - 1))
+    ref = sorted(nx.path_weight(g, p, "weight") for p in nx.all_simple_paths(g, 0, n - 1))
+    check_paths(mine, csr, 0, n - 1)
+    assert_same_costs([p.cost for p in mine], ref)
