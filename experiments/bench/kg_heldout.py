@@ -3,7 +3,7 @@ no setting was chosen on?
 
     OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py --entities 300 --out experiments/results/kg_heldout.md
 
-The KG: the ``--entities`` entities of FB15k-237 with the most triples (train + valid + test of the
+The KG: the ``--entities`` entities of ``--source`` (FB15k-237 or WN18RR) with the most triples (train + valid + test of the
 original splits), every triple among them, shuffled with ``--seed`` and split 80/10/10 anew; valid and
 test triples whose entity or relation never occurs in the new training split are dropped (the standard
 transductive setting). It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir``
@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-FB = ROOT / "../shared/data/kg/FB15k-237"
+KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../shared/data/kg/WN18RR"}
 
 
 def _read(path: Path) -> list[tuple[str, str, str]]:
@@ -37,11 +37,11 @@ def _read(path: Path) -> list[tuple[str, str, str]]:
         return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
 
 
-def build_subset(n_entities: int, seed: int, out_dir: Path) -> dict:
-    """Write the top-``n_entities`` induced sub-KG of FB15k-237 with a fresh 80/10/10 split."""
+def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
+    """Write the top-``n_entities`` induced sub-KG of the KG in ``src`` with a fresh 80/10/10 split."""
     triples = []
     for split in ("train", "valid", "test"):
-        f = next(p for p in (FB / f"{split}.txt.gz", FB / f"{split}.txt") if p.is_file())
+        f = next(p for p in (src / f"{split}.txt.gz", src / f"{split}.txt") if p.is_file())
         triples += _read(f)
     deg = Counter()
     for h, _, t in triples:
@@ -68,22 +68,24 @@ def build_subset(n_entities: int, seed: int, out_dir: Path) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--source", choices=sorted(KGS), default="fb15k237")
     ap.add_argument("--entities", type=int, default=300)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nbfnet-epochs", type=int, default=8)
     ap.add_argument("--kg-dir", default=str(ROOT / "runs/kg_heldout"))
     ap.add_argument("--out", default=str(ROOT / "experiments/results/kg_heldout.md"))
     args = ap.parse_args()
-    if not FB.is_dir():
-        raise SystemExit(f"FB15k-237 not found at {FB} (see ../shared/data/kg/MANIFEST.md)")
+    src = KGS[args.source]
+    if not src.is_dir():
+        raise SystemExit(f"{src.name} not found at {src} (see ../shared/data/kg/MANIFEST.md)")
 
     import torch
 
     from graphroute.neural.kg.train import KGConfig, evaluate, load_kg_model, train_kg
 
     torch.set_num_threads(1)
-    kg_dir = Path(args.kg_dir) / f"FB15k-237-top{args.entities}"
-    stats = build_subset(args.entities, args.seed, kg_dir)
+    kg_dir = Path(args.kg_dir) / f"{src.name}-top{args.entities}"
+    stats = build_subset(src, args.entities, args.seed, kg_dir)
     print("held-out KG:", stats, flush=True)
     rows = []
     for tag in ("kg_umls", "kg_umls_distmult", "kg_umls_retrieval"):
@@ -91,7 +93,7 @@ def main() -> None:
         cfg = dataclasses.replace(cfg, data=str(kg_dir))
         if cfg.model == "nbfnet":
             cfg = dataclasses.replace(cfg, epochs=min(cfg.epochs, args.nbfnet_epochs))
-        run_dir = Path(args.kg_dir) / f"{tag}_top{args.entities}"
+        run_dir = Path(args.kg_dir) / f"{tag}_{args.source}_top{args.entities}"
         t0 = time.perf_counter()
         train_kg(cfg, run_dir)
         train_s = time.perf_counter() - t0
@@ -103,15 +105,15 @@ def main() -> None:
 
     mrr = {model: m["mrr"] for model, _, m, _ in rows}
     lines = [
-        "# Held-out KG: the path GNN against DistMult and retrieval on a KG nothing was tuned on",
+        f"# Held-out KG ({src.name} top {args.entities}): the path GNN against DistMult and retrieval on a KG nothing was tuned on",
         "",
-        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py --entities {args.entities} "
+        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py --source {args.source} --entities {args.entities} "
         f"--seed {args.seed} --nbfnet-epochs {args.nbfnet_epochs}`",
         "",
         f"Machine: {platform.processor() or platform.machine()}, 2 cores (one thread used, shared with other "
         f"jobs), torch {torch.__version__} CPU. Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
-        f"KG: the {args.entities} entities of FB15k-237 with the most triples, all triples among them, "
+        f"KG: the {args.entities} entities of {src.name} with the most triples, all triples among them, "
         f"re-split 80/10/10 with seed {args.seed}: {stats['entities']} entities, {stats['relations']} relations, "
         f"{stats['train']:,} / {stats['valid']:,} / {stats['test']:,} train / valid / test triples "
         f"({stats['dropped']} valid/test triples dropped: entity or relation unseen in train).",
