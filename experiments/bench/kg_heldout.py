@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import gzip
 import os
 import platform
 import time
@@ -32,17 +31,13 @@ ROOT = Path(__file__).resolve().parents[2]
 KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../shared/data/kg/WN18RR"}
 
 
-def _read(path: Path) -> list[tuple[str, str, str]]:
-    with gzip.open(path, "rt") if path.suffix == ".gz" else open(path) as fh:
-        return [tuple(line.rstrip("\n").split("\t")) for line in fh if line.strip()]
-
-
 def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
     """Write the top-``n_entities`` induced sub-KG of the KG in ``src`` with a fresh 80/10/10 split."""
-    triples = []
-    for split in ("train", "valid", "test"):
-        f = next(p for p in (src / f"{split}.txt.gz", src / f"{split}.txt") if p.is_file())
-        triples += _read(f)
+    from graphroute.neural.kg.data import KGData
+
+    kg = KGData.from_path(src)
+    triples = [(kg.entity_names[h], kg.relation_names[r], kg.entity_names[t])
+               for part in (kg.train, kg.valid, kg.test) for h, r, t in part.tolist()]
     deg = Counter()
     for h, _, t in triples:
         deg[h] += 1

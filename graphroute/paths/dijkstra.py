@@ -307,11 +307,9 @@ def scipy_tree_to(indptr, indices, weights, target: int) -> tuple[np.ndarray, np
     the backbone of :mod:`graphroute.paths.yen`. Returns ``(dist [n], next [n])`` with
     ``next = -9999`` where unreachable or at ``target``.
     """
-    from scipy.sparse import csc_matrix
     from scipy.sparse.csgraph import dijkstra as sp_dijkstra
 
-    n = indptr.size - 1
-    at = csc_matrix((weights, indices, indptr), shape=(n, n))  # the CSR arrays read as CSC: the transpose
+    at = _scipy_matrix(indptr, indices, weights).T  # CSC view of the same arrays: the reversed graph, no copy
     dist, nxt = sp_dijkstra(at, directed=True, indices=target, return_predecessors=True)
     return dist, nxt
 
