@@ -50,6 +50,11 @@ GRAPH_SUFFIX = ".graph.npz"
 KINDS = ("road", "traffic", "kg", "synthetic")
 
 
+#: Extras that hold one value per edge on their last axis (``time_slots``: ``[T, m]``): subgraphs and
+#: reversed graphs take them along with their edges.
+EDGE_EXTRAS = frozenset({"time_slots"})
+
+
 @dataclass
 class Graph:
     """A directed graph in CSR form with edge attributes and optional node labels.
@@ -231,8 +236,13 @@ class Graph:
             indptr=indptr, indices=src[order], edge_attrs={k: v[order] for k, v in self.edge_attrs.items()},
             kind=self.kind, node_ids=self.node_ids, node_names=self.node_names, coords=self.coords,
             relation_names=self.relation_names, meta={**self.meta, "reversed": not self.meta.get("reversed", False)},
-            extras=self.extras,
+            extras=self._edge_extras(order),
         )
+
+    def _edge_extras(self, edges: np.ndarray) -> dict[str, np.ndarray]:
+        """The extras with the per-edge ones (:data:`EDGE_EXTRAS`, edges on the last axis) taken at ``edges``
+        (a permutation or a selection of edge positions); the others unchanged."""
+        return {k: (np.asarray(v)[..., edges] if k in EDGE_EXTRAS else v) for k, v in self.extras.items()}
 
     def subgraph(self, keep: np.ndarray) -> Graph:
         """The subgraph induced by the nodes where ``keep`` (bool ``[n]``) is true."""
@@ -241,13 +251,15 @@ class Graph:
         new_id[keep] = np.arange(int(keep.sum()))
         src = self.sources()
         mask = keep[src] & keep[self.indices]
+        kept = np.flatnonzero(mask)
+        kept = kept[np.argsort(new_id[src[kept]], kind="stable")]  # the CSR order from_edges will give them
         return from_edges(
-            new_id[src[mask]], new_id[self.indices[mask]], int(keep.sum()),
-            edge_attrs={k: v[mask] for k, v in self.edge_attrs.items()}, kind=self.kind,
+            new_id[src[kept]], new_id[self.indices[kept]], int(keep.sum()),
+            edge_attrs={k: v[kept] for k, v in self.edge_attrs.items()}, kind=self.kind,
             node_ids=None if self.node_ids is None else self.node_ids[keep],
             node_names=None if self.node_names is None else [s for s, k in zip(self.node_names, keep) if k],
             coords=None if self.coords is None else self.coords[keep],
-            relation_names=self.relation_names, meta=dict(self.meta), extras=dict(self.extras),
+            relation_names=self.relation_names, meta=dict(self.meta), extras=self._edge_extras(kept),
         )
 
     def largest_scc(self) -> Graph:

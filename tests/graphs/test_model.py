@@ -159,3 +159,32 @@ def test_pyg_kg_edge_types():
     d = g.to_pyg()
     assert d.edge_type.tolist() == [0, 1, 1] and d.num_relations == 2
     assert d.edge_index.tolist() == [[0, 1, 2], [1, 2, 0]] and d.edge_attr is None
+
+
+def test_per_edge_extras_follow_their_edges_through_subgraph_and_reverse():
+    rng = np.random.default_rng(5)
+    src, dst = rng.integers(0, 12, 60), rng.integers(0, 12, 60)
+    keep_e = src != dst
+    src, dst = src[keep_e], dst[keep_e]
+    m = src.size
+    g = from_edges(src, dst, 12, edge_attrs={"time": rng.uniform(1, 9, m)}, kind="traffic")
+    # a per-edge profile whose value identifies the edge: slot s of an edge (u, v) is 1000 s + 100 u + v
+    u = g.sources()
+    g.extras = {"time_slots": 1000.0 * np.arange(3)[:, None] + 100.0 * u + g.indices, "other": np.arange(4)}
+
+    def check(h):  # noqa: ANN001, ANN202
+        tt = h.extras["time_slots"]
+        assert tt.shape == (3, h.n_edges)
+        ids = h.node_ids if h.node_ids is not None else np.arange(h.n_nodes)
+        a, b = ids[h.sources()], ids[h.indices]
+        if h.meta.get("reversed"):
+            a, b = b, a
+        np.testing.assert_array_equal(tt, 1000.0 * np.arange(3)[:, None] + 100.0 * a + b)
+        np.testing.assert_array_equal(h.extras["other"], np.arange(4))
+
+    g.node_ids = np.arange(12)
+    keep = np.ones(12, dtype=bool)
+    keep[[2, 7]] = False
+    check(g.subgraph(keep))
+    check(g.reverse())
+    check(g.subgraph(keep).reverse())
