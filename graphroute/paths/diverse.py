@@ -67,7 +67,8 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
 
 
 def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, *, max_overlap: float = 0.5,
-                    measure: str = "jaccard", relations=None, budget: int | None = None) -> list[Path]:
+                    measure: str = "jaccard", relations=None, budget: int | None = None,
+                    max_cost: float | None = None) -> list[Path]:
     """Up to ``k`` short, mutually diverse loopless paths (K-Paths-style greedy filter over Yen).
 
     Parameters
@@ -83,6 +84,9 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     relations : int [m], needed for ``measure="relations"``: relation id of each edge.
     budget : int, optional
         Most Yen paths examined; default ``50 * k``. The search ends early when the paths run out.
+    max_cost : float, optional
+        Only paths of cost at most this (with unit weights: at most this many hops). Yen yields paths
+        in order of cost, so the search stops at the first longer one.
 
     Returns
     -------
@@ -115,7 +119,7 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     kept: list[Path] = []
     seen_relations: set[tuple] = set()
     for examined, path in enumerate(shortest_simple_paths(indptr, indices, weights, source, target)):
-        if examined >= budget:
+        if examined >= budget or (max_cost is not None and path.cost > max_cost):
             break
         if rel is not None:
             key = tuple(rel[e] for e in path.edges)

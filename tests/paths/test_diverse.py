@@ -88,3 +88,20 @@ def test_bad_input(kwargs, text):
     k = args.pop("k")
     with pytest.raises(InvalidArgumentError, match=text):
         diverse_k_paths(*csr, 0, 2, k, **args)
+
+
+@settings(max_examples=40, deadline=None)
+@given(digraphs(max_nodes=10, max_edges=35), st.integers(1, 6), st.sampled_from([0.0, 0.5, 1.0]))
+def test_max_cost_keeps_the_same_greedy_choice_among_short_paths(graph, k, max_overlap):
+    n, edges = graph
+    csr = to_csr(n, edges)
+    try:
+        all_paths = k_shortest_paths(*csr, 0, n - 1, 60)
+    except Exception:
+        return
+    cap = all_paths[len(all_paths) // 2].cost
+    capped = diverse_k_paths(*csr, 0, n - 1, k, max_overlap=max_overlap, budget=60, max_cost=cap)
+    free = diverse_k_paths(*csr, 0, n - 1, k, max_overlap=max_overlap, budget=60)
+    assert all(p.cost <= cap for p in capped)
+    # the filter is greedy in Yen's order, so capping keeps exactly the uncapped choice's paths under the cap
+    assert [p.nodes for p in capped] == [p.nodes for p in free if p.cost <= cap]

@@ -53,6 +53,7 @@ class KGConfig:
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
+    paths_max_len: int | None = None  # retrieval: most hops of a retrieved path (None: no limit)
 
     def __post_init__(self) -> None:
         if self.model not in MODELS:
@@ -66,6 +67,9 @@ class KGConfig:
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
+        if self.paths_max_len is not None and (not isinstance(self.paths_max_len, int)
+                                               or isinstance(self.paths_max_len, bool) or self.paths_max_len < 1):
+            raise ConfigError(f"config key 'paths_max_len' must be a positive integer or null, got {self.paths_max_len!r}")
         if not isinstance(self.concat_hidden, bool):
             raise ConfigError(f"config key 'concat_hidden' must be true or false, got {self.concat_hidden!r}")
         if not 0.0 < self.fact_ratio <= 1.0:
@@ -111,7 +115,8 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
     if cfg.model == "nbfnet":
         return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden)
     if cfg.model == "retrieval":
-        return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha)
+        return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha,
+                                   max_len=cfg.paths_max_len)
     return DistMult(data.num_entities, 2 * data.num_relations, dim=cfg.dim, dropout=cfg.dropout)
 
 

@@ -58,3 +58,42 @@ def test_scores_are_noisy_or_and_rank_the_held_out_grandchildren_first(family_kg
         assert scores[h] == 0
     res = evaluate(s, data, "test")
     assert res["mrr"] > 0.6 and res["queries"] == 2 * len(data.test)
+
+
+def test_ranking_skips_only_tails_no_rule_can_reach(tmp_path):
+    """Tails farther than the longest rule body are skipped; every score equals the all-tails noisy-or."""
+    rng = np.random.default_rng(4)
+    lines = [f"e{i}\tnext\te{i + 1}" for i in range(40)]  # a long chain: far tails exist
+    lines += [f"e{int(a)}\tlink\te{int(b)}" for a, b in rng.integers(0, 10, (25, 2)) if a != b]  # a dense end
+    (tmp_path / "train.txt").write_text("\n".join(lines) + "\n")
+    for split in ("valid", "test"):
+        (tmp_path / f"{split}.txt").write_text("e0\tnext\te1\n")
+    data = KGData.from_path(tmp_path)
+    s = PathRetrievalScorer(data, k=4).fit()
+    longest = max(len(q) for q in s.rules)
+    n_skipped = 0
+    for h in range(0, data.num_entities, 3):
+        got = s.head_scores(h)
+        want = np.ones_like(got)
+        for t in range(data.num_entities):  # brute force: every tail, every retrieved sequence
+            if t != h:
+                for q in s.sequences(h, t):
+                    if q in s.rules:
+                        want[t] *= 1.0 - s.rules[q]
+        np.testing.assert_allclose(got, 1.0 - want)
+        skipped = set(range(data.num_entities)) - set(s.candidates(h).tolist()) - {h}
+        assert all(min(map(len, s.sequences(h, t)), default=longest + 1) > longest for t in skipped)
+        n_skipped += len(skipped)
+    assert n_skipped > 0  # the shortcut is exercised
+
+
+def test_max_len_caps_retrieved_paths_and_rule_bodies(family_kg):
+    data = KGData.from_path(family_kg)
+    s = PathRetrievalScorer(data, k=10, max_len=2).fit()
+    assert s.rules and max(len(q) for q in s.rules) <= 2
+    for h in range(data.num_entities):
+        for t in s.candidates(h).tolist():
+            assert all(len(nodes) - 1 <= 2 for nodes in s.paths(h, t))
+    again = PathRetrievalScorer.from_state(data, s.state())
+    assert again.max_len == 2
+    np.testing.assert_allclose(again.head_scores(0), s.head_scores(0))
