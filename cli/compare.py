@@ -62,8 +62,30 @@ def compare_command(
     fresh: bool = typer.Option(False, "--fresh", help="Discard results already in --out and start over."),
     plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
+    task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
+    router: Path = typer.Option(Path("data/checkpoints/router_road.pt"), "--router", help="--task paths: router checkpoint."),
+    queries: int = typer.Option(200, "--queries", "-q", help="--task paths: number of seeded random pairs."),
+    seed: int = typer.Option(0, "--seed", help="--task paths: seed of the pairs."),
+    steps: int = typer.Option(30, "--steps", help="--task paths: message-passing steps of the router's truncated pass."),
+    k: int = typer.Option(3, "--k", "-k", help="--task paths: K for router K / Yen K."),
+    k_queries: int = typer.Option(10, "--k-queries", help="--task paths: pairs that also get K alternatives."),
+    weight: Optional[str] = typer.Option(None, "--weight", help="--task paths: edge weight (length/time; default the graph's)."),
+    methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
 ) -> None:
     import os
+
+    from graphroute.exceptions import InvalidArgumentError
+
+    if task not in ("vrp", "paths"):
+        raise InvalidArgumentError(f"unknown task {task!r}; available: vrp, paths")
+    if task == "paths":
+        if not files or len(files) != 1:
+            raise InvalidArgumentError("--task paths takes exactly one GRAPH file")
+        from graphroute_cli.compare_paths import compare_paths
+
+        return compare_paths(Path(files[0]), baseline=baseline, router=router, queries=queries, seed=seed,
+                             steps=steps, k=k, k_queries=k_queries, weight=weight,
+                             methods=_csv_list(methods, "--methods") if methods else None, out=out, as_json=as_json)
 
     from graphroute.compare.core import Grid, run_compare, write_reports
     from graphroute.compare.suite import Suite, find_suite, resolve_instances

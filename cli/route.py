@@ -21,6 +21,7 @@ def route_command(
     mode: str = typer.Option("greedy", "--mode", help="greedy (next hop), astar (exact learned A*) or k (alternatives)."),
     k: int = typer.Option(3, "--k", "-k", help="--mode k: number of alternative routes (>= 1)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
+    steps: int = typer.Option(100, "--steps", help="Message-passing steps of the router's pass; 0 runs it to convergence (exact)."),
     exact: bool = typer.Option(False, "--exact", help="Also compute the optimal cost (Dijkstra) and report the stretch."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
 ) -> None:
@@ -31,6 +32,8 @@ def route_command(
         raise InvalidArgumentError(f"unknown mode {mode!r}; available: {', '.join(MODES)}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    if steps < 0:
+        raise InvalidArgumentError(f"--steps must be 0 (run to convergence) or positive, got {steps}")
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
     if pairs is None and (source is None or target is None):
@@ -46,7 +49,7 @@ def route_command(
     g = read_any(graph)
     model, _ = load_router(router)
     keyed = [(s, t, g.node_index(s), g.node_index(t)) for s, t in queries]
-    out = route_queries(g, model, keyed, mode=mode, k=k, weight=weight, exact=exact)
+    out = route_queries(g, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=steps or None)
     if as_json:
         print_json({"mode": mode, "queries": out})
         return
@@ -65,26 +68,31 @@ def route_command(
     console.print(table)
 
 
-def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, exact: bool) -> list[dict]:  # noqa: ANN001
-    """Answer ``queries`` = [(source key, target key, source index, target index)] as JSON-ready dicts."""
+def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, exact: bool,  # noqa: ANN001
+                  steps: int | None = 100) -> list[dict]:
+    """Answer ``queries`` = [(source key, target key, source index, target index)] as JSON-ready dicts.
+
+    ``steps``: message-passing steps of the router's pass (None: run to convergence, exact)."""
     import numpy as np
 
     from graphroute.neural.router.model import RouterGraph
-    from graphroute.neural.router.route import cost_to_go, greedy_route, k_alternatives, learned_astar
+    from graphroute.neural.router.route import cost_to_go, greedy_routes, k_alternatives, learned_astar
     from graphroute.neural.router.train import exact_costs_to
 
     w = g.weights(weight)
     rg = RouterGraph.from_graph(g, weight)
     targets, inverse = np.unique([t for *_, t in queries], return_inverse=True)
-    h = cost_to_go(model, rg, targets, admissible=mode != "greedy")
+    h, reached = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_reached=True)
     opt = exact_costs_to(g.indptr, g.indices, w, targets) if exact else None
+    greedy = (greedy_routes(g.indptr, g.indices, w, h, [(s, t) for *_, s, t in queries], inverse.tolist(),
+                            reached=reached) if mode == "greedy" else None)
     out = []
-    for (sk, tk, s, t), col in zip(queries, inverse.tolist()):
+    for q, ((sk, tk, s, t), col) in enumerate(zip(queries, inverse.tolist())):
         if mode == "k":
             found = k_alternatives(g.indptr, g.indices, w, h[:, col], s, t, k)
             item = {"source": sk, "target": tk, "success": bool(found), "expanded": None, "paths": found}
         else:
-            r = (greedy_route if mode == "greedy" else learned_astar)(g.indptr, g.indices, w, h[:, col], s, t)
+            r = greedy[q] if greedy is not None else learned_astar(g.indptr, g.indices, w, h[:, col], s, t)
             item = {"source": sk, "target": tk, "success": r.success, "expanded": r.expanded,
                     "paths": [r.path] if r.path else []}
             if not r.success:

@@ -2,11 +2,15 @@
 
     python experiments/bench/router.py                       # everything, writes experiments/results/router.md
     python experiments/bench/router.py --only grid10k,monaco # a subset (results merged into the same JSON)
+    python experiments/bench/router.py --steps 30,100        # truncated passes of 30 and of 100 steps
 
-Per graph: router greedy, learned A* (admissible projection, exact), Euclidean A*, greedy geographic
-forwarding, Dijkstra (pure-Python, graphroute.paths.dijkstra: the speed reference) and, on the first
-few pairs, K = 3 alternatives (router penalties vs Yen). Single CPU thread. Results are kept per
-graph in experiments/results/router.json so that graphs can be (re)run one at a time.
+Per graph and per truncated pass length T: router greedy (learned estimate after T steps), the same
+pass with an untrained model (value iteration from the straight-line estimate: what training adds),
+learned A* (admissible projection, exact); once per graph: greedy on a full Bellman-Ford pass (exact,
+no learned part), Euclidean A*, greedy geographic forwarding, Dijkstra (pure-Python,
+graphroute.paths.dijkstra: the speed reference) and, on the first few pairs, K = 3 alternatives (router
+penalties vs Yen). Single CPU thread. Results are kept per graph in experiments/results/router.json so
+that graphs can be (re)run one at a time; experiments/results/router.md is rendered from it.
 """
 
 from __future__ import annotations
@@ -51,15 +55,20 @@ def build(spec):  # noqa: ANN001, ANN201
     return read_any(SHARED / spec[1]).largest_scc()
 
 
-def run_graph(name: str, model) -> dict:  # noqa: ANN001
+def run_graph(name: str, model, steps: list[int]) -> dict:  # noqa: ANN001
     from graphroute.neural.router.evaluate import compare_routers, random_pairs
 
     spec, queries, kq = GRAPHS[name]
     g = build(spec)
     pairs = random_pairs(g.n_nodes, queries, seed=1)
-    rows = compare_routers(g, model, pairs, k=3, k_queries=kq,
-                           methods=None if kq else ("router greedy", "learned A*", "Euclidean A*", "geo forwarding",
-                                                    "Dijkstra"))
+    rows = []
+    for i, t in enumerate(steps):
+        if i == 0:
+            methods = ["router greedy", "untrained greedy", "learned A*", "Bellman-Ford greedy", "Euclidean A*",
+                       "geo forwarding", "Dijkstra"] + (["router K", "Yen K"] if kq else [])
+        else:
+            methods = ["router greedy", "untrained greedy"]
+        rows += compare_routers(g, model, pairs, steps=t, k=3, k_queries=kq, methods=tuple(methods))
     return {"graph": name, "nodes": g.n_nodes, "edges": g.n_edges, "weight": g.default_weight, "rows": rows}
 
 
@@ -93,6 +102,7 @@ def main(argv=None) -> None:  # noqa: ANN001
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--only", default=None, help="comma-separated graph names: " + ", ".join(GRAPHS))
     ap.add_argument("--checkpoint", default=str(CKPT))
+    ap.add_argument("--steps", default="30,100", help="comma-separated truncated pass lengths (default 30,100)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
     names = list(GRAPHS) if args.only is None else args.only.split(",")
@@ -104,12 +114,12 @@ def main(argv=None) -> None:  # noqa: ANN001
     results = json.loads(store.read_text()) if store.exists() else {}
     for name in names:
         t0 = time.perf_counter()
-        results[name] = run_graph(name, model)
+        results[name] = run_graph(name, model, [int(x) for x in args.steps.split(",")])
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
         tmp = store.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(results, indent=1))
         os.replace(tmp, store)
-        md = RESULTS / "router_tables.md"
+        md = RESULTS / "router.md"
         tmp = md.with_suffix(".md.tmp")
         tmp.write_text(render(results))
         os.replace(tmp, md)

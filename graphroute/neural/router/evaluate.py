@@ -2,8 +2,15 @@
 
 :func:`compare_routers` runs the same random source/target pairs through
 
-- ``router greedy``: :func:`~graphroute.neural.router.route.greedy_route` on the learned cost-to-go;
-- ``learned A*``: A* on the admissible projection of the learned cost-to-go (exact by construction);
+- ``router greedy``: :func:`~graphroute.neural.router.route.greedy_route` on the learned cost-to-go of a
+  *truncated* pass (``steps`` shared message-passing steps: the learned estimate, clipped near the
+  target by as many exact Bellman-Ford steps);
+- ``untrained greedy``: the same pass with an untrained :class:`BFRouter` (value iteration from the
+  straight-line estimate, no edge correction): what the training adds;
+- ``Bellman-Ford greedy``: greedy on a full pass, i.e. exact Bellman-Ford run to its fixed point
+  (no learned part enters; exact, and the speed of a batched full pass);
+- ``learned A*``: A* on the admissible projection of the truncated learned estimate (exact by
+  construction; the projection is itself a Bellman-Ford sweep from above, and its time is counted);
 - ``Euclidean A*``: A* with the geometric lower bound of :mod:`graphroute.paths.astar`;
 - ``geo forwarding``: greedy geographic forwarding (next hop = unvisited neighbour nearest the target
   by straight line, same fallback as the router);
@@ -56,21 +63,33 @@ def _summary(name: str, success, cost, optimal, expanded, seconds: float) -> dic
     }
 
 
-def compare_routers(graph, model, pairs, *, weight: str | None = None, batch: int = 64, k: int = 3,
+ALL_METHODS = ("router greedy", "untrained greedy", "Bellman-Ford greedy", "learned A*", "Euclidean A*",
+               "geo forwarding", "Dijkstra", "router K", "Yen K")
+DEFAULT_METHODS = ("router greedy", "untrained greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra",
+                   "router K", "Yen K")
+
+
+def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: int = 30, batch: int = 64, k: int = 3,
                     k_queries: int = 20, methods: tuple[str, ...] | None = None) -> list[dict]:
-    """One summary row per method (see the module docstring) on ``pairs`` (int ``[q, 2]``) of ``graph``."""
-    from graphroute.neural.router.model import RouterGraph
-    from graphroute.neural.router.route import astar_count, cost_to_go, greedy_route, k_alternatives, learned_astar
+    """One summary row per method (see the module docstring) on ``pairs`` (int ``[q, 2]``) of ``graph``.
+
+    ``steps``: message-passing steps of the router's truncated pass (router greedy, untrained greedy,
+    learned A*, router K). Every row carries ``steps`` (None for methods without a pass).
+    """
+    from graphroute.neural.router.model import BFRouter, RouterGraph
+    from graphroute.neural.router.route import (Route, astar_count, cost_to_go, greedy_route, greedy_routes, k_alternatives,
+                                                learned_astar)
     from graphroute.neural.router.train import exact_costs_to
     from graphroute.paths.astar import geometric_distance, geometric_scale
     from graphroute.paths.dijkstra import dijkstra
     from graphroute.paths.yen import k_shortest_paths
 
-    all_methods = ("router greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra", "router K", "Yen K")
-    methods = all_methods if methods is None else methods
+    methods = DEFAULT_METHODS if methods is None else tuple(methods)
     for m in methods:
-        if m not in all_methods:
-            raise InvalidArgumentError(f"unknown method {m!r}; available: {', '.join(all_methods)}")
+        if m not in ALL_METHODS:
+            raise InvalidArgumentError(f"unknown method {m!r}; available: {', '.join(ALL_METHODS)}")
+    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
+        raise InvalidArgumentError(f"steps must be a positive integer, got {steps!r}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)
     lonlat = graph.kind in ("road", "traffic")
@@ -81,23 +100,38 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, batch: in
     optimal = optimal_cols[pairs[:, 0], inverse]
     rows = []
 
-    def run(name: str, fn, setup=None):  # noqa: ANN001, ANN202
+    def run(name: str, fn, setup=None, pass_steps=None, all_at_once=None):  # noqa: ANN001, ANN202
         t0 = time.perf_counter()
         state = setup() if setup else None
-        succ, cost, exp = [], [], []
-        for q, (s, t) in enumerate(pairs.tolist()):
-            r = fn(q, s, t, state)
-            succ.append(r.success)
-            cost.append(r.path.cost if r.success else np.nan)
-            exp.append(r.expanded)
-        rows.append(_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0))
+        if all_at_once is not None:
+            routes = all_at_once(state)
+        else:
+            routes = [fn(q, s, t, state) for q, (s, t) in enumerate(pairs.tolist())]
+        succ = [r.success for r in routes]
+        cost = [r.path.cost if r.success else np.nan for r in routes]
+        exp = [r.expanded for r in routes]
+        rows.append({**_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0), "steps": pass_steps})
+
+    def greedy(state):  # noqa: ANN001, ANN202
+        h, reached = state
+        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), reached=reached)
+
+    def setup(m, n_steps):  # noqa: ANN001, ANN202
+        return lambda: cost_to_go(m, rg, targets, batch=batch, steps=n_steps, with_reached=True)
 
     if "router greedy" in methods:
-        run("router greedy", lambda q, s, t, h: greedy_route(ip, ix, w, h[:, inverse[q]], s, t),
-            lambda: cost_to_go(model, rg, targets, batch=batch))
+        run("router greedy", None, setup(model, steps), steps, greedy)
+    if "untrained greedy" in methods:
+        import torch
+
+        torch.manual_seed(0)
+        plain = BFRouter(hidden=model.hidden).eval()  # alpha = 1, edge correction 0: value iteration
+        run("untrained greedy", None, setup(plain, steps), steps, greedy)
+    if "Bellman-Ford greedy" in methods:
+        run("Bellman-Ford greedy", None, setup(model, None), None, greedy)
     if "learned A*" in methods:
         run("learned A*", lambda q, s, t, h: learned_astar(ip, ix, w, h[:, inverse[q]], s, t),
-            lambda: cost_to_go(model, rg, targets, batch=batch, admissible=True))
+            lambda: cost_to_go(model, rg, targets, batch=batch, steps=steps, admissible=True), steps)
     if graph.coords is not None:
         if "Euclidean A*" in methods:
             def euclid(q, s, t, scale):  # noqa: ANN001, ANN202
@@ -108,16 +142,16 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, batch: in
             run("geo forwarding", lambda q, s, t, _: greedy_route(
                 ip, ix, w, geometric_distance(graph.coords, graph.coords[t], metric), s, t, edge_cost=False))
     if "Dijkstra" in methods:
-        from graphroute.neural.router.route import Route
-
         run("Dijkstra", lambda q, s, t, _: Route(dijkstra(ip, ix, w, s, t), True, 0))
     kq = pairs[:k_queries]
     if "router K" in methods and len(kq):
-        rows.append(_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
-            ip, ix, w, h[:, 0], s, t, k), lambda t: cost_to_go(model, rg, [t], admissible=True)))
+        rows.append({**_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
+            ip, ix, w, h[:, 0], s, t, k), lambda t: cost_to_go(model, rg, [t], steps=steps, admissible=True)),
+            "steps": steps})
     if "Yen K" in methods and len(kq):
-        rows.append(_k_summary("Yen K", kq, optimal[:k_queries], k, lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k),
-                               lambda t: None))
+        rows.append({**_k_summary("Yen K", kq, optimal[:k_queries], k,
+                                  lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k), lambda t: None),
+                     "steps": None})
     return rows
 
 
@@ -147,6 +181,7 @@ def markdown_table(rows: list[dict]) -> str:
     for r in rows:
         exp = "-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra" else f"{r['median_expanded']:.0f}"
         extra = f" (K-th path {r['kth_mean_stretch']:.3f})" if "kth_mean_stretch" in r else ""
-        lines.append(f"| {r['method']} | {r['queries']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f}{extra} | "
+        label = r["method"] + (f" (T={r['steps']})" if r.get("steps") else "")
+        lines.append(f"| {label} | {r['queries']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f}{extra} | "
                      f"{r['p95_stretch']:.4f} | {100 * r['share_optimal']:.1f}% | {exp} | {r['queries_per_s']:.1f} |")
     return "\n".join(lines)

@@ -13,12 +13,13 @@ algorithms"): Bellman-Ford computes ``h(v) <- min(h(v), min_{v->u} w(v, u) + h(u
    grid-like detour from a straight run; ``alpha, beta`` are learned (softplus). ``h0(t) = 0``. A graph
    without coordinates starts from ``+inf`` away from the target (plain Bellman-Ford).
 2. Every step is a PyG ``MessagePassing`` with ``aggr="min"``: the message over edge ``v -> u`` is
-   ``w(v, u) * (1 + eps * tanh(MLP(edge features))) + h(u)`` and the new ``h(v)`` is the least message
-   (the Bellman operator; ``h(t) = 0`` is kept). The weights are shared across steps; ``eps`` (learned,
-   at most 0.25) bounds how far the learned correction may bend an edge cost, and the last MLP layer
-   starts at zero, so an untrained model *is* value iteration from ``h0``. Edge features: log of the
-   weight and length over their medians, log of the edge's cost per length over ``c_med``, and the
-   cosine between the edge's direction and the direction to the target.
+   ``w(v, u) * (1 + eps * tanh(a_e + b_e * cos_et)) + h(u)`` and the new ``h(v)`` is the least message
+   (the Bellman operator; ``h(t) = 0`` is kept). ``(a_e, b_e) = MLP(edge features)`` is target-free
+   (computed once per graph), ``cos_et`` is the cosine between the edge's direction and the direction
+   to the target, so the per-target work is elementwise. The weights are shared across steps; ``eps``
+   (learned, at most 0.25) bounds how far the learned correction may bend an edge cost, and the last
+   MLP layer starts at zero, so an untrained model *is* value iteration from ``h0``. Edge features: log
+   of the weight and length over their medians, log of the edge's cost per length over ``c_med``.
 3. A truncated pass runs ``steps`` shared steps; the operator is local and size-free (every feature
    is a ratio to a per-graph median), so a graph 100x larger than the training graphs just needs more
    steps for the same reach. A full pass runs exact Bellman-Ford to its fixed point (see
@@ -145,19 +146,21 @@ class _MinStep(MessagePassing):
 
     def __init__(self, hidden: int):
         super().__init__(aggr="min", node_dim=0)
-        self.mlp = nn.Sequential(nn.Linear(5, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
-                                 nn.Linear(hidden, 1))
+        self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
+                                 nn.Linear(hidden, 2))
         nn.init.zeros_(self.mlp[-1].weight)
         nn.init.zeros_(self.mlp[-1].bias)
         self.eps_raw = nn.Parameter(torch.tensor(0.0))
 
     def edge_scale(self, feats: torch.Tensor, cos: torch.Tensor) -> torch.Tensor:
-        """Multiplicative correction ``1 + eps tanh(MLP)`` per edge and target: ``[m, B]``."""
-        m, b = cos.shape
-        x = torch.cat([feats.unsqueeze(1).expand(m, b, feats.shape[1]), cos.unsqueeze(-1),
-                       (cos * feats[:, :1]).unsqueeze(-1)], -1)
+        """Multiplicative correction ``1 + eps tanh(a_e + b_e cos)`` per edge and target: ``[m, B]``.
+
+        ``(a_e, b_e)`` come from the target-free edge features, once per call; the ``[m, B]`` part is
+        elementwise, so a batch of targets costs about as much as a few Bellman steps.
+        """
+        ab = self.mlp(feats)  # [m, 2]
         eps = 0.25 * torch.sigmoid(self.eps_raw - 2.0)
-        return 1.0 + eps * torch.tanh(self.mlp(x).squeeze(-1))
+        return 1.0 + eps * torch.tanh(ab[:, :1] + ab[:, 1:] * cos)
 
     def forward(self, h: torch.Tensor, edge_index: torch.Tensor, w_eff: torch.Tensor) -> torch.Tensor:
         return self.propagate(edge_index, h=h, w_eff=w_eff, size=(h.shape[0], h.shape[0]))
@@ -210,20 +213,31 @@ class BFRouter(nn.Module):
         if g.pos is None:
             return torch.zeros(m, targets.numel())
         u, v = g.edge_index
-        e = g.pos[u] - g.pos[v]
-        to_t = g.pos[targets].unsqueeze(0) - g.pos[v].unsqueeze(1)  # [m, B, 2]
-        num = (e.unsqueeze(1) * to_t).sum(-1)
-        den = torch.linalg.vector_norm(e, dim=-1).unsqueeze(1) * torch.linalg.vector_norm(to_t, dim=-1)
-        return torch.where(den > 0, num / den.clamp_min(1e-12), torch.zeros_like(num)).float()
+        pos = g.pos.float()  # relative to the graph's centre, so float32 keeps sub-metre resolution
+        e = pos[u] - pos[v]
+        e = e / torch.linalg.vector_norm(e, dim=-1, keepdim=True).clamp_min(1e-12)  # unit edge direction
+        tx = pos[targets, 0].unsqueeze(0) - pos[v, 0].unsqueeze(1)  # [m, B]
+        ty = pos[targets, 1].unsqueeze(0) - pos[v, 1].unsqueeze(1)
+        num = e[:, :1] * tx + e[:, 1:] * ty
+        den = torch.sqrt(tx * tx + ty * ty)
+        return torch.where(den > 0, num / den.clamp_min(1e-12), torch.zeros_like(num))
 
     def forward(self, g: RouterGraph, targets, *, steps: int | None = None, max_steps: int = 100_000,
-                return_steps: bool = False):
-        """Cost-to-go ``[n, B]`` (float64) to each of ``targets`` (int ``[B]``).
+                return_steps: bool = False, return_reached: bool = False):
+        """Cost-to-go ``[n, B]`` to each of ``targets`` (int ``[B]``).
 
-        ``steps`` given (a truncated pass): the learned estimate after that many shared steps, each
-        clipped from above by the upper bounds of as many exact Bellman-Ford steps run alongside
-        (``inf`` until the target's wave arrives), so that near the target the answer is never above
-        the exact cost and farther away it is the learned estimate. ``steps=None``: Bellman-Ford steps on the true costs
+        ``steps`` given (a truncated pass, float32 outside training): ``steps`` exact Bellman-Ford steps
+        from the target (the *wave*: upper bounds, finite where it has arrived, exact for every node
+        whose cheapest path has at most ``steps`` edges) run alongside as many shared learned steps,
+        each clipped from above by the wave. The answer is the wave's value where the wave has
+        arrived and the learned estimate beyond it. ``return_reached`` also returns the bool ``[n, B]``
+        mask of the nodes the wave reached: greedy routing prefers them
+        (:func:`~graphroute.neural.router.route.greedy_routes`), and on them it cannot fail, because
+        the wave's values have the descent property ``h(v) >= min_u w(v, u) + h(u)`` (Bellman-Ford
+        from above). Using the clipped learned value there instead kept its underestimates: on the
+        METR-LA sensor graph with the wave everywhere after 30 steps, greedy then reached the target
+        in 97.5% of queries at mean stretch 1.37, against 100% and 1.0000 with the wave's values.
+        ``steps=None``: Bellman-Ford steps on the true costs
         until nothing changes (at most ``max_steps``), which gives the exact costs; the learned parts
         do not enter (on roads the learned value iteration converges 6x slower than the
         Bellman-Ford wave: 1,908 vs 322 steps on Monaco, because estimates that start too low rise by
@@ -231,10 +245,10 @@ class BFRouter(nn.Module):
         """
         targets = torch.as_tensor(targets, dtype=torch.long).reshape(-1)
         b = targets.numel()
-        upper = torch.full((g.n, b), math.inf, dtype=torch.float64)
-        upper[targets, torch.arange(b)] = 0.0
-        w = g.w.unsqueeze(1)
         if steps is None:
+            upper = torch.full((g.n, b), math.inf, dtype=torch.float64)
+            upper[targets, torch.arange(b)] = 0.0
+            w = g.w.unsqueeze(1)
             done = 0
             while done < max_steps:
                 new = torch.minimum(upper, self.step(upper, g.edge_index, w))
@@ -242,13 +256,22 @@ class BFRouter(nn.Module):
                 if torch.equal(new, upper):
                     break
                 upper = new
-            return (upper, done) if return_steps else upper
-        h = self.init_estimate(g, targets)
-        w_eff = self.edge_costs(g, targets)
+            out = (upper, done) if return_steps else (upper,)
+            return (*out, torch.isfinite(upper)) if return_reached else (out if return_steps else upper)
+        # truncated pass: float32 (an estimate; half the memory traffic of float64 in every step)
+        dt = torch.float32 if not torch.is_grad_enabled() else torch.float64
+        upper = torch.full((g.n, b), math.inf, dtype=dt)
+        upper[targets, torch.arange(b)] = 0.0
+        w = g.w.to(dt).unsqueeze(1)
+        h = self.init_estimate(g, targets).to(dt)
+        w_eff = self.edge_costs(g, targets).to(dt)
         for _ in range(steps):
             upper = torch.minimum(upper, self.step(upper, g.edge_index, w))
             h = torch.minimum(self.bellman(h, g, w_eff, targets), upper)
-        return (h, steps) if return_steps else h
+        reached = torch.isfinite(upper)
+        h = torch.where(reached, upper, h)
+        out = (h, steps) if return_steps else (h,)
+        return (*out, reached) if return_reached else (out if return_steps else h)
 
     def edge_costs(self, g: RouterGraph, targets: torch.Tensor) -> torch.Tensor:
         """Corrected edge costs ``[m, B]`` (float64)."""

@@ -17,7 +17,7 @@ import numpy as np
 from graphroute.exceptions import InvalidArgumentError, NoPathError
 from graphroute.paths.dijkstra import INF, Path, check_pair, path_from_pred
 
-__all__ = ["Route", "astar_count", "cost_to_go", "greedy_route", "k_alternatives", "learned_astar"]
+__all__ = ["Route", "astar_count", "cost_to_go", "greedy_route", "greedy_routes", "k_alternatives", "learned_astar"]
 
 MODES = ("greedy", "astar", "k")
 
@@ -34,13 +34,15 @@ class Route:
 
 
 def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None, max_steps: int = 100_000,
-               admissible: bool = False) -> np.ndarray:
+               admissible: bool = False, with_reached: bool = False):
     """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
 
     Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
-    pass of ``steps`` steps (the learned estimate), or with ``steps=None`` until convergence (exact).
-    ``admissible``: project each column onto the consistent functions below it
-    (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is exact.
+    pass of ``steps`` steps (the exact wave near the target, the learned estimate beyond it), or with
+    ``steps=None`` until convergence (exact). ``admissible``: project each column onto the consistent
+    functions below it (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is
+    exact. ``with_reached``: also return the bool ``[n, len(targets)]`` mask of the nodes the exact
+    wave reached (pass it to :func:`greedy_routes`).
     """
     import torch
 
@@ -48,17 +50,20 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None,
 
     targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
     out = np.empty((rg.n, targets.size), dtype=np.float64)
+    reached = np.empty((rg.n, targets.size), dtype=bool)
     with torch.no_grad():
         for i in range(0, targets.size, batch):
             tg = torch.from_numpy(targets[i : i + batch])
-            h = model(rg, tg, steps=steps, max_steps=max_steps)
+            h, r = model(rg, tg, steps=steps, max_steps=max_steps, return_reached=True)
+            h = h.double()
             if admissible:
                 h = h.clone()
                 h[tg, torch.arange(tg.numel())] = 0.0
                 h, _ = exact_project(rg, h)
                 h = h * (1.0 - 1e-9)  # rounding margin: g sums in path order may differ in the last bits
             out[:, i : i + batch] = h.numpy()
-    return out
+            reached[:, i : i + batch] = r.numpy()
+    return (out, reached) if with_reached else out
 
 
 def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_cost: bool = True,
@@ -71,14 +76,47 @@ def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_
     neighbour; after ``max_backtracks`` such steps, or ``max_moves`` moves, it gives up
     and reports failure with the reason (without ``max_moves`` the walk ends by itself: every node is
     entered at most once). The returned path is loopless.
-    O(moves * degree).
+    O(moves * degree). For many queries on one graph use :func:`greedy_routes` (checks and converts
+    the graph once).
     """
-    indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
+    return greedy_routes(indptr, indices, weights, np.asarray(h, dtype=np.float64).reshape(-1, 1),
+                         [(source, target)], [0], edge_cost=edge_cost, max_moves=max_moves,
+                         max_backtracks=max_backtracks)[0]
+
+
+def greedy_routes(indptr, indices, weights, h, pairs, columns, *, reached=None, edge_cost: bool = True,
+                  max_moves: int | None = None, max_backtracks: int = 64) -> list[Route]:
+    """:func:`greedy_route` for every ``(source, target)`` of ``pairs``, query ``i`` reading the
+    cost-to-go column ``h[:, columns[i]]`` (``h: [n, B]``). The graph is checked and converted once.
+
+    ``reached`` (bool ``[n, B]``, from :func:`cost_to_go` with ``with_reached=True``): the nodes
+    the router's exact wave reached. The walk then prefers a reached unvisited neighbour to any other
+    (among them, the least ``w + h``); once on the wave it follows the wave's descent to the target.
+    """
+    from graphroute.paths.dijkstra import check_csr, check_node
+
+    indptr, indices, weights = check_csr(indptr, indices, weights)
     n = indptr.size - 1
     h_arr = np.asarray(h, dtype=np.float64)
-    if h_arr.shape != (n,):
-        raise InvalidArgumentError(f"cost-to-go has shape {h_arr.shape}, expected ({n},)")
-    ptr, idx, w, hl = indptr.tolist(), indices.tolist(), weights.tolist(), h_arr.tolist()
+    if h_arr.ndim != 2 or h_arr.shape[0] != n:
+        raise InvalidArgumentError(f"cost-to-go has shape {h_arr.shape}, expected ({n},) or ({n}, B)")
+    if reached is not None:
+        reached = np.asarray(reached, dtype=bool)
+        if reached.shape != h_arr.shape:
+            raise InvalidArgumentError(f"reached has shape {reached.shape}, expected {h_arr.shape}")
+    ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
+    cols: dict[int, tuple] = {}
+    out = []
+    for (source, target), c in zip(pairs, columns):
+        s, t = check_node(source, n, "source"), check_node(target, n, "target")
+        if c not in cols:
+            cols[c] = (h_arr[:, c].tolist(), None if reached is None else bytearray(reached[:, c].tobytes()))
+        out.append(_greedy(ptr, idx, w, *cols[c], s, t, n, edge_cost, max_moves, max_backtracks))
+    return out
+
+
+def _greedy(ptr, idx, w, hl, on_wave, s: int, t: int, n: int, edge_cost: bool, max_moves,  # noqa: ANN001
+            max_backtracks: int) -> Route:
     budget = n + max_backtracks if max_moves is None else int(max_moves)
     visited = bytearray(n)
     visited[s] = 1
@@ -88,14 +126,15 @@ def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_
         if moves >= budget:
             return Route(None, False, moves, f"gave up after {moves} moves")
         u = nodes[-1]
-        best, best_e = INF, -1
+        best, best_e, best_rank = INF, -1, 2
         for e in range(ptr[u], ptr[u + 1]):
             v = idx[e]
             if visited[v]:
                 continue
+            rank = 0 if on_wave is None or on_wave[v] else 1
             score = (w[e] + hl[v]) if edge_cost else hl[v]
-            if score < best or best_e < 0:
-                best, best_e = score, e
+            if rank < best_rank or (rank == best_rank and score < best):
+                best, best_e, best_rank = score, e, rank
         moves += 1
         if best_e < 0:
             backtracks += 1

@@ -52,6 +52,7 @@ def test_route_pairs_file_and_table(graph_file, tmp_path):
     (["-s", 0, "-t", 5000], "unknown node '5000'"),
     (["-s", 0, "-t", 5, "--mode", "fast"], "unknown mode 'fast'"),
     (["-s", 0, "-t", 5, "--k", 0], "--k must be at least 1"),
+    (["-s", 0, "-t", 5, "--steps", -1], "--steps must be 0 (run to convergence) or positive"),
     (["-s", 0, "-t", 5, "--router", "missing.pt"], "router checkpoint not found"),
     (["-s", 0, "-t", 5, "--router", REPO / "pyproject.toml"], "not a readable checkpoint"),
 ])
@@ -67,3 +68,53 @@ def test_route_bad_input_is_one_line(graph_file, args, message):
 def test_route_missing_graph(tmp_path):
     res = run("route", tmp_path / "nope.graph.npz", "--router", CKPT, "-s", 0, "-t", 1)
     assert res.exit_code == 1 and "no such file" in res.output
+
+
+def test_compare_task_paths_json_and_csv(graph_file, tmp_path):
+    out = tmp_path / "cmp"
+    res = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--queries", 12, "--steps", 5, "--k", 2,
+              "--k-queries", 3, "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["task"] == "paths" and info["baseline"] == "Dijkstra" and info["steps"] == 5
+    by = {r["method"]: r for r in info["rows"]}
+    assert {"router greedy", "untrained greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra",
+            "router K=2", "Yen K=2"} == set(by)
+    assert by["Dijkstra"]["speed_vs_baseline"] == pytest.approx(1.0)
+    for exact in ("learned A*", "Euclidean A*", "Dijkstra"):
+        assert by[exact]["success"] == 1.0 and by[exact]["mean_stretch"] == pytest.approx(1.0)
+    assert by["Yen K=2"]["median_expanded"] is None  # NaN never reaches the JSON
+    lines = (out / "paths_summary.csv").read_text().splitlines()
+    assert lines[0].startswith("method,steps,queries,success,mean_stretch,p95_stretch,share_optimal")
+    assert len(lines) == 1 + len(info["rows"]) and (out / "paths_summary.md").is_file()
+    assert not list(out.glob("*.tmp"))
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--baseline", "ortools"], "unknown baseline 'ortools' for --task paths"),
+    (["--queries", "0"], "--queries must be at least 1"),
+    (["--methods", "teleport"], "unknown method 'teleport'"),
+    (["--router", "nope.pt"], "router checkpoint not found"),
+])
+def test_compare_task_paths_bad_input(graph_file, args, message):
+    res = run("compare", "--task", "paths", graph_file, *args)
+    assert res.exit_code == 1 and message in " ".join(res.output.split())
+    assert "Traceback" not in res.output
+
+
+def test_compare_task_paths_needs_one_graph(graph_file):
+    res = run("compare", "--task", "paths")
+    assert res.exit_code == 1 and "exactly one GRAPH file" in res.output
+    res = run("compare", "--task", "maze", graph_file)
+    assert res.exit_code == 1 and "unknown task 'maze'" in res.output
+
+
+@pytest.mark.parametrize("steps", [0, 3])
+def test_route_steps(graph_file, steps):
+    """--steps 0 runs the pass to convergence (exact: greedy is optimal); a short pass still arrives."""
+    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 99, "--steps", steps, "--exact", "--json")
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.stdout)["queries"][0]
+    assert q["success"] and q["stretch"] >= 1 - 1e-12
+    if steps == 0:
+        assert q["stretch"] == pytest.approx(1.0)

@@ -19,14 +19,19 @@ def test_compare_routers_rows():
     g = synthetic_graph("delaunay", 200, seed=9)
     pairs = random_pairs(g.n_nodes, 20, seed=0)
     assert np.all(pairs[:, 0] != pairs[:, 1])
-    rows = compare_routers(g, model, pairs, k=2, k_queries=3)
+    rows = compare_routers(g, model, pairs, steps=3, k=2, k_queries=3,
+                           methods=("router greedy", "untrained greedy", "Bellman-Ford greedy", "learned A*",
+                                    "Euclidean A*", "geo forwarding", "Dijkstra", "router K", "Yen K"))
     by = {r["method"]: r for r in rows}
-    assert set(by) == {"router greedy", "learned A*", "Euclidean A*", "geo forwarding", "Dijkstra", "router K=2",
-                       "Yen K=2"}
-    for name in ("learned A*", "Euclidean A*", "Dijkstra", "Yen K=2"):
+    assert set(by) == {"router greedy", "untrained greedy", "Bellman-Ford greedy", "learned A*", "Euclidean A*",
+                       "geo forwarding", "Dijkstra", "router K=2", "Yen K=2"}
+    for name in ("Bellman-Ford greedy", "learned A*", "Euclidean A*", "Dijkstra", "Yen K=2"):
         assert by[name]["success"] == 1.0 and by[name]["mean_stretch"] == pytest.approx(1.0)
-    assert by["router greedy"]["mean_stretch"] >= 1.0
+    assert by["router greedy"]["mean_stretch"] >= 1.0 and by["router greedy"]["steps"] == 3
+    assert by["Dijkstra"]["steps"] is None and by["Bellman-Ford greedy"]["steps"] is None
     table = markdown_table(rows)
-    assert table.count("\n") == len(rows) + 1 and "| learned A* | 20 | 100.00% |" in table
+    assert table.count("\n") == len(rows) + 1 and "| learned A* (T=3) | 20 | 100.00% |" in table
     with pytest.raises(Exception, match="unknown method"):
         compare_routers(g, model, pairs, methods=("teleport",))
+    with pytest.raises(Exception, match="steps must be a positive integer"):
+        compare_routers(g, model, pairs, steps=0)

@@ -86,7 +86,7 @@ def test_truncated_pass_is_never_above_the_exact_cost_within_reach():
     paths = nx.single_source_dijkstra_path(g.to_networkx("time").reverse(), t)
     near = [v for v, p in paths.items() if len(p) <= 3]  # cheapest path has <= 2 edges: the exact wave reached it
     assert len(near) > 3
-    assert np.all(h[near, 0].numpy() <= exact[near] * (1 + 1e-12))
+    assert np.all(h[near, 0].numpy() <= exact[near] * (1 + 1e-6))  # the truncated pass runs in float32
 
 
 def test_projection_is_consistent_and_below_the_true_costs():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import networkx as nx
 import numpy as np
 import pytest
 import torch
@@ -10,7 +11,7 @@ from hypothesis import strategies as st
 
 from graphroute.graphs import from_edges
 from graphroute.neural.router.model import BFRouter, RouterGraph
-from graphroute.neural.router.route import (astar_count, cost_to_go, greedy_route, k_alternatives,
+from graphroute.neural.router.route import (astar_count, cost_to_go, greedy_route, greedy_routes, k_alternatives,
                                             learned_astar)
 from graphroute.neural.router.train import exact_costs_to, load_router
 from graphroute.paths import astar, geometric_heuristic, geometric_scale
@@ -104,3 +105,30 @@ def test_untrained_router_routes_optimally_when_converged():
     h = cost_to_go(BFRouter(hidden=4), rg, [0])[:, 0]
     r = greedy_route(g.indptr, g.indices, g.weights(), h, g.n_nodes - 1, 0)
     assert r.success and r.path.cost == pytest.approx(nx_costs_to(g, 0)[g.n_nodes - 1])
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(3, 30), steps=st.integers(1, 6))
+def test_greedy_on_the_wave_always_arrives_within_the_wave_bound(seed, n, steps):
+    """A source the exact wave reached is routed to the target, at a cost <= the wave's value there
+    (the descent property of Bellman-Ford from above), however misleading the learned part is."""
+    g = random_graph(n, 3 * n, seed).largest_scc()
+    if g.n_nodes < 2:
+        return
+    rng = np.random.default_rng(seed)
+    torch.manual_seed(seed)
+    model = BFRouter(hidden=4)
+    with torch.no_grad():
+        model.alpha_raw.fill_(-5.0)  # a far too low straight-line estimate: basins everywhere off the wave
+    t = int(rng.integers(g.n_nodes))
+    rg = RouterGraph.from_graph(g)
+    h, reached = cost_to_go(model, rg, [t], steps=steps, with_reached=True)
+    exact = nx_costs_to(g, t)
+    hops = nx.single_source_shortest_path_length(g.to_networkx().reverse(), t)
+    assert set(np.flatnonzero(reached[:, 0]).tolist()) == {v for v, d in hops.items() if d <= steps}
+    assert np.all(h[reached[:, 0], 0] >= exact[reached[:, 0]] * (1 - 1e-6))  # wave values are upper bounds
+    w = g.weights()
+    pairs = [(s, t) for s in np.flatnonzero(reached[:, 0]).tolist() if s != t]
+    for (s, _), r in zip(pairs, greedy_routes(g.indptr, g.indices, w, h, pairs, [0] * len(pairs), reached=reached)):
+        assert r.success and r.path.cost <= h[s, 0] * (1 + 1e-5)
+        assert len(set(r.path.nodes)) == len(r.path.nodes)

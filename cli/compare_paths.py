@@ -1,0 +1,120 @@
+"""``graphroute compare --task paths GRAPH``: routers and classical point-to-point search, side by side.
+
+Runs :func:`graphroute.neural.router.evaluate.compare_routers` on seeded random pairs of the graph's
+largest strongly connected component and prints one row per method (success, stretch against the
+exact optimum, share optimal, nodes expanded, queries/s and speed against the baseline). ``--out DIR``
+writes ``paths_summary.csv`` and ``paths_summary.md`` (each written to a temporary file, then renamed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from pathlib import Path
+
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graphroute_cli.common import console, print_json
+
+#: CSV columns of paths_summary.csv (a contract: extend, do not rename).
+CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal",
+              "median_expanded", "queries_per_s", "seconds", "speed_vs_baseline", "kth_mean_stretch"]
+BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
+
+
+def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: int, seed: int, steps: int, k: int,
+                  k_queries: int, weight: str | None, methods: list[str] | None, out: Path | None,
+                  as_json: bool) -> None:
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.graphs import read_any
+    from graphroute.neural.router.evaluate import DEFAULT_METHODS, compare_routers, markdown_table, random_pairs
+    from graphroute.neural.router.train import load_router
+
+    base = baseline or "dijkstra"
+    if base not in BASELINES:
+        raise InvalidArgumentError(f"unknown baseline {base!r} for --task paths; available: {', '.join(BASELINES)}")
+    if queries < 1:
+        raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
+    if k < 1:
+        raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    if not router.is_file():
+        raise InvalidArgumentError(f"router checkpoint not found: {router}")
+    chosen = list(methods) if methods else list(DEFAULT_METHODS)
+    if BASELINES[base] not in chosen:
+        chosen.append(BASELINES[base])
+    g_full = read_any(graph)
+    g = g_full.largest_scc()
+    if g.coords is None:
+        chosen = [m for m in chosen if m not in ("Euclidean A*", "geo forwarding")]
+        if base == "euclidean-astar":
+            raise InvalidArgumentError(f"{graph.name} has no coordinates: Euclidean A* cannot be the baseline")
+    model, _ = load_router(router)
+    pairs = random_pairs(g.n_nodes, queries, seed=seed)
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=console,
+                  disable=as_json, transient=True) as progress:
+        progress.add_task(f"routing {queries} pairs on {graph.name} with {len(chosen)} methods", total=None)
+        rows = compare_routers(g, model, pairs, weight=weight, steps=steps, k=k, k_queries=min(k_queries, queries),
+                               methods=tuple(chosen))
+    table = markdown_table(rows)
+    ref = next(r for r in rows if r["method"] == BASELINES[base])
+    for r in rows:
+        r["speed_vs_baseline"] = r["queries_per_s"] / ref["queries_per_s"] if ref["queries_per_s"] > 0 else None
+        for key, v in r.items():  # NaN (no expansions counted, no successes) is not JSON: None / empty CSV cell
+            if isinstance(v, float) and v != v:
+                r[key] = None
+    info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
+            "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
+            "queries": queries, "seed": seed, "steps": steps, "k": k, "router": str(router), "rows": rows}
+    if out is not None:
+        _write_reports(out, info, table)
+        info["summary_csv"] = str(out / "paths_summary.csv")
+    if as_json:
+        print_json(info)
+        return
+    _render(info)
+    if out is not None:
+        console.print(f"[dim]results: {out}/paths_summary.csv, {out}/paths_summary.md[/]")
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _write_reports(out: Path, info: dict, table: str) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
+    w.writeheader()
+    for r in info["rows"]:
+        w.writerow({f: r.get(f) for f in CSV_FIELDS})
+    _write_atomic(out / "paths_summary.csv", buf.getvalue())
+    head = (f"# Point-to-point routing on {Path(info['graph']).name}\n\n"
+            f"- largest strongly connected component: {info['nodes']:,} of {info['graph_nodes']:,} nodes, "
+            f"{info['edges']:,} edges, weight {info['weight']}\n"
+            f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
+            f"T={info['steps']} steps, baseline {info['baseline']}\n"
+            "- stretch = found cost / optimal cost (scipy Dijkstra); timings include each method's set-up\n\n")
+    _write_atomic(out / "paths_summary.md", head + table + "\n")
+
+
+def _render(info: dict) -> None:
+    def f(v, d=4):  # noqa: ANN001, ANN202
+        return "-" if v is None or v != v else f"{v:.{d}f}"
+
+    def pct(v, d=2):  # noqa: ANN001, ANN202
+        return f(None if v is None else 100 * v, d)
+
+    t = Table(title=f"{Path(info['graph']).name}: {info['nodes']:,} nodes (largest SCC), {info['queries']} pairs, "
+                    f"weight {info['weight']}, baseline {info['baseline']}", title_justify="left")
+    for col in ["method", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
+        t.add_column(col, justify="left" if col == "method" else "right")
+    for r in info["rows"]:
+        label = r["method"] + (f" (T={r['steps']})" if r.get("steps") else "")
+        exp = r["median_expanded"]
+        t.add_row(label, pct(r["success"]), f(r["mean_stretch"]), f(r["p95_stretch"]), pct(r["share_optimal"], 1), "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
+                  f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))
+    console.print(t)
