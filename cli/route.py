@@ -82,10 +82,10 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
     w = g.weights(weight)
     rg = RouterGraph.from_graph(g, weight)
     targets, inverse = np.unique([t for *_, t in queries], return_inverse=True)
-    h, reached = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_reached=True)
+    h, wave = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_wave=True)
     opt = exact_costs_to(g.indptr, g.indices, w, targets) if exact else None
     greedy = (greedy_routes(g.indptr, g.indices, w, h, [(s, t) for *_, s, t in queries], inverse.tolist(),
-                            reached=reached) if mode == "greedy" else None)
+                            wave=wave) if mode == "greedy" else None)
     out = []
     for q, ((sk, tk, s, t), col) in enumerate(zip(queries, inverse.tolist())):
         if mode == "k":

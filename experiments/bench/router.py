@@ -72,6 +72,61 @@ def run_graph(name: str, model, steps: list[int]) -> dict:  # noqa: ANN001
     return {"graph": name, "nodes": g.n_nodes, "edges": g.n_edges, "weight": g.default_weight, "rows": rows}
 
 
+#: issue 5's targets for router greedy: graph group -> (graphs, min success, max mean stretch, max p95 stretch)
+TARGETS = {
+    "synthetic 10k": (("grid10k", "delaunay10k", "geometric10k"), 0.995, 1.01, 1.05),
+    "synthetic 100k": (("grid100k", "delaunay100k"), 0.98, 1.03, None),
+    "road": (("monaco", "rome99", "north-bayreuth", "andorra"), 0.99, 1.02, None),
+}
+
+
+def must_show(results: dict) -> list[str]:
+    """The issue's must-show checks, computed from the stored rows (one line per graph and pass length)."""
+    lines = ["## Must-show check (router greedy, every pass length run)", "",
+             "| graph | T | success | mean stretch | p95 stretch | target (success / mean / p95) | met | "
+             "geo forwarding (success / mean) | at least geo's success, lower stretch |",
+             "| --- | ---: | ---: | ---: | ---: | --- | :---: | --- | :---: |"]
+    for group, (names, s_min, m_max, p_max) in TARGETS.items():
+        for name in names:
+            if name not in results:
+                continue
+            rows = results[name]["rows"]
+            geo = next((r for r in rows if r["method"] == "geo forwarding"), None)
+            for r in rows:
+                if r["method"] != "router greedy":
+                    continue
+                met = r["success"] >= s_min and r["mean_stretch"] <= m_max and (p_max is None or r["p95_stretch"] <= p_max)
+                target = f">= {100 * s_min:g}% / <= {m_max} / " + (f"<= {p_max}" if p_max else "-")
+                g_txt, beats = "-", "-"
+                if geo is not None:
+                    g_txt = f"{100 * geo['success']:.1f}% / {geo['mean_stretch']:.4f}"
+                    beats = "yes" if r["success"] >= geo["success"] and r["mean_stretch"] < geo["mean_stretch"] else "no"
+                lines.append(f"| {name} ({group}) | {r['steps']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f} | "
+                             f"{r['p95_stretch']:.4f} | {target} | {'yes' if met else 'no'} | {g_txt} | {beats} |")
+    lines += ["", "Learned A* (admissible projection of the truncated estimate: exact by construction) against "
+              "Euclidean A*, median nodes expanded; target: at most half on the road graphs:", "",
+              "| graph | learned A* stretch (max) | learned A* median expanded | Euclidean A* median expanded | ratio |",
+              "| --- | ---: | ---: | ---: | ---: |"]
+    for name, r in results.items():
+        la = next((x for x in r["rows"] if x["method"] == "learned A*"), None)
+        eu = next((x for x in r["rows"] if x["method"] == "Euclidean A*"), None)
+        if la and eu:
+            lines.append(f"| {name} | {la['mean_stretch']:.4f} ({100 * la['share_optimal']:.1f}% optimal) | "
+                         f"{la['median_expanded']:.0f} | {eu['median_expanded']:.0f} | "
+                         f"{la['median_expanded'] / eu['median_expanded']:.2f} |")
+    lines += ["", "Speed: queries/s of router greedy (batched pass + walks, everything counted) against 1,000 (or "
+              "the graph's query count) pure-Python Dijkstra runs, same script, back to back:", "",
+              "| graph | queries | router greedy T | router greedy q/s | Dijkstra q/s | ratio |",
+              "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for name, r in results.items():
+        dj = next((x for x in r["rows"] if x["method"] == "Dijkstra"), None)
+        for x in r["rows"]:
+            if x["method"] == "router greedy" and dj:
+                lines.append(f"| {name} | {x['queries']} | {x['steps']} | {x['queries_per_s']:.1f} | "
+                             f"{dj['queries_per_s']:.1f} | {x['queries_per_s'] / dj['queries_per_s']:.2f} |")
+    return lines + [""]
+
+
 def render(results: dict) -> str:
     from graphroute.neural.router.evaluate import markdown_table
 
@@ -82,9 +137,19 @@ def render(results: dict) -> str:
     except OSError:
         pass
     parts = ["# GNN router (issue 5): learned cost-to-go vs classical routing", "",
-             "Command: `python experiments/bench/router.py` (checkpoint `data/checkpoints/router_road.pt`).",
-             f"Machine: {cpu}, 1 torch thread, {platform.python_version()}; shared with other jobs, so "
-             "timings are noisy.", ""]
+             "Command: `OMP_NUM_THREADS=1 python experiments/bench/router.py` (checkpoint "
+             "`data/checkpoints/router_road.pt`, truncated passes of T = 30 and 100 steps).",
+             f"Machine: {cpu}, 1 torch thread, Python {platform.python_version()}; the 2 cores were shared with "
+             "another single-thread job, so read speeds as ratios within a graph (same script, back to back).",
+             "Unseen graphs: synthetic graphs with seed 2026 (training used step-derived seeds), and the "
+             "largest strongly connected component of each shared road graph. Pairs: seeded, uniform.", "",
+             "Rows: `router greedy` = greedy next hop on the truncated pass (exact Bellman-Ford wave near the "
+             "target, learned estimate beyond; two walks per query, one on the estimate and one that keeps to "
+             "the wave once on it, the cheaper route kept); `untrained greedy` = the same pass with "
+             "an untrained model (value iteration from the straight-line estimate): what training adds; "
+             "`Bellman-Ford greedy` = greedy on the full pass (exact, no learned part); `learned A*` = A* on the "
+             "admissible projection (exact; the projection is a Bellman-Ford sweep and its time is counted).", ""]
+    parts += must_show(results)
     for name in GRAPHS:
         if name not in results:
             continue

@@ -80,8 +80,8 @@ def main(argv=None) -> None:  # noqa: ANN001
         s_idx = int(depart // slot)
         snap = tt[s_idx]
         rg = RouterGraph.from_arrays(ip, ix, snap, g.edge_attrs.get("length"), g.coords, lonlat=True)
-        h = cost_to_go(model, rg, targets, steps=args.steps)
-        routes = greedy_routes(ip, ix, snap, h, pairs.tolist(), inverse.tolist())
+        h, wave = cost_to_go(model, rg, targets, steps=args.steps, with_wave=True)
+        routes = greedy_routes(ip, ix, snap, h, pairs.tolist(), inverse.tolist(), wave=wave)
         best, r_router, r_snap, r_free, ok = [], [], [], [], []
         for (s, t), r in zip(pairs.tolist(), routes):
             opt = time_dependent_dijkstra(ip, ix, tt, s, t, depart, slot, fifo_check=False).cost
@@ -91,7 +91,9 @@ def main(argv=None) -> None:  # noqa: ANN001
             r_snap.append(drive(dijkstra(ip, ix, snap, s, t).edges, rows, depart, slot) / opt)
             r_free.append(drive(dijkstra(ip, ix, free, s, t).edges, rows, depart, slot) / opt)
         rr = np.asarray(r_router)[np.asarray(ok)]
-        table.append((dep, float(np.mean(ok)), rr, np.asarray(r_snap), np.asarray(r_free), float(np.median(best))))
+        on_wave = float(np.mean(np.isfinite(wave[pairs[:, 0], inverse])))
+        table.append((dep, float(np.mean(ok)), rr, np.asarray(r_snap), np.asarray(r_free), float(np.median(best)),
+                      on_wave))
         print(dep, f"router success {np.mean(ok):.3f} mean {rr.mean():.4f}; snapshot {np.mean(r_snap):.4f}; "
               f"free-flow {np.mean(r_free):.4f}", flush=True)
 
@@ -112,15 +114,18 @@ def main(argv=None) -> None:  # noqa: ANN001
         "the ratio is its realised travel time over time-dependent Dijkstra's earliest arrival (exact under FIFO). "
         "Cells: mean / 95th percentile / worst ratio.",
         "",
-        f"| departure | median fastest trip | router greedy success | router greedy (T={args.steps}, departure slot) | "
-        "Dijkstra on the departure slot | Dijkstra at free flow |",
-        "| --- | ---: | ---: | ---: | ---: | ---: |",
+        f"| departure | median fastest trip | router greedy success | sources on the exact wave | "
+        f"router greedy (T={args.steps}, departure slot) | Dijkstra on the departure slot | Dijkstra at free flow |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for dep, succ, rr, rs, rf, med in table:
-        lines.append(f"| {dep} | {med / 60:.1f} min | {100 * succ:.1f}% | {cell(rr)} | {cell(rs)} | {cell(rf)} |")
+    for dep, succ, rr, rs, rf, med, on_wave in table:
+        lines.append(f"| {dep} | {med / 60:.1f} min | {100 * succ:.1f}% | {100 * on_wave:.1f}% | {cell(rr)} | "
+                     f"{cell(rs)} | {cell(rf)} |")
     lines += ["", "Reading: the snapshot column is the best any router that sees only the departure slot can do "
               "with the exact static optimum; the router's gap to it is its own error, the rest is the cost of "
-              "ignoring how travel times change during the trip.", ""]
+              "ignoring how travel times change during the trip. Where every source is on the exact wave "
+              "(this 195-sensor graph is within 30 hops everywhere), the router's route is the wave's, i.e. "
+              "the snapshot optimum, and the learned part does not enter.", ""]
     out = Path(args.out)
     tmp = out.with_name(out.name + ".tmp")
     tmp.write_text("\n".join(lines))

@@ -113,11 +113,11 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         rows.append({**_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0), "steps": pass_steps})
 
     def greedy(state):  # noqa: ANN001, ANN202
-        h, reached = state
-        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), reached=reached)
+        h, wave = state
+        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), wave=wave)
 
     def setup(m, n_steps):  # noqa: ANN001, ANN202
-        return lambda: cost_to_go(m, rg, targets, batch=batch, steps=n_steps, with_reached=True)
+        return lambda: cost_to_go(m, rg, targets, batch=batch, steps=n_steps, with_wave=True)
 
     if "router greedy" in methods:
         run("router greedy", None, setup(model, steps), steps, greedy)

@@ -223,20 +223,18 @@ class BFRouter(nn.Module):
         return torch.where(den > 0, num / den.clamp_min(1e-12), torch.zeros_like(num))
 
     def forward(self, g: RouterGraph, targets, *, steps: int | None = None, max_steps: int = 100_000,
-                return_steps: bool = False, return_reached: bool = False):
+                return_steps: bool = False, return_wave: bool = False):
         """Cost-to-go ``[n, B]`` to each of ``targets`` (int ``[B]``).
 
         ``steps`` given (a truncated pass, float32 outside training): ``steps`` exact Bellman-Ford steps
         from the target (the *wave*: upper bounds, finite where it has arrived, exact for every node
         whose cheapest path has at most ``steps`` edges) run alongside as many shared learned steps,
-        each clipped from above by the wave. The answer is the wave's value where the wave has
-        arrived and the learned estimate beyond it. ``return_reached`` also returns the bool ``[n, B]``
-        mask of the nodes the wave reached: greedy routing prefers them
-        (:func:`~graphroute.neural.router.route.greedy_routes`), and on them it cannot fail, because
-        the wave's values have the descent property ``h(v) >= min_u w(v, u) + h(u)`` (Bellman-Ford
-        from above). Using the clipped learned value there instead kept its underestimates: on the
-        METR-LA sensor graph with the wave everywhere after 30 steps, greedy then reached the target
-        in 97.5% of queries at mean stretch 1.37, against 100% and 1.0000 with the wave's values.
+        each clipped from above by the wave: near the target the answer is never above the exact
+        cost, farther away it is the learned estimate. ``return_wave`` also returns the wave itself
+        (``inf`` where it has not arrived): its values have the descent property
+        ``h(v) >= min_u w(v, u) + h(u)`` (Bellman-Ford from above), so a greedy walk on them cannot
+        fail, which the clipped learned values, whose underestimates make basins, do not guarantee
+        (:func:`~graphroute.neural.router.route.greedy_routes` walks both).
         ``steps=None``: Bellman-Ford steps on the true costs
         until nothing changes (at most ``max_steps``), which gives the exact costs; the learned parts
         do not enter (on roads the learned value iteration converges 6x slower than the
@@ -256,22 +254,21 @@ class BFRouter(nn.Module):
                 if torch.equal(new, upper):
                     break
                 upper = new
-            out = (upper, done) if return_steps else (upper,)
-            return (*out, torch.isfinite(upper)) if return_reached else (out if return_steps else upper)
-        # truncated pass: float32 (an estimate; half the memory traffic of float64 in every step)
-        dt = torch.float32 if not torch.is_grad_enabled() else torch.float64
-        upper = torch.full((g.n, b), math.inf, dtype=dt)
-        upper[targets, torch.arange(b)] = 0.0
-        w = g.w.to(dt).unsqueeze(1)
-        h = self.init_estimate(g, targets).to(dt)
-        w_eff = self.edge_costs(g, targets).to(dt)
-        for _ in range(steps):
-            upper = torch.minimum(upper, self.step(upper, g.edge_index, w))
-            h = torch.minimum(self.bellman(h, g, w_eff, targets), upper)
-        reached = torch.isfinite(upper)
-        h = torch.where(reached, upper, h)
-        out = (h, steps) if return_steps else (h,)
-        return (*out, reached) if return_reached else (out if return_steps else h)
+            h = upper
+        else:
+            # truncated pass: float32 (an estimate; half the memory traffic of float64 in every step)
+            dt = torch.float32 if not torch.is_grad_enabled() else torch.float64
+            upper = torch.full((g.n, b), math.inf, dtype=dt)
+            upper[targets, torch.arange(b)] = 0.0
+            w = g.w.to(dt).unsqueeze(1)
+            h = self.init_estimate(g, targets).to(dt)
+            w_eff = self.edge_costs(g, targets).to(dt)
+            for _ in range(steps):
+                upper = torch.minimum(upper, self.step(upper, g.edge_index, w))
+                h = torch.minimum(self.bellman(h, g, w_eff, targets), upper)
+            done = steps
+        out = (h,) + ((done,) if return_steps else ()) + ((upper,) if return_wave else ())
+        return out if len(out) > 1 else h
 
     def edge_costs(self, g: RouterGraph, targets: torch.Tensor) -> torch.Tensor:
         """Corrected edge costs ``[m, B]`` (float64)."""

@@ -122,13 +122,18 @@ def test_greedy_on_the_wave_always_arrives_within_the_wave_bound(seed, n, steps)
         model.alpha_raw.fill_(-5.0)  # a far too low straight-line estimate: basins everywhere off the wave
     t = int(rng.integers(g.n_nodes))
     rg = RouterGraph.from_graph(g)
-    h, reached = cost_to_go(model, rg, [t], steps=steps, with_reached=True)
+    h, wave = cost_to_go(model, rg, [t], steps=steps, with_wave=True)
     exact = nx_costs_to(g, t)
     hops = nx.single_source_shortest_path_length(g.to_networkx().reverse(), t)
-    assert set(np.flatnonzero(reached[:, 0]).tolist()) == {v for v, d in hops.items() if d <= steps}
-    assert np.all(h[reached[:, 0], 0] >= exact[reached[:, 0]] * (1 - 1e-6))  # wave values are upper bounds
+    reached = np.isfinite(wave[:, 0])
+    assert set(np.flatnonzero(reached).tolist()) == {v for v, d in hops.items() if d <= steps}
+    assert np.all(wave[reached, 0] >= exact[reached] * (1 - 1e-6))  # wave values are upper bounds
+    assert np.all(h[:, 0] <= wave[:, 0] * (1 + 1e-6))  # the estimate is clipped by the wave
     w = g.weights()
-    pairs = [(s, t) for s in np.flatnonzero(reached[:, 0]).tolist() if s != t]
-    for (s, _), r in zip(pairs, greedy_routes(g.indptr, g.indices, w, h, pairs, [0] * len(pairs), reached=reached)):
-        assert r.success and r.path.cost <= h[s, 0] * (1 + 1e-5)
+    pairs = [(s, t) for s in np.flatnonzero(reached).tolist() if s != t]
+    routes = greedy_routes(g.indptr, g.indices, w, h, pairs, [0] * len(pairs), wave=wave)
+    alone = greedy_routes(g.indptr, g.indices, w, h, pairs, [0] * len(pairs))
+    for (s, _), r, a in zip(pairs, routes, alone):
+        assert r.success and r.path.cost <= wave[s, 0] * (1 + 1e-5)
         assert len(set(r.path.nodes)) == len(r.path.nodes)
+        assert not a.success or r.path.cost <= a.path.cost + 1e-9  # never worse than the estimate's walk
