@@ -16,6 +16,8 @@ from graphroute.neural.envs import RoutingEnv, VRPData
 from graphroute.neural.models import AttentionModel
 
 STRATEGIES = ("greedy", "sample")
+#: instances per chunk when decoding without gradients (see :func:`rollout`)
+INFER_CHUNK = 128
 
 
 @dataclass
@@ -33,15 +35,28 @@ def rollout(
     strategy: str = "greedy",
     generator: torch.Generator | None = None,
     with_logp: bool = False,
+    chunk: int | None = INFER_CHUNK,
 ) -> Rollout:
     """Construct ``num_starts`` solutions per instance (default: every node / customer, POMO).
 
     ``num_starts == 1`` is plain single-start decoding from node 0 (TSP) or from the customer the
     model prefers first (CVRP is forced to start at customer 1 only when ``num_starts > 1``).
     Cost O(T * B * P * N * d) for ``T`` steps.
+
+    Without gradients (inference), instances go through in chunks of ``chunk`` (None: all at once):
+    the encoder's activations of a chunk stay in the CPU caches, which made 1,024 TSP20 instances
+    about 1.4x faster than one batch on a 2-core EPYC (``experiments/results/train_speed.md``).
+    Results are the same as one batch for greedy decoding; sampling draws from the same generator
+    chunk after chunk. Training (gradients on) always runs the batch as one.
     """
     if strategy not in STRATEGIES:
         raise InvalidArgumentError(f"unknown decoding strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
+    if chunk is not None and not torch.is_grad_enabled() and data.batch_size > chunk:
+        parts = [rollout(model, data[i : i + chunk], num_starts=num_starts, strategy=strategy,
+                         generator=generator, with_logp=with_logp, chunk=None)
+                 for i in range(0, data.batch_size, chunk)]
+        return Rollout(torch.cat([p.actions for p in parts]), torch.cat([p.cost for p in parts]),
+                       None if not with_logp else torch.cat([p.logp for p in parts]))
     n_cust = data.num_nodes - 1 if data.is_cvrp else data.num_nodes
     P = n_cust if num_starts is None else min(num_starts, n_cust)
     h = model.encode(data)

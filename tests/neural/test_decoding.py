@@ -102,3 +102,18 @@ def test_sampling_never_picks_a_masked_node_and_follows_probs():
     assert abs((picks == 3).float().mean().item() - 0.75) < 0.02
     edge = torch.tensor([[1.0, 0.0, 0.0]])  # all mass on the first node
     assert (_sample(edge.expand(1000, 3), gen) == 0).all()
+
+
+@pytest.mark.parametrize("problem", ["tsp", "cvrp"])
+def test_inference_chunks_give_the_same_greedy_solutions(problem):
+    model = tiny(problem).eval()
+    data = sample_batch(problem, 23, 10, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        one = rollout(model, data, chunk=None, with_logp=True)
+        chunked = rollout(model, data, chunk=5, with_logp=True)  # 5 + 5 + 5 + 5 + 3
+    assert torch.equal(one.actions, chunked.actions)
+    torch.testing.assert_close(one.cost, chunked.cost)
+    torch.testing.assert_close(one.logp, chunked.logp)
+    # with gradients (training) the batch is never split: the same graph, the same losses
+    r = rollout(model, data, chunk=5, with_logp=True)
+    assert r.logp.requires_grad and r.cost.shape == one.cost.shape
