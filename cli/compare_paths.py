@@ -113,7 +113,7 @@ def _render(info: dict) -> None:
     for col in ["method", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
         t.add_column(col, justify="left" if col == "method" else "right")
     for r in info["rows"]:
-        label = r["method"] + (f" (T={r['steps']})" if r.get("steps") else "")
+        label = r["method"] + (f" T={r['steps']}" if r.get("steps") else "")
         exp = r["median_expanded"]
         t.add_row(label, pct(r["success"]), f(r["mean_stretch"]), f(r["p95_stretch"]), pct(r["share_optimal"], 1), "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
                   f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))
