@@ -71,6 +71,7 @@ def compare_command(
     k_queries: int = typer.Option(10, "--k-queries", help="--task paths: pairs that also get K alternatives."),
     weight: Optional[str] = typer.Option(None, "--weight", help="--task paths: edge weight (length/time; default the graph's)."),
     methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
+    contract: bool = typer.Option(False, "--contract", help="--task paths: contract degree-2 chains first (road graphs: pairs of junctions)."),
 ) -> None:
     import os
 
@@ -85,7 +86,8 @@ def compare_command(
 
         return compare_paths(Path(files[0]), baseline=baseline, router=router, queries=queries, seed=seed,
                              steps=steps, k=k, k_queries=k_queries, weight=weight,
-                             methods=_csv_list(methods, "--methods") if methods else None, out=out, as_json=as_json)
+                             methods=_csv_list(methods, "--methods") if methods else None, out=out, as_json=as_json,
+                             contract=contract)
 
     from graphroute.compare.core import Grid, run_compare, write_reports
     from graphroute.compare.suite import Suite, find_suite, resolve_instances

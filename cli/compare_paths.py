@@ -26,7 +26,7 @@ BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
 
 def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: int, seed: int, steps: int, k: int,
                   k_queries: int, weight: str | None, methods: list[str] | None, out: Path | None,
-                  as_json: bool) -> None:
+                  as_json: bool, contract: bool = False) -> None:
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs import read_any
     from graphroute.neural.router.evaluate import DEFAULT_METHODS, compare_routers, markdown_table, random_pairs
@@ -46,6 +46,10 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: i
         chosen.append(BASELINES[base])
     g_full = read_any(graph)
     g = g_full.largest_scc()
+    if contract:
+        from graphroute.graphs.contract import contract_chains
+
+        g = contract_chains(g).graph.largest_scc()
     if g.coords is None:
         chosen = [m for m in chosen if m not in ("Euclidean A*", "geo forwarding")]
         if base == "euclidean-astar":
@@ -66,7 +70,8 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: i
                 r[key] = None
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
             "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
-            "queries": queries, "seed": seed, "steps": steps, "k": k, "router": str(router), "rows": rows}
+            "queries": queries, "seed": seed, "steps": steps, "k": k, "router": str(router), "contracted": contract,
+            "rows": rows}
     if out is not None:
         _write_reports(out, info, table)
         info["summary_csv"] = str(out / "paths_summary.csv")
@@ -93,7 +98,8 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
         w.writerow({f: r.get(f) for f in CSV_FIELDS})
     _write_atomic(out / "paths_summary.csv", buf.getvalue())
     head = (f"# Point-to-point routing on {Path(info['graph']).name}\n\n"
-            f"- largest strongly connected component: {info['nodes']:,} of {info['graph_nodes']:,} nodes, "
+            f"- {'chains contracted, ' if info['contracted'] else ''}largest strongly connected component: "
+            f"{info['nodes']:,} of {info['graph_nodes']:,} nodes, "
             f"{info['edges']:,} edges, weight {info['weight']}\n"
             f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
             f"T={info['steps']} steps, baseline {info['baseline']}\n"
@@ -108,7 +114,8 @@ def _render(info: dict) -> None:
     def pct(v, d=2):  # noqa: ANN001, ANN202
         return f(None if v is None else 100 * v, d)
 
-    t = Table(title=f"{Path(info['graph']).name}: {info['nodes']:,} nodes (largest SCC), {info['queries']} pairs, "
+    t = Table(title=f"{Path(info['graph']).name}: {info['nodes']:,} nodes (largest SCC"
+                    f"{', chains contracted' if info['contracted'] else ''}), {info['queries']} pairs, "
                     f"weight {info['weight']}, baseline {info['baseline']}", title_justify="left")
     for col in ["method", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
         t.add_column(col, justify="left" if col == "method" else "right")

@@ -118,3 +118,16 @@ def test_route_steps(graph_file, steps):
     assert q["success"] and q["stretch"] >= 1 - 1e-12
     if steps == 0:
         assert q["stretch"] == pytest.approx(1.0)
+
+
+def test_compare_task_paths_contract(tmp_path):
+    from tests.graphs.test_contract import chain_graph
+
+    f = save_graph(chain_graph(3), tmp_path / "chains.graph.npz")
+    res = run("compare", "--task", "paths", f, "--router", CKPT, "--queries", 8, "--k-queries", 2, "--contract",
+              "--json")
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["contracted"] is True and info["nodes"] < info["graph_nodes"]
+    by = {r["method"]: r for r in info["rows"]}
+    assert by["Dijkstra"]["success"] == 1.0 and by["learned A*"]["mean_stretch"] == pytest.approx(1.0)
