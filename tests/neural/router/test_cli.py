@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -131,3 +132,26 @@ def test_compare_task_paths_contract(tmp_path):
     assert info["contracted"] is True and info["nodes"] < info["graph_nodes"]
     by = {r["method"]: r for r in info["rows"]}
     assert by["Dijkstra"]["success"] == 1.0 and by["learned A*"]["mean_stretch"] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("mode", ["greedy", "astar", "k"])
+def test_route_contract_expands_to_real_paths(tmp_path, mode):
+    from tests.graphs.test_contract import chain_graph
+
+    g = chain_graph(5)
+    f = save_graph(g, tmp_path / "chains.graph.npz")
+    s, t = 0, g.n_nodes - 3  # the target may be a shape point inside a chain: --contract keeps it
+    plain = json.loads(run("route", f, "--router", CKPT, "-s", s, "-t", t, "--mode", mode, "--exact", "--json").stdout)
+    res = run("route", f, "--router", CKPT, "-s", s, "-t", t, "--mode", mode, "--exact", "--contract", "--json")
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.stdout)["queries"][0]
+    assert q["success"] and q["optimal_cost"] == pytest.approx(plain["queries"][0]["optimal_cost"])
+    w = {}
+    for u, v, c in zip(g.sources().tolist(), g.indices.tolist(), g.weights().tolist()):
+        w[(u, v)] = min(c, w.get((u, v), np.inf))
+    for p in q["paths"]:
+        nodes = p["nodes"]
+        assert nodes[0] == s and nodes[-1] == t
+        assert sum(w[(u, v)] for u, v in zip(nodes, nodes[1:])) == pytest.approx(p["cost"])
+    if mode == "astar":
+        assert q["stretch"] == pytest.approx(1.0)
