@@ -63,7 +63,7 @@ def compare_command(
     plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
     task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
-    router: Path = typer.Option(Path("data/checkpoints/router_road.pt"), "--router", help="--task paths: router checkpoint."),
+    router: Optional[Path] = typer.Option(None, "--router", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
     queries: int = typer.Option(200, "--queries", "-q", help="--task paths: number of seeded random pairs."),
     seed: int = typer.Option(0, "--seed", help="--task paths: seed of the pairs."),
     steps: int = typer.Option(30, "--steps", help="--task paths: message-passing steps of the router's truncated pass."),

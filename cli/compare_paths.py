@@ -24,7 +24,7 @@ CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stre
 BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
 
 
-def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: int, seed: int, steps: int, k: int,
+def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, queries: int, seed: int, steps: int, k: int,
                   k_queries: int, weight: str | None, methods: list[str] | None, out: Path | None,
                   as_json: bool, contract: bool = False) -> None:
     from graphroute.exceptions import InvalidArgumentError
@@ -39,6 +39,10 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path, queries: i
         raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    if router is None:
+        from graphroute.neural.solve import checkpoint_dir
+
+        router = checkpoint_dir() / "router_road.pt"
     if not router.is_file():
         raise InvalidArgumentError(f"router checkpoint not found: {router}")
     chosen = list(methods) if methods else list(DEFAULT_METHODS)

@@ -14,7 +14,7 @@ from graphroute_cli.common import cli_errors, console, fmt_num, print_json
 @cli_errors
 def route_command(
     graph: Path = typer.Argument(..., help="A built graph file, or any raw file `graphroute graph build` reads."),
-    router: Path = typer.Option(Path("data/checkpoints/router_road.pt"), "--router", help="Router checkpoint."),
+    router: Optional[Path] = typer.Option(None, "--router", help="Router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
     source: Optional[str] = typer.Option(None, "--source", "-s", help="Source node: id as in the file, or name."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Target node: id as in the file, or name."),
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
@@ -39,6 +39,10 @@ def route_command(
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
     if pairs is None and (source is None or target is None):
         raise InvalidArgumentError("give --source and --target, or --pairs FILE")
+    if router is None:
+        from graphroute.neural.solve import checkpoint_dir
+
+        router = checkpoint_dir() / "router_road.pt"
     if not router.is_file():
         raise InvalidArgumentError(f"router checkpoint not found: {router}")
     from graphroute.paths.query import read_pairs
