@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphroute_cli.common import console, print_json
+from graphroute_cli.route import router_checkpoint
 
 #: CSV columns of paths_summary.csv (a contract: extend, do not rename).
 CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal",
@@ -39,12 +39,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
-    if router is None:
-        from graphroute.neural.solve import checkpoint_dir
-
-        router = checkpoint_dir() / "router_road.pt"
-    if not router.is_file():
-        raise InvalidArgumentError(f"router checkpoint not found: {router}")
+    router = router_checkpoint(router)
     chosen = list(methods) if methods else list(DEFAULT_METHODS)
     if BASELINES[base] not in chosen:
         chosen.append(BASELINES[base])
@@ -87,20 +82,15 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         console.print(f"[dim]results: {out}/paths_summary.csv, {out}/paths_summary.md[/]")
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 def _write_reports(out: Path, info: dict, table: str) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+    from graphroute.problems.io import atomic_write_text
+
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=CSV_FIELDS, extrasaction="ignore", lineterminator="\n")
     w.writeheader()
     for r in info["rows"]:
         w.writerow({f: r.get(f) for f in CSV_FIELDS})
-    _write_atomic(out / "paths_summary.csv", buf.getvalue())
+    atomic_write_text(out / "paths_summary.csv", buf.getvalue())
     head = (f"# Point-to-point routing on {Path(info['graph']).name}\n\n"
             f"- {'chains contracted, ' if info['contracted'] else ''}largest strongly connected component: "
             f"{info['nodes']:,} of {info['graph_nodes']:,} nodes, "
@@ -108,7 +98,7 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
             f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
             f"T={info['steps']} steps, baseline {info['baseline']}\n"
             "- stretch = found cost / optimal cost (scipy Dijkstra); timings include each method's set-up\n\n")
-    _write_atomic(out / "paths_summary.md", head + table + "\n")
+    atomic_write_text(out / "paths_summary.md", head + table + "\n")
 
 
 def _render(info: dict) -> None:

@@ -39,12 +39,7 @@ def route_command(
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
     if pairs is None and (source is None or target is None):
         raise InvalidArgumentError("give --source and --target, or --pairs FILE")
-    if router is None:
-        from graphroute.neural.solve import checkpoint_dir
-
-        router = checkpoint_dir() / "router_road.pt"
-    if not router.is_file():
-        raise InvalidArgumentError(f"router checkpoint not found: {router}")
+    router = router_checkpoint(router)
     from graphroute.paths.query import read_pairs
 
     queries = read_pairs(pairs) if pairs is not None else [(source, target)]
@@ -79,6 +74,19 @@ def route_command(
                 row.append("-" if p is None else f"{p['cost'] / best if best > 0 else 1.0:.4f}")
             table.add_row(*row)
     console.print(table)
+
+
+def router_checkpoint(path: Path | None) -> Path:
+    """``path``, or the shipped ``router_road.pt`` beside the package; a one-line error when missing."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    if path is None:
+        from graphroute.neural.solve import checkpoint_dir
+
+        path = checkpoint_dir() / "router_road.pt"
+    if not path.is_file():
+        raise InvalidArgumentError(f"router checkpoint not found: {path}")
+    return path
 
 
 def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, exact: bool,  # noqa: ANN001

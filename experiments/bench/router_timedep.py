@@ -21,7 +21,6 @@ Ratio = realised travel time / earliest-arrival travel time (1 = as good as time
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 from pathlib import Path
 
@@ -126,10 +125,9 @@ def main(argv=None) -> None:  # noqa: ANN001
               "ignoring how travel times change during the trip. Where every source is on the exact wave "
               "(this 195-sensor graph is within 30 hops everywhere), the router's route is the wave's, i.e. "
               "the snapshot optimum, and the learned part does not enter.", ""]
-    out = Path(args.out)
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, out)
+    from graphroute.problems.io import atomic_write_text
+
+    atomic_write_text(args.out, "\n".join(lines))
     print("\n".join(lines))
 
 
