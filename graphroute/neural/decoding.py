@@ -17,7 +17,7 @@ from graphroute.neural.models import AttentionModel
 
 STRATEGIES = ("greedy", "sample")
 #: instances per chunk when decoding without gradients (see :func:`rollout`)
-INFER_CHUNK = 128
+INFER_CHUNK = 64
 
 
 @dataclass
@@ -45,7 +45,8 @@ def rollout(
 
     Without gradients (inference), instances go through in chunks of ``chunk`` (None: all at once):
     the encoder's activations of a chunk stay in the CPU caches, which made 1,024 TSP20 instances
-    about 1.4x faster than one batch on a 2-core EPYC (``experiments/results/train_speed.md``).
+    about 1.4x faster than one batch on a 2-core EPYC (chunks of 128; 64 were a further 1.1x
+    faster, 256 slower; ``experiments/results/train_speed.md``).
     Results are the same as one batch for greedy decoding; sampling draws from the same generator
     chunk after chunk. Training (gradients on) always runs the batch as one.
     """

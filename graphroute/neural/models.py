@@ -32,6 +32,10 @@ from graphroute.neural.envs import PROBLEMS, RoutingEnv, VRPData
 #: tables); beyond it (large instances, big inference batches) each step uses SDPA instead.
 TABLE_MAX_ELEMENTS = 1 << 25
 
+#: Up to this many nodes the CPU encoder computes attention with two batched matmuls (the score
+#: tensor ``[B * H, N, N]`` is small); beyond it, and on CUDA, ``scaled_dot_product_attention``.
+BMM_ATTENTION_MAX_NODES = 128
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -57,7 +61,12 @@ class InstanceNorm(nn.Module):
         self.norm = nn.InstanceNorm1d(d, affine=True, track_running_stats=False)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.norm(x.transpose(1, 2)).transpose(1, 2)
+        # Two-pass mean / variance over dim 1, then one fused multiply-add. Same values as
+        # ``self.norm(x.transpose(1, 2)).transpose(1, 2)`` (tested) but about 4x faster forward and
+        # 1.3x with its backward on a CPU, where batch_norm runs on the transposed (strided) layout.
+        xc = x - x.mean(1, keepdim=True)
+        var = (xc * xc).mean(1, keepdim=True)
+        return torch.addcmul(self.norm.bias, xc, self.norm.weight * torch.rsqrt(var + self.norm.eps))
 
 
 class EncoderLayer(nn.Module):
@@ -72,11 +81,47 @@ class EncoderLayer(nn.Module):
 
     def forward(self, x: torch.Tensor, bias: torch.Tensor | None = None) -> torch.Tensor:
         """``x: [B, N, d]``; ``bias: [B, H, N, N]`` added to the attention scores (edge-aware) or None."""
+        if x.is_cuda or torch.is_autocast_enabled(x.device.type):
+            return self._forward_sdpa(x, bias)
+        B, N, d = x.shape
+        H = self.heads
+        x2 = x.reshape(B * N, d)
+        qkv = F.linear(x2, self.qkv.weight).view(B, N, 3, H, d // H)
+        if N > BMM_ATTENTION_MAX_NODES:
+            q, k, v = qkv.permute(2, 0, 3, 1, 4)
+            h = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
+            h = h.transpose(1, 2).reshape(B * N, d)
+        else:
+            h = _bmm_attention(qkv, bias).view(B * N, d)
+        # CPU: 2-D products updated in place. Autograd keeps what it needs (addmm saves its inputs,
+        # ReLU its output) and none of them is a view (an in-place op on a view makes the backward
+        # copy the whole base). Fewer fresh tensors: about 1.3x faster than _forward_sdpa here.
+        y = torch.addmm(self.out.bias, h, self.out.weight.t()).add_(x2)
+        x2 = self.norm1(y.view(B, N, d)).view(B * N, d)
+        f = torch.addmm(self.ff[0].bias, x2, self.ff[0].weight.t()).relu_()
+        y = torch.addmm(self.ff[2].bias, f, self.ff[2].weight.t()).add_(x2)
+        return self.norm2(y.view(B, N, d))
+
+    def _forward_sdpa(self, x: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+        """The same layer out of place with ``scaled_dot_product_attention``: CUDA (fused attention
+        kernels; under bf16 autocast the residual sums stay fp32) and the reference in tests."""
         B, N, d = x.shape
         q, k, v = self.qkv(x).view(B, N, 3, self.heads, d // self.heads).permute(2, 0, 3, 1, 4)
         h = F.scaled_dot_product_attention(q, k, v, attn_mask=None if bias is None else bias.to(q.dtype))
         x = self.norm1(x + self.out(h.transpose(1, 2).reshape(B, N, d)))
         return self.norm2(x + self.ff(x))
+
+
+def _bmm_attention(qkv: torch.Tensor, bias: torch.Tensor | None) -> torch.Tensor:
+    """Multi-head attention of ``qkv: [B, N, 3, H, dk]`` -> ``[B, N, H * dk]``, optional additive
+    ``bias: [B, H, N, N]``. For the short sequences of routing instances on a CPU this is about 1.5x
+    faster with its backward than ``scaled_dot_product_attention``'s flash kernel (same values, tested)."""
+    B, N, _, H, dk = qkv.shape
+    q, k, v = qkv.permute(2, 0, 3, 1, 4).reshape(3, B * H, N, dk)
+    base = q.new_zeros(()).expand(B * H, N, N) if bias is None else bias.to(q.dtype).reshape(B * H, N, N)
+    s = torch.baddbmm(base, q, k.transpose(1, 2), beta=0.0 if bias is None else 1.0, alpha=1.0 / math.sqrt(dk))
+    h = torch.bmm(s.softmax(-1), v)  # [B * H, N, dk]
+    return h.view(B, H, N, dk).transpose(1, 2).reshape(B, N, H * dk)
 
 
 class AttentionModel(nn.Module):
@@ -199,15 +244,17 @@ class AttentionModel(nn.Module):
         sc = cache["s_cur"]
         B, N, H, _ = sc.shape
         P = env.P
-        s = sc.gather(1, env.current[..., None, None].expand(-1, -1, H, N))  # [B, P, H, N]
+        # rows of the [B * N, H * N] table: one contiguous copy per (instance, start), several times
+        # faster on a CPU than an element-wise gather; the sums below run in place on that fresh copy
+        s = _rows(sc, env.current)  # [B, P, H, N]
         if self.cvrp:
-            s = s + env.load[..., None, None].to(s.dtype) * cache["s_load"]
+            s = s.addcmul_(env.load[..., None, None].to(s.dtype), cache["s_load"])
         else:
             if "s_first_g" not in cache or cache["s_first_g"].shape[1] != P:  # the first node never changes
-                cache["s_first_g"] = cache["s_first"].gather(1, env.first[..., None, None].expand(-1, -1, H, N))
-            s = s + cache["s_first_g"]
+                cache["s_first_g"] = _rows(cache["s_first"], env.first)
+            s = s.add_(cache["s_first_g"])
         bias = env.bias
-        attn = (s.float() + bias[:, :, None, :]).softmax(-1).to(cache["m"].dtype)
+        attn = s.float().add_(bias[:, :, None, :]).softmax(-1).to(cache["m"].dtype)
         compat = torch.baddbmm(cache["logit_b"][:, None, :].to(attn.dtype), attn.view(B, P, H * N), cache["m"])
         return self._finish(compat, cache, env, bias)
 
@@ -217,6 +264,14 @@ class AttentionModel(nn.Module):
             row = cache["dist"].gather(1, env.current[..., None].expand(-1, -1, N))
             compat = compat + self.dist_weight * row.to(compat.dtype)
         return self.config.tanh_clip * torch.tanh(compat.float()) + bias
+
+
+def _rows(table: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+    """``table: [B, N, ...]``, ``index: [B, P]`` -> ``table[b, index[b, p]]`` as ``[B, P, ...]``."""
+    B, N = table.shape[:2]
+    offset = torch.arange(0, B * N, N, device=table.device)[:, None]
+    flat = table.reshape(B * N, -1).index_select(0, (index + offset).reshape(-1))
+    return flat.view(*index.shape, *table.shape[2:])
 
 
 def _offdiag_min(m: torch.Tensor, dim: int) -> torch.Tensor:
