@@ -66,12 +66,12 @@ def compare_command(
     router: Optional[Path] = typer.Option(None, "--router", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
     queries: int = typer.Option(200, "--queries", "-q", help="--task paths: number of seeded random pairs."),
     seed: int = typer.Option(0, "--seed", help="--task paths: seed of the pairs."),
-    steps: int = typer.Option(30, "--steps", help="--task paths: message-passing steps of the router's truncated pass."),
+    steps: str = typer.Option("auto", "--steps", help="--task paths: message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5) or a number."),
     k: int = typer.Option(3, "--k", "-k", help="--task paths: K for router K / Yen K."),
     k_queries: int = typer.Option(10, "--k-queries", help="--task paths: pairs that also get K alternatives."),
     weight: Optional[str] = typer.Option(None, "--weight", help="--task paths: edge weight (length/time; default the graph's)."),
     methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
-    contract: bool = typer.Option(False, "--contract", help="--task paths: contract degree-2 chains first (road graphs: pairs of junctions)."),
+    contract: Optional[bool] = typer.Option(None, "--contract/--no-contract", help="--task paths: contract degree-2 chains first (pairs of junctions). Default: when at least a quarter of the nodes are chain nodes (OSM road graphs)."),
 ) -> None:
     import os
 

@@ -16,17 +16,17 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graphroute_cli.common import console, print_json
-from graphroute_cli.route import router_checkpoint
+from graphroute_cli.route import parse_steps, router_checkpoint, want_contraction
 
 #: CSV columns of paths_summary.csv (a contract: extend, do not rename).
 CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal",
-              "median_expanded", "queries_per_s", "seconds", "speed_vs_baseline", "kth_mean_stretch"]
+              "median_expanded", "queries_per_s", "seconds", "speed_vs_baseline", "kth_mean_stretch", "steps_used"]
 BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
 
 
-def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, queries: int, seed: int, steps: int, k: int,
-                  k_queries: int, weight: str | None, methods: list[str] | None, out: Path | None,
-                  as_json: bool, contract: bool = False) -> None:
+def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, queries: int, seed: int, steps: str | int,
+                  k: int, k_queries: int, weight: str | None, methods: list[str] | None, out: Path | None,
+                  as_json: bool, contract: bool | None = None) -> None:
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs import read_any
     from graphroute.neural.router.evaluate import DEFAULT_METHODS, compare_routers, markdown_table, random_pairs
@@ -39,12 +39,14 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    n_steps = parse_steps(str(steps), allow_zero=False)
     router = router_checkpoint(router)
     chosen = list(methods) if methods else list(DEFAULT_METHODS)
     if BASELINES[base] not in chosen:
         chosen.append(BASELINES[base])
     g_full = read_any(graph)
     g = g_full.largest_scc()
+    contract = want_contraction(g, contract)
     if contract:
         from graphroute.graphs.contract import contract_chains
 
@@ -58,7 +60,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=console,
                   disable=as_json, transient=True) as progress:
         progress.add_task(f"routing {queries} pairs on {graph.name} with {len(chosen)} methods", total=None)
-        rows = compare_routers(g, model, pairs, weight=weight, steps=steps, k=k, k_queries=min(k_queries, queries),
+        rows = compare_routers(g, model, pairs, weight=weight, steps=n_steps, k=k, k_queries=min(k_queries, queries),
                                methods=tuple(chosen))
     table = markdown_table(rows)
     ref = next(r for r in rows if r["method"] == BASELINES[base])
@@ -69,7 +71,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
                 r[key] = None
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
             "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
-            "queries": queries, "seed": seed, "steps": steps, "k": k, "router": str(router), "contracted": contract,
+            "queries": queries, "seed": seed, "steps": n_steps, "k": k, "router": str(router), "contracted": contract,
             "rows": rows}
     if out is not None:
         _write_reports(out, info, table)
@@ -96,12 +98,15 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
             f"{info['nodes']:,} of {info['graph_nodes']:,} nodes, "
             f"{info['edges']:,} edges, weight {info['weight']}\n"
             f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
-            f"T={info['steps']} steps, baseline {info['baseline']}\n"
+            f"T={info['steps']} steps{' (until the exact wave reaches the sources, x1.5)' if info['steps'] == 'auto' else ''}, "
+            f"baseline {info['baseline']}\n"
             "- stretch = found cost / optimal cost (scipy Dijkstra); timings include each method's set-up\n\n")
     atomic_write_text(out / "paths_summary.md", head + table + "\n")
 
 
 def _render(info: dict) -> None:
+    from graphroute.neural.router.evaluate import steps_label
+
     def f(v, d=4):  # noqa: ANN001, ANN202
         return "-" if v is None or v != v else f"{v:.{d}f}"
 
@@ -114,7 +119,7 @@ def _render(info: dict) -> None:
     for col in ["method", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
         t.add_column(col, justify="left" if col == "method" else "right")
     for r in info["rows"]:
-        label = r["method"] + (f" T={r['steps']}" if r.get("steps") else "")
+        label = r["method"] + (f" T={steps_label(r)}" if r.get("steps") else "")
         exp = r["median_expanded"]
         t.add_row(label, pct(r["success"]), f(r["mean_stretch"]), f(r["p95_stretch"]), pct(r["share_optimal"], 1), "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
                   f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))

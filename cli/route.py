@@ -21,9 +21,9 @@ def route_command(
     mode: str = typer.Option("greedy", "--mode", help="greedy (next hop), astar (exact learned A*) or k (alternatives)."),
     k: int = typer.Option(3, "--k", "-k", help="--mode k: number of alternative routes (>= 1)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
-    steps: int = typer.Option(100, "--steps", help="Message-passing steps of the router's pass; 0 runs it to convergence (exact)."),
+    steps: str = typer.Option("auto", "--steps", help="Message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5), a number, or 0 (to convergence, exact)."),
     exact: bool = typer.Option(False, "--exact", help="Also compute the optimal cost (Dijkstra) and report the stretch."),
-    contract: bool = typer.Option(False, "--contract", help="Route on the graph with its degree-2 chains contracted (road graphs; same routes, far fewer steps)."),
+    contract: Optional[bool] = typer.Option(None, "--contract/--no-contract", help="Route on the graph with its degree-2 chains contracted (same routes, far fewer steps). Default: when at least a quarter of the nodes are chain nodes (OSM road graphs)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of a table."),
 ) -> None:
     from graphroute.exceptions import InvalidArgumentError
@@ -33,8 +33,7 @@ def route_command(
         raise InvalidArgumentError(f"unknown mode {mode!r}; available: {', '.join(MODES)}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
-    if steps < 0:
-        raise InvalidArgumentError(f"--steps must be 0 (run to convergence) or positive, got {steps}")
+    n_steps = parse_steps(steps, allow_zero=True)
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
     if pairs is None and (source is None or target is None):
@@ -49,19 +48,21 @@ def route_command(
     g = read_any(graph)
     model, _ = load_router(router)
     keyed = [(s, t, g.node_index(s), g.node_index(t)) for s, t in queries]
+    contract = want_contraction(g, contract)
     if contract:
         from graphroute.graphs.contract import contract_chains
 
         c = contract_chains(g, keep=[i for *_, s, t in keyed for i in (s, t)])
         keyed = [(sk, tk, int(c.index[s]), int(c.index[t])) for sk, tk, s, t in keyed]
-        out = route_queries(c.graph, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=steps or None,
+        out = route_queries(c.graph, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=n_steps,
                             contraction=c, labels=g)
     else:
-        out = route_queries(g, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=steps or None)
+        out = route_queries(g, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=n_steps)
     if as_json:
-        print_json({"mode": mode, "queries": out})
+        print_json({"mode": mode, "steps": steps, "contracted": contract, "queries": out})
         return
-    table = Table(title=f"router {mode} on {graph.name}", title_justify="left")
+    table = Table(title=f"router {mode} on {graph.name}{' (chains contracted)' if contract else ''}, steps {steps}",
+                  title_justify="left")
     for col in ("source", "target", "success", "cost", "hops", "expanded") + (("stretch",) if exact else ()):
         table.add_column(col, justify="right")
     for q in out:
@@ -74,6 +75,31 @@ def route_command(
                 row.append("-" if p is None else f"{p['cost'] / best if best > 0 else 1.0:.4f}")
             table.add_row(*row)
     console.print(table)
+
+
+def parse_steps(value: str, *, allow_zero: bool) -> int | str | None:
+    """``--steps``: ``auto``, a positive number, or (where ``allow_zero``) 0 = a full pass (None)."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    if str(value).strip().lower() == "auto":
+        return "auto"
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0 or (n == 0 and not allow_zero):
+        allowed = "auto, 0 (run to convergence) or a positive number" if allow_zero else "auto or a positive number"
+        raise InvalidArgumentError(f"--steps must be {allowed}, got {value!r}")
+    return n or None
+
+
+def want_contraction(g, contract: bool | None) -> bool:  # noqa: ANN001
+    """``--contract/--no-contract`` as given, else contract when chain nodes are common (road graphs)."""
+    if contract is not None:
+        return contract
+    from graphroute.graphs.contract import AUTO_CONTRACT_SHARE, chain_share
+
+    return chain_share(g) >= AUTO_CONTRACT_SHARE
 
 
 def router_checkpoint(path: Path | None) -> Path:
@@ -90,10 +116,11 @@ def router_checkpoint(path: Path | None) -> Path:
 
 
 def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, exact: bool,  # noqa: ANN001
-                  steps: int | None = 100, contraction=None, labels=None) -> list[dict]:
+                  steps: int | str | None = "auto", contraction=None, labels=None) -> list[dict]:
     """Answer ``queries`` = [(source key, target key, source index, target index)] as JSON-ready dicts.
 
-    ``steps``: message-passing steps of the router's pass (None: run to convergence, exact).
+    ``steps``: message-passing steps of the router's pass ("auto": until the exact wave has reached the
+    sources, plus a margin; None: run to convergence, exact).
     ``contraction``: ``g`` is its contracted graph; routes are expanded to the nodes of ``labels``."""
     from graphroute.graphs.contract import expand_nodes
     import numpy as np
@@ -105,7 +132,8 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
     w = g.weights(weight)
     rg = RouterGraph.from_graph(g, weight)
     targets, inverse = np.unique([t for *_, t in queries], return_inverse=True)
-    h, wave = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_wave=True)
+    reach = ([s for *_, s, _t in queries], inverse) if steps == "auto" else None
+    h, wave = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_wave=True, reach=reach)
     opt = exact_costs_to(g.indptr, g.indices, w, targets) if exact else None
     greedy = (greedy_routes(g.indptr, g.indices, w, h, [(s, t) for *_, s, t in queries], inverse.tolist(),
                             wave=wave) if mode == "greedy" else None)

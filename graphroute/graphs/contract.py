@@ -21,7 +21,10 @@ import numpy as np
 
 from graphroute.graphs.model import Graph, from_edges
 
-__all__ = ["Contraction", "contract_chains", "expand_nodes"]
+__all__ = ["Contraction", "chain_share", "contract_chains", "expand_nodes"]
+
+#: ``chain_share`` from which the CLI contracts a graph unless told otherwise (OSM extracts: 0.85-0.92)
+AUTO_CONTRACT_SHARE = 0.25
 
 
 @dataclass
@@ -34,16 +37,25 @@ class Contraction:
     edge_nodes: list[tuple[int, ...]]  # per contracted edge (CSR order): the original nodes it runs through
 
 
+def _undirected_degree(g: Graph) -> np.ndarray:
+    """Number of distinct neighbours of each node, either direction, self-loops ignored."""
+    src, dst = g.sources(), g.indices
+    a, b = np.minimum(src, dst), np.maximum(src, dst)
+    pairs = np.unique(np.stack([a[a != b], b[a != b]], 1), axis=0)
+    return np.bincount(pairs.reshape(-1), minlength=g.n_nodes)
+
+
+def chain_share(g: Graph) -> float:
+    """Share of the nodes that :func:`contract_chains` would contract (exactly two neighbours)."""
+    return float(np.mean(_undirected_degree(g) == 2)) if g.n_nodes else 0.0
+
+
 def contract_chains(g: Graph, keep=None) -> Contraction:
     """Contract the degree-2 chains of ``g`` (see the module docstring). ``keep``: node indices that
     must stay (query endpoints). O(n + m) Python steps."""
     n = g.n_nodes
-    src = g.sources()
     dst = g.indices
-    a, b = np.minimum(src, dst), np.maximum(src, dst)
-    pairs = np.unique(np.stack([a[a != b], b[a != b]], 1), axis=0)
-    und_deg = np.bincount(pairs.reshape(-1), minlength=n)
-    kept = und_deg != 2
+    kept = _undirected_degree(g) != 2
     if keep is not None:
         kept[np.asarray(keep, dtype=np.int64)] = True
     ptr, idx = g.indptr.tolist(), dst.tolist()

@@ -81,3 +81,17 @@ def test_keep_and_metadata():
     assert c.graph.meta["contracted"]["original_nodes"] == g.n_nodes
     assert c.graph.default_weight == "time" and c.graph.coords.shape == (c.graph.n_nodes, 2)
     assert np.all(c.index[c.original] == np.arange(c.graph.n_nodes))
+
+
+def test_chain_share_counts_nodes_with_two_neighbours():
+    from graphroute.graphs.contract import chain_share
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    g = chain_graph(5)
+    deg = {}
+    for u, v in zip(g.sources().tolist(), g.indices.tolist()):
+        if u != v:
+            deg.setdefault(u, set()).add(v)
+            deg.setdefault(v, set()).add(u)
+    assert chain_share(g) == pytest.approx(sum(len(deg.get(i, ())) == 2 for i in range(g.n_nodes)) / g.n_nodes)
+    assert chain_share(synthetic_graph("grid", 100, seed=0)) < 0.25 <= chain_share(g)

@@ -69,12 +69,15 @@ DEFAULT_METHODS = ("router greedy", "untrained greedy", "learned A*", "Euclidean
                    "router K", "Yen K")
 
 
-def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: int = 30, batch: int = 64, k: int = 3,
-                    k_queries: int = 20, methods: tuple[str, ...] | None = None) -> list[dict]:
+def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: int | str = 30, batch: int = 64,
+                    k: int = 3, k_queries: int = 20, methods: tuple[str, ...] | None = None) -> list[dict]:
     """One summary row per method (see the module docstring) on ``pairs`` (int ``[q, 2]``) of ``graph``.
 
     ``steps``: message-passing steps of the router's truncated pass (router greedy, untrained greedy,
-    learned A*, router K). Every row carries ``steps`` (None for methods without a pass).
+    learned A*, router K), or ``"auto"`` (each batch of targets runs until the exact wave has reached
+    its query sources, plus a margin: :meth:`~graphroute.neural.router.model.BFRouter.forward`).
+    Every row carries ``steps`` (None for methods without a pass) and ``steps_used``, the median
+    number of steps of its passes.
     """
     from graphroute.neural.router.model import BFRouter, RouterGraph
     from graphroute.neural.router.route import (Route, astar_count, cost_to_go, greedy_route, greedy_routes, k_alternatives,
@@ -88,8 +91,8 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     for m in methods:
         if m not in ALL_METHODS:
             raise InvalidArgumentError(f"unknown method {m!r}; available: {', '.join(ALL_METHODS)}")
-    if not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1:
-        raise InvalidArgumentError(f"steps must be a positive integer, got {steps!r}")
+    if steps != "auto" and (not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1):
+        raise InvalidArgumentError(f"steps must be a positive integer or 'auto', got {steps!r}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)
     lonlat = graph.kind in ("road", "traffic")
@@ -100,7 +103,10 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     optimal = optimal_cols[pairs[:, 0], inverse]
     rows = []
 
+    stats: dict = {}
+
     def run(name: str, fn, setup=None, pass_steps=None, all_at_once=None):  # noqa: ANN001, ANN202
+        stats.clear()
         t0 = time.perf_counter()
         state = setup() if setup else None
         if all_at_once is not None:
@@ -110,14 +116,20 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         succ = [r.success for r in routes]
         cost = [r.path.cost if r.success else np.nan for r in routes]
         exp = [r.expanded for r in routes]
-        rows.append({**_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0), "steps": pass_steps})
+        rows.append({**_summary(name, succ, cost, optimal, exp, time.perf_counter() - t0), "steps": pass_steps,
+                     "steps_used": _median_steps(stats)})
 
     def greedy(state):  # noqa: ANN001, ANN202
         h, wave = state
         return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), wave=wave)
 
+    def passes(m, n_steps, **kw):  # noqa: ANN001, ANN202
+        """cost_to_go for every target of the pairs; "auto" is given the pairs' sources."""
+        reach = (pairs[:, 0], inverse) if n_steps == "auto" else None
+        return cost_to_go(m, rg, targets, batch=batch, steps=n_steps, reach=reach, stats=stats, **kw)
+
     def setup(m, n_steps):  # noqa: ANN001, ANN202
-        return lambda: cost_to_go(m, rg, targets, batch=batch, steps=n_steps, with_wave=True)
+        return lambda: passes(m, n_steps, with_wave=True)
 
     if "router greedy" in methods:
         run("router greedy", None, setup(model, steps), steps, greedy)
@@ -131,7 +143,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         run("Bellman-Ford greedy", None, setup(model, None), None, greedy)
     if "learned A*" in methods:
         run("learned A*", lambda q, s, t, h: learned_astar(ip, ix, w, h[:, inverse[q]], s, t),
-            lambda: cost_to_go(model, rg, targets, batch=batch, steps=steps, admissible=True), steps)
+            lambda: passes(model, steps, admissible=True), steps)
     if graph.coords is not None:
         if "Euclidean A*" in methods:
             def euclid(q, s, t, scale):  # noqa: ANN001, ANN202
@@ -148,19 +160,28 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         k_targets = np.unique(kq[:, 1])
         memo: dict = {}
 
+        k_stats: dict = {}
+
         def k_setup(t):  # noqa: ANN001, ANN202
             if not memo:  # one batched pass and projection for every K target, on the first query (timed)
-                h_all = cost_to_go(model, rg, k_targets, batch=batch, steps=steps, admissible=True)
+                reach = (kq[:, 0], np.searchsorted(k_targets, kq[:, 1])) if steps == "auto" else None
+                h_all = cost_to_go(model, rg, k_targets, batch=batch, steps=steps, admissible=True, reach=reach,
+                                   stats=k_stats)
                 memo.update({int(x): h_all[:, j] for j, x in enumerate(k_targets.tolist())})
             return memo[int(t)]
 
         rows.append({**_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
-            ip, ix, w, h, s, t, k), k_setup), "steps": steps})
+            ip, ix, w, h, s, t, k), k_setup), "steps": steps, "steps_used": _median_steps(k_stats)})
     if "Yen K" in methods and len(kq):
         rows.append({**_k_summary("Yen K", kq, optimal[:k_queries], k,
                                   lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k), lambda t: None),
-                     "steps": None})
+                     "steps": None, "steps_used": None})
     return rows
+
+
+def _median_steps(stats: dict) -> int | None:
+    """Median steps of the passes that ``cost_to_go`` recorded in ``stats`` (None: no pass)."""
+    return int(np.median(stats["steps"])) if stats.get("steps") else None
 
 
 def _k_summary(name: str, pairs, optimal, k: int, fn, setup) -> dict:  # noqa: ANN001
@@ -189,7 +210,14 @@ def markdown_table(rows: list[dict]) -> str:
     for r in rows:
         exp = "-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra" else f"{r['median_expanded']:.0f}"
         extra = f" (K-th path {r['kth_mean_stretch']:.3f})" if "kth_mean_stretch" in r else ""
-        label = r["method"] + (f" (T={r['steps']})" if r.get("steps") else "")
+        label = r["method"] + (f" (T={steps_label(r)})" if r.get("steps") else "")
         lines.append(f"| {label} | {r['queries']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f}{extra} | "
                      f"{r['p95_stretch']:.4f} | {100 * r['share_optimal']:.1f}% | {exp} | {r['queries_per_s']:.1f} |")
     return "\n".join(lines)
+
+
+def steps_label(row: dict) -> str:
+    """``30``, or ``auto: 144`` (the median steps an automatic pass ran)."""
+    if row.get("steps") == "auto":
+        return f"auto: {row['steps_used']}" if row.get("steps_used") is not None else "auto"
+    return str(row.get("steps"))

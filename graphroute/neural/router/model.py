@@ -46,6 +46,9 @@ from torch import nn
 from torch_geometric.nn import MessagePassing
 
 EARTH_RADIUS_M = 6_371_008.8
+#: ``steps="auto"``: the pass runs this many times the steps the exact wave took to reach every
+#: query source (see :meth:`BFRouter.forward`)
+AUTO_MARGIN = 1.5
 
 
 def planar_coords(coords: np.ndarray | None, lonlat: bool) -> np.ndarray | None:
@@ -222,8 +225,8 @@ class BFRouter(nn.Module):
         den = torch.sqrt(tx * tx + ty * ty)
         return torch.where(den > 0, num / den.clamp_min(1e-12), torch.zeros_like(num))
 
-    def forward(self, g: RouterGraph, targets, *, steps: int | None = None, max_steps: int = 100_000,
-                return_steps: bool = False, return_wave: bool = False):
+    def forward(self, g: RouterGraph, targets, *, steps: int | str | None = None, max_steps: int = 100_000,
+                return_steps: bool = False, return_wave: bool = False, reach=None, margin: float = AUTO_MARGIN):
         """Cost-to-go ``[n, B]`` to each of ``targets`` (int ``[B]``).
 
         ``steps`` given (a truncated pass, float32 outside training): ``steps`` exact Bellman-Ford steps
@@ -240,6 +243,12 @@ class BFRouter(nn.Module):
         do not enter (on roads the learned value iteration converges 6x slower than the
         Bellman-Ford wave: 1,908 vs 322 steps on Monaco, because estimates that start too low rise by
         about one edge cost per step).
+        ``steps="auto"`` with ``reach=(rows, cols)`` (the query sources and their target columns): a
+        truncated pass that stops ``margin`` times as many steps after the wave has reached every
+        query source (so every greedy query has a walk that cannot fail, and the extra steps let the
+        wave's values at the sources settle), or when the wave stops changing, or at ``max_steps``.
+        A graph's hop radius sets the depth, so larger graphs get longer passes and no fixed step
+        count has to be guessed per graph.
         """
         targets = torch.as_tensor(targets, dtype=torch.long).reshape(-1)
         b = targets.numel()
@@ -263,10 +272,26 @@ class BFRouter(nn.Module):
             w = g.w.to(dt).unsqueeze(1)
             h = self.init_estimate(g, targets).to(dt)
             w_eff = self.edge_costs(g, targets).to(dt)
-            for _ in range(steps):
-                upper = torch.minimum(upper, self.step(upper, g.edge_index, w))
-                h = torch.minimum(self.bellman(h, g, w_eff, targets), upper)
-            done = steps
+            auto = steps == "auto"
+            if auto:
+                if reach is None:
+                    raise ValueError('steps="auto" needs reach=(rows, cols)')
+                rows, cols = (torch.as_tensor(x, dtype=torch.long).reshape(-1) for x in reach)
+            elif not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+                raise ValueError(f'steps must be a non-negative integer, "auto" or None, got {steps!r}')
+            limit = max_steps if auto else steps
+            done = 0
+            while done < limit:
+                new = torch.minimum(upper, self.step(upper, g.edge_index, w))
+                h = torch.minimum(self.bellman(h, g, w_eff, targets), new)
+                done += 1
+                if auto:
+                    if limit == max_steps and bool(torch.isfinite(new[rows, cols]).all()):
+                        limit = min(max_steps, math.ceil(margin * done))
+                    if torch.equal(new, upper):  # the wave has converged: exact everywhere
+                        upper = new
+                        break
+                upper = new
         out = (h,) + ((done,) if return_steps else ()) + ((upper,) if return_wave else ())
         return out if len(out) > 1 else h
 

@@ -33,8 +33,8 @@ class Route:
     reason: str = ""
 
 
-def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None, max_steps: int = 100_000,
-               admissible: bool = False, with_wave: bool = False):
+def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None = None, max_steps: int = 100_000,
+               admissible: bool = False, with_wave: bool = False, reach=None, stats: dict | None = None):
     """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
 
     Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
@@ -43,6 +43,10 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None,
     functions below it (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is
     exact. ``with_wave``: also return the exact wave's upper bounds (float64, same shape, ``inf`` where
     it has not arrived; the exact costs after a full pass): pass them to :func:`greedy_routes`.
+    ``steps="auto"`` needs ``reach=(sources, columns)``: the query sources and the index into
+    ``targets`` of each one's target; each batch's pass then runs until the exact wave has reached its
+    sources, plus a margin (:meth:`~graphroute.neural.router.model.BFRouter.forward`). ``stats``, a
+    dict, receives ``"steps"``: the steps each batch's pass ran.
     """
     import torch
 
@@ -51,10 +55,20 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None,
     targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
     out = np.empty((rg.n, targets.size), dtype=np.float64)
     wave = np.empty((rg.n, targets.size), dtype=np.float64)
+    if steps == "auto":
+        if reach is None:
+            raise InvalidArgumentError('steps="auto" needs the query sources (reach)')
+        r_src, r_col = (np.asarray(x, dtype=np.int64).reshape(-1) for x in reach)
+    used = []
     with torch.no_grad():
         for i in range(0, targets.size, batch):
             tg = torch.from_numpy(targets[i : i + batch])
-            h, up = model(rg, tg, steps=steps, max_steps=max_steps, return_wave=True)
+            kw = {}
+            if steps == "auto":
+                sel = (r_col >= i) & (r_col < i + batch)
+                kw["reach"] = (torch.from_numpy(r_src[sel]), torch.from_numpy(r_col[sel] - i))
+            h, n_steps, up = model(rg, tg, steps=steps, max_steps=max_steps, return_wave=True, return_steps=True, **kw)
+            used.append(int(n_steps))
             h = h.double()
             wave[:, i : i + batch] = up.double().numpy()
             if admissible:
@@ -63,6 +77,8 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | None = None,
                 h, _ = exact_project(rg, h)
                 h = h * (1.0 - 1e-9)  # rounding margin: g sums in path order may differ in the last bits
             out[:, i : i + batch] = h.numpy()
+    if stats is not None:
+        stats["steps"] = used
     return (out, wave) if with_wave else out
 
 

@@ -53,7 +53,7 @@ def test_route_pairs_file_and_table(graph_file, tmp_path):
     (["-s", 0, "-t", 5000], "unknown node '5000'"),
     (["-s", 0, "-t", 5, "--mode", "fast"], "unknown mode 'fast'"),
     (["-s", 0, "-t", 5, "--k", 0], "--k must be at least 1"),
-    (["-s", 0, "-t", 5, "--steps", -1], "--steps must be 0 (run to convergence) or positive"),
+    (["-s", 0, "-t", 5, "--steps", -1], "--steps must be auto, 0 (run to convergence) or a positive number"),
     (["-s", 0, "-t", 5, "--router", "missing.pt"], "router checkpoint not found"),
     (["-s", 0, "-t", 5, "--router", REPO / "pyproject.toml"], "not a readable checkpoint"),
 ])
@@ -141,7 +141,8 @@ def test_route_contract_expands_to_real_paths(tmp_path, mode):
     g = chain_graph(5)
     f = save_graph(g, tmp_path / "chains.graph.npz")
     s, t = 0, g.n_nodes - 3  # the target may be a shape point inside a chain: --contract keeps it
-    plain = json.loads(run("route", f, "--router", CKPT, "-s", s, "-t", t, "--mode", mode, "--exact", "--json").stdout)
+    plain = json.loads(run("route", f, "--router", CKPT, "-s", s, "-t", t, "--mode", mode, "--exact", "--no-contract",
+                           "--json").stdout)
     res = run("route", f, "--router", CKPT, "-s", s, "-t", t, "--mode", mode, "--exact", "--contract", "--json")
     assert res.exit_code == 0, res.output
     q = json.loads(res.stdout)["queries"][0]
@@ -155,3 +156,35 @@ def test_route_contract_expands_to_real_paths(tmp_path, mode):
         assert sum(w[(u, v)] for u, v in zip(nodes, nodes[1:])) == pytest.approx(p["cost"])
     if mode == "astar":
         assert q["stretch"] == pytest.approx(1.0)
+
+
+def test_route_defaults_contract_road_like_graphs_and_run_auto_steps(graph_file, tmp_path):
+    """Defaults: chains are contracted when common (not on a grid), the pass depth is chosen per query."""
+    from tests.graphs.test_contract import chain_graph
+
+    chains = save_graph(chain_graph(5), tmp_path / "chains.graph.npz")
+    for f, contracted in ((chains, True), (graph_file, False)):
+        res = run("route", f, "--router", CKPT, "-s", 0, "-t", 7, "--exact", "--json")
+        assert res.exit_code == 0, res.output
+        info = json.loads(res.stdout)
+        assert info["contracted"] is contracted and info["steps"] == "auto"
+        assert info["queries"][0]["success"]
+    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 7, "--steps", "many")
+    assert res.exit_code == 1 and "--steps must be auto" in res.output
+
+
+def test_compare_task_paths_auto_steps(graph_file, tmp_path):
+    out = tmp_path / "cmp"
+    res = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--queries", 10, "--k-queries", 2,
+              "--methods", "router greedy,router K,Dijkstra", "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    info = json.loads(res.stdout)
+    assert info["steps"] == "auto" and info["contracted"] is False  # a grid has no chains
+    by = {r["method"]: r for r in info["rows"]}
+    assert by["router greedy"]["success"] == 1.0 and by["router greedy"]["steps"] == "auto"
+    assert by["router greedy"]["steps_used"] >= 1 and by["router K=3"]["steps_used"] >= 1
+    assert by["Dijkstra"]["steps_used"] is None
+    header = (out / "paths_summary.csv").read_text().splitlines()[0].split(",")
+    assert header[-1] == "steps_used" and header[:2] == ["method", "steps"]
+    res = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--steps", "0")
+    assert res.exit_code == 1 and "--steps must be auto or a positive number" in res.output

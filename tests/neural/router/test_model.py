@@ -103,3 +103,20 @@ def test_projection_is_consistent_and_below_the_true_costs():
     src = g.sources()
     assert np.all(h[src, 0].numpy() <= w + h[g.indices, 0].numpy() + 1e-12)  # consistent on every edge
     assert np.all(h[:, 0].numpy() <= exact[:, 0] + 1e-9)  # hence admissible
+
+
+def test_auto_steps_stop_a_margin_after_the_wave_reaches_the_sources():
+    g = path_graph(40)
+    rg = RouterGraph.from_graph(g)
+    model = BFRouter().eval()
+    with torch.no_grad():
+        for src, margin in ((10, 1.5), (30, 1.0), (5, 2.0)):
+            h, used, wave = model(rg, torch.tensor([0]), steps="auto", reach=([src], [0]), margin=margin,
+                                  return_steps=True, return_wave=True)
+            assert used == math.ceil(margin * src)  # the wave needs exactly src steps to reach node src
+            assert torch.isfinite(wave[src, 0]) and not torch.isfinite(wave[used + 1, 0])
+        # a margin past the graph: the pass stops when the wave stops changing (exact), not at max_steps
+        _, used = model(rg, torch.tensor([0]), steps="auto", reach=([39], [0]), margin=50.0, return_steps=True)
+        assert used == 40
+        with pytest.raises(ValueError, match="needs reach"):
+            model(rg, torch.tensor([0]), steps="auto")
