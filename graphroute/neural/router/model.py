@@ -37,6 +37,7 @@ a truncated, faster pass uses. Nodes that cannot reach the target are set to ``i
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -81,19 +82,28 @@ class RouterGraph:
     w_med: float
     strong: bool = True  # strongly connected: every node reaches every target
 
+    @property
+    def device(self) -> torch.device:
+        return self.w.device
+
+    def to(self, device) -> RouterGraph:  # noqa: ANN001
+        """The same graph with its tensors on ``device`` (a CUDA pass or training step)."""
+        return dataclasses.replace(self, edge_index=self.edge_index.to(device), w=self.w.to(device),
+                                   feats=self.feats.to(device), pos=None if self.pos is None else self.pos.to(device))
+
     def reaching(self, targets: torch.Tensor) -> torch.Tensor:
         """bool ``[n, B]``: which nodes can reach each target (all, when strongly connected)."""
         if self.strong:
-            return torch.ones(self.n, targets.numel(), dtype=torch.bool)
+            return torch.ones(self.n, targets.numel(), dtype=torch.bool, device=self.device)
         from scipy.sparse import csr_matrix
         from scipy.sparse.csgraph import breadth_first_order
 
-        u, v = self.edge_index.numpy()
+        u, v = self.edge_index.cpu().numpy()
         rev = csr_matrix((np.ones(u.size), (u, v)), shape=(self.n, self.n))  # edges u -> v of the reversed graph
         out = torch.zeros(self.n, targets.numel(), dtype=torch.bool)
         for j, t in enumerate(targets.tolist()):
             out[torch.from_numpy(breadth_first_order(rev, t, directed=True, return_predecessors=False)), j] = True
-        return out
+        return out.to(self.device)
 
     @classmethod
     def from_arrays(cls, indptr, indices, weights, lengths=None, coords=None, lonlat: bool = False) -> RouterGraph:
@@ -173,7 +183,7 @@ class _MinStep(MessagePassing):
 
     def aggregate(self, inputs: torch.Tensor, index: torch.Tensor, ptr=None, dim_size=None) -> torch.Tensor:  # noqa: ANN001, D102
         # PyG's "min" fills nodes without messages with 0; a node without out-edges must stay at inf.
-        out = torch.full((dim_size,) + inputs.shape[1:], math.inf, dtype=inputs.dtype)
+        out = torch.full((dim_size,) + inputs.shape[1:], math.inf, dtype=inputs.dtype, device=inputs.device)
         return out.scatter_reduce(0, index.view(-1, *([1] * (inputs.dim() - 1))).expand_as(inputs), inputs,
                                   reduce="amin", include_self=True)
 
@@ -197,7 +207,7 @@ class BFRouter(nn.Module):
         """Learned geometric estimate ``h0``: ``[n, B]`` (``inf`` without coordinates), 0 at the targets."""
         b = targets.numel()
         if g.pos is None or g.c_med <= 0:
-            h0 = torch.full((g.n, b), math.inf, dtype=torch.float64)
+            h0 = torch.full((g.n, b), math.inf, dtype=torch.float64, device=g.device)
         else:
             d = g.pos.unsqueeze(1) - g.pos[targets].unsqueeze(0)  # [n, B, 2]
             l2 = torch.linalg.vector_norm(d, dim=-1)
@@ -207,14 +217,14 @@ class BFRouter(nn.Module):
             bb = nn.functional.softplus(self.beta_raw).double()
             h0 = g.c_med * l2 * (a + bb * shape)
         h0 = torch.where(g.reaching(targets), h0, math.inf)
-        h0[targets, torch.arange(b)] = 0.0
+        h0[targets, torch.arange(b, device=g.device)] = 0.0
         return h0
 
     def target_cos(self, g: RouterGraph, targets: torch.Tensor) -> torch.Tensor:
         """Cosine between each edge ``v -> u`` and the direction ``v -> t``: ``[m, B]`` (0 without coords)."""
         m = g.edge_index.shape[1]
         if g.pos is None:
-            return torch.zeros(m, targets.numel())
+            return torch.zeros(m, targets.numel(), device=g.device)
         u, v = g.edge_index
         pos = g.pos.float()  # relative to the graph's centre, so float32 keeps sub-metre resolution
         e = pos[u] - pos[v]
@@ -250,11 +260,12 @@ class BFRouter(nn.Module):
         A graph's hop radius sets the depth, so larger graphs get longer passes and no fixed step
         count has to be guessed per graph.
         """
-        targets = torch.as_tensor(targets, dtype=torch.long).reshape(-1)
+        targets = torch.as_tensor(targets, dtype=torch.long, device=g.device).reshape(-1)
         b = targets.numel()
+        cols_b = torch.arange(b, device=g.device)
         if steps is None:
-            upper = torch.full((g.n, b), math.inf, dtype=torch.float64)
-            upper[targets, torch.arange(b)] = 0.0
+            upper = torch.full((g.n, b), math.inf, dtype=torch.float64, device=g.device)
+            upper[targets, cols_b] = 0.0
             w = g.w.unsqueeze(1)
             done = 0
             while done < max_steps:
@@ -267,8 +278,8 @@ class BFRouter(nn.Module):
         else:
             # truncated pass: float32 (an estimate; half the memory traffic of float64 in every step)
             dt = torch.float32 if not torch.is_grad_enabled() else torch.float64
-            upper = torch.full((g.n, b), math.inf, dtype=dt)
-            upper[targets, torch.arange(b)] = 0.0
+            upper = torch.full((g.n, b), math.inf, dtype=dt, device=g.device)
+            upper[targets, cols_b] = 0.0
             w = g.w.to(dt).unsqueeze(1)
             h = self.init_estimate(g, targets).to(dt)
             w_eff = self.edge_costs(g, targets).to(dt)
@@ -276,7 +287,7 @@ class BFRouter(nn.Module):
             if auto:
                 if reach is None:
                     raise ValueError('steps="auto" needs reach=(rows, cols)')
-                rows, cols = (torch.as_tensor(x, dtype=torch.long).reshape(-1) for x in reach)
+                rows, cols = (torch.as_tensor(x, dtype=torch.long, device=g.device).reshape(-1) for x in reach)
             elif not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
                 raise ValueError(f'steps must be a non-negative integer, "auto" or None, got {steps!r}')
             limit = max_steps if auto else steps
@@ -302,8 +313,8 @@ class BFRouter(nn.Module):
     def bellman(self, h: torch.Tensor, g: RouterGraph, w_eff: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
         """One shared step, the targets pinned at 0."""
         new = self.step(h, g.edge_index, w_eff)
-        cols = torch.arange(targets.numel())
-        return new.index_put((targets, cols), torch.zeros(targets.numel(), dtype=new.dtype))
+        cols = torch.arange(targets.numel(), device=new.device)
+        return new.index_put((targets, cols), torch.zeros(targets.numel(), dtype=new.dtype, device=new.device))
 
 
 def exact_project(g: RouterGraph, h: torch.Tensor, max_steps: int = 100_000) -> tuple[torch.Tensor, int]:

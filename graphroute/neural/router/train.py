@@ -171,42 +171,47 @@ def validate(model, cfg: RouterConfig) -> dict:  # noqa: ANN001
     import torch
 
     errs = []
+    dev = next(model.parameters()).device
     with torch.no_grad():
         for i in range(cfg.val_graphs):
             rg, _ = sample_graph(cfg, 10_000_000 + i)
             targets = torch.from_numpy(np.random.default_rng(i).choice(rg.n, min(16, rg.n), replace=False))
-            exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy()))
-            h = model(rg, targets, steps=cfg.val_steps)
+            exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy())).to(dev)
+            h = model(rg.to(dev), targets.to(dev), steps=cfg.val_steps)
             errs.append(float(relative_loss(h, exact, rg.w_med)))
     return {"val_rel_err": float(np.mean(errs)) if errs else float("nan")}
 
 
 def _csr(rg):  # noqa: ANN001, ANN202
     """(indptr, indices, weights) of the forward graph stored in a RouterGraph."""
-    u, v = rg.edge_index.numpy()
+    u, v = rg.edge_index.cpu().numpy()
     indptr = np.zeros(rg.n + 1, dtype=np.int64)
     np.cumsum(np.bincount(v, minlength=rg.n), out=indptr[1:])
-    return indptr, u, rg.w.numpy()
+    return indptr, u, rg.w.cpu().numpy()
 
 
 def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> RouterRunResult:
     """Train :class:`~graphroute.neural.router.model.BFRouter`; ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``.
 
-    The router runs on CPU (its message passing is a sparse min over edges; ``device`` is accepted for
-    the common ``train`` interface).
+    ``device``: ``cpu``, ``cuda[:i]`` or ``auto`` (CUDA when available). On CUDA the graph tensors,
+    labels and the message passing move to the GPU; graph sampling and the Dijkstra labels stay on
+    the CPU (scipy). The min-plus iterations stay in float64 (float32 in truncated inference passes)
+    on every device: there is no bf16 path, because a bf16 sum keeps 8 significant bits (a path
+    cost of 1,000 plus an edge of 3 is still 1,000), which would corrupt the labels being learned.
     """
     import torch
 
     from graphroute.neural.router.model import BFRouter
-    from graphroute.neural.train import load_checkpoint, save_atomic
+    from graphroute.neural.train import load_checkpoint, resolve_device, save_atomic
 
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(cfg.seed)
-    model = BFRouter(hidden=cfg.hidden)
+    dev = resolve_device(device)
+    model = BFRouter(hidden=cfg.hidden).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     start, best, metrics = 0, math.inf, {}
     if resume is not None:
@@ -228,9 +233,9 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
         rg, _ = sample_graph(cfg, cfg.seed * 1_000_003 + step)
         rng = np.random.default_rng(cfg.seed * 7_919 + step)
         targets = torch.from_numpy(rng.choice(rg.n, min(cfg.batch_targets, rg.n), replace=False))
-        exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy()))
+        exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy())).to(dev)
         model.train()
-        loss, final = batch_loss(model, rg, exact, targets, cfg)
+        loss, final = batch_loss(model, rg.to(dev), exact, targets.to(dev), cfg)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
@@ -251,7 +256,7 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
             best = min(best, val)
             ck = {"task": "router", "config": cfg.to_dict(), "model_config": {"hidden": cfg.hidden},
                   "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
-                  "step": step, "best_val": best, "metrics": metrics}
+                  "step": step, "best_val": best, "metrics": metrics, "device": str(dev)}
             save_atomic(ck, out / "last.pt")
             if improved:
                 save_atomic(ck, out / "best.pt")
@@ -306,4 +311,4 @@ def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", 
     cfg = RouterConfig.from_yaml(config)
     if overrides:
         cfg = RouterConfig.from_dict({**cfg.to_dict(), **overrides}, source="--set")
-    return train_router(cfg, out, resume=resume, device="cpu", on_progress=on_progress, time_limit=time_limit)
+    return train_router(cfg, out, resume=resume, device=device, on_progress=on_progress, time_limit=time_limit)

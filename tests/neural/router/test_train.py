@@ -52,3 +52,35 @@ def test_load_router_refuses_other_checkpoints(tmp_path):
     torch.save({"task": "vrp", "model": {}, "model_config": {}}, tmp_path / "x.pt")
     with pytest.raises(InvalidArgumentError, match="not a router checkpoint"):
         load_router(tmp_path / "x.pt")
+
+
+def test_device_choice(tmp_path):
+    """auto trains where CUDA is (here or not); cuda without CUDA is a one-line error, not a crash."""
+    import csv
+
+    res = run_from_yaml(TINY, out=tmp_path / "auto", device="auto", overrides={"steps": 2})
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert torch.load(tmp_path / "auto/last.pt", weights_only=False)["device"].startswith(expected)
+    assert res.step == 2
+    if not torch.cuda.is_available():
+        with pytest.raises(InvalidArgumentError, match="CUDA is not available"):
+            run_from_yaml(TINY, out=tmp_path / "cuda", device="cuda")
+        return
+    cpu = run_from_yaml(TINY, out=tmp_path / "cpu", device="cpu", overrides={"steps": 2})
+    gpu = run_from_yaml(TINY, out=tmp_path / "gpu", device="cuda", overrides={"steps": 2})
+    losses = [[float(r["loss"]) for r in csv.DictReader(open(d / "log.csv"))] for d in (cpu.out_dir, gpu.out_dir)]
+    assert losses[0] == pytest.approx(losses[1], rel=1e-4)  # same graphs and labels, float64 on both
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_pass_matches_cpu():
+    from graphroute.graphs.synthetic import synthetic_graph
+    from graphroute.neural.router.model import BFRouter, RouterGraph
+
+    rg = RouterGraph.from_graph(synthetic_graph("delaunay", 300, seed=1))
+    model = BFRouter().eval()
+    t = torch.tensor([0, 5, 299])
+    with torch.no_grad():
+        a = model(rg, t, steps=20)
+        b = model.to("cuda")(rg.to("cuda"), t.cuda(), steps=20).cpu()
+    assert torch.allclose(a, b, rtol=1e-5)
