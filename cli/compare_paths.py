@@ -116,11 +116,18 @@ def _render(info: dict) -> None:
     t = Table(title=f"{Path(info['graph']).name}: {info['nodes']:,} nodes (largest SCC"
                     f"{', chains contracted' if info['contracted'] else ''}), {info['queries']} pairs, "
                     f"weight {info['weight']}, baseline {info['baseline']}", title_justify="left")
-    for col in ["method", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
-        t.add_column(col, justify="left" if col == "method" else "right")
+    for col in ["method", "steps", "success %", "stretch", "p95", "optimal %", "expanded", "queries/s", "x base"]:
+        t.add_column(col, justify="left" if col == "method" else "right", no_wrap=col == "method")
     for r in info["rows"]:
-        label = r["method"] + (f" T={steps_label(r)}" if r.get("steps") else "")
         exp = r["median_expanded"]
-        t.add_row(label, pct(r["success"]), f(r["mean_stretch"]), f(r["p95_stretch"]), pct(r["share_optimal"], 1), "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
+        t.add_row(r["method"], steps_label(r) if r.get("steps") else "-", pct(r["success"]), f(r["mean_stretch"]),
+                  f(r["p95_stretch"]), pct(r["share_optimal"], 1),
+                  "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
                   f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))
-    console.print(t)
+    # a terminal gets its own width; piped or redirected output is not cut to rich's default 80 columns
+    if console.is_terminal:
+        console.print(t)
+    else:
+        from rich.console import Console
+
+        Console(width=132).print(t)
