@@ -18,7 +18,10 @@ from rich.console import Console
 
 from graphroute.exceptions import GraphrouteError
 
-console = Console()
+#: Width for output that is not a terminal (a file, a pipe, a CI log): rich's default there is 80
+#: columns, which cut every cell of the wider comparison tables. ``COLUMNS`` still wins.
+PIPED_WIDTH = 140
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else PIPED_WIDTH)
 error_console = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])

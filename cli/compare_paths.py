@@ -124,10 +124,4 @@ def _render(info: dict) -> None:
                   f(r["p95_stretch"]), pct(r["share_optimal"], 1),
                   "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
                   f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))
-    # a terminal gets its own width; piped or redirected output is not cut to rich's default 80 columns
-    if console.is_terminal:
-        console.print(t)
-    else:
-        from rich.console import Console
-
-        Console(width=132).print(t)
+    console.print(t)
