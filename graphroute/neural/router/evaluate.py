@@ -121,7 +121,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
 
     def greedy(state):  # noqa: ANN001, ANN202
         h, wave = state
-        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), wave=wave)
+        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), wave=wave, diagnose=False)
 
     def passes(m, n_steps, **kw):  # noqa: ANN001, ANN202
         """cost_to_go for every target of the pairs; "auto" is given the pairs' sources."""
@@ -152,7 +152,8 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
             run("Euclidean A*", euclid, lambda: geometric_scale(ip, ix, w, graph.coords, metric))
         if "geo forwarding" in methods:
             run("geo forwarding", lambda q, s, t, _: greedy_route(
-                ip, ix, w, geometric_distance(graph.coords, graph.coords[t], metric), s, t, edge_cost=False))
+                ip, ix, w, geometric_distance(graph.coords, graph.coords[t], metric), s, t, edge_cost=False,
+                diagnose=False))
     if "Dijkstra" in methods:
         run("Dijkstra", lambda q, s, t, _: Route(dijkstra(ip, ix, w, s, t), True, 0))
     kq = pairs[:k_queries]

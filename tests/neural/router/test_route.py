@@ -49,8 +49,8 @@ def test_failure_is_reported_not_hidden():
     assert not r.success and r.path is None and "stuck" in r.reason
     r = greedy_route(g.indptr, g.indices, w, h, 0, 4)  # the bounded fallback steps back and finds it
     assert r.success and r.path.nodes == (0, 3, 4)
-    r = greedy_route(g.indptr, g.indices, w, h, 2, 4)  # unreachable
-    assert not r.success
+    r = greedy_route(g.indptr, g.indices, w, h, 2, 4)  # unreachable: the reason names the graph, not the walk
+    assert not r.success and r.reason == "no path from source to target"
     r = greedy_route(g.indptr, g.indices, w, np.zeros(5), 0, 4, max_moves=1)
     assert not r.success and "gave up" in r.reason
     assert not learned_astar(g.indptr, g.indices, w, h, 2, 4).success
