@@ -56,7 +56,11 @@ def rollout(
         parts = [rollout(model, data[i : i + chunk], num_starts=num_starts, strategy=strategy,
                          generator=generator, with_logp=with_logp, chunk=None)
                  for i in range(0, data.batch_size, chunk)]
-        return Rollout(torch.cat([p.actions for p in parts]), torch.cat([p.cost for p in parts]),
+        # CVRP constructions of different chunks may take different numbers of steps: pad with depot
+        # visits, as the environment itself pads finished constructions (cost 0, no route)
+        T = max(p.actions.shape[2] for p in parts)
+        actions = [torch.nn.functional.pad(p.actions, (0, T - p.actions.shape[2])) for p in parts]
+        return Rollout(torch.cat(actions), torch.cat([p.cost for p in parts]),
                        None if not with_logp else torch.cat([p.logp for p in parts]))
     n_cust = data.num_nodes - 1 if data.is_cvrp else data.num_nodes
     P = n_cust if num_starts is None else min(num_starts, n_cust)
