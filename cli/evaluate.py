@@ -29,6 +29,7 @@ def evaluate_command(
     task: str = typer.Option("vrp", "--task", help="vrp (routing checkpoints) or kg (link prediction: filtered MRR, Hits@k)."),
     split: str = typer.Option("test", "--split", help="--task kg: valid or test."),
     max_queries: Optional[int] = typer.Option(None, "--max-queries", help="--task kg: rank a seeded sample of queries."),
+    data: Optional[Path] = typer.Option(None, "--data", help="--task kg: the KG folder or graph file (default: the one the checkpoint was trained on)."),
 ) -> None:
     if task not in ("vrp", "kg"):
         from graphroute.exceptions import UnknownNameError
@@ -37,7 +38,7 @@ def evaluate_command(
     if task == "kg":
         from graphroute_cli.kg_evaluate import evaluate_kg
 
-        return evaluate_kg(checkpoint, split, max_queries, as_json)
+        return evaluate_kg(checkpoint, split, max_queries, as_json, data)
     from graphroute.neural.evaluate import evaluate_checkpoint
     from graphroute.neural.train import resolve_device
 

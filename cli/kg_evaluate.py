@@ -10,20 +10,21 @@ from rich.table import Table
 from graphroute_cli.common import console, print_json
 
 
-def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool) -> None:
-    """Load ``checkpoint`` (its config names the KG), rank ``split`` in both directions, print the table."""
+def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool, data_path: Path | None = None) -> None:
+    """Load ``checkpoint`` (its config names the KG, ``data_path`` overrides it), rank ``split`` in both
+    directions, print the table."""
     from graphroute.neural.kg.train import evaluate, load_kg_model
 
-    model, cfg, data = load_kg_model(checkpoint)
+    model, cfg, data = load_kg_model(checkpoint, data_path)
     t0 = time.perf_counter()
     with console.status(f"ranking {split} queries ...") if not as_json else _null():
         res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed)
-    res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": cfg.data, "split": split, **res,
+    res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": str(data_path or cfg.data), "split": split, **res,
            "time_s": time.perf_counter() - t0}
     if as_json:
         print_json(res)
         return
-    t = Table(title=f"{Path(checkpoint).name} ({cfg.model}) on {cfg.data} {split}: {res['queries']} queries, "
+    t = Table(title=f"{Path(checkpoint).name} ({cfg.model}) on {data_path or cfg.data} {split}: {res['queries']} queries, "
                     "both directions, filtered", title_justify="left")
     for col in ("model", "MRR", "Hits@1", "Hits@3", "Hits@10", "time"):
         t.add_column(col, justify="left" if col == "model" else "right")

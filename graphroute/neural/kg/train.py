@@ -338,15 +338,20 @@ def _append_log(path: Path, row: dict) -> None:
         w.writerow(row)
 
 
-def load_kg_model(path: str | Path, data: KGData | None = None):  # noqa: ANN201
-    """``(model, config, data)`` from a KG checkpoint; checks that the KG matches it."""
+def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  # noqa: ANN201
+    """``(model, config, data)`` from a KG checkpoint; checks that the KG matches it.
+
+    ``data``: the KG (loaded, or a path); by default the one its config names, found from the working
+    directory or, for a relative path, from the project root (where the shipped configs' paths start).
+    """
     from graphroute.neural.train import load_checkpoint
 
     ck = load_checkpoint(path)
     if ck.get("task") != "kg":
         raise InvalidArgumentError(f"{path} is not a knowledge-graph checkpoint")
     cfg = KGConfig(**ck["config"])
-    data = data or KGData.from_path(cfg.data)
+    if not isinstance(data, KGData):
+        data = KGData.from_path(data if data is not None else _recorded_path(cfg.data))
     if (data.num_entities, data.num_relations) != (ck["num_entities"], ck["num_relations"]):
         raise InvalidArgumentError(
             f"{Path(path).name} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} "
@@ -359,6 +364,15 @@ def load_kg_model(path: str | Path, data: KGData | None = None):  # noqa: ANN201
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
     model.eval()
     return model, cfg, data
+
+
+def _recorded_path(p: str) -> Path:
+    """A KG path from a checkpoint's config: as given when it exists, else from the project root."""
+    path = Path(p)
+    if path.exists() or path.is_absolute():
+        return path
+    root = Path(__file__).resolve().parents[3]  # graphroute/neural/kg/train.py -> the project root
+    return root / path if (root / path).exists() else path
 
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,

@@ -100,3 +100,17 @@ def test_shipped_checkpoints_rank_and_explain(shared_data, name, kg, at_least):
               "--relation", (shared_data / "kg" / kg / "test.txt").read_text().split("\t")[1], "--top", 2, "--json")
     assert res.exit_code == 0, res.output
     assert all(p["paths"] for p in json.loads(res.stdout)["predictions"])
+
+
+def test_evaluate_finds_the_kg_from_any_directory_or_from_data(shared_data, tmp_path, monkeypatch):
+    """The shipped checkpoints record '../shared/data/kg/UMLS' (relative to the project): found from
+    another working directory too; --data points elsewhere, and a KG of another size is refused."""
+    ckpt = REPO / "data" / "checkpoints" / "kg_umls.pt"
+    monkeypatch.chdir(tmp_path)
+    res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 16, "--json")
+    assert res.exit_code == 0, res.output
+    res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 16, "--json",
+              "--data", shared_data / "kg" / "UMLS")
+    assert res.exit_code == 0 and json.loads(res.stdout)["data"].endswith("UMLS")
+    res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--data", shared_data / "kg" / "Kinship")
+    assert res.exit_code == 1 and "was trained on a KG with 135 entities" in res.stderr
