@@ -368,11 +368,12 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
 
 def _recorded_path(p: str) -> Path:
     """A KG path from a checkpoint's config: as given when it exists, else from the project root."""
+    from graphroute.compare.suite import REPO_ROOT  # the project root, as suites resolve their paths
+
     path = Path(p)
     if path.exists() or path.is_absolute():
         return path
-    root = Path(__file__).resolve().parents[3]  # graphroute/neural/kg/train.py -> the project root
-    return root / path if (root / path).exists() else path
+    return REPO_ROOT / path if (REPO_ROOT / path).exists() else path
 
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,

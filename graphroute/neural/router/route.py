@@ -115,7 +115,7 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
     stretch 1.14 against 1.003); the second where the learned estimate's underestimates make basins
     (METR-LA: 97.5% -> 100% success).
 
-    ``diagnose``: after a failed walk, a breadth-first search tells an unreachable target ("no path
+    ``diagnose``: after a failed walk, a depth-first search tells an unreachable target ("no path
     from source to target") from a walk that got stuck; pass False where every pair is known to be
     connected (a strongly connected graph), so that failures cost no extra search in benchmarks.
     """
@@ -152,7 +152,7 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
 
 
 def _reaches(ptr, idx, s: int, t: int) -> bool:  # noqa: ANN001
-    """Breadth-first search from ``s``: is ``t`` reachable? (only run after a failed walk)"""
+    """Depth-first search from ``s``: is ``t`` reachable? (only run after a failed walk)"""
     seen, stack = {s}, [s]
     while stack:
         u = stack.pop()
