@@ -16,6 +16,7 @@ import time
 
 import numpy as np
 import torch
+import yaml
 
 from graphroute.neural.kg.data import KGData
 from graphroute.neural.kg.train import KGConfig, Scorer, _loss, build_model
@@ -27,11 +28,17 @@ def main() -> None:
     ap.add_argument("--batch-size", type=int, default=None)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="override a config key, as graphroute train --set does (repeatable)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     cfg = KGConfig.from_yaml(args.config)
-    if args.batch_size:
-        cfg = KGConfig(**{**cfg.__dict__, "batch_size": args.batch_size})
+    over = {"batch_size": args.batch_size} if args.batch_size else {}
+    for item in args.set:
+        key, _, value = item.partition("=")
+        over[key] = yaml.safe_load(value)
+    if over:
+        cfg = KGConfig.from_dict({**cfg.__dict__, **over}, source="--set")
     data = KGData.from_path(cfg.data)
     torch.manual_seed(cfg.seed)
     model = build_model(cfg, data)
@@ -40,7 +47,7 @@ def main() -> None:
     known: dict = {}
     for h, r, t in data.with_inverse(data.train).tolist():
         known.setdefault((h, r), set()).add(t)
-    scorer = Scorer(model, data)
+    scorer = Scorer(model, data, remove_one_hop=cfg.remove_one_hop)
     gen = torch.Generator().manual_seed(0)
     times = []
     for i in range(args.steps + 1):
@@ -55,7 +62,8 @@ def main() -> None:
             times.append(time.perf_counter() - t0)
     step = statistics.median(times)
     steps_per_epoch = int(np.ceil(len(queries) / cfg.batch_size))
-    print(f"{data.name}: {cfg.model} dim {cfg.dim} x {cfg.layers} layers, batch {cfg.batch_size}, {args.threads} thread(s): "
+    agg = f" ({cfg.aggregate})" if cfg.model == "nbfnet" else ""
+    print(f"{data.name}: {cfg.model}{agg} dim {cfg.dim} x {cfg.layers} layers, batch {cfg.batch_size}, {args.threads} thread(s): "
           f"{step:.3f} s/step (median of {len(times)}), {1000 * step / 3600:.2f} h per 1k steps, "
           f"{steps_per_epoch} steps/epoch -> {steps_per_epoch * step / 3600:.2f} h per epoch")
 

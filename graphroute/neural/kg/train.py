@@ -50,6 +50,8 @@ class KGConfig:
     eval_batch_size: int = 64
     concat_hidden: bool = False  # nbfnet: score from every layer's state
     fact_ratio: float = 1.0  # nbfnet: share of training triples kept in each batch's message-passing graph
+    aggregate: str = "sum"  # nbfnet: sum, or pna (mean/max/min/std with degree scalers; NBFNet's FB15k-237 choice)
+    remove_one_hop: bool = False  # nbfnet training: drop every edge between a query's head and tail, not only its own
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
@@ -70,8 +72,11 @@ class KGConfig:
         if self.paths_max_len is not None and (not isinstance(self.paths_max_len, int)
                                                or isinstance(self.paths_max_len, bool) or self.paths_max_len < 1):
             raise ConfigError(f"config key 'paths_max_len' must be a positive integer or null, got {self.paths_max_len!r}")
-        if not isinstance(self.concat_hidden, bool):
-            raise ConfigError(f"config key 'concat_hidden' must be true or false, got {self.concat_hidden!r}")
+        for key in ("concat_hidden", "remove_one_hop"):
+            if not isinstance(getattr(self, key), bool):
+                raise ConfigError(f"config key {key!r} must be true or false, got {getattr(self, key)!r}")
+        if self.aggregate not in ("sum", "pna"):
+            raise ConfigError(f"config key 'aggregate' must be sum or pna, got {self.aggregate!r}")
         if not 0.0 < self.fact_ratio <= 1.0:
             raise ConfigError(f"config key 'fact_ratio' must be in (0, 1], got {self.fact_ratio!r}")
 
@@ -113,7 +118,8 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
     from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
     if cfg.model == "nbfnet":
-        return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden)
+        return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden,
+                      aggregate=cfg.aggregate)
     if cfg.model == "retrieval":
         return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha,
                                    max_len=cfg.paths_max_len)
@@ -125,14 +131,16 @@ class Scorer:
 
     NBFNet propagates over the training triples and their inverses; with ``remove_own_edges`` the
     batch's own triples (and inverses) are left out of that graph first (NBFNet's "remove easy edges"),
-    and ``keep_triples`` (bool ``[num_train]``) leaves out further training triples with their inverses.
+    with ``remove_one_hop`` every edge between a query's head and tail in either direction (NBFNet's
+    FB15k-237 setting: that KG's test pairs have no direct edge by construction), and ``keep_triples`` (bool ``[num_train]``) leaves out further training triples with their inverses.
     """
 
-    def __init__(self, model, data: KGData, device: str = "cpu"):  # noqa: ANN001
+    def __init__(self, model, data: KGData, device: str = "cpu", remove_one_hop: bool = False):  # noqa: ANN001
         import torch
 
         self.model = model
         self.device = device
+        self.remove_one_hop = remove_one_hop
         self.n = data.num_entities
         self.num_rel = data.num_relations
         self.src, self.dst, self.etype = (torch.as_tensor(a, device=device) for a in data.graph_edges())
@@ -155,6 +163,9 @@ class Scorer:
         k1 = (h * (2 * self.num_rel) + r) * self.n + t
         k2 = (t * (2 * self.num_rel) + r_inv) * self.n + h
         keep = ~torch.isin(self.keys, torch.cat([k1, k2]))
+        if self.remove_one_hop:
+            pairs = self.src * self.n + self.dst
+            keep &= ~torch.isin(pairs, torch.cat([h * self.n + t, t * self.n + h]))
         if keep_triples is not None:  # graph_edges() lists the training triples, then their inverses
             keep &= torch.cat([keep_triples, keep_triples])
         return EdgeIndex(self.src[keep], self.dst[keep], self.etype[keep], self.n)
@@ -252,7 +263,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     train_known: dict[tuple[int, int], set[int]] = {}
     for h, r, t in data.with_inverse(data.train).tolist():
         train_known.setdefault((h, r), set()).add(t)
-    scorer = Scorer(model, data, device)
+    scorer = Scorer(model, data, device, remove_one_hop=cfg.remove_one_hop)
     steps_per_epoch = math.ceil(len(queries) / cfg.batch_size)
     log_path = out / "log.csv"
     t0 = time.perf_counter()

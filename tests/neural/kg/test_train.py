@@ -16,10 +16,12 @@ def losses(run_dir):
     return [float(row["loss"]) for row in csv.DictReader(open(run_dir / "log.csv"))]
 
 
-@pytest.mark.parametrize("model", ["nbfnet", "distmult"])
+@pytest.mark.parametrize("model", ["nbfnet", "nbfnet-pna", "distmult"])
 def test_training_lowers_loss_and_resume_repeats(tmp_path, random_kg, model):
+    extra = {"aggregate": "pna"} if model == "nbfnet-pna" else {}
+    model = model.split("-")[0]
     cfg = KGConfig(data=str(random_kg), model=model, dim=8, layers=2, epochs=4, batch_size=16, lr=0.02, seed=3,
-                   fact_ratio=0.7 if model == "nbfnet" else 1.0)
+                   fact_ratio=0.7 if model == "nbfnet" else 1.0, **extra)
     full = train_kg(cfg, tmp_path / "a")
     first = losses(tmp_path / "a")
     assert first[-1] < first[0] and full.metrics["epoch"] == 4
@@ -29,6 +31,8 @@ def test_training_lowers_loss_and_resume_repeats(tmp_path, random_kg, model):
     ck = torch.load(tmp_path / "a" / "last.pt", weights_only=False)
     assert ck["config"]["model"] == model and ck["metrics"]["epoch"] == 4 and "optimizer" in ck
     m, _, data = load_kg_model(tmp_path / "a" / "last.pt")
+    if extra:
+        assert m.aggregate == "pna"
     res = evaluate(m, data, "test")
     assert 0 < res["mrr"] <= 1 and res["queries"] == 2 * len(data.test)
 
