@@ -192,3 +192,23 @@ def test_pna_edge_statistics_match_autograd_with_ties(monkeypatch, chunk):
         assert torch.equal(s, t)
     for s, t in zip(grads, want_grads):
         assert torch.allclose(s, t)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+@pytest.mark.parametrize("aggregate", ["sum", "pna"])
+def test_cuda_scores_and_gradients_match_cpu(random_kg, aggregate):
+    torch.manual_seed(0)
+    data = KGData.from_path(random_kg)
+    src, dst, et = (torch.as_tensor(a) for a in data.graph_edges())
+    model = NBFNet(2 * data.num_relations, dim=8, layers=3, aggregate=aggregate).double()
+    heads, rels = torch.tensor([0, 5, 11]), torch.tensor([0, 4, 5])
+    out = {}
+    for dev in ("cpu", "cuda"):
+        m = model.to(dev)
+        w = torch.ones(len(src), dtype=torch.float64, device=dev, requires_grad=True)
+        g = EdgeIndex(src.to(dev), dst.to(dev), et.to(dev), data.num_entities, edge_weight=w)
+        scores = m(heads.to(dev), rels.to(dev), g)
+        (grad,) = torch.autograd.grad(scores.sum(), w)
+        out[dev] = (scores.detach().cpu(), grad.cpu())
+    assert torch.allclose(out["cpu"][0], out["cuda"][0], atol=1e-8)
+    assert torch.allclose(out["cpu"][1], out["cuda"][1], atol=1e-8)
