@@ -144,12 +144,15 @@ class NBFNet(nn.Module):
     layers : message-passing rounds ``T``.
     concat_hidden : score from the states of every layer, not only the last.
     aggregate : ``sum`` or ``pna`` (see the module docstring).
+    dependent : relation vectors computed from the query relation (NBFNet's ``dependent=True``:
+        ``R d^2`` parameters per layer), or free per-layer relation embeddings shared by every query
+        (``R d`` per layer).
     """
 
     AGGREGATES = ("sum", "pna")
 
     def __init__(self, num_relations: int, dim: int = 32, layers: int = 6, concat_hidden: bool = False,
-                 aggregate: str = "sum"):
+                 aggregate: str = "sum", dependent: bool = True):
         super().__init__()
         if aggregate not in self.AGGREGATES:
             raise ValueError(f"aggregate must be one of {', '.join(self.AGGREGATES)}, got {aggregate!r}")
@@ -158,7 +161,9 @@ class NBFNet(nn.Module):
         self.concat_hidden = concat_hidden
         self.aggregate = aggregate
         self.query = nn.Embedding(num_relations, dim)
-        self.relation = nn.ModuleList(nn.Linear(dim, num_relations * dim) for _ in range(layers))
+        self.dependent = dependent
+        self.relation = nn.ModuleList(nn.Linear(dim, num_relations * dim) if dependent
+                                      else nn.Embedding(num_relations, dim) for _ in range(layers))
         width = 13 if aggregate == "pna" else 2  # [x, agg]: agg is d (sum) or 12 d (pna)
         self.linear = nn.ModuleList(nn.Linear(width * dim, dim) for _ in range(layers))
         self.norm = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
@@ -175,7 +180,10 @@ class NBFNet(nn.Module):
         states = []
         scales = self._degree_scales(graph, q.dtype) if self.aggregate == "pna" else None
         for rel, lin, norm in zip(self.relation, self.linear, self.norm):
-            w = rel(q).view(b, self.num_relations, d)  # [B, R, d] query-dependent relation vectors
+            if self.dependent:
+                w = rel(q).view(b, self.num_relations, d)  # [B, R, d] query-dependent relation vectors
+            else:
+                w = rel.weight.unsqueeze(0).expand(b, -1, -1)
             if scales is None:
                 s = torch.sparse.mm(graph.A, x.reshape(n, b * d)).view(-1, b, d)  # [P, B, d]
                 msg = s * w[:, graph.pair_rel].transpose(0, 1)  # [P, B, d]

@@ -52,6 +52,7 @@ class KGConfig:
     fact_ratio: float = 1.0  # nbfnet: share of training triples kept in each batch's message-passing graph
     aggregate: str = "sum"  # nbfnet: sum, or pna (mean/max/min/std with degree scalers; NBFNet's FB15k-237 choice)
     remove_one_hop: bool = False  # nbfnet training: drop every edge between a query's head and tail, not only its own
+    dependent: bool = True  # nbfnet: relation vectors computed from the query relation (else free per layer)
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
@@ -72,7 +73,7 @@ class KGConfig:
         if self.paths_max_len is not None and (not isinstance(self.paths_max_len, int)
                                                or isinstance(self.paths_max_len, bool) or self.paths_max_len < 1):
             raise ConfigError(f"config key 'paths_max_len' must be a positive integer or null, got {self.paths_max_len!r}")
-        for key in ("concat_hidden", "remove_one_hop"):
+        for key in ("concat_hidden", "remove_one_hop", "dependent"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"config key {key!r} must be true or false, got {getattr(self, key)!r}")
         if self.aggregate not in ("sum", "pna"):
@@ -119,7 +120,7 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
 
     if cfg.model == "nbfnet":
         return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden,
-                      aggregate=cfg.aggregate)
+                      aggregate=cfg.aggregate, dependent=cfg.dependent)
     if cfg.model == "retrieval":
         return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha,
                                    max_len=cfg.paths_max_len)

@@ -212,3 +212,27 @@ def test_cuda_scores_and_gradients_match_cpu(random_kg, aggregate):
         out[dev] = (scores.detach().cpu(), grad.cpu())
     assert torch.allclose(out["cpu"][0], out["cuda"][0], atol=1e-8)
     assert torch.allclose(out["cpu"][1], out["cuda"][1], atol=1e-8)
+
+
+def test_independent_relations_are_shared_by_every_query(random_kg):
+    torch.manual_seed(0)
+    data = KGData.from_path(random_kg)
+    src, dst, et = (torch.as_tensor(a) for a in data.graph_edges())
+    r2 = 2 * data.num_relations
+    model = build_model(KGConfig(data=str(random_kg), dim=4, layers=2, dependent=False), data)
+    dep = build_model(KGConfig(data=str(random_kg), dim=4, layers=2), data)
+    assert model.relation[0].weight.shape == (r2, 4)
+    assert sum(p.numel() for p in model.relation.parameters()) < sum(p.numel() for p in dep.relation.parameters())
+    # with the same relation vectors for every query, the dependent form with W = 0 and c = those vectors is the same model
+    with torch.no_grad():
+        for lin, emb in zip(dep.relation, model.relation):
+            lin.weight.zero_()
+            lin.bias.copy_(emb.weight.reshape(-1))
+        for a, b in ((dep.query, model.query), (dep.linear, model.linear), (dep.norm, model.norm), (dep.mlp, model.mlp)):
+            a.load_state_dict(b.state_dict())
+    graph = EdgeIndex(src, dst, et, data.num_entities)
+    heads, rels = torch.tensor([0, 3]), torch.tensor([1, 2])
+    assert torch.allclose(model(heads, rels, graph), dep(heads, rels, graph), atol=1e-6)
+    scores = model(heads, rels, graph)
+    scores.sum().backward()
+    assert model.relation[0].weight.grad.abs().sum() > 0
