@@ -7,7 +7,7 @@ computed by ``T`` rounds of message passing that start from a boundary condition
 - boundary (INDICATOR): ``b(h) = e_q`` (the query relation's embedding), ``b(v) = 0`` elsewhere;
 - message along an edge ``u -[s]-> v`` (MESSAGE, DistMult-style): ``x(u) * w_s(q)``, where the
   relation vectors of each layer depend on the query relation (``w(q) = W e_q + c``, reshaped to
-  ``[R, d]``: NBFNet's ``dependent=True``);
+  ``[R, d]``: NBFNet's ``dependent=True``; with ``dependent=False`` free vectors per layer);
 - aggregation (AGGREGATE), over the messages into ``v`` and ``b(v)`` (the boundary counts as one more
   message, a self-loop): ``sum`` (NBFNet's choice for WN18RR), or ``pna`` (its choice for FB15k-237,
   after Corso et al. 2020): mean, max, min and standard deviation of the messages, each also scaled by
@@ -37,7 +37,8 @@ from torch import nn
 class EdgeIndex:
     """A message-passing graph grouped for :class:`NBFNet`: edges ``src -[etype]-> dst`` of ``n`` nodes.
 
-    ``pair`` maps each edge to its ``(relation, destination)`` group; ``A`` sums node states into the groups.
+    ``A`` (``[P, n]``) sums node states into the ``(relation, destination)`` groups of the edges;
+    ``src``, ``dst``, ``etype`` and ``edge_weight`` are kept for the per-edge PNA aggregation.
     """
 
     def __init__(self, src: torch.Tensor, dst: torch.Tensor, etype: torch.Tensor, n: int,
