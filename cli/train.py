@@ -50,19 +50,13 @@ def train_command(
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    import yaml
-
     from graphroute.exceptions import InvalidArgumentError
+    from graphroute.neural.config import parse_overrides
 
     run = _task(task)
     if not config.is_file():
         raise InvalidArgumentError(f"config file not found: {config}")
-    sets = {}
-    for item in overrides or []:
-        key, eq, value = item.partition("=")
-        if not eq or not key.strip():
-            raise InvalidArgumentError(f"--set needs KEY=VALUE, got {item!r}")
-        sets[key.strip()] = yaml.safe_load(value)
+    sets = parse_overrides(overrides)
     out = out or Path("runs") / config.stem
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)

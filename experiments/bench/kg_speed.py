@@ -16,8 +16,8 @@ import time
 
 import numpy as np
 import torch
-import yaml
 
+from graphroute.neural.config import parse_overrides
 from graphroute.neural.kg.data import KGData
 from graphroute.neural.kg.train import KGConfig, Scorer, _loss, build_model
 
@@ -34,9 +34,7 @@ def main() -> None:
     torch.set_num_threads(args.threads)
     cfg = KGConfig.from_yaml(args.config)
     over = {"batch_size": args.batch_size} if args.batch_size else {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        over[key] = yaml.safe_load(value)
+    over.update(parse_overrides(args.set))
     if over:
         cfg = KGConfig.from_dict({**cfg.__dict__, **over}, source="--set")
     data = KGData.from_path(cfg.data)

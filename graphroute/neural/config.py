@@ -127,3 +127,18 @@ def _check_type(key: str, value: Any, f: dataclasses.Field, source: str) -> None
         ok = True
     if not ok:
         raise ConfigError(f"{source}: config key {key!r} must be {t.split(' |')[0]}, got {value!r}")
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, Any]:
+    """``--set KEY=VALUE`` items as a dict, each value read as YAML (``lr=1e-4``, ``concat_hidden=true``)."""
+    import yaml
+
+    from graphroute.exceptions import InvalidArgumentError
+
+    sets: dict[str, Any] = {}
+    for item in items or []:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise InvalidArgumentError(f"--set needs KEY=VALUE, got {item!r}")
+        sets[key.strip()] = yaml.safe_load(value)
+    return sets

@@ -12,8 +12,8 @@ from graphroute.neural.kg.nbfnet import EdgeIndex, NBFNet  # noqa: E402
 from graphroute.neural.kg.train import KGConfig, Scorer, build_model  # noqa: E402
 
 
-def reference_scores(model, heads, rels, src, dst, etype, n, edge_weight=None):
-    """NBFNet written message by message: x(v) += x(u) * w_etype(q) for every edge u -> v."""
+def reference_forward(model, heads, rels, n, aggregate):
+    """NBFNet's boundary, layers and scorer written out; ``aggregate(x, w, boundary) -> agg`` per layer."""
     q = model.query(rels)
     b = len(heads)
     boundary = torch.zeros(b, n, model.dim, dtype=q.dtype)
@@ -21,14 +21,23 @@ def reference_scores(model, heads, rels, src, dst, etype, n, edge_weight=None):
     x = boundary
     for rel, lin, norm in zip(model.relation, model.linear, model.norm):
         w = rel(q).view(b, model.num_relations, model.dim)
+        x = x + torch.relu(norm(lin(torch.cat([x, aggregate(x, w, boundary)], -1))))
+    return model.mlp(torch.cat([x, q[:, None].expand(-1, n, -1)], -1)).squeeze(-1)
+
+
+def reference_scores(model, heads, rels, src, dst, etype, n, edge_weight=None):
+    """NBFNet written message by message: x(v) += x(u) * w_etype(q) for every edge u -> v."""
+
+    def aggregate(x, w, boundary):
         msg = x[:, src] * w[:, etype]
         if edge_weight is not None:
             msg = msg * edge_weight[None, :, None]
         agg = boundary.clone()
         for e in range(len(src)):
             agg[:, dst[e]] += msg[:, e]
-        x = x + torch.relu(norm(lin(torch.cat([x, agg], -1))))
-    return model.mlp(torch.cat([x, q[:, None].expand(-1, n, -1)], -1)).squeeze(-1)
+        return agg
+
+    return reference_forward(model, heads, rels, n, aggregate)
 
 
 def test_grouped_propagation_equals_per_edge(random_kg):
@@ -93,16 +102,11 @@ def test_scorer_removes_the_batch_edges_and_their_inverses(random_kg):
 
 def reference_pna_scores(model, heads, rels, src, dst, etype, n, edge_weight=None):
     """PNA aggregation written node by node: the messages into v plus v's boundary, reduced in Python."""
-    q = model.query(rels)
-    b, d = len(heads), model.dim
-    boundary = torch.zeros(b, n, d, dtype=q.dtype)
-    boundary[torch.arange(b), heads] = q
-    logdeg = torch.tensor([np.log(1 + int((dst == v).sum())) for v in range(n)], dtype=q.dtype)
+    logdeg = torch.tensor([np.log(1 + int((dst == v).sum())) for v in range(n)], dtype=torch.float64)
     amp = logdeg / logdeg.mean()
-    x = boundary
-    for rel, lin, norm in zip(model.relation, model.linear, model.norm):
-        w = rel(q).view(b, model.num_relations, d)
-        agg = torch.zeros(b, n, 12 * d, dtype=q.dtype)
+
+    def aggregate(x, w, boundary):
+        agg = torch.zeros(*x.shape[:2], 12 * model.dim, dtype=x.dtype)
         for v in range(n):
             into = [e for e in range(len(src)) if int(dst[e]) == v]
             ew = [1.0 if edge_weight is None else edge_weight[e] for e in into]
@@ -112,10 +116,11 @@ def reference_pna_scores(model, heads, rels, src, dst, etype, n, edge_weight=Non
             mean, sq = m.mean(0), torch.stack(sqs).mean(0)
             std = (sq - mean**2).clamp(min=1e-6).sqrt()
             feats = torch.stack([mean, m.max(0).values, m.min(0).values, std], -1)  # [B, d, 4]
-            scales = torch.stack([torch.ones_like(amp[v]), amp[v], 1 / amp[v].clamp(min=1e-2)])
+            scales = torch.stack([torch.ones_like(amp[v]), amp[v], 1 / amp[v].clamp(min=1e-2)]).to(x.dtype)
             agg[:, v] = (feats[..., None] * scales).flatten(1)
-        x = x + torch.relu(norm(lin(torch.cat([x, agg], -1))))
-    return model.mlp(torch.cat([x, q[:, None].expand(-1, n, -1)], -1)).squeeze(-1)
+        return agg
+
+    return reference_forward(model, heads, rels, n, aggregate)
 
 
 def test_pna_aggregation_equals_node_by_node(random_kg):
