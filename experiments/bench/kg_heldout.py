@@ -3,11 +3,14 @@ no setting was chosen on?
 
     OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py --entities 300 --out experiments/results/kg_heldout.md
 
-The KG: the ``--entities`` entities of ``--source`` (FB15k-237 or WN18RR) with the most triples (train + valid + test of the
-original splits), every triple among them, shuffled with ``--seed`` and split 80/10/10 anew; valid and
-test triples whose entity or relation never occurs in the new training split are dropped (the standard
-transductive setting). It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir``
-and read back by the project's own KG reader, like any user KG.
+The KG: the ``--entities`` entities of ``--source`` (FB15k-237, WN18RR or DrugBank-DDI in ../shared/data/kg,
+or any KG folder given by ``--kg``) with the most triples (train + valid + test of the original splits),
+every triple among them, shuffled with ``--seed`` and split 80/10/10 anew; valid and test triples whose
+entity or relation never occurs in the new training split are dropped (the standard transductive
+setting). It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir`` and read back
+by the project's own KG reader, like any user KG. ``--entities 0`` keeps the KG whole, with its own
+splits (e.g. Nations, a KG none of ../shared holds: ``pip download pykeen==1.11.1 --no-deps`` and unzip
+``pykeen/datasets/nations/`` from the wheel, then ``--kg path/to/nations --entities 0``).
 
 The models: the UMLS configs (``experiments/configs/kg_umls*.yaml``) with only ``data`` changed
 (NBFNet's epochs capped by ``--nbfnet-epochs``); nothing is tuned on this KG. All three are ranked by
@@ -28,7 +31,17 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
-KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../shared/data/kg/WN18RR"}
+KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../shared/data/kg/WN18RR",
+       "drugbank": ROOT / "../shared/data/kg/DrugBank-DDI"}
+
+
+def whole_kg(src: Path) -> dict:
+    """Counts of a KG used as it is, with its own splits."""
+    from graphroute.neural.kg.data import KGData
+
+    kg = KGData.from_path(src)
+    return {"entities": kg.num_entities, "relations": kg.num_relations, "train": len(kg.train),
+            "valid": len(kg.valid), "test": len(kg.test), "dropped": 0}
 
 
 def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
@@ -64,13 +77,15 @@ def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", choices=sorted(KGS), default="fb15k237")
-    ap.add_argument("--entities", type=int, default=300)
+    ap.add_argument("--kg", help="a KG folder to use instead of --source (its name tags the runs)")
+    ap.add_argument("--entities", type=int, default=300, help="top-degree entities kept; 0: the whole KG, own splits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nbfnet-epochs", type=int, default=8)
     ap.add_argument("--kg-dir", default=str(ROOT / "runs/kg_heldout"))
     ap.add_argument("--out", default=str(ROOT / "experiments/results/kg_heldout.md"))
     args = ap.parse_args()
-    src = KGS[args.source]
+    src = Path(args.kg) if args.kg else KGS[args.source]
+    tag_src = Path(args.kg).name.lower() if args.kg else args.source
     if not src.is_dir():
         raise SystemExit(f"{src.name} not found at {src} (see ../shared/data/kg/MANIFEST.md)")
 
@@ -79,8 +94,17 @@ def main() -> None:
     from graphroute.neural.kg.train import KGConfig, evaluate, load_kg_model, train_kg
 
     torch.set_num_threads(1)
-    kg_dir = Path(args.kg_dir) / f"{src.name}-top{args.entities}"
-    stats = build_subset(src, args.entities, args.seed, kg_dir)
+    if args.entities > 0:
+        kg_dir = Path(args.kg_dir) / f"{src.name}-top{args.entities}"
+        stats = build_subset(src, args.entities, args.seed, kg_dir)
+        what = f"{src.name} top {args.entities}"
+        kg_line = (f"KG: the {args.entities} entities of {src.name} with the most triples, all triples among them, "
+                   f"re-split 80/10/10 with seed {args.seed}: ")
+    else:
+        kg_dir = src
+        stats = whole_kg(src)
+        what = src.name
+        kg_line = f"KG: {src.name} as it is, with its own splits: "
     print("held-out KG:", stats, flush=True)
     rows = []
     for tag in ("kg_umls", "kg_umls_distmult", "kg_umls_retrieval"):
@@ -88,7 +112,7 @@ def main() -> None:
         cfg = dataclasses.replace(cfg, data=str(kg_dir))
         if cfg.model == "nbfnet":
             cfg = dataclasses.replace(cfg, epochs=min(cfg.epochs, args.nbfnet_epochs))
-        run_dir = Path(args.kg_dir) / f"{tag}_{args.source}_top{args.entities}"
+        run_dir = Path(args.kg_dir) / f"{tag}_{tag_src}_top{args.entities}"
         t0 = time.perf_counter()
         train_kg(cfg, run_dir)
         train_s = time.perf_counter() - t0
@@ -100,16 +124,16 @@ def main() -> None:
 
     mrr = {model: m["mrr"] for model, _, m, _ in rows}
     lines = [
-        f"# Held-out KG ({src.name} top {args.entities}): the path GNN against DistMult and retrieval on a KG nothing was tuned on",
+        f"# Held-out KG ({what}): the path GNN against DistMult and retrieval on a KG nothing was tuned on",
         "",
-        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py --source {args.source} --entities {args.entities} "
+        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/kg_heldout.py "
+        f"{'--kg ' + args.kg if args.kg else '--source ' + args.source} --entities {args.entities} "
         f"--seed {args.seed} --nbfnet-epochs {args.nbfnet_epochs}`",
         "",
         f"Machine: {platform.processor() or platform.machine()}, 2 cores (one thread used, shared with other "
         f"jobs), torch {torch.__version__} CPU. Date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
-        f"KG: the {args.entities} entities of {src.name} with the most triples, all triples among them, "
-        f"re-split 80/10/10 with seed {args.seed}: {stats['entities']} entities, {stats['relations']} relations, "
+        kg_line + f"{stats['entities']} entities, {stats['relations']} relations, "
         f"{stats['train']:,} / {stats['valid']:,} / {stats['test']:,} train / valid / test triples "
         f"({stats['dropped']} valid/test triples dropped: entity or relation unseen in train).",
         "Settings: the UMLS configs unchanged except `data` (NBFNet epochs capped at "

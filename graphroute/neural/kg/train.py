@@ -190,6 +190,14 @@ class Scorer:
 def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64,  # noqa: ANN001
              max_queries: int | None = None, seed: int = 0, device: str = "cpu") -> dict[str, float]:
     """Filtered MRR and Hits@1/3/10 on ``split`` in both directions (see :mod:`.data`)."""
+    return ranking_metrics(query_ranks(model, data, split, batch_size=batch_size, max_queries=max_queries,
+                                       seed=seed, device=device))
+
+
+def query_ranks(model, data: KGData, split: str = "test", *, batch_size: int = 64,  # noqa: ANN001
+                max_queries: int | None = None, seed: int = 0, device: str = "cpu") -> np.ndarray:
+    """Filtered rank of every query of ``split``, in :meth:`KGData.with_inverse` order (all of them
+    unless ``max_queries`` draws a seeded subset)."""
     import torch
 
     triples = {"valid": data.valid, "test": data.test, "train": data.train}.get(split)
@@ -208,7 +216,7 @@ def evaluate(model, data: KGData, split: str = "test", *, batch_size: int = 64, 
             q = queries[i : i + batch_size]
             scores = scorer(torch.as_tensor(q)).float().cpu().numpy()
             ranks.append(filtered_ranks(scores, q, known))
-    return ranking_metrics(np.concatenate(ranks) if ranks else np.zeros(0))
+    return np.concatenate(ranks) if ranks else np.zeros(0)
 
 
 def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples=None):  # noqa: ANN001, ANN202

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphroute.exceptions import UnknownNameError
-from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
+from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, paired_bootstrap, ranking_metrics
 
 
 def brute_rank(scores, h, r, t, data):
@@ -70,3 +70,30 @@ def test_names(random_kg):
         data.entity_index("nobody")
     with pytest.raises(UnknownNameError, match="unknown relation 'r9'"):
         data.relation_index("r9")
+
+
+def test_paired_bootstrap_moves_a_triples_two_queries_together():
+    rng = np.random.default_rng(0)
+    k = 400
+    # a triple's head query ranks as its tail query: resampling queries instead of triples would shrink
+    # the interval by sqrt(2)
+    a = np.tile(rng.integers(1, 20, size=k), 2).astype(float)
+    b = np.tile(rng.integers(1, 20, size=k), 2).astype(float)
+    out = paired_bootstrap(a, b, n_boot=4000, seed=3)
+    d = (1 / a - 1 / b).reshape(2, k).mean(0)  # per triple: tail query i and head query k + i
+    assert out["diff"] == pytest.approx(float(np.mean(1 / a - 1 / b)))
+    assert out["triples"] == k
+    # the percentile interval of a mean of k i.i.d. terms: about +-1.96 standard errors
+    se = d.std(ddof=1) / np.sqrt(k)
+    assert out["lo"] == pytest.approx(out["diff"] - 1.96 * se, abs=0.25 * se)
+    assert out["hi"] == pytest.approx(out["diff"] + 1.96 * se, abs=0.25 * se)
+    assert paired_bootstrap(a, b, n_boot=4000, seed=3) == out  # seeded
+
+
+def test_paired_bootstrap_limits():
+    same = np.array([1.0, 2.0, 5.0, 1.0])
+    assert paired_bootstrap(same, same, n_boot=200) == {"diff": 0.0, "lo": 0.0, "hi": 0.0, "p_le_0": 1.0, "triples": 2}
+    better = paired_bootstrap(np.ones(6), np.full(6, 2.0), n_boot=200)
+    assert better["lo"] == better["hi"] == 0.5 and better["p_le_0"] == 0.0
+    with pytest.raises(ValueError):
+        paired_bootstrap(np.ones(3), np.ones(3))
