@@ -148,16 +148,12 @@ class NBFNet(nn.Module):
     dependent : relation vectors computed from the query relation (NBFNet's ``dependent=True``:
         ``R d^2`` parameters per layer), or free per-layer relation embeddings shared by every query
         (``R d`` per layer).
-    num_entities, entity_dim : with ``entity_dim > 0``, a learned ``entity_dim`` embedding of each
-        candidate tail joins the scorer's input (a transductive option: the model is then tied to the
-        KG's entities; the paths are unchanged).
     """
 
     AGGREGATES = ("sum", "pna")
 
     def __init__(self, num_relations: int, dim: int = 32, layers: int = 6, concat_hidden: bool = False,
-                 aggregate: str = "sum", dependent: bool = True, num_entities: int = 0, entity_dim: int = 0,
-                 dropout: float = 0.0):
+                 aggregate: str = "sum", dependent: bool = True):
         super().__init__()
         if aggregate not in self.AGGREGATES:
             raise ValueError(f"aggregate must be one of {', '.join(self.AGGREGATES)}, got {aggregate!r}")
@@ -172,10 +168,8 @@ class NBFNet(nn.Module):
         width = 13 if aggregate == "pna" else 2  # [x, agg]: agg is d (sum) or 12 d (pna)
         self.linear = nn.ModuleList(nn.Linear(width * dim, dim) for _ in range(layers))
         self.norm = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
-        self.entity = nn.Embedding(num_entities, entity_dim) if entity_dim > 0 else None
-        feat = (layers if concat_hidden else 1) * dim + dim + entity_dim
+        feat = (layers if concat_hidden else 1) * dim + dim
         self.mlp = nn.Sequential(nn.Linear(feat, feat), nn.ReLU(), nn.Linear(feat, 1))
-        self.dropout = dropout  # on the scorer's input features (functional: the state-dict keys stay)
 
     def node_states(self, heads: torch.Tensor, rels: torch.Tensor, graph: EdgeIndex) -> list[torch.Tensor]:
         """``[n, B, d]`` states of every node after each of the ``T`` layers, for queries ``(heads, rels)`` (``[B]`` each)."""
@@ -229,7 +223,4 @@ class NBFNet(nn.Module):
         states = self.node_states(heads, rels, graph)  # T x [n, B, d]
         q = self.query(rels)[None].expand(graph.n, -1, -1)
         x = states if self.concat_hidden else states[-1:]
-        if self.entity is not None:
-            x = [*x, self.entity.weight[:, None].expand(-1, q.shape[1], -1)]
-        feats = torch.nn.functional.dropout(torch.cat([*x, q], -1), self.dropout, self.training)
-        return self.mlp(feats).squeeze(-1).T
+        return self.mlp(torch.cat([*x, q], -1)).squeeze(-1).T

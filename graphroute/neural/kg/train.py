@@ -53,9 +53,6 @@ class KGConfig:
     aggregate: str = "sum"  # nbfnet: sum, or pna (mean/max/min/std with degree scalers; NBFNet's FB15k-237 choice)
     remove_one_hop: bool = False  # nbfnet training: drop every edge between a query's head and tail, not only its own
     dependent: bool = True  # nbfnet: relation vectors computed from the query relation (else free per layer)
-    entity_dim: int = 0  # nbfnet: > 0 adds a learned tail-entity embedding to the scorer (transductive)
-    scorer_dropout: float = 0.0  # nbfnet: dropout in the scorer MLP
-    loss: str = "bce"  # nbfnet: bce (self-adversarial negatives, NBFNet's) or ce (softmax over candidates)
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
@@ -69,7 +66,7 @@ class KGConfig:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
         for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3", "paths_max_overlap",
-                    "rule_alpha", "fact_ratio", "scorer_dropout"):
+                    "rule_alpha", "fact_ratio"):
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
@@ -79,10 +76,6 @@ class KGConfig:
         for key in ("concat_hidden", "remove_one_hop", "dependent"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"config key {key!r} must be true or false, got {getattr(self, key)!r}")
-        if not isinstance(self.entity_dim, int) or isinstance(self.entity_dim, bool) or self.entity_dim < 0:
-            raise ConfigError(f"config key 'entity_dim' must be an integer >= 0, got {self.entity_dim!r}")
-        if self.loss not in ("bce", "ce"):
-            raise ConfigError(f"config key 'loss' must be bce or ce, got {self.loss!r}")
         if self.aggregate not in ("sum", "pna"):
             raise ConfigError(f"config key 'aggregate' must be sum or pna, got {self.aggregate!r}")
         if not 0.0 < self.fact_ratio <= 1.0:
@@ -127,8 +120,7 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
 
     if cfg.model == "nbfnet":
         return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden,
-                      aggregate=cfg.aggregate, dependent=cfg.dependent, num_entities=data.num_entities,
-                      entity_dim=cfg.entity_dim, dropout=cfg.scorer_dropout)
+                      aggregate=cfg.aggregate, dependent=cfg.dependent)
     if cfg.model == "retrieval":
         return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha,
                                    max_len=cfg.paths_max_len)
@@ -240,10 +232,6 @@ def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples
     for i, (h, r) in enumerate(batch[:, :2].tolist()):
         neg_mask[i, list(train_known.get((h, r), ()))] = False
     neg_mask[torch.arange(len(batch)), target] = False
-    if cfg.loss == "ce":  # softmax over the target and its negatives (other training answers left out)
-        candidates = neg_mask.clone()
-        candidates[torch.arange(len(batch)), target] = True
-        return F.cross_entropy(logits.masked_fill(~candidates, float("-inf")), target)
     pos = logits[torch.arange(len(batch)), target]
     with torch.no_grad():
         w = torch.softmax(logits.masked_fill(~neg_mask, float("-inf")) / max(cfg.adversarial_temperature, 1e-6), -1)
