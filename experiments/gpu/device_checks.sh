@@ -7,7 +7,9 @@
 # 1. the CUDA tests (router pass and training on CUDA against CPU, POMO amp / compile paths);
 # 2. router training on CUDA (300 steps at most, 60 s): seconds per step against the CPU's 0.079
 #    (data/checkpoints/README.md);
-# 3. NBFNet on the full FB15k-237 for 240 s: optimisation steps per second, to size the full run
+#    and a training step eager against torch.compile on CUDA (experiments/bench/router_compile.py; on
+#    this project's CPU the compiled step is 0.63x as fast, experiments/results/router_compile.md);
+# 3. NBFNet on the full FB15k-237 for 200 s: optimisation steps per second, to size the full run
 #    that experiments/results/kg.md documents for a GPU;
 # 4. POMO CVRP50 training throughput, fp32 / bf16 autocast / bf16 + torch.compile, 60 s each.
 # Each step writes under OUT and a failure in one does not stop the next; a summary is printed last.
@@ -38,9 +40,13 @@ timeout 120 graphroute train --task router --config experiments/configs/router_r
   --set steps=300 --time-limit 60 --out "$OUT/router_cuda" > "$OUT/router_cuda.txt" 2>&1
 log "router on CUDA: $(tail -1 "$OUT/router_cuda.txt"); median s_per_step: $(median "$OUT/router_cuda/log.csv" s_per_step)"
 
-timeout 330 graphroute train --task kg --config experiments/configs/kg_fb15k237.yaml --device cuda \
-  --time-limit 240 --out "$OUT/kg_fb15k237_cuda" > "$OUT/kg_fb15k237_cuda.txt" 2>&1
-log "NBFNet FB15k-237 on CUDA (240 s): $(tail -2 "$OUT/kg_fb15k237_cuda.txt" | tr '\n' ' ')"
+timeout 90 python experiments/bench/router_compile.py --device cuda --steps 30 --out "$OUT/router_compile_cuda.md" \
+  > "$OUT/router_compile_cuda.txt" 2>&1
+log "router step eager vs compile on CUDA: $(grep -E '^\| (eager|`torch)' "$OUT/router_compile_cuda.md" 2>/dev/null | tr '\n' ' ')"
+
+timeout 280 graphroute train --task kg --config experiments/configs/kg_fb15k237.yaml --device cuda \
+  --time-limit 200 --out "$OUT/kg_fb15k237_cuda" > "$OUT/kg_fb15k237_cuda.txt" 2>&1
+log "NBFNet FB15k-237 on CUDA (200 s): $(tail -2 "$OUT/kg_fb15k237_cuda.txt" | tr '\n' ' ')"
 
 for variant in "amp=false compile=false" "amp=true compile=false" "amp=true compile=true"; do
   set -- $variant
