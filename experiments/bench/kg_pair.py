@@ -18,6 +18,15 @@ import numpy as np
 
 
 def main() -> None:
+    from graphroute.exceptions import GraphrouteError
+
+    try:
+        compare()
+    except (GraphrouteError, FileNotFoundError) as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def compare() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("a")
     ap.add_argument("b")
