@@ -59,9 +59,11 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     pairs = random_pairs(g.n_nodes, queries, seed=seed)
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn(), console=console,
                   disable=as_json, transient=True) as progress:
-        progress.add_task(f"routing {queries} pairs on {graph.name} with {len(chosen)} methods", total=None)
+        head = f"routing {queries} pairs on {graph.name} ({g.n_nodes:,} nodes)"
+        task = progress.add_task(head, total=None)
         rows = compare_routers(g, model, pairs, weight=weight, steps=n_steps, k=k, k_queries=min(k_queries, queries),
-                               methods=tuple(chosen))
+                               methods=tuple(chosen),
+                               on_progress=lambda text: progress.update(task, description=f"{head}: {text}"))
     table = markdown_table(rows)
     ref = next(r for r in rows if r["method"] == BASELINES[base])
     for r in rows:

@@ -70,14 +70,16 @@ DEFAULT_METHODS = ("router greedy", "untrained greedy", "learned A*", "Euclidean
 
 
 def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: int | str = 30, batch: int = 64,
-                    k: int = 3, k_queries: int = 20, methods: tuple[str, ...] | None = None) -> list[dict]:
+                    k: int = 3, k_queries: int = 20, methods: tuple[str, ...] | None = None,
+                    on_progress=None) -> list[dict]:  # noqa: ANN001
     """One summary row per method (see the module docstring) on ``pairs`` (int ``[q, 2]``) of ``graph``.
 
     ``steps``: message-passing steps of the router's truncated pass (router greedy, untrained greedy,
     learned A*, router K), or ``"auto"`` (each batch of targets runs until the exact wave has reached
     its query sources, plus a margin: :meth:`~graphroute.neural.router.model.BFRouter.forward`).
     Every row carries ``steps`` (None for methods without a pass) and ``steps_used``, the median
-    number of steps of its passes.
+    number of steps of its passes. ``on_progress(text)``, if given, hears which method runs and, during
+    a router pass, how many of its targets are done (passes on 100k-node graphs take minutes).
     """
     from graphroute.neural.router.model import BFRouter, RouterGraph
     from graphroute.neural.router.route import (Route, astar_count, cost_to_go, greedy_route, greedy_routes, k_alternatives,
@@ -104,9 +106,19 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     rows = []
 
     stats: dict = {}
+    current = [""]
+
+    def say(text: str) -> None:
+        if on_progress is not None:
+            on_progress(text)
+
+    def on_batch(done: int, total: int) -> None:
+        say(f"{current[0]}: router pass, {done}/{total} targets done")
 
     def run(name: str, fn, setup=None, pass_steps=None, all_at_once=None):  # noqa: ANN001, ANN202
         stats.clear()
+        current[0] = name
+        say(name)
         t0 = time.perf_counter()
         state = setup() if setup else None
         if all_at_once is not None:
@@ -126,7 +138,8 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     def passes(m, n_steps, **kw):  # noqa: ANN001, ANN202
         """cost_to_go for every target of the pairs; "auto" is given the pairs' sources."""
         reach = (pairs[:, 0], inverse) if n_steps == "auto" else None
-        return cost_to_go(m, rg, targets, batch=batch, steps=n_steps, reach=reach, stats=stats, **kw)
+        return cost_to_go(m, rg, targets, batch=batch, steps=n_steps, reach=reach, stats=stats, on_batch=on_batch,
+                          **kw)
 
     def setup(m, n_steps):  # noqa: ANN001, ANN202
         return lambda: passes(m, n_steps, with_wave=True)
@@ -162,18 +175,21 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         memo: dict = {}
 
         k_stats: dict = {}
+        current[0] = "router K"
+        say("router K")
 
         def k_setup(t):  # noqa: ANN001, ANN202
             if not memo:  # one batched pass and projection for every K target, on the first query (timed)
                 reach = (kq[:, 0], np.searchsorted(k_targets, kq[:, 1])) if steps == "auto" else None
                 h_all = cost_to_go(model, rg, k_targets, batch=batch, steps=steps, admissible=True, reach=reach,
-                                   stats=k_stats)
+                                   stats=k_stats, on_batch=on_batch)
                 memo.update({int(x): h_all[:, j] for j, x in enumerate(k_targets.tolist())})
             return memo[int(t)]
 
         rows.append({**_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
             ip, ix, w, h, s, t, k), k_setup), "steps": steps, "steps_used": _median_steps(k_stats)})
     if "Yen K" in methods and len(kq):
+        say("Yen K")
         rows.append({**_k_summary("Yen K", kq, optimal[:k_queries], k,
                                   lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k), lambda t: None),
                      "steps": None, "steps_used": None})

@@ -34,7 +34,8 @@ class Route:
 
 
 def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None = None, max_steps: int = 100_000,
-               admissible: bool = False, with_wave: bool = False, reach=None, stats: dict | None = None):
+               admissible: bool = False, with_wave: bool = False, reach=None, stats: dict | None = None,
+               on_batch=None):  # noqa: ANN001
     """Predicted cost from every node to each target: float64 ``[n, len(targets)]``.
 
     Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
@@ -46,7 +47,8 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
     ``steps="auto"`` needs ``reach=(sources, columns)``: the query sources and the index into
     ``targets`` of each one's target; each batch's pass then runs until the exact wave has reached its
     sources, plus a margin (:meth:`~graphroute.neural.router.model.BFRouter.forward`). ``stats``, a
-    dict, receives ``"steps"``: the steps each batch's pass ran.
+    dict, receives ``"steps"``: the steps each batch's pass ran. ``on_batch(done, total)`` is called
+    before each batch and once at the end with the number of targets done (for a progress display).
     """
     import torch
 
@@ -62,6 +64,8 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
     used = []
     with torch.no_grad():
         for i in range(0, targets.size, batch):
+            if on_batch is not None:
+                on_batch(i, targets.size)
             tg = torch.from_numpy(targets[i : i + batch])
             kw = {}
             if steps == "auto":
@@ -77,6 +81,8 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
                 h, _ = exact_project(rg, h)
                 h = h * (1.0 - 1e-9)  # rounding margin: g sums in path order may differ in the last bits
             out[:, i : i + batch] = h.numpy()
+    if on_batch is not None:
+        on_batch(targets.size, targets.size)
     if stats is not None:
         stats["steps"] = used
     return (out, wave) if with_wave else out

@@ -35,3 +35,19 @@ def test_compare_routers_rows():
         compare_routers(g, model, pairs, methods=("teleport",))
     with pytest.raises(Exception, match="steps must be a positive integer"):
         compare_routers(g, model, pairs, steps=0)
+
+
+def test_compare_routers_reports_progress():
+    model, _ = load_router(CKPT)
+    g = synthetic_graph("grid", 100, seed=2)
+    pairs = random_pairs(g.n_nodes, 10, seed=1)
+    heard: list[str] = []
+    compare_routers(g, model, pairs, steps="auto", k=2, k_queries=2, batch=4, on_progress=heard.append,
+                    methods=("router greedy", "Dijkstra", "router K", "Yen K"))
+    n_targets = len(np.unique(pairs[:, 1]))
+    for name in ("router greedy", "Dijkstra", "router K", "Yen K"):
+        assert name in heard
+    passes = [h for h in heard if h.startswith("router greedy: router pass")]
+    assert passes[0] == f"router greedy: router pass, 0/{n_targets} targets done"
+    assert passes[-1] == f"router greedy: router pass, {n_targets}/{n_targets} targets done"
+    assert len(passes) == -(-n_targets // 4) + 1  # before each batch of 4 targets, and at the end
