@@ -43,8 +43,10 @@ def route_command(
 
     queries = read_pairs(pairs) if pairs is not None else [(source, target)]
     from graphroute.graphs import read_any
+    from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router
 
+    keep_freed_memory()  # the pass's [nodes, targets] temporaries: 3.9x on a 100k-node graph (cpu_malloc.md)
     g = read_any(graph)
     model, _ = load_router(router)
     keyed = [(s, t, g.node_index(s), g.node_index(t)) for s, t in queries]
