@@ -151,7 +151,8 @@ def render(results: dict) -> str:
     parts = ["# GNN router (issue 5): learned cost-to-go vs classical routing", "",
              "Command: `OMP_NUM_THREADS=1 python experiments/bench/router.py` (checkpoint "
              "`data/checkpoints/router_road.pt`, truncated passes of T = 30 and 100 steps).",
-             f"Machine: {cpu}, 1 torch thread, Python {platform.python_version()}; the 2 cores were shared with "
+             f"Machine: {cpu}, 1 torch thread, Python {platform.python_version()}, freed heap kept for reuse as the CLI "
+             "does (`graphroute.machine.keep_freed_memory`); the 2 cores were shared with "
              "another single-thread job, so read speeds as ratios within a graph (same script, back to back).",
              "Unseen graphs: synthetic graphs with seed 2026 (training used step-derived seeds), and the "
              "largest strongly connected component of each shared road graph; `*-contracted`: the same road "
@@ -177,6 +178,7 @@ def render(results: dict) -> str:
 def main(argv=None) -> None:  # noqa: ANN001
     import torch
 
+    from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -185,6 +187,7 @@ def main(argv=None) -> None:  # noqa: ANN001
     ap.add_argument("--steps", default="30,100", help="comma-separated truncated pass lengths (default 30,100)")
     args = ap.parse_args(argv)
     torch.set_num_threads(1)
+    keep_freed_memory()  # as `route` and `compare --task paths` do (experiments/results/cpu_malloc.md)
     names = list(GRAPHS) if args.only is None else args.only.split(",")
     for n in names:
         if n not in GRAPHS:
