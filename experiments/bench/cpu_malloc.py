@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from graphroute.problems.io import atomic_write_text
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOADS = ("router pass", "POMO TSP20 training step", "NBFNet UMLS training step")
 
@@ -119,9 +121,7 @@ def main() -> None:
         s, k = statistics.median(res[(what, "system")]), statistics.median(res[(what, "keep")])
         lines.append(f"| {what} | {s:.3f} | {k:.3f} | {s / k:.2f}x |")
     lines.append("")
-    tmp = a.out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, a.out)
+    atomic_write_text(a.out, "\n".join(lines))
     print("\n".join(lines))
 
 

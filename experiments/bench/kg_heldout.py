@@ -22,13 +22,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import os
 import platform
 import time
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
+
+from graphroute.problems.io import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../shared/data/kg/WN18RR",
@@ -67,9 +68,7 @@ def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
     valid, test = known[: len(known) // 2], known[len(known) // 2:]
     out_dir.mkdir(parents=True, exist_ok=True)
     for name, rows in (("train", train), ("valid", valid), ("test", test)):
-        tmp = out_dir / f".{name}.txt.tmp"
-        tmp.write_text("".join("\t".join(x) + "\n" for x in rows))
-        os.replace(tmp, out_dir / f"{name}.txt")
+        atomic_write_text(out_dir / f"{name}.txt", "".join("\t".join(x) + "\n" for x in rows))
     return {"entities": len(ents), "relations": len(rels), "train": len(train), "valid": len(valid),
             "test": len(test), "dropped": len(sub) - n_train - len(known)}
 
@@ -151,10 +150,7 @@ def main() -> None:
         f"path GNN - retrieval = {mrr['nbfnet'] - mrr['retrieval']:+.4f} (asks >= 0.10).",
         "",
     ]
-    out = Path(args.out)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, out)
+    atomic_write_text(args.out, "\n".join(lines))
     print("\n".join(lines))
 
 

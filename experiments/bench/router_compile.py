@@ -21,6 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from graphroute.problems.io import atomic_write_text
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -91,10 +93,7 @@ def main() -> None:
         f"Largest relative difference between the two runs' losses over the {args.steps} steps: {worst:.1e}.",
         "",
     ]
-    out = Path(args.out)
-    tmp = out.with_suffix(".tmp")
-    tmp.write_text("\n".join(lines))
-    os.replace(tmp, out)
+    atomic_write_text(args.out, "\n".join(lines))
     print("\n".join(lines))
 
 
