@@ -148,13 +148,12 @@ class NBFNet(nn.Module):
     dependent : relation vectors computed from the query relation (NBFNet's ``dependent=True``:
         ``R d^2`` parameters per layer), or free per-layer relation embeddings shared by every query
         (``R d`` per layer).
-    hidden_dropout : dropout on each layer's update (training only; 0 by default, as NBFNet).
     """
 
     AGGREGATES = ("sum", "pna")
 
     def __init__(self, num_relations: int, dim: int = 32, layers: int = 6, concat_hidden: bool = False,
-                 aggregate: str = "sum", dependent: bool = True, hidden_dropout: float = 0.0):
+                 aggregate: str = "sum", dependent: bool = True):
         super().__init__()
         if aggregate not in self.AGGREGATES:
             raise ValueError(f"aggregate must be one of {', '.join(self.AGGREGATES)}, got {aggregate!r}")
@@ -169,7 +168,6 @@ class NBFNet(nn.Module):
         width = 13 if aggregate == "pna" else 2  # [x, agg]: agg is d (sum) or 12 d (pna)
         self.linear = nn.ModuleList(nn.Linear(width * dim, dim) for _ in range(layers))
         self.norm = nn.ModuleList(nn.LayerNorm(dim) for _ in range(layers))
-        self.dropout = nn.Dropout(hidden_dropout)
         feat = (layers if concat_hidden else 1) * dim + dim
         self.mlp = nn.Sequential(nn.Linear(feat, feat), nn.ReLU(), nn.Linear(feat, 1))
 
@@ -193,7 +191,7 @@ class NBFNet(nn.Module):
                 agg = boundary.index_add(0, graph.pair_dst, msg)
             else:
                 agg = self._pna(x, w, boundary, graph, scales)
-            x = x + self.dropout(torch.relu(norm(lin(torch.cat([x, agg], -1)))))
+            x = x + torch.relu(norm(lin(torch.cat([x, agg], -1))))
             states.append(x)
         return states
 

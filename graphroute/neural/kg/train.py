@@ -53,7 +53,6 @@ class KGConfig:
     aggregate: str = "sum"  # nbfnet: sum, or pna (mean/max/min/std with degree scalers; NBFNet's FB15k-237 choice)
     remove_one_hop: bool = False  # nbfnet training: drop every edge between a query's head and tail, not only its own
     dependent: bool = True  # nbfnet: relation vectors computed from the query relation (else free per layer)
-    hidden_dropout: float = 0.0  # nbfnet: dropout on each layer's update (training only)
     paths_k: int = 10  # retrieval: diverse shortest paths per entity pair
     paths_max_overlap: float = 0.5  # retrieval: most edge Jaccard overlap between kept paths
     rule_alpha: float = 1.0  # retrieval: conf(s, r) = n(s, r) / (n(s) + rule_alpha)
@@ -67,7 +66,7 @@ class KGConfig:
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
         for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3", "paths_max_overlap",
-                    "rule_alpha", "fact_ratio", "hidden_dropout"):
+                    "rule_alpha", "fact_ratio"):
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
@@ -79,8 +78,6 @@ class KGConfig:
                 raise ConfigError(f"config key {key!r} must be true or false, got {getattr(self, key)!r}")
         if self.aggregate not in ("sum", "pna"):
             raise ConfigError(f"config key 'aggregate' must be sum or pna, got {self.aggregate!r}")
-        if self.hidden_dropout >= 1.0:
-            raise ConfigError(f"config key 'hidden_dropout' must be in [0, 1), got {self.hidden_dropout!r}")
         if not 0.0 < self.fact_ratio <= 1.0:
             raise ConfigError(f"config key 'fact_ratio' must be in (0, 1], got {self.fact_ratio!r}")
 
@@ -123,7 +120,7 @@ def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
 
     if cfg.model == "nbfnet":
         return NBFNet(2 * data.num_relations, dim=cfg.dim, layers=cfg.layers, concat_hidden=cfg.concat_hidden,
-                      aggregate=cfg.aggregate, dependent=cfg.dependent, hidden_dropout=cfg.hidden_dropout)
+                      aggregate=cfg.aggregate, dependent=cfg.dependent)
     if cfg.model == "retrieval":
         return PathRetrievalScorer(data, k=cfg.paths_k, max_overlap=cfg.paths_max_overlap, alpha=cfg.rule_alpha,
                                    max_len=cfg.paths_max_len)
