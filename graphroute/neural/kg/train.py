@@ -259,7 +259,8 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         ck = load_checkpoint(resume)
         if ck.get("task") != "kg":
             raise InvalidArgumentError(f"{resume} is not a knowledge-graph checkpoint")
-        if {k: v for k, v in dataclasses.asdict(KGConfig(**ck["config"])).items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
+        was = dataclasses.asdict(KGConfig.from_dict(ck["config"], source=f"{resume} (checkpoint config)"))
+        if {k: v for k, v in was.items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
             raise InvalidArgumentError(f"{resume} was trained with another config; only 'epochs' may change")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
@@ -369,7 +370,7 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
     ck = load_checkpoint(path)
     if ck.get("task") != "kg":
         raise InvalidArgumentError(f"{path} is not a knowledge-graph checkpoint")
-    cfg = KGConfig(**ck["config"])
+    cfg = KGConfig.from_dict(ck["config"], source=f"{path} (checkpoint config)")
     if not isinstance(data, KGData):
         data = KGData.from_path(data if data is not None else _recorded_path(cfg.data))
     if (data.num_entities, data.num_relations) != (ck["num_entities"], ck["num_relations"]):

@@ -65,6 +65,22 @@ def test_config_errors_name_the_key(bad, message):
         KGConfig.from_dict(bad)
 
 
+def test_checkpoint_with_an_unknown_config_key_is_refused_by_name(tmp_path, random_kg):
+    """A checkpoint written by another version (a key this one lacks) gets a one-line error, for
+    loading and for resuming alike, not a TypeError."""
+    from graphroute.neural.train import load_checkpoint, save_atomic
+
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1)
+    train_kg(cfg, tmp_path / "a")
+    ck = load_checkpoint(tmp_path / "a" / "last.pt")
+    ck["config"]["from_the_future"] = 1
+    save_atomic(ck, tmp_path / "b.pt")
+    with pytest.raises(ConfigError, match="b.pt .checkpoint config.: unknown config key 'from_the_future'"):
+        load_kg_model(tmp_path / "b.pt")
+    with pytest.raises(ConfigError, match="unknown config key 'from_the_future'"):
+        train_kg(KGConfig(**{**cfg.__dict__, "epochs": 2}), tmp_path / "a", resume=tmp_path / "b.pt")
+
+
 def test_mismatched_kg_is_refused(tmp_path, random_kg, family_kg):
     train_kg(KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1), tmp_path / "a")
     from graphroute.neural.kg.data import KGData
