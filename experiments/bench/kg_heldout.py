@@ -10,7 +10,9 @@ entity or relation never occurs in the new training split are dropped (the stand
 setting). It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir`` and read back
 by the project's own KG reader, like any user KG. ``--entities 0`` keeps the KG whole, with its own
 splits (e.g. Nations, a KG none of ../shared holds: ``pip download pykeen==1.11.1 --no-deps`` and unzip
-``pykeen/datasets/nations/`` from the wheel, then ``--kg path/to/nations --entities 0``).
+``pykeen/datasets/nations/`` from the wheel, then ``--kg path/to/nations --entities 0``). ``--kg`` may also
+name the ``countries.json`` of the npm package world-countries (``npm pack world-countries@5.1.0``): the
+Countries KG of Bouchard et al. (2015), built from that data, split 80/10/10 with ``--seed``.
 
 The models: the UMLS configs (``experiments/configs/kg_umls*.yaml``) with only ``data`` changed
 (NBFNet's epochs capped by ``--nbfnet-epochs``); nothing is tuned on this KG. All three are ranked by
@@ -45,18 +47,43 @@ def whole_kg(src: Path) -> dict:
             "valid": len(kg.valid), "test": len(kg.test), "dropped": 0}
 
 
-def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
-    """Write the top-``n_entities`` induced sub-KG of the KG in ``src`` with a fresh 80/10/10 split."""
+def kg_triples(src: Path) -> list[tuple[str, str, str]]:
+    """Every triple (train, valid and test) of the KG folder ``src``, as names."""
     from graphroute.neural.kg.data import KGData
 
     kg = KGData.from_path(src)
-    triples = [(kg.entity_names[h], kg.relation_names[r], kg.entity_names[t])
-               for part in (kg.train, kg.valid, kg.test) for h, r, t in part.tolist()]
+    return [(kg.entity_names[h], kg.relation_names[r], kg.entity_names[t])
+            for part in (kg.train, kg.valid, kg.test) for h, r, t in part.tolist()]
+
+
+def countries_triples(path: Path) -> list[tuple[str, str, str]]:
+    """The Countries KG (Bouchard, Singh and Trouillon 2015) from the mledoze/countries data it was built
+    from (``countries.json`` of the npm package ``world-countries``, ODbL): ``neighborOf`` between countries
+    that share a land border (both directions, as the data lists them), ``locatedIn`` from a country to its
+    subregion and its region and from a subregion to its region. Countries are named by ISO alpha-3 code."""
+    import json
+
+    try:
+        rows = json.loads(path.read_text())
+        triples = set()
+        for c in rows:
+            code, region, sub = c["cca3"], c["region"], c.get("subregion") or ""
+            triples |= {(code, "neighborOf", b) for b in c.get("borders") or ()}
+            triples.add((code, "locatedIn", region))
+            if sub:
+                triples |= {(code, "locatedIn", sub), (sub, "locatedIn", region)}
+    except (ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"{path}: not a world-countries countries.json ({exc!r})") from None
+    return sorted(triples)
+
+
+def build_subset(triples: list[tuple[str, str, str]], n_entities: int, seed: int, out_dir: Path) -> dict:
+    """Write the top-``n_entities`` induced sub-KG of ``triples`` (0: all of it) with a fresh 80/10/10 split."""
     deg = Counter()
     for h, _, t in triples:
         deg[h] += 1
         deg[t] += 1
-    keep = {e for e, _ in deg.most_common(n_entities)}
+    keep = {e for e, _ in deg.most_common(n_entities or None)}
     sub = sorted({x for x in triples if x[0] in keep and x[2] in keep})
     rng = np.random.default_rng(seed)
     order = rng.permutation(len(sub))
@@ -76,7 +103,8 @@ def build_subset(src: Path, n_entities: int, seed: int, out_dir: Path) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", choices=sorted(KGS), default="fb15k237")
-    ap.add_argument("--kg", help="a KG folder to use instead of --source (its name tags the runs)")
+    ap.add_argument("--kg", help="a KG folder to use instead of --source (its name tags the runs), or the "
+                    "countries.json of the npm package world-countries (the Countries KG, always re-split)")
     ap.add_argument("--entities", type=int, default=300, help="top-degree entities kept; 0: the whole KG, own splits")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--nbfnet-epochs", type=int, default=8)
@@ -84,8 +112,9 @@ def main() -> None:
     ap.add_argument("--out", default=str(ROOT / "experiments/results/kg_heldout.md"))
     args = ap.parse_args()
     src = Path(args.kg) if args.kg else KGS[args.source]
-    tag_src = Path(args.kg).name.lower() if args.kg else args.source
-    if not src.is_dir():
+    countries = src.suffix == ".json"
+    tag_src = "countries" if countries else Path(args.kg).name.lower() if args.kg else args.source
+    if not (src.is_file() if countries else src.is_dir()):
         raise SystemExit(f"{src.name} not found at {src} (see ../shared/data/kg/MANIFEST.md)")
 
     import torch
@@ -93,9 +122,17 @@ def main() -> None:
     from graphroute.neural.kg.train import KGConfig, evaluate, load_kg_model, train_kg
 
     torch.set_num_threads(1)
-    if args.entities > 0:
+    if countries:
+        kg_dir = Path(args.kg_dir) / (f"Countries-top{args.entities}" if args.entities else "Countries")
+        stats = build_subset(countries_triples(src), args.entities, args.seed, kg_dir)
+        what = "Countries" + (f" top {args.entities}" if args.entities else "")
+        kg_line = ("KG: Countries (Bouchard et al. 2015: `neighborOf`, `locatedIn` country -> subregion -> region) "
+                   f"built by `countries_triples` from {src.name} of the npm package world-countries (mledoze/countries, "
+                   f"ODbL), {'the top ' + str(args.entities) + ' entities, ' if args.entities else ''}"
+                   f"split 80/10/10 with seed {args.seed}: ")
+    elif args.entities > 0:
         kg_dir = Path(args.kg_dir) / f"{src.name}-top{args.entities}"
-        stats = build_subset(src, args.entities, args.seed, kg_dir)
+        stats = build_subset(kg_triples(src), args.entities, args.seed, kg_dir)
         what = f"{src.name} top {args.entities}"
         kg_line = (f"KG: the {args.entities} entities of {src.name} with the most triples, all triples among them, "
                    f"re-split 80/10/10 with seed {args.seed}: ")
@@ -111,7 +148,7 @@ def main() -> None:
         cfg = dataclasses.replace(cfg, data=str(kg_dir))
         if cfg.model == "nbfnet":
             cfg = dataclasses.replace(cfg, epochs=min(cfg.epochs, args.nbfnet_epochs))
-        run_dir = Path(args.kg_dir) / f"{tag}_{tag_src}_top{args.entities}"
+        run_dir = Path(args.kg_dir) / (f"{tag}_{tag_src}" + (f"_top{args.entities}" if args.entities else ""))
         t0 = time.perf_counter()
         train_kg(cfg, run_dir)
         train_s = time.perf_counter() - t0
