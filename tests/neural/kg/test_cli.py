@@ -89,7 +89,8 @@ def test_evaluate_bad_input(tmp_path, nbf_ckpt):
     assert res.exit_code == 1 and "unknown task 'graph'" in res.stderr
 
 
-@pytest.mark.parametrize("name, kg, at_least", [("kg_umls.pt", "UMLS", 0.9), ("kg_kinship.pt", "Kinship", 0.85)])
+@pytest.mark.parametrize("name, kg, at_least", [("kg_umls.pt", "UMLS", 0.9), ("kg_kinship.pt", "Kinship", 0.85),
+                                              ("kg_umls_pna.pt", "UMLS", 0.9)])
 def test_shipped_checkpoints_rank_and_explain(shared_data, name, kg, at_least):
     ckpt = REPO / "data" / "checkpoints" / name
     res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 64, "--json")
