@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import importlib.util
 import json
 import os
 import statistics
@@ -33,14 +32,8 @@ from pathlib import Path
 from graphroute.problems.io import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "experiments/bench"))  # the sibling scripts' workloads, as router_ablation.py does
 WORKLOADS = ("router pass", "POMO TSP20 training step", "NBFNet UMLS training step")
-
-
-def _bench_module(name: str):  # noqa: ANN202
-    spec = importlib.util.spec_from_file_location(name, ROOT / "experiments/bench" / f"{name}.py")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
 
 
 def worker(what: str, steps: int) -> list[float]:
@@ -65,13 +58,17 @@ def worker(what: str, steps: int) -> list[float]:
             times.append(time.perf_counter() - t0)
         return times[1:]
     if what == "POMO TSP20 training step":
-        return _bench_module("train_speed").worker_graphroute("train", steps)
+        import train_speed
+
+        return train_speed.worker_graphroute("train", steps)
     from graphroute.neural.kg.data import KGData
     from graphroute.neural.kg.train import KGConfig
 
     cfg = KGConfig.from_yaml(ROOT / "experiments/configs/kg_umls.yaml")
     data = KGData.from_path(ROOT / cfg.data)
-    return _bench_module("kg_speed").step_times(cfg, data, steps)
+    import kg_speed
+
+    return kg_speed.step_times(cfg, data, steps)
 
 
 def main() -> None:
