@@ -47,11 +47,13 @@ _HEADER_WORDS = {"head", "relation", "tail", "h", "r", "t", "source", "target", 
 
 
 def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], int]:
-    """Triples of one split file and the count of skipped malformed lines.
+    """Triples of one split file, and 0 (the count of skipped lines: a malformed line is an error).
 
     Fields are tab-separated (ConvE layout; entity names may contain spaces); a line without tabs
     is split on whitespace instead. A first line made only of column names (``head relation
-    tail`` ...) is a header and is dropped.
+    tail`` ...) is a header and is dropped; blank lines are skipped. Any other line without exactly
+    three non-empty fields raises :class:`InvalidInstanceError` naming the file and line: a dropped
+    triple would silently change the benchmark (its filtered ranking and its graph).
     """
     triples, skipped = [], 0
     try:
@@ -61,10 +63,13 @@ def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], i
                 parts = text.split() if sumgnn or "\t" not in text else text.split("\t")
                 if lineno == 0 and parts and all(p.strip().lower() in _HEADER_WORDS for p in parts):
                     continue
-                if len(parts) != 3 or not all(parts):
-                    if line.strip():
-                        skipped += 1
+                if not line.strip():
                     continue
+                if len(parts) != 3 or not all(p.strip() for p in parts):
+                    sep = "whitespace" if sumgnn or "\t" not in text else "tab"
+                    raise InvalidInstanceError(
+                        f"{path} line {lineno + 1}: expected head, relation and tail ({sep}-separated), "
+                        f"got {len(parts)} field(s): {text[:80]!r}")
                 if sumgnn:
                     h, t, r = parts
                     triples.append((h, r, t))

@@ -47,9 +47,16 @@ def test_truncated_dimacs(tmp_path):
 
 
 def test_info_table_is_readable(tmp_path):
-    (tmp_path / "train.txt").write_text("a\tr\tb\nb\tr\ta\nx\ty\n")
+    (tmp_path / "train.txt").write_text("a\tr\tb\nb\tr\ta\n\n")
     res = runner.invoke(app, ["graph", "info", str(tmp_path)], env={"COLUMNS": "160"})
     assert res.exit_code == 0, res.output
     rows = {line.split("│")[1].strip(): line.split("│")[2].strip() for line in res.stdout.splitlines() if line.count("│") == 3}
-    assert rows["default_weight"] == "hops" and rows["nodes"] == "2" and rows["meta.skipped_lines"] == "1"
+    assert rows["default_weight"] == "hops" and rows["nodes"] == "2" and rows["meta.skipped_lines"] == "0"
     assert rows["out_degree"] == "min 1, mean 1, max 1" and rows["extras"].startswith("triples_train [2, 3]")
+
+
+def test_malformed_kg_line_is_one_line_error(tmp_path):
+    (tmp_path / "train.txt").write_text("a\tr\tb\nx\ty\n")
+    res = runner.invoke(app, ["graph", "info", str(tmp_path)])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "line 2: expected head, relation and tail" in res.stderr and len(res.stderr.strip().splitlines()) == 1

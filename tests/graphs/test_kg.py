@@ -35,11 +35,11 @@ def test_drugbank_names(shared_data):
 def test_tiny_kg_inverse_and_round_trip(tmp_path):
     d = tmp_path / "kg"
     d.mkdir()
-    (d / "train.txt").write_text("a\tlikes\tb\nb\tlikes\tc\nbroken line\nc\thates\ta\n")
+    (d / "train.txt").write_text("a\tlikes\tb\nb\tlikes\tc\n\nc\thates\ta\n")
     (d / "valid.txt").write_text("a\tlikes\tc\n")
     (d / "test.txt").write_text("c\tlikes\td\n")
     g = read_kg(d, inverse=True)
-    assert g.meta["skipped_lines"] == 1 and g.meta["num_entities"] == 4
+    assert g.meta["skipped_lines"] == 0 and g.meta["num_entities"] == 4
     assert g.relation_names == ["likes", "hates", "likes^-1", "hates^-1"]
     assert g.n_edges == 6
     arcs = {(g.node_label(u), g.relation_label(r), g.node_label(v))
@@ -106,3 +106,13 @@ def test_header_line_and_space_separated_triples(tmp_path):
     assert g.meta["skipped_lines"] == 0 and g.n_edges == 2
     assert g.node_index("new york") == 0 and "head" not in g.node_ids.tolist()
     assert g.relation_names == ["located in", "r"] and g.meta["triples"]["valid"] == 1
+
+
+@pytest.mark.parametrize("line", ["broken line", "a\tlikes", "a\tlikes\tb\tc", "a\t\tb", "a b c d"])
+def test_malformed_triple_line_is_an_error(tmp_path, line):
+    """A line that is not a triple names its file and line number instead of being dropped silently."""
+    d = tmp_path / "kg"
+    d.mkdir()
+    (d / "train.txt").write_text(f"a\tlikes\tb\n{line}\nb\tlikes\tc\n")
+    with pytest.raises(InvalidInstanceError, match=r"train.txt line 2: expected head, relation and tail"):
+        read_kg(d)
