@@ -61,7 +61,7 @@ def cli_errors(fn: F) -> F:
             if state.debug:
                 raise
             fail("interrupted", EXIT_INTERRUPTED)
-        except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        except (FileNotFoundError, FileExistsError, IsADirectoryError, NotADirectoryError, PermissionError) as exc:
             if state.debug:
                 raise
             fail(_one_line(f"{exc.strerror or exc}: {exc.filename}"))

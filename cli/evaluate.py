@@ -24,10 +24,10 @@ def evaluate_command(
     reference: Optional[str] = typer.Option("pyvrp", "--reference", help="Reference solver (pyvrp, ortools) or 'none'."),
     reference_time: float = typer.Option(1.0, "--reference-time", help="Seconds per instance for the reference."),
     workers: int = typer.Option(1, "--workers", help="Processes for the reference solves (cached once computed)."),
-    device: str = typer.Option("cpu", "--device", help="cpu or cuda."),
+    device: str = typer.Option("cpu", "--device", help="cpu or cuda (also auto for --task kg)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
     task: str = typer.Option("vrp", "--task", help="vrp (routing checkpoints) or kg (link prediction: filtered MRR, Hits@k)."),
-    split: str = typer.Option("test", "--split", help="--task kg: valid or test."),
+    split: str = typer.Option("test", "--split", help="--task kg: test, valid or train."),
     max_queries: Optional[int] = typer.Option(None, "--max-queries", help="--task kg: rank a seeded sample of queries."),
     data: Optional[Path] = typer.Option(None, "--data", help="--task kg: the KG folder or graph file (default: the one the checkpoint was trained on)."),
 ) -> None:
@@ -38,7 +38,7 @@ def evaluate_command(
     if task == "kg":
         from graphroute_cli.kg_evaluate import evaluate_kg
 
-        return evaluate_kg(checkpoint, split, max_queries, as_json, data)
+        return evaluate_kg(checkpoint, split, max_queries, as_json, data, device)
     from graphroute.neural.evaluate import evaluate_checkpoint
     from graphroute.neural.train import resolve_device
 

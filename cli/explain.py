@@ -16,7 +16,7 @@ def explain_command(
     checkpoint: Path = typer.Option(..., "--checkpoint", help="A KG checkpoint (NBFNet or retrieval), e.g. data/checkpoints/kg_umls.pt."),
     head: str = typer.Option(..., "--head", help="Head entity, by name."),
     relation: str = typer.Option(..., "--relation", help="Query relation, by name (NAME^-1 asks for heads)."),
-    top: int = typer.Option(5, "--top", help="How many predicted tails."),
+    top: int = typer.Option(5, "--top", help="How many predicted answers (tails; heads for NAME^-1)."),
     paths: int = typer.Option(3, "--paths", help="Explaining paths per tail."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
@@ -29,15 +29,14 @@ def explain_command(
         raise InvalidArgumentError("--top and --paths must be at least 1")
     if not checkpoint.is_file():
         raise InvalidArgumentError(f"checkpoint not found: {checkpoint}")
-    data = KGData.from_path(graph)
+    model, _, data = load_kg_model(checkpoint, KGData.from_path(graph))  # checks the KG matches the checkpoint first
     h, r = data.entity_index(head), data.relation_index(relation)
-    model, _, data = load_kg_model(checkpoint, data)
     preds = predict(model, data, h, r, top=top, paths=paths)
     if as_json:
         print_json({"head": head, "relation": relation, "checkpoint": str(checkpoint),
                     "predictions": [asdict(p) for p in preds]})
         return
-    console.print(f"[bold]({head}, {relation}, ?)[/]  top {len(preds)} tails", highlight=False)
+    console.print(f"[bold]({head}, {relation}, ?)[/]  top {len(preds)} answers", highlight=False)
     for i, p in enumerate(preds, 1):
         mark = "  [dim](training triple)[/]" if p.known else ""
         console.print(f"{i}. [bold]{p.name}[/]  score {p.score:.4f}{mark}", highlight=False)

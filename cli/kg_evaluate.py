@@ -10,17 +10,28 @@ from rich.table import Table
 from graphroute_cli.common import console, print_json
 
 
-def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool, data_path: Path | None = None) -> None:
+def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool, data_path: Path | None = None,
+                device: str = "cpu") -> None:
     """Load ``checkpoint`` (its config names the KG, ``data_path`` overrides it), rank ``split`` in both
-    directions, print the table."""
+    directions on ``device``, print the table."""
+    from graphroute.exceptions import InvalidArgumentError
     from graphroute.neural.kg.train import evaluate, load_kg_model
+    from graphroute.neural.train import resolve_device
 
+    if max_queries is not None and max_queries < 1:
+        raise InvalidArgumentError(f"--max-queries must be at least 1, got {max_queries}")
+    dev = str(resolve_device(device))
     model, cfg, data = load_kg_model(checkpoint, data_path)
+    if hasattr(model, "to"):  # the retrieval scorer runs on the CPU
+        model.to(dev)
+    else:
+        dev = "cpu"
     t0 = time.perf_counter()
     with console.status(f"ranking {split} queries ...") if not as_json else _null():
-        res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed)
+        res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed,
+                       device=dev)
     res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": str(data_path or cfg.data), "split": split, **res,
-           "time_s": time.perf_counter() - t0}
+           "time_s": time.perf_counter() - t0, "device": dev}
     if as_json:
         print_json(res)
         return

@@ -54,10 +54,22 @@ def train_command(
     from graphroute.neural.config import parse_overrides
 
     run = _task(task)
+    if task == "kg":  # full-KG NBFNet states ([entities, batch, dim], 42 MB on WN18RR) exceed glibc's mmap threshold
+        from graphroute.machine import keep_freed_memory
+
+        keep_freed_memory()
     if not config.is_file():
         raise InvalidArgumentError(f"config file not found: {config}")
+    if time_limit is not None and not time_limit > 0:
+        raise InvalidArgumentError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     sets = parse_overrides(overrides)
     out = out or Path("runs") / config.stem
+    if out.exists() and not out.is_dir():
+        raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
+    if resume is None and (out / "last.pt").exists():
+        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one replaces its checkpoints and log "
+                      f"(--resume {out / 'last.pt'} continues it instead)", highlight=False)
+    created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
     state: dict = {"val_cost": None, "val_gap_pct": None}
@@ -72,9 +84,14 @@ def train_command(
             f"  gap {_fmt(state['val_gap_pct'], '.2f')}%  {_fmt(m['inst_per_s'], '.0f')} inst/s")
         progress.update(state["bar"], completed=m["step"], info=info)
 
-    with progress:
-        result = run(config, out=out, device=device, resume=resume, on_progress=on_progress, time_limit=time_limit,
-                     overrides=sets)
+    try:
+        with progress:
+            result = run(config, out=out, device=device, resume=resume, on_progress=on_progress,
+                         time_limit=time_limit, overrides=sets)
+    except BaseException:
+        if created and out.is_dir() and not any(out.iterdir()):  # failed before writing anything: leave no folder
+            out.rmdir()
+        raise
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
         return
     console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "

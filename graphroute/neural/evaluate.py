@@ -155,6 +155,10 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint
 
     ck = load_checkpoint(checkpoint)
+    if ck.get("task", "vrp") != "vrp" or "problem" not in ck["model_config"]:
+        hint = {"kg": "; evaluate it with --task kg", "router": "; it is run by 'graphroute route' and "
+                "'graphroute compare --task paths'"}.get(ck.get("task"), "")
+        raise InvalidArgumentError(f"{checkpoint} is not a routing (VRP) checkpoint (task {ck.get('task')!r}){hint}")
     problem = problem or ck["model_config"]["problem"]
     size = size or ck["config"]["size"]
     if problem != ck["model_config"]["problem"]:

@@ -51,6 +51,34 @@ class KGData:
             entity_names=names, relation_names=rel_names,
         )
 
+    def reindexed(self, entity_names: list[str], relation_names: list[str], what: str = "the checkpoint") -> KGData:
+        """This KG with the ids of another vocabulary (``entity_names[i]`` gets id ``i``), e.g. the one a
+        checkpoint was trained with, so that a KG whose files list the same triples in another order
+        is ranked correctly. The entity and relation name sets must be the same, and unique."""
+        if entity_names == self.entity_names and relation_names == self.relation_names:
+            return self
+        maps = []
+        for kind, mine, theirs in (("entity", self.entity_names, entity_names),
+                                   ("relation", self.relation_names, relation_names)):
+            if len(set(mine)) != len(mine) or len(set(theirs)) != len(theirs):
+                raise InvalidArgumentError(f"{self.name}: the {kind} ids differ from those of {what} and the names "
+                                           "are not unique, so they cannot be matched")
+            extra, missing = sorted(set(mine) - set(theirs)), sorted(set(theirs) - set(mine))
+            if extra or missing:
+                detail = f"{len(extra)} {kind} names {what} does not know (e.g. {extra[0]!r})" if extra else \
+                    f"{len(missing)} of {what}'s {kind} names are missing (e.g. {missing[0]!r})"
+                raise InvalidArgumentError(f"{self.name} is not the KG {what} was trained on: {detail}")
+            index = {name: i for i, name in enumerate(theirs)}
+            maps.append(np.array([index[name] for name in mine], dtype=np.int64))
+        ent, rel = maps
+
+        def remap(tr: np.ndarray) -> np.ndarray:
+            return np.stack([ent[tr[:, 0]], rel[tr[:, 1]], ent[tr[:, 2]]], 1) if len(tr) else tr
+
+        return KGData(name=self.name, num_entities=self.num_entities, num_relations=self.num_relations,
+                      train=remap(self.train), valid=remap(self.valid), test=remap(self.test),
+                      entity_names=list(entity_names), relation_names=list(relation_names))
+
     def with_inverse(self, triples: np.ndarray) -> np.ndarray:
         """``triples`` followed by their inverses ``(t, r + R, h)``."""
         inv = np.stack([triples[:, 2], triples[:, 1] + self.num_relations, triples[:, 0]], 1)

@@ -75,6 +75,8 @@ class PathRetrievalScorer:
     _seqs: dict = field(default_factory=dict, repr=False)
     _head_scores: dict = field(default_factory=dict, repr=False)
     _max_rule_len: int | None = field(default=None, repr=False)
+    pairs_total: int = 0  # training entity pairs, and how many of them fit() counted
+    pairs_fitted: int = 0
 
     def _graph(self) -> tuple:
         if self._csr is None:
@@ -109,8 +111,16 @@ class PathRetrievalScorer:
             self._seqs[key] = frozenset(out)
         return self._seqs[key]
 
-    def fit(self, on_progress: Callable[[int, int], None] | None = None) -> PathRetrievalScorer:
-        """Count ``n(s, r)`` and ``n(s)`` over the training triples in both directions."""
+    def fit(self, on_progress: Callable[[int, int], None] | None = None, *, deadline: float | None = None,
+            seed: int = 0) -> PathRetrievalScorer:
+        """Count ``n(s, r)`` and ``n(s)`` over the training triples in both directions.
+
+        With ``deadline`` (a ``time.perf_counter()`` value) the entity pairs are visited in a seeded
+        random order and counting stops at the deadline: the rule table is then estimated from a
+        random sample of the training pairs (``pairs_fitted`` of ``pairs_total``).
+        """
+        import time
+
         num_rel = 2 * self.data.num_relations
         triples = self.data.with_inverse(self.data.train)
         by_pair: dict[tuple[int, int], list[int]] = {}
@@ -118,7 +128,14 @@ class PathRetrievalScorer:
             by_pair.setdefault((h, t), []).append(r)
         counts: dict[tuple[int, ...], np.ndarray] = {}
         totals: dict[tuple[int, ...], int] = {}
-        for i, ((h, t), rs) in enumerate(sorted(by_pair.items())):
+        items = sorted(by_pair.items())
+        if deadline is not None:
+            items = [items[i] for i in np.random.default_rng(seed).permutation(len(items))]
+        self.pairs_total, self.pairs_fitted = len(items), 0
+        for i, ((h, t), rs) in enumerate(items):
+            if deadline is not None and i and time.perf_counter() > deadline:
+                break
+            self.pairs_fitted = i + 1
             seqs = self.sequences(h, t)
             for r in rs:
                 for s in seqs:

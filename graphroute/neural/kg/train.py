@@ -70,9 +70,12 @@ class KGConfig:
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a number >= 0, got {v!r}")
-        if self.paths_max_len is not None and (not isinstance(self.paths_max_len, int)
-                                               or isinstance(self.paths_max_len, bool) or self.paths_max_len < 1):
-            raise ConfigError(f"config key 'paths_max_len' must be a positive integer or null, got {self.paths_max_len!r}")
+        for key in ("paths_max_len", "max_train_triples", "max_eval_queries"):
+            v = getattr(self, key)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+                raise ConfigError(f"config key {key!r} must be a positive integer or null, got {v!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ConfigError(f"config key 'seed' must be an integer >= 0, got {self.seed!r}")
         for key in ("concat_hidden", "remove_one_hop", "dependent"):
             if not isinstance(getattr(self, key), bool):
                 raise ConfigError(f"config key {key!r} must be true or false, got {getattr(self, key)!r}")
@@ -107,7 +110,7 @@ class KGConfig:
 
 @dataclass
 class KGRunResult:
-    step: int
+    step: int  # optimizer steps of the whole run (a resumed run counts its earlier steps too)
     elapsed_s: float
     metrics: dict
     out_dir: Path
@@ -203,6 +206,10 @@ def query_ranks(model, data: KGData, split: str = "test", *, batch_size: int = 6
     triples = {"valid": data.valid, "test": data.test, "train": data.train}.get(split)
     if triples is None:
         raise InvalidArgumentError(f"unknown split {split!r}; use train, valid or test")
+    if not len(triples):
+        raise InvalidArgumentError(f"the {split} split of {data.name} has no triples to rank")
+    if max_queries is not None and max_queries < 1:
+        raise InvalidArgumentError(f"max_queries must be at least 1, got {max_queries}")
     queries = data.with_inverse(triples)
     if max_queries is not None and len(queries) > max_queries:
         queries = queries[np.random.default_rng(seed).choice(len(queries), max_queries, replace=False)]
@@ -240,32 +247,54 @@ def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples
 
 
 def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
-             on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> KGRunResult:
-    """Train ``cfg.model`` on ``cfg.data``; checkpoints ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``."""
+             on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
+             max_steps: int | None = None) -> KGRunResult:
+    """Train ``cfg.model`` on ``cfg.data``; checkpoints ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``.
+
+    ``time_limit`` (seconds of this call) and ``max_steps`` (optimizer steps of this call) stop early,
+    also inside an epoch: the checkpoint then records the steps done of the epoch in progress
+    (``epoch_step``), and ``resume`` carries on from the next one with the same batches and random
+    draws as an uninterrupted run.
+    """
     import torch
 
     from graphroute.neural.train import load_checkpoint, save_atomic
 
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
     data = KGData.from_path(cfg.data)
-    if cfg.model == "retrieval":
-        return _fit_retrieval(cfg, data, out, on_progress)
-    torch.manual_seed(cfg.seed)
-    model = build_model(cfg, data).to(device)
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, best, history = 0, -1.0, []
+    if not len(data.valid):
+        raise InvalidArgumentError(f"{cfg.data} has no valid triples: training keeps the epoch with the best valid MRR "
+                                   "(add a valid.txt split)")
+    ck = None
     if resume is not None:
         ck = load_checkpoint(resume)
         if ck.get("task") != "kg":
             raise InvalidArgumentError(f"{resume} is not a knowledge-graph checkpoint")
+        if cfg.model == "retrieval" or ck.get("config", {}).get("model") == "retrieval":
+            raise InvalidArgumentError("the retrieval scorer is fitted in one pass and has nothing to resume; "
+                                       "run without --resume")
+        if "optimizer" not in ck:
+            raise InvalidArgumentError(f"{resume} holds weights only (an exported checkpoint) and cannot be resumed; "
+                                       "resume from a run's last.pt")
         was = dataclasses.asdict(KGConfig.from_dict(ck["config"], source=f"{resume} (checkpoint config)"))
         if {k: v for k, v in was.items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
             raise InvalidArgumentError(f"{resume} was trained with another config; only 'epochs' may change")
+    out.mkdir(parents=True, exist_ok=True)
+    log_path = out / "log.csv"
+    if cfg.model == "retrieval":
+        log_path.unlink(missing_ok=True)
+        return _fit_retrieval(cfg, data, out, on_progress, time_limit)
+    torch.manual_seed(cfg.seed)
+    model = build_model(cfg, data).to(device)
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
+    start_epoch, start_step, best, history = 0, 0, -1.0, []
+    if ck is not None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng"])
         start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
+        start_step = int(ck.get("epoch_step", 0))
+    _write_log(log_path, history)  # a fresh run starts a fresh log; a resumed one keeps the checkpoint's rows
     train = data.train
     if cfg.max_train_triples is not None and len(train) > cfg.max_train_triples:
         train = train[np.random.default_rng(cfg.seed).choice(len(train), cfg.max_train_triples, replace=False)]
@@ -275,16 +304,26 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         train_known.setdefault((h, r), set()).add(t)
     scorer = Scorer(model, data, device, remove_one_hop=cfg.remove_one_hop)
     steps_per_epoch = math.ceil(len(queries) / cfg.batch_size)
-    log_path = out / "log.csv"
     t0 = time.perf_counter()
+    done = 0  # optimizer steps of this call
     metrics: dict = history[-1] if history else {}
+
+    def out_of_time() -> bool:
+        return ((time_limit is not None and time.perf_counter() - t0 > time_limit)
+                or (max_steps is not None and done >= max_steps))
+
     for epoch in range(start_epoch, cfg.epochs):
+        if out_of_time():
+            break
         model.train()
         gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
         perm = torch.randperm(len(queries), generator=gen).to(device)
+        first = start_step if epoch == start_epoch else 0
+        for _ in range(first if cfg.fact_ratio < 1.0 else 0):  # the random draws of the steps done before resuming
+            torch.rand(len(data.train), generator=gen)
         losses = []
         t_epoch = time.perf_counter()
-        for s in range(steps_per_epoch):
+        for s in range(first, steps_per_epoch):
             batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
             keep = None
             if cfg.fact_ratio < 1.0:
@@ -293,41 +332,51 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
+            done += 1
             losses.append(float(loss.detach()))
             if on_progress:
                 on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
                              "loss": losses[-1], "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {losses[-1]:.4f}"
                              + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
-            if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            if out_of_time():
                 break
+        if not losses:
+            break
         train_s = time.perf_counter() - t_epoch
+        finished = first + len(losses) == steps_per_epoch
         val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
                        seed=cfg.seed, device=device)
         metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
                    "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
                    "steps": len(losses), "s_per_step": train_s / len(losses)}
         history.append(metrics)
-        _append_log(log_path, metrics)
+        _write_log(log_path, [metrics], append=True)
         improved = val["mrr"] > best
         best = max(best, val["mrr"])
-        ck = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(), epoch=epoch + 1,
+        ck = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
+                         epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + len(losses),
                          rng=torch.get_rng_state(), best_valid_mrr=best, history=history, metrics=metrics)
         save_atomic(ck, out / "last.pt")
         if improved:
             save_atomic(ck, out / "best.pt")
-        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+        if not finished:
             break
-    return KGRunResult(step=len(history), elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+    total = sum(int(h.get("steps", 0)) for h in history)
+    return KGRunResult(step=total, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
 
 
 def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
-    """What ``last.pt`` / ``best.pt`` hold: task, config, weights (or rule table), KG sizes, progress."""
+    """What ``last.pt`` / ``best.pt`` hold: task, config, weights (or rule table), the KG's sizes and
+    vocabulary (entity and relation names in id order), progress."""
     return {"task": "kg", "config": dataclasses.asdict(cfg), "model_config": {"kg_model": cfg.model},
-            "model": state, "num_entities": data.num_entities, "num_relations": data.num_relations, **rest}
+            "model": state, "num_entities": data.num_entities, "num_relations": data.num_relations,
+            "vocab": {"entities": list(data.entity_names), "relations": list(data.relation_names)}, **rest}
 
 
-def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None) -> KGRunResult:
-    """"Training" of the retrieval scorer: retrieve paths for the training pairs and count the rule table."""
+def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None,
+                   time_limit: float | None = None) -> KGRunResult:
+    """"Training" of the retrieval scorer: retrieve paths for the training pairs and count the rule table
+    (with ``time_limit``, from the random sample of pairs counted in that time)."""
     from graphroute.neural.train import save_atomic
 
     t0 = time.perf_counter()
@@ -337,26 +386,32 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
         if on_progress and (i == total or i % 100 == 0):
             on_progress({"step": i, "total": total, "loss": None, "info": f"entity pairs {i}/{total}"})
 
-    model.fit(progress)
+    model.fit(progress, deadline=None if time_limit is None else t0 + time_limit, seed=cfg.seed)
     fit_s = time.perf_counter() - t0
     val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
                    seed=cfg.seed)
     metrics = {"epoch": 1, "loss": float("nan"), "valid_mrr": val["mrr"], "valid_hits@10": val["hits@10"],
-               "elapsed_s": fit_s, "rules": len(model.rules)}
-    _append_log(out / "log.csv", metrics)
+               "elapsed_s": fit_s, "rules": len(model.rules), "pairs_fitted": model.pairs_fitted,
+               "pairs_total": model.pairs_total}
+    _write_log(out / "log.csv", [metrics])
     ck = _checkpoint(cfg, data, model.state(), epoch=1, best_valid_mrr=val["mrr"], history=[metrics], metrics=metrics)
     save_atomic(ck, out / "last.pt")
     save_atomic(ck, out / "best.pt")
     return KGRunResult(step=1, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
 
 
-def _append_log(path: Path, row: dict) -> None:
+def _write_log(path: Path, rows: list[dict], append: bool = False) -> None:
+    """``log.csv``: ``rows`` appended, or the file rewritten with them (no file for no rows)."""
+    if not append:
+        path.unlink(missing_ok=True)
+    if not rows:
+        return
     new = not path.exists()
     with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(row))
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
         if new:
             w.writeheader()
-        w.writerow(row)
+        w.writerows(rows)
 
 
 def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  # noqa: ANN201
@@ -370,6 +425,9 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
     ck = load_checkpoint(path)
     if ck.get("task") != "kg":
         raise InvalidArgumentError(f"{path} is not a knowledge-graph checkpoint")
+    missing = [k for k in ("config", "num_entities", "num_relations") if k not in ck]
+    if missing:
+        raise InvalidArgumentError(f"{path} is not a complete KG checkpoint (no {', '.join(missing)})")
     cfg = KGConfig.from_dict(ck["config"], source=f"{path} (checkpoint config)")
     if not isinstance(data, KGData):
         data = KGData.from_path(data if data is not None else _recorded_path(cfg.data))
@@ -377,12 +435,19 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
         raise InvalidArgumentError(
             f"{Path(path).name} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} "
             f"relations; this one has {data.num_entities} and {data.num_relations}")
+    vocab = ck.get("vocab")
+    if vocab is not None:  # ids follow the order of the files: match them by name
+        data = data.reindexed(vocab["entities"], vocab["relations"], what=Path(path).name)
     if cfg.model == "retrieval":
         from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
         return PathRetrievalScorer.from_state(data, ck["model"]), cfg, data
     model = build_model(cfg, data)
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    try:
+        model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    except (RuntimeError, AttributeError) as exc:
+        first = str(exc).strip().splitlines()[0]
+        raise InvalidArgumentError(f"{path}: the weights do not fit the model its config describes ({first})") from None
     model.eval()
     return model, cfg, data
 

@@ -87,6 +87,36 @@ def test_evaluate_bad_input(tmp_path, nbf_ckpt):
     assert res.exit_code == 1 and "unknown split 'dev'" in res.stderr
     res = run("evaluate", "--task", "graph", "--checkpoint", nbf_ckpt)
     assert res.exit_code == 1 and "unknown task 'graph'" in res.stderr
+    res = run("evaluate", "--checkpoint", nbf_ckpt)  # --task vrp, the default
+    assert res.exit_code == 1 and "not a routing (VRP) checkpoint (task 'kg'); evaluate it with --task kg" in res.stderr
+    for n in (0, -5):
+        res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--max-queries", n, "--json")
+        assert res.exit_code == 1 and "--max-queries must be at least 1" in res.stderr and not res.stdout
+
+
+def test_train_bad_run_options_leave_nothing_behind(tmp_path, random_kg):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data: {random_kg}\nmodel: distmult\ndim: 4\nepochs: 1\n")
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "r1", "--time-limit", -5)
+    assert res.exit_code == 1 and "--time-limit must be a positive number" in res.stderr
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    res = run("train", "--task", "kg", "--config", cfg, "--out", afile)
+    assert res.exit_code == 1 and "is a file, not a run folder" in res.stderr
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "r2", "--resume", tmp_path / "nope.pt")
+    assert res.exit_code == 1 and "checkpoint not found" in res.stderr
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "r3", "--device", "tpu")
+    assert res.exit_code == 1 and "unknown device 'tpu'" in res.stderr
+    assert not any((tmp_path / d).exists() for d in ("r1", "r2", "r3"))
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "r4")
+    assert res.exit_code == 0 and "done" in res.stdout and "step 2" in res.stdout  # 48 triples x 2 / batch 64
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "r4")
+    assert res.exit_code == 0 and "holds an earlier run" in res.stdout
+
+
+def test_explain_checks_the_kg_before_the_names(tmp_path, nbf_ckpt, family_kg):
+    res = run("explain", family_kg, "--checkpoint", nbf_ckpt, "--head", "e1", "--relation", "r0")
+    assert res.exit_code == 1 and "was trained on a KG with 12 entities" in res.stderr
 
 
 @pytest.mark.parametrize("name, kg, at_least", [("kg_umls.pt", "UMLS", 0.9), ("kg_kinship.pt", "Kinship", 0.85),

@@ -87,3 +87,102 @@ def test_mismatched_kg_is_refused(tmp_path, random_kg, family_kg):
 
     with pytest.raises(InvalidArgumentError, match="was trained on a KG with 12 entities"):
         load_kg_model(tmp_path / "a" / "last.pt", KGData.from_path(family_kg))
+
+
+@pytest.mark.parametrize("model", ["nbfnet", "distmult"])
+def test_stop_inside_an_epoch_and_resume_matches_a_straight_run(tmp_path, random_kg, model):
+    """A stop part-way through an epoch (time limit or max_steps) records the steps done; resuming
+    trains the rest of that epoch with the same batches and draws, to the same weights."""
+    cfg = KGConfig(data=str(random_kg), model=model, dim=8, layers=2, epochs=2, batch_size=16, lr=0.02, seed=1,
+                   fact_ratio=0.7 if model == "nbfnet" else 1.0)  # 96 queries: 6 steps per epoch
+    straight = train_kg(cfg, tmp_path / "a")
+    part = train_kg(cfg, tmp_path / "b", max_steps=4)
+    ck = torch.load(tmp_path / "b" / "last.pt", weights_only=False)
+    assert (ck["epoch"], ck["epoch_step"], part.step) == (0, 4, 4)
+    resumed = train_kg(cfg, tmp_path / "b", resume=tmp_path / "b" / "last.pt")
+    assert resumed.step == straight.step == 12
+    a = torch.load(tmp_path / "a" / "last.pt", weights_only=False)["model"]
+    b = torch.load(tmp_path / "b" / "last.pt", weights_only=False)["model"]
+    for k in a:
+        torch.testing.assert_close(a[k], b[k], rtol=1e-5, atol=1e-6)
+    rows = list(csv.DictReader(open(tmp_path / "b" / "log.csv")))
+    assert [(r["epoch"], r["steps"]) for r in rows] == [("1", "4"), ("1", "2"), ("2", "6")]
+
+
+def test_resume_refuses_exported_and_retrieval_checkpoints(tmp_path, random_kg, family_kg):
+    from graphroute.neural.kg.train import export_checkpoint
+
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1, batch_size=32)
+    train_kg(cfg, tmp_path / "a")
+    export_checkpoint(tmp_path / "a" / "best.pt", tmp_path / "shipped.pt")
+    with pytest.raises(InvalidArgumentError, match="exported checkpoint.*resume from a run's last.pt"):
+        train_kg(KGConfig(**{**cfg.__dict__, "epochs": 2}), tmp_path / "a", resume=tmp_path / "shipped.pt")
+    ret = KGConfig(data=str(family_kg), model="retrieval", paths_k=2)
+    train_kg(ret, tmp_path / "r")
+    with pytest.raises(InvalidArgumentError, match="nothing to resume"):
+        train_kg(ret, tmp_path / "r", resume=tmp_path / "r" / "last.pt")
+
+
+def test_a_kg_without_valid_triples_is_refused_before_anything_is_written(tmp_path, random_kg):
+    (random_kg / "valid.txt").unlink()
+    with pytest.raises(InvalidArgumentError, match="no valid triples"):
+        train_kg(KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1), tmp_path / "run")
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_fresh_run_starts_a_fresh_log(tmp_path, random_kg, family_kg):
+    train_kg(KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=3), tmp_path / "a")
+    train_kg(KGConfig(data=str(family_kg), model="retrieval", paths_k=2), tmp_path / "a")
+    rows = list(csv.DictReader(open(tmp_path / "a" / "log.csv")))
+    assert len(rows) == 1 and rows[0]["rules"] and rows[0]["pairs_fitted"] == rows[0]["pairs_total"]
+
+
+def test_retrieval_time_limit_fits_a_sample_of_pairs(tmp_path, family_kg):
+    res = train_kg(KGConfig(data=str(family_kg), model="retrieval", paths_k=2), tmp_path / "r", time_limit=1e-9)
+    assert res.metrics["pairs_fitted"] == 1 < res.metrics["pairs_total"]
+
+
+def test_reordered_kg_files_rank_the_same_and_another_kg_is_refused_by_name(tmp_path, random_kg):
+    """Ids follow the order of the files: a checkpoint matches a KG by its names, not its counts."""
+    from graphroute.neural.kg.data import KGData
+
+    train_kg(KGConfig(data=str(random_kg), model="distmult", dim=8, epochs=5, batch_size=16), tmp_path / "a")
+    m, _, data = load_kg_model(tmp_path / "a" / "best.pt")
+    want = evaluate(m, data, "test")
+    shuffled = tmp_path / "shuffled"
+    shuffled.mkdir()
+    for name in ("train", "valid", "test"):
+        lines = (random_kg / f"{name}.txt").read_text().splitlines(keepends=True)
+        (shuffled / f"{name}.txt").write_text("".join(lines[::-1]))
+    other = KGData.from_path(shuffled)
+    assert other.entity_names != data.entity_names  # the ids really differ
+    m2, _, data2 = load_kg_model(tmp_path / "a" / "best.pt", other)
+    assert evaluate(m2, data2, "test") == pytest.approx(want)
+    renamed = tmp_path / "renamed"
+    renamed.mkdir()
+    for name in ("train", "valid", "test"):
+        (renamed / f"{name}.txt").write_text((random_kg / f"{name}.txt").read_text().replace("e3\t", "x3\t")
+                                             .replace("\te3\n", "\tx3\n"))
+    with pytest.raises(InvalidArgumentError, match="not the KG best.pt was trained on: 1 entity names"):
+        load_kg_model(tmp_path / "a" / "best.pt", KGData.from_path(renamed))
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"seed": -1}, "'seed' must be an integer >= 0"),
+    ({"max_train_triples": 0}, "'max_train_triples' must be a positive integer or null"),
+    ({"max_eval_queries": -3}, "'max_eval_queries' must be a positive integer or null"),
+])
+def test_config_errors_before_training(bad, message):
+    with pytest.raises(ConfigError, match=message):
+        KGConfig.from_dict(bad)
+
+
+def test_evaluate_refuses_an_empty_split_and_a_bad_sample_size(tmp_path, random_kg):
+    train_kg(KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1), tmp_path / "a")
+    m, _, data = load_kg_model(tmp_path / "a" / "last.pt")
+    with pytest.raises(InvalidArgumentError, match="max_queries must be at least 1"):
+        evaluate(m, data, "test", max_queries=0)
+    (random_kg / "test.txt").write_text("")
+    m, _, data = load_kg_model(tmp_path / "a" / "last.pt")
+    with pytest.raises(InvalidArgumentError, match="the test split of random_kg has no triples"):
+        evaluate(m, data, "test")
