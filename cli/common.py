@@ -40,7 +40,9 @@ EXIT_INTERRUPTED = 130
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
     """Print one error line on stderr and exit."""
-    error_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    from rich.markup import escape
+
+    error_console.print(f"[bold red]error:[/] {escape(message)}", markup=True, highlight=False)  # "[n, 2]" is text
     raise typer.Exit(code)
 
 

@@ -22,3 +22,11 @@ def shared_data() -> Path:
 @pytest.fixture(scope="session")
 def examples() -> Path:
     return EXAMPLES
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _reference_cache_in_tmp(tmp_path_factory) -> None:
+    """Reference costs computed by tests go to a temporary cache, not the user's ~/.cache."""
+    import os
+
+    os.environ.setdefault("GRAPHROUTE_REFERENCE_CACHE", str(tmp_path_factory.mktemp("cache") / "reference_costs.csv"))

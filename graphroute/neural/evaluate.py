@@ -3,8 +3,12 @@
 The set is ``graphroute.problems.generate.generate(problem, size, seed=seed + i)`` for
 ``i < num`` (the same instances ``graphroute generate`` writes). Model solutions are converted to
 routes and costed by the checker; reference costs (PyVRP or OR-Tools through
-:func:`graphroute.solvers.solve`) are cached in ``experiments/results/reference_costs.csv`` so that
-each instance is solved once per solver and time limit.
+:func:`graphroute.solvers.solve`) are cached so that each instance is solved once per solver and time
+limit: read from the project's table ``experiments/results/reference_costs.csv`` (the references of
+the published results) and from a user cache, and written only to the user cache,
+``$GRAPHROUTE_REFERENCE_CACHE`` or ``$XDG_CACHE_HOME/graphroute/reference_costs.csv`` (default
+``~/.cache/...``), so that running ``evaluate`` never edits a tracked file. Setting
+``GRAPHROUTE_REFERENCE_CACHE=experiments/results/reference_costs.csv`` extends the project's table.
 """
 
 from __future__ import annotations
@@ -19,6 +23,15 @@ from graphroute.exceptions import InvalidArgumentError
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE_CSV = REPO / "experiments" / "results" / "reference_costs.csv"
+
+
+def user_cache() -> Path:
+    """Where new reference costs are written (see the module docstring)."""
+    env = os.environ.get("GRAPHROUTE_REFERENCE_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "graphroute" / "reference_costs.csv"
 _FIELDS = ["instance", "solver", "time_limit", "cost", "runtime_s"]
 
 
@@ -36,15 +49,19 @@ def eval_instances(problem: str, size: int, num: int, seed: int, distribution: s
     return [generate(base, size, distribution=distribution, seed=seed + i, asymmetric=asym) for i in range(num)]
 
 
-def _read_cache(path: Path = REFERENCE_CSV) -> dict[tuple[str, str, str], float]:
-    if not path.exists():
-        return {}
-    with path.open() as fh:
-        return {(r["instance"], r["solver"], r["time_limit"]): float(r["cost"]) for r in csv.DictReader(fh)}
+def _read_cache(path: Path | None = None) -> dict[tuple[str, str, str], float]:
+    """Cached costs of ``path``, or (``None``) of the project's table and the user cache together."""
+    out: dict[tuple[str, str, str], float] = {}
+    for p in [path] if path is not None else [REFERENCE_CSV, user_cache()]:
+        if p.exists():
+            with p.open() as fh:
+                out.update({(r["instance"], r["solver"], r["time_limit"]): float(r["cost"])
+                            for r in csv.DictReader(fh)})
+    return out
 
 
 def cached_reference(insts: list, solver: str = "pyvrp", time_limit: float | None = None,
-                     path: Path = REFERENCE_CSV) -> list[float] | None:
+                     path: Path | None = None) -> list[float] | None:
     """Cached reference costs for every instance, or None when any is missing. With
     ``time_limit=None`` any cached time limit is accepted (the longest wins)."""
     cache = _read_cache(path)
@@ -68,10 +85,12 @@ def _solve_one(args: tuple) -> tuple[str, float, float, bool]:
 
 
 def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0, *,
-                    path: Path = REFERENCE_CSV, workers: int = 1, on_done=None) -> list[float]:  # noqa: ANN001
+                    path: Path | None = None, workers: int = 1, on_done=None) -> list[float]:  # noqa: ANN001
     """Reference costs (checker's cost of the solver's routes), computing and appending to the cache
-    only the missing ones, on ``workers`` processes. ``on_done(name)`` is called after each solve."""
+    (``path``, by default the user cache) only the missing ones, on ``workers`` processes.
+    ``on_done(name)`` is called after each solve."""
     cache = _read_cache(path)
+    out_path = path if path is not None else user_cache()
     key_t = f"{time_limit:g}"
     todo = [(inst, solver, time_limit) for inst in insts if (inst.name, solver, key_t) not in cache]
     if workers > 1 and len(todo) > 1:
@@ -86,7 +105,7 @@ def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0,
             if not feasible:
                 raise InvalidArgumentError(f"reference {solver} gave an infeasible solution on {name}")
             cache[(name, solver, key_t)] = cost
-            _append(path, {"instance": name, "solver": solver, "time_limit": key_t,
+            _append(out_path, {"instance": name, "solver": solver, "time_limit": key_t,
                            "cost": repr(cost), "runtime_s": f"{runtime:.3f}"})
             if on_done is not None:
                 on_done(name)
@@ -152,13 +171,10 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
                         workers: int = 1, on_reference=None) -> EvalResult:  # noqa: ANN001
     """Mean checker cost of a checkpoint (x ``augment_k``, all starts) on the seeded set, and its
     mean per-instance gap to ``reference`` (cached)."""
-    from graphroute.neural.train import load_checkpoint, model_from_checkpoint
+    from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     ck = load_checkpoint(checkpoint)
-    if ck.get("task", "vrp") != "vrp" or "problem" not in ck["model_config"]:
-        hint = {"kg": "; evaluate it with --task kg", "router": "; it is run by 'graphroute route' and "
-                "'graphroute compare --task paths'"}.get(ck.get("task"), "")
-        raise InvalidArgumentError(f"{checkpoint} is not a routing (VRP) checkpoint (task {ck.get('task')!r}){hint}")
+    require_vrp_checkpoint(ck, checkpoint)
     problem = problem or ck["model_config"]["problem"]
     size = size or ck["config"]["size"]
     if problem != ck["model_config"]["problem"]:

@@ -88,6 +88,14 @@ def load_checkpoint(path: str | Path) -> dict:
     return ck
 
 
+def require_vrp_checkpoint(ck: dict, path: str | Path) -> None:
+    """Refuse a checkpoint of another task (knowledge graphs, the path router) by name."""
+    if ck.get("task", "vrp") != "vrp" or "problem" not in ck.get("model_config", {}):
+        hint = {"kg": "; evaluate it with --task kg", "router": "; it is run by 'graphroute route' and "
+                "'graphroute compare --task paths'"}.get(ck.get("task"), "")
+        raise InvalidArgumentError(f"{path} is not a routing (VRP) checkpoint (task {ck.get('task')!r}){hint}")
+
+
 def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
     model = AttentionModel(ModelConfig(**ck["model_config"]))
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})

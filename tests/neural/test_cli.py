@@ -54,6 +54,26 @@ def test_evaluate_without_reference(tmp_path):
     assert obj["problem"] == "tsp" and obj["size"] == 8 and obj["num"] == 4 and obj["mean_gap_pct"] is None
 
 
+def test_evaluate_caches_references_outside_the_repository(tmp_path, monkeypatch):
+    """New reference costs go to the user cache, never into the tracked table, and are read back."""
+    from graphroute.neural import evaluate as ev
+
+    table = ev.REFERENCE_CSV.read_bytes()
+    cache = tmp_path / "cache" / "refs.csv"
+    monkeypatch.setenv("GRAPHROUTE_REFERENCE_CACHE", str(cache))
+    run("train", "--config", REPO / "experiments/configs/test_tiny.yaml", "--device", "cpu", "--out", tmp_path / "r")
+    args = ("evaluate", "--checkpoint", tmp_path / "r" / "last.pt", "--num", 3, "--seed", 777, "--reference", "savings",
+            "--reference-time", 0.1, "--json")
+    first = json.loads(run(*args).stdout)
+    assert ev.REFERENCE_CSV.read_bytes() == table
+    rows = cache.read_text().splitlines()
+    assert len(rows) == 4 and rows[1].startswith("tsp8-uniform-s777,savings,0.1,")
+    assert first["reference_mean_cost"] < 100
+    cache.write_text("\n".join([rows[0]] + [",".join(r.split(",")[:3] + ["100.0", "0"]) for r in rows[1:]]) + "\n")
+    second = json.loads(run(*args).stdout)
+    assert second["reference_mean_cost"] == 100.0  # read from the cache, not solved again
+
+
 @pytest.mark.skipif(not (CHECKPOINTS / "pomo_cvrp50.pt").is_file(), reason="no shipped checkpoint pomo_cvrp50.pt")
 def test_solve_neural_offline_with_shipped_checkpoint(examples):
     res = run("solve", examples / "cvrp50.json", "--solver", "neural", "--augment", 1, "--json")

@@ -45,3 +45,24 @@ def test_tiny_instances_and_bad_augment():
     assert check(inst, solve_neural(inst, time_limit=1)).feasible
     with pytest.raises(InvalidArgumentError, match="augment"):
         solve_neural(generate("tsp", 10, seed=0), time_limit=1, augment=2)
+
+
+@needs_shipped
+def test_augmentation_passes_stop_at_the_time_limit():
+    """x8 runs the eight dihedral passes when they fit, the first one only when the limit is spent,
+    and the best of the eight is no worse than the identity pass alone."""
+    inst = generate("cvrp", 20, seed=3)
+    full = solve_neural(inst, time_limit=600, augment=8)
+    short = solve_neural(inst, time_limit=1e-6, augment=8)
+    one = solve_neural(inst, time_limit=600, augment=1)
+    assert full.meta["augment_used"] == 8 and short.meta["augment_used"] == 1 == one.meta["augment_used"]
+    assert short.routes == one.routes and full.meta["model_cost"] <= one.meta["model_cost"]
+    assert check(inst, full).feasible and check(inst, short).feasible
+
+
+def test_a_checkpoint_of_another_task_is_refused(tmp_path):
+    import torch
+
+    torch.save({"task": "kg", "model": {}, "model_config": {"kg_model": "nbfnet"}, "config": {}}, tmp_path / "kg.pt")
+    with pytest.raises(InvalidArgumentError, match="not a routing .VRP. checkpoint .task 'kg'."):
+        solve_neural(generate("tsp", 10, seed=0), time_limit=1, checkpoint=tmp_path / "kg.pt")
