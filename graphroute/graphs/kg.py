@@ -176,11 +176,14 @@ def read_kg(
     display = None
     if names is not None:
         table = {}
-        with _open(Path(names)) as fh:
-            for line in fh:
-                parts = line.rstrip("\n").split("\t")
-                if len(parts) >= 2:
-                    table[parts[0]] = parts[1]
+        try:
+            with _open(Path(names)) as fh:
+                for line in fh:
+                    parts = line.rstrip("\n").split("\t")
+                    if len(parts) >= 2:
+                        table[parts[0]] = parts[1]
+        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            raise InvalidInstanceError(f"cannot read the names file {names}: {exc}") from None
         display = [table.get(i, i) for i in ids]
     elif sumgnn:
         display = _hetionet_names(folder, ids)

@@ -116,3 +116,14 @@ def test_malformed_triple_line_is_an_error(tmp_path, line):
     (d / "train.txt").write_text(f"a\tlikes\tb\n{line}\nb\tlikes\tc\n")
     with pytest.raises(InvalidInstanceError, match=r"train.txt line 2: expected head, relation and tail"):
         read_kg(d)
+
+
+def test_unreadable_names_file_is_an_error(tmp_path):
+    d = tmp_path / "kg"
+    d.mkdir()
+    (d / "train.txt").write_text("a\tlikes\tb\n")
+    (tmp_path / "names.tsv").write_bytes(b"a\t\xff\xfe\n")
+    with pytest.raises(InvalidInstanceError, match="cannot read the names file"):
+        read_kg(d, names=tmp_path / "names.tsv")
+    with pytest.raises(InvalidInstanceError, match="cannot read the names file"):
+        read_kg(d, names=tmp_path / "missing.tsv")
