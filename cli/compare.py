@@ -55,12 +55,12 @@ def compare_command(
     time_limit: Optional[float] = typer.Option(None, "--time-limit", "-t", help="Seconds per run (> 0)."),
     seeds: Optional[str] = typer.Option(None, "--seeds", help="Comma-separated seeds, e.g. 0,1,2."),
     generate: Optional[List[str]] = typer.Option(None, "--generate", help="Generated set PROBLEM:SIZE[:DIST[:COUNT[:SEED]]]."),
-    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes (default: CPU cores)."),
+    workers: Optional[int] = typer.Option(None, "--workers", "-w", help="Worker processes, at least 1 (default: the suite's, else CPU cores)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder (default runs/compare/NAME)."),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address HOST:PORT (with --executor ray)."),
     fresh: bool = typer.Option(False, "--fresh", help="Discard results already in --out and start over."),
-    plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances."),
+    plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances (N >= 0; 0 draws none)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
     task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
     router: Optional[Path] = typer.Option(None, "--router", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
@@ -73,6 +73,7 @@ def compare_command(
     methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
     contract: Optional[bool] = typer.Option(None, "--contract/--no-contract", help="--task paths: contract degree-2 chains first (pairs of junctions). Default: when at least a quarter of the nodes are chain nodes (OSM road graphs)."),
 ) -> None:
+    import math
     import os
 
     from graphroute.exceptions import InvalidArgumentError
@@ -93,6 +94,12 @@ def compare_command(
     from graphroute.compare.suite import Suite, find_suite, resolve_instances
     from graphroute.machine import machine_info
 
+    if workers is not None and workers < 1:
+        raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
+    if plot_routes is not None and plot_routes < 0:
+        raise InvalidArgumentError(f"--plot-routes must be at least 0, got {plot_routes}")
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
     if suite is not None or (not files and not generate):
         s = find_suite(suite or "demo")
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -16,26 +17,42 @@ generate_app = typer.Typer(help="Generate instances: seeded random ones, or VRPs
 def generate_random(
     problem: str = typer.Option("cvrp", "--problem", "-p", help="tsp or cvrp."),
     size: int = typer.Option(50, "--size", "-n", help="Cities (tsp) or customers (cvrp)."),
-    distribution: str = typer.Option("uniform", "--distribution", "-d", help="uniform, clustered or mixed."),
+    distribution: Optional[str] = typer.Option(
+        None, "--distribution", "-d", help="uniform (default), clustered or mixed; not with --asymmetric."),
     asymmetric: bool = typer.Option(False, "--asymmetric", help="MatNet-style explicit asymmetric matrix."),
     count: int = typer.Option(1, "--count", help="How many instances (seeds seed, seed+1, ...)."),
-    seed: int = typer.Option(0, "--seed"),
-    out: Path = typer.Option(..., "--out", "-o", help="Output .json file (count 1) or folder (count > 1)."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the first instance (>= 0)."),
+    out: Path = typer.Option(..., "--out", "-o",
+                             help="Count 1: an output .json file. Count > 1: a folder (no .json suffix); "
+                                  "files are named after the instances."),
 ) -> None:
+    """Seeded random TSP / CVRP instances in graphroute JSON (AM / POMO / MatNet conventions)."""
     from graphroute.exceptions import InvalidArgumentError
-    from graphroute.problems.generate import generate
+    from graphroute.problems.generate import check_generator_seed, generate
     from graphroute.problems.io import write_instance
 
     if count < 1:
         raise InvalidArgumentError(f"--count must be at least 1, got {count}")
-    if count == 1 and out.suffix == ".json":
-        write_instance(generate(problem, size, distribution=distribution, seed=seed, asymmetric=asymmetric), out)
+    check_generator_seed(seed)
+    check_generator_seed(seed + count - 1)
+    suffix = out.suffix.lower()
+    if count == 1 and suffix not in ("", ".json"):
+        raise InvalidArgumentError(f"--out must end in .json (or be a folder), got {out.name}")
+    if count > 1 and suffix == ".json":
+        raise InvalidArgumentError(f"--count {count} writes a folder; give --out a folder name, not {out.name}")
+    to_folder = suffix != ".json"
+    if to_folder and out.exists() and not out.is_dir():
+        raise InvalidArgumentError(f"--out {out} is a file; {count} instance(s) go to a folder")
+    dist = distribution or "uniform"
+    # every instance is built (and so checked) before the first file is written
+    insts = [generate(problem, size, distribution=dist, seed=seed + k, asymmetric=asymmetric) for k in range(count)]
+    if not to_folder:
+        write_instance(insts[0], out)
         console.print(f"wrote {out}")
         return
-    for k in range(count):
-        inst = generate(problem, size, distribution=distribution, seed=seed + k, asymmetric=asymmetric)
+    for inst in insts:
         write_instance(inst, out / f"{inst.name}.json")
-    console.print(f"wrote {count} instances to {out}/")
+    console.print(f"wrote {count} instance(s) to {out}/")
 
 
 @generate_app.command("vrp")
@@ -44,11 +61,17 @@ def generate_vrp(
     road: Path = typer.Option(..., "--road", help="Road graph: a .graph.npz file or an OSM / DIMACS file."),
     customers: int = typer.Option(100, "--customers", "-n", help="Number of customers."),
     clustered: bool = typer.Option(False, "--clustered", help="Customers around a few random centres."),
-    seed: int = typer.Option(0, "--seed"),
+    seed: int = typer.Option(0, "--seed", help="Seed (>= 0)."),
     capacity: int = typer.Option(None, "--capacity", help="Vehicle capacity (default: 30/40/50 rule)."),
     out: Path = typer.Option(..., "--out", "-o", help="Output instance .json."),
 ) -> None:
     """An asymmetric CVRP on a road network: travel-distance costs, travel-time durations."""
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.problems.generate import check_generator_seed
+
+    check_generator_seed(seed)
+    if out.suffix.lower() != ".json":
+        raise InvalidArgumentError(f"--out must end in .json, got {out.name}")
     from graphroute.graphs import read_any
     from graphroute.graphs.road_vrp import road_vrp_instance
     from graphroute.problems.io import write_instance

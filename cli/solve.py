@@ -10,13 +10,16 @@ from rich.table import Table
 
 from graphroute_cli.common import cli_errors, console, fmt_num, print_json
 
+#: What graphroute.plot.plot_routes draws (no suffix means PNG), checked before solving.
+PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf", ".jpg", ".jpeg")
+
 
 @cli_errors
 def solve_command(
     file: Path = typer.Argument(..., help="Instance file: graphroute .json, VRPLIB .vrp or TSPLIB .tsp."),
     solver: str = typer.Option("pyvrp", "--solver", "-s", help="ortools, pyvrp, savings, nearest or neural."),
     time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds of search (> 0)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed."),
+    seed: int = typer.Option(0, "--seed", help="Random seed, 0..4294967295."),
     bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost (overrides a .sol beside the file)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf)."),
@@ -31,6 +34,8 @@ def solve_command(
     get_solver(solver)  # fail on a bad name before reading anything
     if out is not None and out.suffix.lower() not in (".json", ".sol"):
         raise InvalidArgumentError(f"--out must end in .json or .sol, got {out.name}")
+    if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
+        raise InvalidArgumentError(f"--plot must end in .png, .svg or .pdf, got {plot.name}")
     inst = read_instance(file, bks=bks)
     options = {}
     if solver == "neural":

@@ -25,12 +25,16 @@ def _geo(x: float) -> float:
 
 
 def edge_cost(inst: Instance, i: int, j: int) -> float:
-    """Cost of the arc ``i -> j`` under the instance's own convention, computed from scratch."""
+    """Cost of the arc ``i -> j`` under the instance's own convention, computed from scratch.
+
+    ``i == j`` costs 0 whatever the matrix diagonal says (TSPLIB ``.atsp`` files put 9999 there):
+    only a one-node tour stays put, and it travels nowhere.
+    """
+    if i == j:
+        return 0.0
     t = inst.distance_type
     if t == "EXPLICIT":
         return float(inst.matrix[i][j])  # type: ignore[index]
-    if i == j:
-        return 0.0
     xi, yi = (float(v) for v in inst.coords[i])  # type: ignore[index]
     xj, yj = (float(v) for v in inst.coords[j])  # type: ignore[index]
     dx, dy = xi - xj, yi - yj
@@ -81,7 +85,7 @@ def _closed_cost(inst: Instance, walk: Sequence[int]) -> float:
 
 
 def _closed_duration(inst: Instance, walk: Sequence[int]) -> float:
-    return float(sum(inst.durations[a][b] for a, b in zip(walk[:-1], walk[1:])))  # type: ignore[index]
+    return float(sum(inst.durations[a][b] for a, b in zip(walk[:-1], walk[1:]) if a != b))  # type: ignore[index]
 
 
 def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, enforce: bool = False) -> CheckResult:

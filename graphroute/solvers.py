@@ -15,6 +15,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
+import numpy as np
+
 from graphroute.check import check, gap_pct
 from graphroute.exceptions import InvalidArgumentError, MissingDependencyError, UnknownNameError
 from graphroute.problems.instance import Instance, Solution
@@ -50,6 +52,17 @@ SOLVERS: dict[str, SolverSpec] = {
                    needs="torch"),
     ]
 }
+
+
+#: Seeds every solver accepts: PyVRP's generator takes an unsigned 32-bit seed, so all solvers do.
+MAX_SEED = 2**32 - 1
+
+
+def check_seed(seed: object) -> int:
+    """``seed`` as an int if it is an integer in ``0..MAX_SEED``; else :class:`InvalidArgumentError`."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise InvalidArgumentError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
+    return int(seed)
 
 
 def get_solver(name: str) -> SolverSpec:
@@ -107,13 +120,16 @@ def solve(
     time_limit : float
         Wall-clock budget in seconds (> 0). Constructive heuristics finish early.
     seed : int
-        Random seed handed to the solver.
+        Random seed handed to the solver, ``0..MAX_SEED`` for every solver.
     **options
         Solver-specific keyword options (for example ``checkpoint=`` for ``neural``).
     """
     spec = get_solver(solver)
     if not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit) and time_limit > 0):
         raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    if isinstance(seed, np.integer):
+        seed = int(seed)
+    check_seed(seed)
     if instance.kind not in spec.problems:
         raise UnknownNameError(f"solver {solver!r} does not solve {instance.kind}; it solves {', '.join(spec.problems)}")
     fn = spec.load()

@@ -52,7 +52,7 @@ from typing import Any
 
 import numpy as np
 
-from graphroute.exceptions import InvalidArgumentError, MissingDependencyError, SolverError
+from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError, MissingDependencyError, SolverError
 from graphroute.problems.instance import Instance, Solution
 
 #: Longest arc after scaling non-integral distances (see :func:`integer_costs`).
@@ -60,6 +60,12 @@ MIN_SCALED_ARC = 1e6
 
 #: First-solution strategy when the savings routes do not fit a fixed fleet (``inst.num_vehicles``).
 FALLBACK_FIRST_SOLUTION = "LOCAL_CHEAPEST_INSERTION"
+
+#: Tried in turn, each with the time left, when :data:`FALLBACK_FIRST_SOLUTION` finds no start.
+SECOND_FIRST_SOLUTIONS = ("PATH_CHEAPEST_ARC",)
+
+#: Largest integer arc cost handed to OR-Tools / PyVRP: sums of 2**20 such arcs still fit in int64.
+MAX_INTEGER_ARC = 2**42
 
 #: Search settings by name. ``tuned`` is the default (see the module docstring).
 SETTINGS: dict[str, dict[str, Any]] = {
@@ -78,14 +84,22 @@ def integer_costs(inst: Instance) -> tuple[np.ndarray, int]:
     """The instance's ``[n, n]`` distances as int64 and the factor they were multiplied by.
 
     Returns ``(matrix, cost_scale)``; ``matrix / cost_scale`` approximates ``inst.distances``
-    (exactly when ``inst.integral``). O(n^2).
+    (exactly when ``inst.integral``) off the diagonal. The diagonal is set to 0: no route uses
+    it, TSPLIB ``.atsp`` files put 9999 or other "forbidden" values there, and PyVRP rejects a
+    non-zero diagonal. O(n^2).
     """
-    d = inst.distances
-    if inst.integral:
-        return np.rint(d).astype(np.int64), 1
+    d = np.array(inst.distances, dtype=np.float64)
+    np.fill_diagonal(d, 0.0)
     longest = float(d.max()) if d.size else 0.0
-    k = max(0, math.ceil(math.log10(MIN_SCALED_ARC / longest))) if longest > 0 else 0
-    scale = 10**k
+    if inst.integral:
+        scale = 1
+    else:
+        scale = 10 ** (max(0, math.ceil(math.log10(MIN_SCALED_ARC / longest))) if longest > 0 else 0)
+    if longest * scale > MAX_INTEGER_ARC:
+        raise InvalidInstanceError(
+            f"{inst.name}: longest arc {longest:g} is too large for the solvers' 64-bit integer costs "
+            f"(at most {MAX_INTEGER_ARC:.3g})"
+        )
     return np.rint(d * scale).astype(np.int64), scale
 
 
@@ -158,8 +172,7 @@ def solve_ortools(
     """
     t0 = time.perf_counter()
     try:
-        from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-        from ortools.util import optional_boolean_pb2
+        from ortools.constraint_solver import routing_enums_pb2 as enums
     except ImportError:
         raise MissingDependencyError("solver 'ortools' needs ortools; install it with: pip install ortools") from None
     if settings not in SETTINGS:
@@ -177,76 +190,59 @@ def solve_ortools(
     if n == 1 and not cvrp:
         return Solution([[0]], meta={"objective": 0.0, "cost_scale": scale, "status": "trivial", "num_vehicles": 1})
 
-    manager = pywrapcp.RoutingIndexManager(n, k, 0)
-    routing = pywrapcp.RoutingModel(manager)
-    arc = routing.RegisterTransitMatrix(mat.tolist())
-    routing.SetArcCostEvaluatorOfAllVehicles(arc)
-    if cvrp:
-        dem = routing.RegisterUnaryTransitVector(inst.demands.tolist())  # type: ignore[union-attr]
-        routing.AddDimensionWithVehicleCapacity(dem, 0, [int(inst.capacity)] * k, True, "load")  # type: ignore[arg-type]
-
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    enums = routing_enums_pb2
     first = str(cfg.get("first_solution", "PATH_CHEAPEST_ARC"))
     start_routes = None
+    savings_routes = None
     if first == "savings_routes":
         from graphroute.baselines.constructive import savings
 
-        start_routes = [r for r in savings(inst).routes if r]
+        savings_routes = start_routes = [r for r in savings(inst).routes if r]
         if len(start_routes) > k:  # a fixed fleet smaller than the savings solution: let OR-Tools build one
             start_routes, first = None, FALLBACK_FIRST_SOLUTION
-    if start_routes is None:
-        params.first_solution_strategy = _enum(enums.FirstSolutionStrategy, first, "first_solution")
-    params.local_search_metaheuristic = _enum(
-        enums.LocalSearchMetaheuristic, str(cfg.get("metaheuristic", "GUIDED_LOCAL_SEARCH")), "metaheuristic"
-    )
-    if "gls_lambda" in cfg:
-        params.guided_local_search_lambda_coefficient = float(cfg["gls_lambda"])
-    if "neighbors_ratio" in cfg:
-        params.ls_operator_neighbors_ratio = float(cfg["neighbors_ratio"])
-        params.ls_operator_min_neighbors = 10
-    for name, on in (cfg.get("operators") or {}).items():
-        if not hasattr(params.local_search_operators, name):
-            raise InvalidArgumentError(f"unknown OR-Tools local search operator {name!r}")
-        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_TRUE if on else
-                optional_boolean_pb2.BOOL_FALSE)
-    if cfg.get("mab"):
-        params.use_multi_armed_bandit_concatenate_operators = True
-    for name, value in (cfg.get("search_params") or {}).items():
-        field = params.DESCRIPTOR.fields_by_name.get(name)
-        if field is None or field.message_type is not None:
-            raise InvalidArgumentError(f"unknown or non-scalar OR-Tools search parameter {name!r}")
-        if field.enum_type is not None and isinstance(value, bool):
-            value = optional_boolean_pb2.BOOL_TRUE if value else optional_boolean_pb2.BOOL_FALSE
-        setattr(params, name, value)
-    if "lns_time_limit_ms" in cfg:
-        params.lns_time_limit.FromMilliseconds(int(cfg["lns_time_limit_ms"]))
-    params.log_search = bool(cfg.get("log_search", False))
-
-    initial = None
-    if start_routes is not None:
-        if inst.problem == "tsp":
-            tour = start_routes[0]
-            i0 = tour.index(0)
-            start_routes = [tour[i0 + 1:] + tour[:i0]]
-        idx_routes = [[manager.NodeToIndex(v) for v in r] for r in start_routes if r]
-        idx_routes += [[] for _ in range(k - len(idx_routes))]
-        params.time_limit.FromMilliseconds(max(10, int(1000 * (time_limit - (time.perf_counter() - t0)))))
-        routing.CloseModelWithParameters(params)
-        initial = routing.ReadAssignmentFromRoutes(idx_routes, True)
-        if initial is None:
-            raise SolverError(f"{inst.name}: OR-Tools could not read the savings routes as a start solution")
-
-    remaining = time_limit - (time.perf_counter() - t0)
-    params.time_limit.FromMilliseconds(max(10, int(1000 * remaining)))
-    if initial is not None:
-        assignment = routing.SolveFromAssignmentWithParameters(initial, params)
-    else:
-        assignment = routing.SolveWithParameters(params)
-    status = enums.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
+    # When OR-Tools' own construction fails (tight fixed fleets, e.g. CVRPLIB P-n23-k8) the next
+    # strategy gets the time that is left.
+    strategies = [first] if start_routes is not None or first != FALLBACK_FIRST_SOLUTION else \
+        [FALLBACK_FIRST_SOLUTION, *[s for s in SECOND_FIRST_SOLUTIONS if s != FALLBACK_FIRST_SOLUTION]]
+    built_at = None
+    for attempt, strategy in enumerate(strategies):
+        manager, routing, params = _model(inst, mat, k, cfg, strategy if start_routes is None else None)
+        initial = None
+        if start_routes is not None:
+            idx_routes = _start_index_routes(inst, manager, start_routes, k)
+            params.time_limit.FromMilliseconds(max(10, int(1000 * (time_limit - (time.perf_counter() - t0)))))
+            routing.CloseModelWithParameters(params)
+            built_at = time.perf_counter() - t0
+            if built_at >= time_limit:
+                raise SolverError(
+                    f"{inst.name}: the time limit of {time_limit:g} s was used up building the OR-Tools model "
+                    f"(n={n}, {built_at:.1f} s); give it a longer time limit"
+                )
+            initial = routing.ReadAssignmentFromRoutes(idx_routes, True)
+            if initial is None:
+                raise SolverError(f"{inst.name}: OR-Tools could not read the savings routes as a start solution")
+        remaining = time_limit - (time.perf_counter() - t0)
+        if attempt > 0 and remaining < 0.01:
+            break
+        params.time_limit.FromMilliseconds(max(10, int(1000 * remaining)))
+        if initial is not None:
+            assignment = routing.SolveFromAssignmentWithParameters(initial, params)
+        else:
+            assignment = routing.SolveWithParameters(params)
+        status = enums.RoutingSearchStatus.Value.Name(routing.status()).removeprefix("ROUTING_")
+        if assignment is not None or status == "INVALID":
+            first = strategy if start_routes is None else first
+            break
     if assignment is None:
         if status == "INVALID":
             raise SolverError(f"{inst.name}: OR-Tools rejected the search parameters {cfg} (status INVALID)")
+        if savings_routes is not None and start_routes is None:
+            # No solution within the fixed fleet: report the savings routes, which the checker then
+            # flags as using too many vehicles (an infeasible result, exit code 2), as for savings itself.
+            return Solution([list(r) for r in savings_routes], meta={
+                "objective": None, "cost_scale": scale, "status": f"NO_FEASIBLE_SOLUTION ({status})",
+                "num_vehicles": k, "settings": settings, "start": "savings_routes (returned unimproved)",
+                "options": {key: cfg[key] for key in sorted(cfg)}, "seed": seed,
+            })
         raise SolverError(
             f"{inst.name}: OR-Tools found no solution within {time_limit:g} s (status {status}); "
             "give it more time"
@@ -274,6 +270,60 @@ def solve_ortools(
         "seed": seed,
     }
     return Solution(routes, meta=meta)
+
+
+def _start_index_routes(inst: Instance, manager: Any, start_routes: list[list[int]], k: int) -> list[list[int]]:
+    if inst.problem == "tsp":
+        tour = start_routes[0]
+        i0 = tour.index(0)
+        start_routes = [tour[i0 + 1:] + tour[:i0]]
+    idx_routes = [[manager.NodeToIndex(v) for v in r] for r in start_routes if r]
+    return idx_routes + [[] for _ in range(k - len(idx_routes))]
+
+
+def _model(inst: Instance, mat: np.ndarray, k: int, cfg: dict[str, Any], first: str | None) -> tuple[Any, Any, Any]:
+    """Routing index manager, model and search parameters (``first``: a FirstSolutionStrategy or None)."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+    from ortools.util import optional_boolean_pb2
+
+    manager = pywrapcp.RoutingIndexManager(inst.n, k, 0)
+    routing = pywrapcp.RoutingModel(manager)
+    arc = routing.RegisterTransitMatrix(mat.tolist())
+    routing.SetArcCostEvaluatorOfAllVehicles(arc)
+    if inst.problem == "cvrp":
+        dem = routing.RegisterUnaryTransitVector(inst.demands.tolist())  # type: ignore[union-attr]
+        routing.AddDimensionWithVehicleCapacity(dem, 0, [int(inst.capacity)] * k, True, "load")  # type: ignore[arg-type]
+
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    enums = routing_enums_pb2
+    if first is not None:
+        params.first_solution_strategy = _enum(enums.FirstSolutionStrategy, first, "first_solution")
+    params.local_search_metaheuristic = _enum(
+        enums.LocalSearchMetaheuristic, str(cfg.get("metaheuristic", "GUIDED_LOCAL_SEARCH")), "metaheuristic"
+    )
+    if "gls_lambda" in cfg:
+        params.guided_local_search_lambda_coefficient = float(cfg["gls_lambda"])
+    if "neighbors_ratio" in cfg:
+        params.ls_operator_neighbors_ratio = float(cfg["neighbors_ratio"])
+        params.ls_operator_min_neighbors = 10
+    for name, on in (cfg.get("operators") or {}).items():
+        if not hasattr(params.local_search_operators, name):
+            raise InvalidArgumentError(f"unknown OR-Tools local search operator {name!r}")
+        setattr(params.local_search_operators, name, optional_boolean_pb2.BOOL_TRUE if on else
+                optional_boolean_pb2.BOOL_FALSE)
+    if cfg.get("mab"):
+        params.use_multi_armed_bandit_concatenate_operators = True
+    for name, value in (cfg.get("search_params") or {}).items():
+        field = params.DESCRIPTOR.fields_by_name.get(name)
+        if field is None or field.message_type is not None:
+            raise InvalidArgumentError(f"unknown or non-scalar OR-Tools search parameter {name!r}")
+        if field.enum_type is not None and isinstance(value, bool):
+            value = optional_boolean_pb2.BOOL_TRUE if value else optional_boolean_pb2.BOOL_FALSE
+        setattr(params, name, value)
+    if "lns_time_limit_ms" in cfg:
+        params.lns_time_limit.FromMilliseconds(int(cfg["lns_time_limit_ms"]))
+    params.log_search = bool(cfg.get("log_search", False))
+    return manager, routing, params
 
 
 def _enum(enum_type: Any, name: str, what: str) -> int:

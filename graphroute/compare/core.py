@@ -8,6 +8,7 @@ rerun of the same grid skips them, and ``write_reports`` rebuilds ``results.csv`
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,14 +36,17 @@ class Grid:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from graphroute.solvers import get_solver
+        from graphroute.solvers import check_seed, get_solver
 
         if not self.instances:
             raise InvalidArgumentError("the instance list is empty")
         if not self.seeds:
             raise InvalidArgumentError("no seeds given")
-        if self.time_limit <= 0:
+        if (isinstance(self.time_limit, bool) or not isinstance(self.time_limit, (int, float))
+                or not math.isfinite(self.time_limit) or self.time_limit <= 0):
             raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {self.time_limit}")
+        for seed in self.seeds:
+            check_seed(seed)
         get_solver(self.baseline)
         solvers = [self.baseline] + [s for s in self.solvers if s != self.baseline]
         for s in solvers:
@@ -57,7 +61,7 @@ class Grid:
         insts = []
         for ref in self.instances:
             try:
-                digest = hashlib.sha1(Path(ref.path).read_bytes()).hexdigest()[:12]
+                digest = hashlib.sha1(ref.content()).hexdigest()[:12]
             except OSError:
                 digest = "unreadable"
             insts.append([ref.key, digest])
@@ -106,7 +110,13 @@ def run_compare(
         raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
     out = Path(out)
     store = ResultStore(out)
-    store.bind_grid(grid.fingerprint(), fresh=fresh)
+    try:
+        store.bind_grid(grid.fingerprint(), fresh=fresh)
+    except BaseException:
+        store.close()
+        raise
+    for ref in grid.instances:  # generated instances: only now that the folder took the grid
+        ref.materialize()
     done = store.done()
     todo = [t for t in grid.tasks() if t.key not in done]
     if on_plan:
@@ -131,6 +141,8 @@ def run_compare(
 
 def write_reports(out: str | Path, grid: Grid, *, header: str, plot_routes: int = 2) -> list[dict[str, Any]]:
     """Write results.csv, summary.csv, summary.md and the PNG plots from the store; return the summary."""
+    if isinstance(plot_routes, bool) or not isinstance(plot_routes, int) or plot_routes < 0:
+        raise InvalidArgumentError(f"plot_routes must be an integer >= 0, got {plot_routes!r}")
     out = Path(out)
     store = ResultStore(out)
     try:

@@ -92,7 +92,9 @@ def run_one(task: Task) -> dict[str, Any]:
         runtime_s=res.runtime_s,
         num_routes=res.num_routes,
         error="; ".join(res.violations) or None,
-        solution=res.to_dict(),
+        # "instance_key" is the name results.csv uses (file stem / generated name, made unique), so
+        # the two join; "instance" stays the instance's own name.
+        solution={**res.to_dict(), "instance_key": task.instance},
     )
     return row
 

@@ -66,10 +66,9 @@ class ResultStore:
             old = {k: json.loads(v) for k, v in cur.items()}
             diffs = [k for k in sorted(set(old) | set(grid)) if old.get(k) != grid.get(k)]
             if diffs:
-                k = diffs[0]
                 raise InvalidArgumentError(
-                    f"{self.folder} holds results of a different grid ({k}: {_short(old.get(k))} there, "
-                    f"{_short(grid.get(k))} now); use another --out or --fresh to start over"
+                    f"{self.folder} holds results of a different grid ({first_difference(old, grid)}); "
+                    "use another --out or --fresh to start over"
                 )
             return
         self.db.executemany("INSERT INTO grid VALUES (?, ?)", [(k, json.dumps(v)) for k, v in grid.items()])
@@ -95,6 +94,25 @@ class ResultStore:
         cur = self.db.execute("SELECT * FROM runs ORDER BY instance, solver, seed")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def first_difference(old: Any, new: Any, where: str = "") -> str:
+    """Name the first item where two grid fingerprints differ: ``instances[3]: [...] there, [...] now``."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for k in sorted(set(old) | set(new)):
+            if old.get(k) != new.get(k):
+                if k not in old or k not in new:
+                    return f"{where}{k}: {_short(old.get(k, '(none)'))} there, {_short(new.get(k, '(none)'))} now"
+                return first_difference(old[k], new[k], f"{where}{'.' if where else ''}{k}")
+    if isinstance(old, list) and isinstance(new, list):
+        for i, (a, b) in enumerate(zip(old, new)):
+            if a != b:
+                return f"{where}[{i}]: {_short(a)} there, {_short(b)} now"
+        if len(old) != len(new):
+            i = min(len(old), len(new))
+            extra = f"{_short(old[i])} there only" if len(old) > len(new) else f"{_short(new[i])} now only"
+            return f"{where}: {len(old)} items there, {len(new)} now; [{i}]: {extra}"
+    return f"{where}: {_short(old)} there, {_short(new)} now"
 
 
 def _short(v: Any) -> str:

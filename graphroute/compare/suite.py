@@ -15,13 +15,15 @@ A suite is a YAML file (``experiments/suites/NAME.yaml``)::
     seeds: [0]
 
 Generated instances are written into the output folder (``DIR/instances/``) so that every run
-reads a file and the comparison can be repeated exactly.
+reads a file and the comparison can be repeated exactly; they are written only once the folder has
+accepted the grid (a folder holding another grid is refused before anything is written).
 """
 
 from __future__ import annotations
 
 import glob as globlib
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +44,24 @@ class InstanceRef:
 
     key: str
     path: str
+    #: graphroute JSON text of a generated instance not written yet: :func:`~graphroute.compare.core.run_compare`
+    #: writes it to ``path`` only once the results folder has accepted the grid.
+    pending: str | None = None
+
+    def content(self) -> bytes:
+        """The bytes a worker will read: the pending text, else the file's."""
+        if self.pending is not None and not Path(self.path).exists():
+            return self.pending.encode()
+        return Path(self.path).read_bytes()
+
+    def materialize(self) -> None:
+        """Write a pending generated instance to ``path`` (a file already there is reused)."""
+        if self.pending is not None:
+            if not Path(self.path).exists():
+                from graphroute.problems.io import atomic_write_text
+
+                atomic_write_text(self.path, self.pending)
+            self.pending = None
 
 
 @dataclass
@@ -84,8 +104,14 @@ class Suite:
             raise ConfigError(f"{path.name}: 'solvers' must be a list of solver names")
         if not isinstance(suite.seeds, list) or not all(isinstance(s, int) for s in suite.seeds):
             raise ConfigError(f"{path.name}: 'seeds' must be a list of integers")
-        if not isinstance(suite.time_limit, (int, float)) or suite.time_limit <= 0:
+        if (isinstance(suite.time_limit, bool) or not isinstance(suite.time_limit, (int, float))
+                or not math.isfinite(suite.time_limit) or suite.time_limit <= 0):
             raise ConfigError(f"{path.name}: 'time_limit' must be a positive number of seconds")
+        if suite.workers is not None and (isinstance(suite.workers, bool) or not isinstance(suite.workers, int)
+                                          or suite.workers < 1):
+            raise ConfigError(f"{path.name}: 'workers' must be an integer >= 1")
+        if isinstance(suite.plot_routes, bool) or not isinstance(suite.plot_routes, int) or suite.plot_routes < 0:
+            raise ConfigError(f"{path.name}: 'plot_routes' must be an integer >= 0")
         suite.source = str(path)
         return suite
 
@@ -193,7 +219,7 @@ def _stem(p: Path) -> str:
 
 def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
     from graphroute.problems.generate import generate
-    from graphroute.problems.io import read_instance, write_instance
+    from graphroute.problems.io import instance_text, read_instance
 
     allowed = {"problem", "size", "distribution", "count", "seed", "asymmetric"}
     if not isinstance(spec, dict) or set(spec) - allowed:
@@ -207,11 +233,11 @@ def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
                         distribution=spec.get("distribution", "uniform"), seed=seed + k,
                         asymmetric=bool(spec.get("asymmetric", False)))
         path = workdir / "instances" / f"{inst.name}.json"
-        if not path.exists():
-            write_instance(inst, path)
+        if not path.exists():  # written by run_compare once the folder accepts the grid
+            out.append(InstanceRef(inst.name, str(path), pending=instance_text(inst)))
         else:  # reuse, so a resumed run reads the very same file
             read_instance(path)
-        out.append(InstanceRef(inst.name, str(path)))
+            out.append(InstanceRef(inst.name, str(path)))
     return out
 
 
@@ -221,7 +247,8 @@ def _road(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
         from graphroute.graphs.road_vrp import road_vrp_instance
     except ImportError as exc:
         raise ConfigError(f"road instances need graphroute.graphs ({exc})") from None
-    from graphroute.problems.io import write_instance
+    from graphroute.problems.generate import check_generator_seed
+    from graphroute.problems.io import instance_text
 
     files = _resolve_path(str(spec["graph"])) if "graph" in spec else []
     graph_path = files[0] if files else None
@@ -230,6 +257,7 @@ def _road(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
         if not graph_path.exists():
             raise InvalidArgumentError(f"road graph not found: {spec.get('graph')!r}")
     count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
+    check_generator_seed(seed)
     customers = int(spec.get("customers", 50))
     graph = None
     out = []
@@ -241,6 +269,7 @@ def _road(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
                 graph = read_any(graph_path)
             inst = road_vrp_instance(graph, customers=customers, clustered=bool(spec.get("clustered", False)),
                                      seed=seed + k, name=name)
-            write_instance(inst, path)
-        out.append(InstanceRef(name, str(path)))
+            out.append(InstanceRef(name, str(path), pending=instance_text(inst)))
+        else:
+            out.append(InstanceRef(name, str(path)))
     return out

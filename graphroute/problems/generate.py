@@ -18,6 +18,17 @@ from graphroute.problems.instance import Instance
 DISTRIBUTIONS = ("uniform", "clustered", "mixed")
 
 
+#: Largest generator seed (numpy takes any non-negative integer; JSON and SQLite hold int64).
+MAX_GENERATOR_SEED = 2**63 - 1
+
+
+def check_generator_seed(seed: object) -> int:
+    """``seed`` if it is an integer in ``0..MAX_GENERATOR_SEED``; else :class:`InvalidInstanceError`."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_GENERATOR_SEED:
+        raise InvalidInstanceError(f"seed must be an integer in 0..{MAX_GENERATOR_SEED}, got {seed!r}")
+    return int(seed)
+
+
 def capacity_for(num_customers: int) -> int:
     """AM / POMO capacity rule: 20 -> 30, 50 -> 40, 100 -> 50; linear in between, 50 above 100."""
     points = [(10, 20), (20, 30), (50, 40), (100, 50)]
@@ -73,12 +84,21 @@ def generate(
     size : int
         Cities for TSP, customers for CVRP (the depot comes on top).
     distribution : str
-        ``uniform``, ``clustered`` or ``mixed`` (ignored when ``asymmetric``).
+        ``uniform``, ``clustered`` or ``mixed``; asymmetric instances take only ``uniform`` (the default).
+    seed : int
+        ``0 <= seed < 2**63`` (numpy's generators take no negative seed).
     asymmetric : bool
         MatNet-style explicit asymmetric matrix instead of coordinates.
     """
     if size < 1:
         raise InvalidInstanceError(f"size must be at least 1, got {size}")
+    check_generator_seed(seed)
+    if distribution not in DISTRIBUTIONS:
+        raise InvalidInstanceError(f"unknown distribution {distribution!r}; available: {', '.join(DISTRIBUTIONS)}")
+    if asymmetric and distribution != "uniform":
+        raise InvalidInstanceError(
+            f"distribution {distribution!r} does not apply to asymmetric instances (MatNet matrices have no locations)"
+        )
     rng = np.random.default_rng(seed)
     n = size + 1 if problem == "cvrp" else size
     kind = ("a" if asymmetric else "") + problem

@@ -30,6 +30,9 @@ from graphroute.problems.distances import DISTANCE_TYPES, INTEGRAL_TYPES, distan
 
 PROBLEMS = ("tsp", "cvrp")
 
+#: Largest capacity, demand and total demand: solvers keep loads in signed 64-bit integers.
+MAX_LOAD = 2**63 - 1
+
 
 def _as_matrix(value: Any, what: str) -> np.ndarray:
     try:
@@ -45,6 +48,12 @@ def _as_matrix(value: Any, what: str) -> np.ndarray:
         i, j = np.argwhere(m < 0)[0]
         raise InvalidInstanceError(f"{what}[{i}][{j}] is negative ({m[i, j]:g})")
     return m
+
+
+def _big(v: float) -> str:
+    """A short text for a huge number (an int of 400 digits has no float form)."""
+    text = str(int(v)) if isinstance(v, (int, np.integer)) or math.isfinite(v) else str(v)
+    return text if len(text) <= 24 else f"{text[:4]}... ({len(text)} digits)"
 
 
 @dataclass
@@ -154,6 +163,8 @@ class Instance:
             raise InvalidInstanceError("a cvrp instance needs a capacity")
         if isinstance(self.capacity, bool) or not isinstance(self.capacity, (int, np.integer, float)):
             raise InvalidInstanceError(f"capacity must be a number, got {self.capacity!r}")
+        if self.capacity > MAX_LOAD:
+            raise InvalidInstanceError(f"capacity {_big(self.capacity)} is too large; at most {MAX_LOAD} (64-bit integers)")
         if not math.isfinite(self.capacity) or self.capacity <= 0 or self.capacity != int(self.capacity):
             raise InvalidInstanceError(f"capacity must be a positive integer, got {self.capacity}")
         self.capacity = int(self.capacity)
@@ -170,6 +181,8 @@ class Instance:
                 raise InvalidInstanceError(f"demand of node {i} must be an integer, got {v}")
             if v < 0:
                 raise InvalidInstanceError(f"demand of node {i} is negative ({int(v)})")
+            if float(v) > MAX_LOAD:  # exact: Python compares a float with an int without rounding the int
+                raise InvalidInstanceError(f"demand of node {i} ({_big(v)}) is too large; at most {MAX_LOAD} (64-bit integers)")
             if v > self.capacity:
                 raise InvalidInstanceError(
                     f"demand of node {i} ({int(v)}) exceeds vehicle capacity {self.capacity}"
@@ -177,6 +190,8 @@ class Instance:
         if d[0] != 0:
             raise InvalidInstanceError(f"the depot (node 0) must have demand 0, got {int(d[0])}")
         self.demands = d.astype(np.int64)
+        if sum(int(v) for v in self.demands) > MAX_LOAD:
+            raise InvalidInstanceError(f"total demand is too large; at most {MAX_LOAD} (64-bit integers)")
         if self.num_vehicles is not None:
             k = self.num_vehicles
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:

@@ -102,6 +102,10 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
             raise InvalidInstanceError(f"{path.name}: malformed JSON ({exc.msg} at line {exc.lineno})") from None
+        except RecursionError:
+            raise InvalidInstanceError(f"{path.name}: JSON nested too deeply to read") from None
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            raise InvalidInstanceError(f"{path.name}: unreadable JSON ({str(exc).split(';')[0]})") from None
         inst = instance_from_dict(obj, default_name=stem)
     else:
         try:
@@ -110,17 +114,34 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
             raise InvalidInstanceError(f"{path.name}: {exc}") from None
     inst.meta.setdefault("source", str(path))
     if bks is not None:
-        inst.bks, inst.bks_source = float(bks), "command line"
+        inst.bks, inst.bks_source = valid_bks(bks, "given"), "command line"
     elif inst.bks is None:
         found = find_known_best(path, inst.name, stem)
         if found is not None:
-            inst.bks, inst.bks_source = found
+            try:
+                inst.bks, inst.bks_source = valid_bks(found[0], f"in {found[1]}"), found[1]
+            except InvalidInstanceError as exc:  # a broken neighbour file must not stop reading the instance
+                inst.meta["bks_note"] = f"{exc}; not used"
     if inst.meta.get("fixed_edges") and inst.bks is not None and bks is None:
         # TSPLIB linhp318-style files: the known value is for a Hamiltonian path with a fixed edge,
         # not for the closed tour graphroute optimises.
         inst.meta["note"] = f"known value {inst.bks:g} refers to the FIXED_EDGES path variant; not used as BKS"
         inst.bks, inst.bks_source = None, None
     return inst
+
+
+def valid_bks(value: Any, where: str = "given") -> float:
+    """``value`` as a float if it is a finite number >= 0 (the rule of the JSON ``bks`` field).
+
+    0 is allowed, as in the JSON field; no gap is computed against it.
+    """
+    try:
+        b = float(value)
+    except (TypeError, ValueError, OverflowError):
+        b = math.nan
+    if isinstance(value, bool) or not math.isfinite(b) or b < 0:
+        raise InvalidInstanceError(f"known best cost {where} must be a finite number >= 0, got {value}")
+    return b
 
 
 def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | None:
@@ -176,7 +197,7 @@ def _get(obj: dict, key: str, kinds: tuple[type, ...], what: str, *, required: b
 def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
     try:
         a = np.asarray(v, dtype=np.float64)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError, RecursionError):
         raise InvalidInstanceError(f"field {key!r} must hold only numbers") from None
     if a.ndim != ndim:
         shape = "a list of numbers" if ndim == 1 else "a list of lists of numbers (rows of equal length)"
@@ -256,9 +277,14 @@ def instance_to_dict(inst: Instance) -> dict:
     return obj
 
 
+def instance_text(inst: Instance) -> str:
+    """The graphroute JSON text :func:`write_instance` writes for ``inst``."""
+    return json.dumps(instance_to_dict(inst), separators=(",", ":")) + "\n"
+
+
 def write_instance(inst: Instance, path: str | Path) -> None:
     """Write ``inst`` as graphroute JSON, atomically."""
-    atomic_write_text(path, json.dumps(instance_to_dict(inst), separators=(",", ":")) + "\n")
+    atomic_write_text(path, instance_text(inst))
 
 
 def write_solution_sol(routes: list[list[int]], cost: float, path: str | Path) -> None:

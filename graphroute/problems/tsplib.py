@@ -40,6 +40,7 @@ _UNSUPPORTED_SECTIONS = {
     "RELEASE_TIME_SECTION",
     "PRIZE_SECTION",
 }
+_TRUCKS_RE = re.compile(r"\bno\.? of trucks\s*:\s*(\d+)", re.IGNORECASE)
 _KEY_RE = re.compile(r"^\s*([A-Z_][A-Z0-9_]*)\s*(?::\s*(.*?))?\s*$")
 
 
@@ -205,7 +206,18 @@ def parse_tsplib(text: str, *, name: str = "instance") -> Instance:
         if depots != [1]:
             raise InvalidInstanceError(f"graphroute reads single-depot CVRP with the depot as node 1, got {depots}")
         if "VEHICLES" in header:
-            num_vehicles = int(float(header["VEHICLES"]))
+            try:
+                num_vehicles = int(header["VEHICLES"])
+            except ValueError:
+                raise InvalidInstanceError(f"VEHICLES {header['VEHICLES']!r} is not an integer") from None
+            meta["fleet_source"] = "VEHICLES"
+        else:
+            # Classic CVRPLIB sets (A, B, E, P) state the fleet of their optimum only in the comment:
+            # "No of trucks: 8" (Augerat), "Min no of trucks: 4" (Christofides / Eilon).
+            m = _TRUCKS_RE.search(header.get("COMMENT", ""))
+            if m:
+                num_vehicles = int(m.group(1))
+                meta["fleet_source"] = "COMMENT"
     return Instance(
         problem=problem,
         name=header.get("NAME", name).split()[0] if header.get("NAME") else name,

@@ -49,5 +49,5 @@ def test_trivial_instances():
 
 
 def test_negative_seed_is_rejected(tiny):
-    with pytest.raises(InvalidArgumentError, match="seed >= 0"):
+    with pytest.raises(InvalidArgumentError, match="seed must be an integer in 0..4294967295"):
         solve_pyvrp(tiny("tsp", 5, False, 0), time_limit=0.1, seed=-1)

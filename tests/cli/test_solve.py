@@ -110,3 +110,45 @@ def test_bad_input_one_line_no_output(bad_files, name, msg):
 def test_bad_arguments(examples, args, msg):
     res = run("solve", examples / "tsp20.json", *args)
     assert res.exit_code != 0 and msg in res.stderr and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("bks", ["nan", "inf", "-5"])
+def test_bks_argument_must_be_finite(examples, bks):
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--bks", bks, "--json")
+    assert res.exit_code == 1 and res.stdout == ""
+    assert "known best cost given must be a finite number >= 0" in res.stderr and "Traceback" not in res.output
+
+
+def test_plot_suffix_checked_before_solving(examples, tmp_path):
+    out, gif = tmp_path / "p1.json", tmp_path / "p1.gif"
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", out, "--plot", gif)
+    assert res.exit_code == 1 and "--plot must end in .png, .svg or .pdf" in res.stderr
+    assert not out.exists() and not gif.exists()
+
+
+@pytest.mark.parametrize("solver,seed", [("pyvrp", "99999999999"), ("ortools", "-1")])
+def test_seed_out_of_range_is_one_line(examples, solver, seed):
+    res = run("solve", examples / "tsp20.json", "-s", solver, "-t", "0.2", "--seed", seed)
+    assert res.exit_code == 1 and "seed must be an integer in 0..4294967295" in res.stderr
+    assert "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("solver", ["pyvrp", "ortools", "savings"])
+def test_no_feasible_solution_exits_2_with_violations(tmp_path, solver):
+    f = tmp_path / "tight.json"  # 3 x demand 6, capacity 10, 2 vehicles: nothing fits
+    f.write_text(json.dumps({"problem": "cvrp", "coords": [[0, 0], [1, 0], [0, 1], [1, 1]], "demands": [0, 6, 6, 6],
+                             "capacity": 10, "num_vehicles": 2}))
+    res = run("solve", f, "-s", solver, "-t", "0.3", "--json")
+    assert res.exit_code == 2, res.output
+    obj = json.loads(res.stdout)
+    assert obj["feasible"] is False and obj["violations"]
+    assert "PenaltyBoundWarning" not in res.stderr
+
+
+def test_atsp_9999_diagonal_solves_with_pyvrp(tmp_path):
+    f = tmp_path / "a5.atsp"
+    f.write_text("NAME: a5\nTYPE: ATSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EXPLICIT\nEDGE_WEIGHT_FORMAT: FULL_MATRIX\n"
+                 "EDGE_WEIGHT_SECTION\n9999 1 2\n3 9999 4\n5 6 9999\nEOF\n")
+    res = run("solve", f, "-s", "pyvrp", "-t", "0.3", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["cost"] == 1 + 4 + 5  # 0-1-2-0 beats 0-2-1-0 (2 + 6 + 3)

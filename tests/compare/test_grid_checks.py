@@ -1,0 +1,84 @@
+"""compare: refused folders write nothing, the refusal names the difference, keys join, bad numbers refused."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from graphroute.compare.core import Grid, run_compare, write_reports
+from graphroute.compare.store import first_difference
+from graphroute.compare.suite import InstanceRef, resolve_instances
+from graphroute.exceptions import InvalidArgumentError
+from graphroute_cli.main import app
+
+runner = CliRunner()
+
+
+def gen_grid(tmp_path, seed, time_limit=1.0):
+    refs = resolve_instances([{"generate": {"problem": "cvrp", "size": 10, "count": 1, "seed": seed}}], tmp_path)
+    return Grid(instances=refs, solvers=["savings"], baseline="savings", time_limit=time_limit, seeds=[0])
+
+
+def test_refused_folder_gets_no_new_instance_files(tmp_path):
+    run_compare(gen_grid(tmp_path, 3), tmp_path, workers=1).close()
+    assert [p.name for p in (tmp_path / "instances").iterdir()] == ["cvrp10-uniform-s3.json"]
+    other = gen_grid(tmp_path, 4)
+    assert not (tmp_path / "instances" / "cvrp10-uniform-s4.json").exists()  # not written while planning
+    with pytest.raises(InvalidArgumentError, match=r"instances\[0\]: \[\"cvrp10-uniform-s3\""):
+        run_compare(other, tmp_path, workers=1)
+    assert [p.name for p in (tmp_path / "instances").iterdir()] == ["cvrp10-uniform-s3.json"]
+
+
+def test_first_difference_names_the_item():
+    old = {"instances": [["a", "1"], ["b", "2"]], "seeds": [0]}
+    assert first_difference(old, {"instances": [["a", "1"], ["b", "3"]], "seeds": [0]}).startswith(
+        'instances[1]: ["b", "2"] there, ["b", "3"] now')
+    assert first_difference(old, {"instances": [["a", "1"]], "seeds": [0]}) == (
+        'instances: 2 items there, 1 now; [1]: ["b", "2"] there only')
+    assert first_difference({"t": 1.0}, {"t": 2.0}) == "t: 1.0 there, 2.0 now"
+
+
+def test_solution_json_joins_results_csv(examples, tmp_path):
+    grid = Grid(instances=[InstanceRef("cvrp50", str(examples / "cvrp50.json"))], solvers=["savings"],
+                baseline="savings", time_limit=1.0, seeds=[0])
+    run_compare(grid, tmp_path, workers=1).close()
+    write_reports(tmp_path, grid, header="# t\n", plot_routes=0)
+    row = next(csv.DictReader(open(tmp_path / "results.csv")))
+    sol = json.loads((tmp_path / "solutions" / "cvrp50__savings__0.json").read_text())
+    assert sol["instance_key"] == row["instance"] == "cvrp50"
+    assert sol["instance"] == "cvrp50-uniform-s3"  # the instance's own name stays
+
+
+@pytest.mark.parametrize("limit", [float("nan"), float("inf"), 0.0])
+def test_grid_refuses_non_finite_time_limit(examples, limit):
+    with pytest.raises(InvalidArgumentError, match="time limit must be a positive number"):
+        Grid(instances=[InstanceRef("tsp20", str(examples / "tsp20.json"))], solvers=["savings"],
+             baseline="savings", time_limit=limit, seeds=[0])
+
+
+def test_write_reports_refuses_negative_plot_count(examples, tmp_path):
+    grid = Grid(instances=[InstanceRef("tsp20", str(examples / "tsp20.json"))], solvers=["savings"],
+                baseline="savings", time_limit=1.0, seeds=[0])
+    with pytest.raises(InvalidArgumentError, match="plot_routes must be an integer >= 0"):
+        write_reports(tmp_path, grid, header="", plot_routes=-1)
+
+
+@pytest.mark.parametrize(
+    "args,msg",
+    [
+        (["-t", "nan"], "time limit must be a positive number of seconds, got nan"),
+        (["--workers", "0"], "--workers must be at least 1, got 0"),
+        (["--plot-routes", "-1"], "--plot-routes must be at least 0, got -1"),
+        (["--seeds", "-1"], "seed must be an integer in 0.."),
+        (["--generate", "tsp:20:uniform:1:-1"], "seed must be an integer in 0.."),
+    ],
+)
+def test_compare_cli_refuses(examples, tmp_path, args, msg):
+    out = tmp_path / "c"
+    res = runner.invoke(app, ["compare", str(examples / "tsp20.json"), "--solvers", "savings", "--baseline", "nearest",
+                              "--out", str(out), *args])
+    assert res.exit_code == 1 and msg in res.stderr, res.output
+    assert "Traceback" not in res.output and not out.exists()
