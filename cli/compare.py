@@ -83,6 +83,14 @@ def compare_command(
     if task == "paths":
         if not files or len(files) != 1:
             raise InvalidArgumentError("--task paths takes exactly one GRAPH file")
+        vrp_only = {"--suite": suite, "--solvers": solvers, "--time-limit": time_limit, "--seeds": seeds,
+                    "--generate": generate, "--workers": workers, "--plot-routes": plot_routes, "--address": address,
+                    "--executor": None if executor == "local" else executor, "--fresh": fresh or None}
+        given = [name for name, v in vrp_only.items() if v is not None and v != []]
+        if given:
+            raise InvalidArgumentError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --task vrp; "
+                                       "--task paths takes --router, --queries, --seed, --steps, --k, --k-queries, "
+                                       "--weight, --methods, --contract, --baseline, --out")
         from graphroute_cli.compare_paths import compare_paths
 
         return compare_paths(Path(files[0]), baseline=baseline, router=router, queries=queries, seed=seed,

@@ -45,7 +45,7 @@ def train_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (last.pt)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop (with a checkpoint) after this many seconds."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop (with a checkpoint) after this many seconds of training, checked between steps (the validation pass that follows is not counted)."),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn

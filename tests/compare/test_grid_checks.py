@@ -82,3 +82,9 @@ def test_compare_cli_refuses(examples, tmp_path, args, msg):
                               "--out", str(out), *args])
     assert res.exit_code == 1 and msg in res.stderr, res.output
     assert "Traceback" not in res.output and not out.exists()
+
+
+def test_compare_task_paths_refuses_vrp_only_options(tmp_path):
+    res = CliRunner().invoke(app, ["compare", "--task", "paths", str(tmp_path / "g.graph.npz"), "--time-limit", "5",
+                                   "--solvers", "foo", "--seeds", "x", "--generate", "zz"])
+    assert res.exit_code == 1 and "--solvers, --time-limit, --seeds, --generate are for --task vrp" in res.stderr
