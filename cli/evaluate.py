@@ -35,6 +35,16 @@ def evaluate_command(
         from graphroute.exceptions import UnknownNameError
 
         raise UnknownNameError(f"unknown task {task!r}; available: vrp, kg")
+    from graphroute.exceptions import InvalidArgumentError
+
+    other = {"kg": {"--problem": problem is not None, "--size": size is not None, "--num": num != 1000,
+                    "--seed": seed != 2026, "--distribution": distribution != "uniform", "--augment": augment != 8,
+                    "--reference": reference != "pyvrp", "--reference-time": reference_time != 1.0,
+                    "--workers": workers != 1},
+             "vrp": {"--split": split != "test", "--max-queries": max_queries is not None, "--data": data is not None}}
+    given = [name for name, on in other[task].items() if on]
+    if given:
+        raise InvalidArgumentError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to --task {task}")
     if task == "kg":
         from graphroute_cli.kg_evaluate import evaluate_kg
 

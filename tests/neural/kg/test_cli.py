@@ -89,6 +89,8 @@ def test_evaluate_bad_input(tmp_path, nbf_ckpt):
     assert res.exit_code == 1 and "unknown task 'graph'" in res.stderr
     res = run("evaluate", "--checkpoint", nbf_ckpt)  # --task vrp, the default
     assert res.exit_code == 1 and "not a routing (VRP) checkpoint (task 'kg'); evaluate it with --task kg" in res.stderr
+    res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--num", 5, "--reference", "none")
+    assert res.exit_code == 1 and "--num, --reference do not apply to --task kg" in res.stderr
     for n in (0, -5):
         res = run("evaluate", "--task", "kg", "--checkpoint", nbf_ckpt, "--max-queries", n, "--json")
         assert res.exit_code == 1 and "--max-queries must be at least 1" in res.stderr and not res.stdout
