@@ -175,6 +175,8 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
 
     ck = load_checkpoint(checkpoint)
     require_vrp_checkpoint(ck, checkpoint)
+    if size is not None and size < 1:
+        raise InvalidArgumentError(f"--size must be at least 1, got {size}")
     problem = problem or ck["model_config"]["problem"]
     size = size or ck["config"]["size"]
     if problem != ck["model_config"]["problem"]:

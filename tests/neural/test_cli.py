@@ -52,6 +52,8 @@ def test_evaluate_without_reference(tmp_path):
     assert res.exit_code == 0, res.output
     obj = json.loads(res.stdout)
     assert obj["problem"] == "tsp" and obj["size"] == 8 and obj["num"] == 4 and obj["mean_gap_pct"] is None
+    res = run("evaluate", "--checkpoint", tmp_path / "last.pt", "--num", 4, "--reference", "none", "--size", 0)
+    assert res.exit_code == 1 and "--size must be at least 1, got 0" in res.stderr
 
 
 def test_evaluate_caches_references_outside_the_repository(tmp_path, monkeypatch):
