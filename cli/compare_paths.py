@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -22,6 +23,19 @@ from graphroute_cli.route import parse_steps, router_checkpoint, want_contractio
 CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal",
               "median_expanded", "queries_per_s", "seconds", "speed_vs_baseline", "kth_mean_stretch", "steps_used"]
 BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
+#: Most seeded pairs one run takes (the pass holds a [nodes, targets] matrix per batch of targets).
+MAX_QUERIES = 1_000_000
+
+
+def check_out_dir(out: Path) -> None:
+    """``--out DIR`` can be created (or is a folder): the nearest existing path must be a folder."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    p = Path(out)
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    if p.exists() and not p.is_dir():
+        raise InvalidArgumentError(f"--out {out}: {p} is a file, not a folder")
 
 
 def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, queries: int, seed: int, steps: str | int,
@@ -37,10 +51,20 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     base = baseline or "dijkstra"
     if base not in BASELINES:
         raise InvalidArgumentError(f"unknown baseline {base!r} for --task paths; available: {', '.join(BASELINES)}")
+    from graphroute.paths.yen import MAX_K
+
     if queries < 1:
         raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
+    if queries > MAX_QUERIES:
+        raise InvalidArgumentError(f"--queries must be at most {MAX_QUERIES:,}, got {queries}")
+    if k_queries < 0:
+        raise InvalidArgumentError(f"--k-queries must be at least 0, got {k_queries}")
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    if k > MAX_K:
+        raise InvalidArgumentError(f"--k must be at most {MAX_K:,}, got {k}")
+    if out is not None:
+        check_out_dir(out)  # before the run, not after it
     n_steps = parse_steps(str(steps), allow_zero=False)
     router = router_checkpoint(router)
     chosen = list(methods) if methods else list(DEFAULT_METHODS)
@@ -52,7 +76,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     if contract:
         from graphroute.graphs.contract import contract_chains
 
-        g = contract_chains(g).graph.largest_scc()
+        g = contract_chains(g, weight=weight).graph.largest_scc()
     if g.coords is None:
         chosen = [m for m in chosen if m not in ("Euclidean A*", "geo forwarding")]
         if base == "euclidean-astar":
@@ -70,8 +94,8 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     ref = next(r for r in rows if r["method"] == BASELINES[base])
     for r in rows:
         r["speed_vs_baseline"] = r["queries_per_s"] / ref["queries_per_s"] if ref["queries_per_s"] > 0 else None
-        for key, v in r.items():  # NaN (no expansions counted, no successes) is not JSON: None / empty CSV cell
-            if isinstance(v, float) and v != v:
+        for key, v in r.items():  # NaN / inf (no expansions counted, no successes) is not JSON: None / empty CSV cell
+            if isinstance(v, float) and not math.isfinite(v):
                 r[key] = None
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
             "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],

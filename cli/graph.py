@@ -61,7 +61,20 @@ def graph_summary(g) -> dict:  # noqa: ANN001
     build = {k: v for k, v in g.meta.items() if k not in ("default_weight",)}
     if build:
         out["meta"] = build
-    return out
+    return _finite(out)
+
+
+def _finite(v):  # noqa: ANN001, ANN202
+    """NaN / infinity (an unknown or unbounded value) as None: JSON has no NaN."""
+    import math
+
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
 
 
 def render_summary(summary: dict, title: str) -> None:

@@ -19,21 +19,27 @@ def paths_command(
     source: Optional[str] = typer.Option(None, "--source", "-s", help="Source node: id as in the file, or name."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Target node: id as in the file, or name."),
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
-    k: int = typer.Option(10, "--k", "-k", help="Number of paths (>= 1)."),
+    k: Optional[int] = typer.Option(None, "--k", "-k", help="Number of paths (>= 1; default 10)."),
     diverse: bool = typer.Option(False, "--diverse", help="Keep only paths that overlap little (K-Paths style)."),
     max_overlap: float = typer.Option(0.5, "--max-overlap", help="--diverse: largest overlap with a kept path, 0..1."),
     overlap: Optional[str] = typer.Option(
         None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
     depart: Optional[str] = typer.Option(
-        None, "--depart", help="HH:MM: earliest-arrival path on a traffic graph with time-slot travel times."),
+        None, "--depart", help="HH:MM: earliest-arrival path on a traffic graph with time-slot travel times (not with --k, --diverse, --weight)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
-    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.exceptions import InvalidArgumentError, NoPathError
     from graphroute.paths.query import parse_clock, read_pairs, run_query
     from graphroute.paths.yen import _check_k
 
-    _check_k(k)
+    if depart is not None:
+        given = [opt for opt, on in (("--k", k is not None), ("--diverse", diverse), ("--overlap", overlap is not None),
+                                     ("--weight", weight is not None)) if on]
+        if given:
+            raise InvalidArgumentError(f"--depart gives the one earliest-arrival path on the time-slot travel times; "
+                                       f"it does not combine with {', '.join(given)}")
+    k = _check_k(10 if k is None else k)
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
     if pairs is None and (source is None or target is None):
@@ -45,15 +51,26 @@ def paths_command(
 
     g = _read_graph(graph)
     kg = g.kind == "kg"
+    for src, tgt in queries:  # an unknown node is bad input for the whole batch (as in `route`)
+        g.node_index(src)
+        g.node_index(tgt)
     out = []
     for src, tgt in queries:
-        found = run_query(g, src, tgt, k=k, diverse=diverse, max_overlap=max_overlap, measure=overlap,
-                          weight=weight, depart=depart_s)
-        out.append((src, tgt, found))
+        try:
+            found, reason = run_query(g, src, tgt, k=k, diverse=diverse, max_overlap=max_overlap, measure=overlap,
+                                      weight=weight, depart=depart_s), None
+        except NoPathError as exc:
+            if pairs is None:  # one query: its failure is the command's (one line, exit 1)
+                raise
+            found, reason = [], str(exc)  # a batch reports each pair, as `route --pairs` does
+        out.append((src, tgt, found, reason))
     if as_json:
-        print_json({"queries": [_query_json(g, s, t, found, kg) for s, t, found in out]})
+        print_json({"queries": [_query_json(g, s, t, found, kg, reason) for s, t, found, reason in out]})
         return
-    for s, t, found in out:
+    for s, t, found, reason in out:
+        if reason is not None:
+            console.print(Text(f"{s} -> {t}: {reason}", style="yellow"))
+            continue
         _render(g, s, t, found, kg, diverse, depart)
 
 
@@ -66,12 +83,12 @@ def _read_graph(path: Path):
     return graphs.read_any(path)
 
 
-def _label(g, i: int):
-    lab = g.node_label(i)
-    return lab.item() if hasattr(lab, "item") else lab
+def _label(g, i: int) -> str:
+    """A node as the user names it: always a string (ids as in the file, names), as source/target are."""
+    return str(g.node_label(i))
 
 
-def _query_json(g, s, t, found, kg: bool) -> dict:
+def _query_json(g, s, t, found, kg: bool, reason: str | None = None) -> dict:
     from graphroute.paths.query import verbalize
 
     paths = []
@@ -83,7 +100,10 @@ def _query_json(g, s, t, found, kg: bool) -> dict:
             d["depart_s"] = p.depart
             d["arrival_s"] = p.arrival
         paths.append(d)
-    return {"source": s, "target": t, "paths": paths}
+    item = {"source": s, "target": t, "success": reason is None, "paths": paths}
+    if reason is not None:
+        item["reason"] = reason
+    return item
 
 
 def _abbrev(labels: list, keep: int = 4) -> str:

@@ -31,8 +31,12 @@ def route_command(
 
     if mode not in MODES:
         raise InvalidArgumentError(f"unknown mode {mode!r}; available: {', '.join(MODES)}")
+    from graphroute.paths.yen import MAX_K
+
     if k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
+    if k > MAX_K:
+        raise InvalidArgumentError(f"--k must be at most {MAX_K:,}, got {k}")
     n_steps = parse_steps(steps, allow_zero=True)
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")
@@ -54,7 +58,7 @@ def route_command(
     if contract:
         from graphroute.graphs.contract import contract_chains
 
-        c = contract_chains(g, keep=[i for *_, s, t in keyed for i in (s, t)])
+        c = contract_chains(g, keep=[i for *_, s, t in keyed for i in (s, t)], weight=weight)
         keyed = [(sk, tk, int(c.index[s]), int(c.index[t])) for sk, tk, s, t in keyed]
         out = route_queries(c.graph, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=n_steps,
                             contraction=c, labels=g)
@@ -74,7 +78,7 @@ def route_command(
                    "-" if q["expanded"] is None else str(q["expanded"])]
             if exact:
                 best = q["optimal_cost"]
-                row.append("-" if p is None else f"{p['cost'] / best if best > 0 else 1.0:.4f}")
+                row.append("-" if p is None or best is None else f"{p['cost'] / best if best > 0 else 1.0:.4f}")
             table.add_row(*row)
     console.print(table)
 
@@ -144,6 +148,8 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
         if mode == "k":
             found = k_alternatives(g.indptr, g.indices, w, h[:, col], s, t, k)
             item = {"source": sk, "target": tk, "success": bool(found), "expanded": None, "paths": found}
+            if not found:  # the first search is learned A* with an admissible estimate: it fails only without a path
+                item["reason"] = "no path from source to target"
         else:
             r = greedy[q] if greedy is not None else learned_astar(g.indptr, g.indices, w, h[:, col], s, t)
             item = {"source": sk, "target": tk, "success": r.success, "expanded": r.expanded,
@@ -157,15 +163,15 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
             item["paths"] = [{"nodes": [_label(g, v) for v in p.nodes], "cost": p.cost} for p in item["paths"]]
         if opt is not None:
             best = float(opt[s, col])
-            item["optimal_cost"] = best
-            item["stretch"] = (item["paths"][0]["cost"] / best if best > 0 else 1.0) if item["success"] else None
+            if not np.isfinite(best):  # unreachable: JSON has no Infinity
+                item["optimal_cost"] = item["stretch"] = None
+            else:
+                item["optimal_cost"] = best
+                item["stretch"] = (item["paths"][0]["cost"] / best if best > 0 else 1.0) if item["success"] else None
         out.append(item)
     return out
 
 
-def _label(g, i: int):  # noqa: ANN001, ANN202
-    lab = g.node_label(i)
-    try:
-        return int(lab)
-    except ValueError:
-        return lab
+def _label(g, i: int) -> str:  # noqa: ANN001
+    """A node as the user names it: a string (id as in the file, or name), like "source" / "target"."""
+    return str(g.node_label(i))

@@ -9,8 +9,11 @@ the number of edges on a route, which is what a message-passing pass needs to re
 A node is kept when its number of distinct neighbours (either direction) is not 2, or when the caller
 asks for it (``keep``). Every directed walk that leaves a kept node and runs through contracted nodes
 to the next kept node becomes one edge whose numeric attributes (``length``, ``time``, ``weight``) are
-the sums along the walk; walks that dead-end inside a chain or return to where they started are
-dropped (they lie on no shortest path). :func:`expand_nodes` maps a contracted route back.
+the sums along the walk, plus ``hops`` (the number of original edges); walks that dead-end inside a
+chain or return to where they started are dropped, and so are self-loops (with non-negative weights
+none of them lies on a shortest path). Where a chain has parallel edges, the walk takes the cheapest
+by ``weight`` (the weight that will be routed on; default the graph's), so shortest paths between the
+kept nodes are unchanged for that weight. :func:`expand_nodes` maps a contracted route back.
 """
 
 from __future__ import annotations
@@ -50,10 +53,12 @@ def chain_share(g: Graph) -> float:
     return float(np.mean(_undirected_degree(g) == 2)) if g.n_nodes else 0.0
 
 
-def contract_chains(g: Graph, keep=None) -> Contraction:
+def contract_chains(g: Graph, keep=None, weight: str | None = None) -> Contraction:
     """Contract the degree-2 chains of ``g`` (see the module docstring). ``keep``: node indices that
-    must stay (query endpoints). O(n + m) Python steps."""
+    must stay (query endpoints). ``weight``: the edge weight routes will use on the contracted graph
+    (default the graph's); it picks among parallel edges inside a chain. O(n + m) Python steps."""
     n = g.n_nodes
+    wsel = g.weights(weight).tolist()  # raises UnknownNameError for an unknown weight
     dst = g.indices
     kept = _undirected_degree(g) != 2
     if keep is not None:
@@ -64,15 +69,18 @@ def contract_chains(g: Graph, keep=None) -> Contraction:
     cols = {k: v.tolist() for k, v in attrs.items()}
     kept_l = kept.tolist()
     new_src, new_dst, sums, through = [], [], {k: [] for k in attrs}, []
+    own_hops = "hops" not in attrs  # hops of an already contracted graph are summed like any attribute
+    if own_hops:
+        sums["hops"] = []
     for u in np.flatnonzero(kept).tolist():
         for e in range(ptr[u], ptr[u + 1]):
             edges, prev, cur, ok = [e], u, idx[e], True
             while not kept_l[cur]:
-                nxt = [f for f in range(ptr[cur], ptr[cur + 1]) if idx[f] != prev]
+                nxt = [f for f in range(ptr[cur], ptr[cur + 1]) if idx[f] != prev and idx[f] != cur]
                 if not nxt or len(edges) > n:
                     ok = False  # dead end inside the chain (or a chain that is a pure cycle)
                     break
-                f = min(nxt, key=lambda x: cols[g.default_weight][x]) if g.default_weight in cols else nxt[0]
+                f = min(nxt, key=wsel.__getitem__)  # parallel edges: the cheapest by the routed weight
                 edges.append(f)
                 prev, cur = cur, idx[f]
             if not ok or cur == u:
@@ -81,19 +89,23 @@ def contract_chains(g: Graph, keep=None) -> Contraction:
             new_dst.append(cur)
             for k in attrs:
                 sums[k].append(sum(cols[k][f] for f in edges))
+            if own_hops:
+                sums["hops"].append(len(edges))
             through.append((u,) + tuple(idx[f] for f in edges))
     index = np.full(n, -1, dtype=np.int64)
     index[kept] = np.arange(int(kept.sum()))
     s = index[np.asarray(new_src, dtype=np.int64)]
     d = index[np.asarray(new_dst, dtype=np.int64)]
     order = np.argsort(s, kind="stable")
-    cg = from_edges(s, d, int(kept.sum()), edge_attrs={k: np.asarray(v, dtype=attrs[k].dtype)
+    dtypes = {**{k: v.dtype for k, v in attrs.items()}, "hops": np.float64}
+    cg = from_edges(s, d, int(kept.sum()), edge_attrs={k: np.asarray(v, dtype=dtypes[k])
                                                        for k, v in sums.items()},
                     kind=g.kind, node_ids=None if g.node_ids is None else g.node_ids[kept],
                     node_names=None if g.node_names is None else [x for x, k in zip(g.node_names, kept_l) if k],
                     coords=None if g.coords is None else g.coords[kept], relation_names=g.relation_names,
                     meta={**g.meta, "contracted": {"kept_nodes": int(kept.sum()), "original_nodes": n,
-                                                   "original_edges": g.n_edges}})
+                                                   "original_edges": g.n_edges,
+                                                   "weight": weight or g.default_weight or "hops"}})
     return Contraction(cg, np.flatnonzero(kept), index, [through[i] for i in order.tolist()])
 
 

@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from graphroute.exceptions import InvalidInstanceError, UnknownNameError
+from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError, UnknownNameError
 
 FORMAT_NAME = "graphroute.graph"
 FORMAT_VERSION = 1
@@ -168,12 +168,12 @@ class Graph:
         Graphs without a numeric weight (knowledge graphs) route by hops: every edge weighs 1.
         """
         name = name or self.default_weight
-        if name is None:
-            return np.ones(self.n_edges, dtype=np.float64)
-        if name == "hops":
+        if name is None or name == "hops":
+            if "hops" in self.edge_attrs:  # a contracted graph: an edge stands for several original ones
+                return self.edge_attrs["hops"].astype(np.float64, copy=False)
             return np.ones(self.n_edges, dtype=np.float64)
         if name not in self.edge_attrs or name == "relation":
-            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f"]
+            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
             raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
         return self.edge_attrs[name].astype(np.float64, copy=False)
 
@@ -387,6 +387,13 @@ def save_graph(g: Graph, path: str | Path) -> Path:
         arrays["coords"] = g.coords
     if g.relation_names is not None:
         arrays["relation_names"] = np.array(g.relation_names, dtype=str)
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if above.exists() and not above.is_dir():
+        raise InvalidArgumentError(f"cannot write {path}: {above} is a file, not a folder")
+    if path.is_dir():
+        raise InvalidArgumentError(f"cannot write {path}: it is a folder")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -426,7 +433,7 @@ def load_graph(path: str | Path) -> Graph:
             if "header" not in files:
                 raise InvalidInstanceError(f"{path.name} is not a graphroute graph file (no header)")
             header = json.loads(str(z["header"]))
-            if header.get("format") != FORMAT_NAME:
+            if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
                 raise InvalidInstanceError(f"{path.name} is not a graphroute graph file")
             if header.get("version") != FORMAT_VERSION:
                 raise InvalidInstanceError(f"{path.name}: unsupported graph format version {header.get('version')}")
@@ -443,7 +450,7 @@ def load_graph(path: str | Path) -> Graph:
                 relation_names=z["relation_names"].tolist() if "relation_names" in files else None,
                 meta=meta, extras=extras,
             )
-    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
         if isinstance(exc, InvalidInstanceError):
             raise
         raise InvalidInstanceError(f"{path.name}: cannot read graph file ({type(exc).__name__}: {exc}); truncated?") from None

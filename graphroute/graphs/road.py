@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gzip
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -177,8 +178,17 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
     return g.largest_scc() if keep_largest_scc else g
 
 
-def _open_text(path: Path):  # noqa: ANN202
-    return gzip.open(path, "rt") if path.name.endswith(".gz") else open(path)
+def _lines(path: Path):  # noqa: ANN202
+    """``(line number, line)`` of a UTF-8 text file, gzip-compressed when it ends in ``.gz``; a file that
+    is not text or not gzip is an InvalidInstanceError (one line), not a decoder's traceback."""
+    try:
+        gz = path.name.endswith(".gz")
+        with (gzip.open(path, "rt", encoding="utf-8") if gz else open(path, encoding="utf-8")) as fh:
+            yield from enumerate(fh, 1)
+    except UnicodeDecodeError as exc:
+        raise InvalidInstanceError(f"{path.name}: not a UTF-8 text file (bad byte at offset {exc.start})") from None
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise InvalidInstanceError(f"{path.name}: not a readable gzip file ({exc})") from None
 
 
 def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_largest_scc: bool = False) -> Graph:
@@ -190,31 +200,34 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
     src: list[int] = []
     dst: list[int] = []
     w: list[float] = []
-    with _open_text(path) as fh:
-        for lineno, line in enumerate(fh, 1):
-            if not line.strip() or line[0] == "c":
-                continue
-            parts = line.split()
-            if parts[0] == "p":
-                if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
-                    raise InvalidInstanceError(f"{path.name} line {lineno}: bad problem line {line.strip()!r}")
-                n, m = int(parts[2]), int(parts[3])
-            elif parts[0] == "a":
-                if n is None:
-                    raise InvalidInstanceError(f"{path.name} line {lineno}: arc before the 'p sp n m' line")
-                try:
-                    a, b, c = int(parts[1]), int(parts[2]), float(parts[3])
-                except (IndexError, ValueError):
-                    raise InvalidInstanceError(f"{path.name} line {lineno}: bad arc line {line.strip()!r}") from None
-                if not (1 <= a <= n and 1 <= b <= n):
-                    raise InvalidInstanceError(f"{path.name} line {lineno}: node id outside 1..{n}")
-                if c < 0 or not np.isfinite(c):
-                    raise InvalidInstanceError(f"{path.name} line {lineno}: negative edge weight {c:g} on arc {a} -> {b}")
-                src.append(a - 1)
-                dst.append(b - 1)
-                w.append(c)
-            else:
-                raise InvalidInstanceError(f"{path.name} line {lineno}: unexpected line {line.strip()[:40]!r}")
+    for lineno, line in _lines(path):
+        if not line.strip() or line[0] == "c":
+            continue
+        parts = line.split()
+        if parts[0] == "p":
+            if n is not None:
+                raise InvalidInstanceError(f"{path.name} line {lineno}: a second problem line (one 'p sp n m' per file)")
+            if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
+                raise InvalidInstanceError(f"{path.name} line {lineno}: bad problem line {line.strip()!r}")
+            n, m = int(parts[2]), int(parts[3])
+        elif parts[0] == "a":
+            if n is None:
+                raise InvalidInstanceError(f"{path.name} line {lineno}: arc before the 'p sp n m' line")
+            try:
+                a, b, c = int(parts[1]), int(parts[2]), float(parts[3])
+            except (IndexError, ValueError):
+                raise InvalidInstanceError(f"{path.name} line {lineno}: bad arc line {line.strip()!r}") from None
+            if not (1 <= a <= n and 1 <= b <= n):
+                raise InvalidInstanceError(f"{path.name} line {lineno}: node id outside 1..{n}")
+            if not np.isfinite(c):
+                raise InvalidInstanceError(f"{path.name} line {lineno}: edge weight {parts[3]} on arc {a} -> {b} is not finite")
+            if c < 0:
+                raise InvalidInstanceError(f"{path.name} line {lineno}: negative edge weight {c:g} on arc {a} -> {b}")
+            src.append(a - 1)
+            dst.append(b - 1)
+            w.append(c)
+        else:
+            raise InvalidInstanceError(f"{path.name} line {lineno}: unexpected line {line.strip()[:40]!r}")
     if n is None:
         raise InvalidInstanceError(f"{path.name}: no 'p sp n m' line (not a DIMACS .gr file?)")
     if len(src) != m:
@@ -231,17 +244,18 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
         xy = np.full((n, 2), np.nan)
         if not co.exists():
             raise InvalidInstanceError(f"no such file: {co}")
-        with _open_text(co) as fh:
-            for lineno, line in enumerate(fh, 1):
-                parts = line.split()
-                if parts and parts[0] == "v":
-                    try:
-                        i, x, y = int(parts[1]), float(parts[2]), float(parts[3])
-                    except (IndexError, ValueError):
-                        raise InvalidInstanceError(f"{co.name} line {lineno}: bad coordinate line {line.strip()!r}") from None
-                    if not 1 <= i <= n:
-                        raise InvalidInstanceError(f"{co.name} line {lineno}: node id {i} outside 1..{n}")
-                    xy[i - 1] = (x / 1e6, y / 1e6)
+        for lineno, line in _lines(co):
+            parts = line.split()
+            if parts and parts[0] == "v":
+                try:
+                    i, x, y = int(parts[1]), float(parts[2]), float(parts[3])
+                except (IndexError, ValueError):
+                    raise InvalidInstanceError(f"{co.name} line {lineno}: bad coordinate line {line.strip()!r}") from None
+                if not 1 <= i <= n:
+                    raise InvalidInstanceError(f"{co.name} line {lineno}: node id {i} outside 1..{n}")
+                if not (np.isfinite(x) and np.isfinite(y)):
+                    raise InvalidInstanceError(f"{co.name} line {lineno}: coordinate of node {i} is not finite")
+                xy[i - 1] = (x / 1e6, y / 1e6)
         if np.isnan(xy).any():
             raise InvalidInstanceError(f"{co.name}: coordinates missing for {int(np.isnan(xy[:, 0]).sum())} nodes")
     g = from_edges(np.array(src), np.array(dst), n, edge_attrs={"length": np.array(w, dtype=np.float64)},

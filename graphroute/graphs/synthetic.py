@@ -85,6 +85,8 @@ def synthetic_graph(
         raise InvalidArgumentError(f"a synthetic graph needs at least 4 nodes, got {n}")
     if not 0 <= speed_spread < 1:
         raise InvalidArgumentError(f"speed_spread must be in [0, 1), got {speed_spread}")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise InvalidArgumentError(f"seed must be an integer >= 0, got {seed!r}")
     rng = np.random.default_rng(seed)
     if kind == "grid":
         pos, und = _grid(rng, n, perturb, drop)

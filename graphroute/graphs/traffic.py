@@ -2,9 +2,10 @@
 
 Sources
 -------
-- a distances CSV ``from,to,cost`` (DCRNN ``distances_*.csv``, header optional): the weighted
-  adjacency is DCRNN's ``gen_adj_mx.py`` recipe: a matrix of distances (``inf`` where there is no
-  entry), ``sigma`` = standard deviation of the finite entries (self-distances included),
+- a distances CSV ``from,to,cost`` (DCRNN ``distances_*.csv``, header optional; costs finite and
+  >= 0): the weighted adjacency is DCRNN's ``gen_adj_mx.py`` recipe: a matrix of distances (``inf``
+  where there is no entry), ``sigma`` = standard deviation of the finite entries (self-distances
+  included; it must not be 0, else give ``sigma``; the width used is ``meta["sigma"]``),
   ``W = exp(-(d / sigma)^2)``, entries below ``threshold`` (0.1) dropped;
 - a stored DCRNN adjacency pickle (``adj_mx.pkl``: ``[sensor_ids, id_to_index, matrix]``, Python 2
   protocol 0). It is read with a restricted unpickler that reconstructs numpy arrays and builtin
@@ -118,29 +119,69 @@ def _is_number(s: str) -> bool:
         return False
 
 
-def dcrnn_adjacency(distances: str | Path, ids: list[str], *, threshold: float = 0.1,
-                    sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """DCRNN's Gaussian-kernel adjacency ``W`` and the distance matrix ``D`` (``inf`` where unknown)."""
+def distance_rows(path: str | Path) -> list[tuple[int, list[str]]]:
+    """The ``from,to,cost`` rows of a distances CSV with their line numbers, the header dropped.
+
+    The first row is a header only when its cost is not a number and its two sensors appear in no
+    other row (``from,to,cost``); a first row such as ``a,b,x`` between known sensors is a bad row."""
+    name = Path(path).name
+    rows = list(enumerate(_read_rows(Path(path)), 1))
+    if rows and not _is_number(rows[0][1][-1]):
+        first = rows[0][1]
+        others = {r[i].strip() for _, r in rows[1:] for i in (0, 1) if len(r) == 3}
+        if len(first) != 3 or not {first[0].strip(), first[1].strip()} & others:
+            rows = rows[1:]
+    for k, row in rows:
+        if len(row) != 3:
+            raise InvalidInstanceError(f"{name} line {k}: expected 'from,to,cost', got {','.join(row)[:60]!r}")
+    if not rows:
+        raise InvalidInstanceError(f"{name}: no 'from,to,cost' row")
+    return rows
+
+
+def _distance_matrix(distances: str | Path, ids: list[str]) -> np.ndarray:
+    name = Path(distances).name
     index = {s: i for i, s in enumerate(ids)}
     dist = np.full((len(ids), len(ids)), np.inf)
-    rows = _read_rows(Path(distances))
-    if rows and not _is_number(rows[0][-1]):
-        rows = rows[1:]
-    for k, row in enumerate(rows, 1):
-        if len(row) != 3:
-            raise InvalidInstanceError(f"{Path(distances).name} line {k}: expected 'from,to,cost'")
+    for k, row in distance_rows(distances):
         a, b = row[0].strip(), row[1].strip()
+        try:
+            cost = float(row[2])
+        except ValueError:
+            raise InvalidInstanceError(f"{name} line {k}: cost {row[2]!r} is not a number") from None
+        if not np.isfinite(cost) or cost < 0:
+            raise InvalidInstanceError(f"{name} line {k}: cost {row[2].strip()!r} must be a finite distance >= 0")
         if a in index and b in index:
-            try:
-                dist[index[a], index[b]] = float(row[2])
-            except ValueError:
-                raise InvalidInstanceError(f"{Path(distances).name} line {k}: cost {row[2]!r} is not a number") from None
+            dist[index[a], index[b]] = cost
+    if not np.isfinite(dist).any():
+        raise InvalidInstanceError(f"{name}: no distance between known sensors")
+    return dist
+
+
+def kernel_sigma(dist: np.ndarray, sigma: float | None = None, *, name: str = "distances") -> float:
+    """The Gaussian kernel width: ``sigma`` when given (must be a finite number > 0), else the standard
+    deviation of the finite distances (DCRNN), which must not be 0."""
+    if sigma is not None:
+        sigma = float(sigma)
+        if not (np.isfinite(sigma) and sigma > 0):
+            raise InvalidInstanceError(f"sigma must be a finite number > 0, got {sigma:g}")
+        return sigma
     finite = dist[np.isfinite(dist)]
-    if not len(finite):
-        raise InvalidInstanceError(f"{Path(distances).name}: no distance between known sensors")
-    if np.any(finite < 0):
-        raise InvalidInstanceError(f"{Path(distances).name}: negative distance")
-    std = sigma if sigma is not None else float(finite.std())
+    std = float(finite.std())
+    if not std > 0:
+        raise InvalidInstanceError(
+            f"{name}: sigma must be > 0, but the standard deviation of the {len(finite)} distance(s) is 0 "
+            f"(all equal {float(finite[0]):g}); give the kernel width with --sigma")
+    return std
+
+
+def dcrnn_adjacency(distances: str | Path, ids: list[str], *, threshold: float = 0.1,
+                    sigma: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """DCRNN's Gaussian-kernel adjacency ``W`` and the distance matrix ``D`` (``inf`` where unknown).
+
+    ``sigma``: kernel width, default the std of the finite distances (:func:`kernel_sigma`)."""
+    dist = _distance_matrix(distances, ids)
+    std = kernel_sigma(dist, sigma, name=Path(distances).name)
     with np.errstate(over="ignore"):
         w = np.exp(-np.square(dist / std))
     w[w < threshold] = 0.0
@@ -282,22 +323,29 @@ def read_traffic(
     loc_ids, xy = read_locations(loc_path) if loc_path else (None, None)
     dist = None
     if path.suffix == ".pkl":
+        if sigma is not None:
+            raise InvalidInstanceError(f"{path.name} holds the kernel weights already; sigma applies to a distances CSV")
         sensor_ids, w = load_adjacency_pickle(path)
     else:
         if ids is not None:
-            text = Path(ids).read_text()
+            try:
+                text = Path(ids).read_text(encoding="utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInstanceError(f"{Path(ids).name}: not a UTF-8 text file of sensor ids") from None
             sensor_ids = [s.strip() for s in text.replace("\n", ",").split(",") if s.strip()]
         elif loc_ids is not None:
             sensor_ids = loc_ids
         else:
-            rows = _read_rows(path)
             seen: dict[str, None] = {}
-            for r in rows:
-                if len(r) == 3 and _is_number(r[2]):
-                    seen.setdefault(r[0].strip())
-                    seen.setdefault(r[1].strip())
+            for _, r in distance_rows(path):
+                seen.setdefault(r[0].strip())
+                seen.setdefault(r[1].strip())
             sensor_ids = list(seen)
-        w, dist = dcrnn_adjacency(path, sensor_ids, threshold=threshold, sigma=sigma)
+        dist = _distance_matrix(path, sensor_ids)
+        sigma = kernel_sigma(dist, sigma, name=path.name)
+        with np.errstate(over="ignore"):
+            w = np.exp(-np.square(dist / sigma))
+        w[w < threshold] = 0.0
     coords = None
     if loc_ids is not None:
         pos = {s: i for i, s in enumerate(loc_ids)}
@@ -334,5 +382,5 @@ def read_traffic(
                       node_ids=np.array(sensor_ids, dtype=str), coords=coords, meta=meta, extras=extras)
 
 
-__all__ = ["dcrnn_adjacency", "fifo_repair", "load_adjacency_pickle", "read_locations", "read_speed_series",
+__all__ = ["dcrnn_adjacency", "distance_rows", "fifo_repair", "kernel_sigma", "load_adjacency_pickle", "read_locations", "read_speed_series",
            "read_traffic", "slot_travel_times"]

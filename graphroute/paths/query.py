@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from graphroute.exceptions import InvalidArgumentError
+from graphroute.exceptions import InvalidArgumentError, NoPathError
 from graphroute.paths.dijkstra import Path
 from graphroute.paths.diverse import diverse_k_paths
 from graphroute.paths.timedep import time_dependent_dijkstra
@@ -45,13 +45,25 @@ def parse_clock(text: str) -> float:
     return value
 
 
+DAY_SECONDS = 86400.0
+
+
+def _clock(seconds: float) -> str:
+    m = int(round(seconds / 60))
+    return f"{m // 60}:{m % 60:02d} h"
+
+
 def read_pairs(path) -> list[tuple[str, str]]:
     """Pairs file: one ``source target`` per line (tab-separated when names contain spaces);
     blank lines and ``#`` comments are skipped."""
     from pathlib import Path as _P
 
     pairs = []
-    for lineno, line in enumerate(_P(path).read_text().splitlines(), 1):
+    try:
+        text = _P(path).read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidArgumentError(f"{path}: not a UTF-8 text file (byte {exc.start}); expected 'source target' lines") from None
+    for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
@@ -93,8 +105,24 @@ def run_query(graph, source, target, *, k: int = 10, diverse: bool = False, max_
     k = _check_k(k)
     s = graph.node_index(source)
     t = graph.node_index(target)
+    try:
+        return _run(graph, s, t, k=k, diverse=diverse, max_overlap=max_overlap, measure=measure, weight=weight,
+                    depart=depart, budget=budget)
+    except NoPathError:  # the algorithms name internal indices; the user gave ids or names
+        raise NoPathError(f"no path from node {graph.node_label(s)} to node {graph.node_label(t)}") from None
+
+
+def _run(graph, s: int, t: int, *, k, diverse, max_overlap, measure, weight, depart, budget) -> list[Path]:
     if depart is not None:
+        if diverse or weight is not None:
+            raise InvalidArgumentError("a departure time gives the one earliest-arrival path on the time-slot "
+                                       "travel times; it does not combine with diverse paths or a weight")
         tt, slot = time_profile(graph)
+        span = len(tt) * slot
+        if span < DAY_SECONDS - 1e-6:  # the profile repeats every `span`: a clock time would wrap around it
+            raise InvalidArgumentError(
+                f"the graph's speed series covers only {_clock(span)} ({len(tt)} slots of {slot:g} s), less than "
+                f"a day: departure times of day cannot be placed in it; rebuild it from at least a day of speeds")
         return [time_dependent_dijkstra(graph.indptr, graph.indices, tt, s, t, depart, slot)]
     w = graph.weights(weight)
     if diverse:

@@ -82,9 +82,16 @@ def k_shortest_paths(indptr, indices, weights, source: int, target: int, k: int)
     return list(islice(shortest_simple_paths(indptr, indices, weights, source, target), k))
 
 
+#: Largest K accepted: far beyond any use (a diverse search examines up to 50 K paths), and it keeps
+#: ``islice`` and the budgets within machine integers.
+MAX_K = 1_000_000
+
+
 def _check_k(k) -> int:
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
         raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
+    if k > MAX_K:
+        raise InvalidArgumentError(f"k must be at most {MAX_K:,}, got {k}")
     return int(k)
 
 

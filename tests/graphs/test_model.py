@@ -188,3 +188,26 @@ def test_per_edge_extras_follow_their_edges_through_subgraph_and_reverse():
     check(g.subgraph(keep))
     check(g.reverse())
     check(g.subgraph(keep).reverse())
+
+
+def test_header_that_is_not_an_object(tmp_path):
+    q = tmp_path / "list.graph.npz"
+    np.savez(q, header=np.array("[1, 2]"), indptr=np.zeros(1, dtype=np.int64), indices=np.zeros(0, dtype=np.int64))
+    with pytest.raises(InvalidInstanceError, match="not a graphroute graph file"):
+        load_graph(q)
+
+
+def test_save_below_a_file_is_one_error(tmp_path):
+    from graphroute.exceptions import InvalidArgumentError
+
+    (tmp_path / "somefile").write_text("x")
+    with pytest.raises(InvalidArgumentError, match="somefile is a file, not a folder"):
+        save_graph(small(), tmp_path / "somefile" / "deeper" / "x.graph.npz")
+    assert (tmp_path / "somefile").read_text() == "x"
+
+
+def test_contracted_graph_routes_hops_by_original_edges():
+    g = from_edges(np.array([0, 1]), np.array([1, 2]), 3, edge_attrs={"length": np.array([1.0, 2.0]),
+                                                                      "hops": np.array([3.0, 4.0])})
+    assert g.weights("hops").tolist() == [3.0, 4.0]
+    assert from_edges(np.array([0]), np.array([1]), 2).weights().tolist() == [1.0]

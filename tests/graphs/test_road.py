@@ -81,6 +81,9 @@ def test_dimacs_against_networkx(tmp_path):
         ("p sp 3 1\na 1 9 4\n", "outside 1..3"),
         ("a 1 2 3\n", "before the 'p sp n m' line"),
         ("p sp 3 1\na 1 x 4\n", "bad arc line"),
+        ("p sp 3 1\na 1 2 nan\n", "line 2: edge weight nan on arc 1 -> 2 is not finite"),
+        ("p sp 3 1\na 1 2 1e400\n", "line 2: edge weight 1e400 on arc 1 -> 2 is not finite"),
+        ("p sp 3 2\na 1 2 1\na 2 3 1\np sp 5 2\n", "line 4: a second problem line"),
     ],
 )
 def test_bad_dimacs(tmp_path, text, msg):
@@ -230,3 +233,22 @@ def test_gzipped_dimacs_finds_gzipped_coords(tmp_path):
         fh.write("p aux sp co 2\nv 1 7420000 43730000\nv 2 7421000 43731000\n")
     g = read_dimacs(tmp_path / "g.gr.gz")
     np.testing.assert_allclose(g.coords, [[7.42, 43.73], [7.421, 43.731]])
+
+
+@pytest.mark.parametrize("name,data,msg", [
+    ("bin.gr", b"p sp 2 1\na 1 2 \xff\xfe\n", "bin.gr: not a UTF-8 text file"),
+    ("fake.gr.gz", b"not gzip at all", "fake.gr.gz: not a readable gzip file"),
+])
+def test_undecodable_dimacs_is_one_error(tmp_path, name, data, msg):
+    """Binary bytes and a .gz that is not gzip: an InvalidInstanceError (one CLI line), nothing written."""
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    p = tmp_path / name
+    p.write_bytes(data)
+    with pytest.raises(InvalidInstanceError, match=msg):
+        read_dimacs(p)
+    out = tmp_path / "o.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "road", str(p), "--out", str(out)])
+    assert res.exit_code == 1 and msg in res.output and "Traceback" not in res.output and not out.exists()

@@ -35,3 +35,9 @@ def test_delaunay_matches_scipy():
 def test_bad_kind():
     with pytest.raises(InvalidArgumentError, match="unknown synthetic graph kind"):
         synthetic_graph("hex", 100)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, True])
+def test_bad_seed(seed):
+    with pytest.raises(InvalidArgumentError, match="seed must be an integer >= 0"):
+        synthetic_graph("grid", 16, seed=seed)

@@ -156,3 +156,37 @@ def test_h5_without_pytables_is_one_clear_error(tmp_path, shared_data):
     (tmp_path / "metr-la.h5").write_bytes(b"not hdf5")
     with pytest.raises(MissingDependencyError, match="pip install tables"):
         read_traffic(shared_data / "traffic/METR-LA/adj_mx.pkl", speeds=tmp_path / "metr-la.h5")
+
+
+@pytest.mark.parametrize("text,kw,msg", [
+    ("a,b,x\nb,a,2\n", {}, "line 1: cost 'x' is not a number"),  # not a header: a and b are sensors
+    ("a,b,1\nb,a,nan\n", {}, "line 2: cost 'nan' must be a finite distance >= 0"),
+    ("a,b,1\nb,a,-3\n", {}, "line 2: cost '-3' must be a finite distance >= 0"),
+    ("a,b,1\nb,a\n", {}, "line 2: expected 'from,to,cost'"),
+    ("a,b,10\n", {}, "the standard deviation of the 1 distance(s) is 0"),
+    ("a,b,0\nb,a,0\n", {}, "sigma must be > 0"),
+    ("a,b,1\nb,a,3\n", {"sigma": 0.0}, "sigma must be a finite number > 0, got 0"),
+    ("a,b,1\nb,a,3\n", {"sigma": -1.0}, "sigma must be a finite number > 0, got -1"),
+    ("a,b,1\nb,a,3\n", {"sigma": float("nan")}, "sigma must be a finite number > 0, got nan"),
+    ("from,to,cost\n", {}, "no 'from,to,cost' row"),
+])
+def test_bad_distances_csv(tmp_path, text, kw, msg):
+    import warnings
+
+    p = tmp_path / "dist.csv"
+    p.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy divide-by-zero on the way
+        with pytest.raises(InvalidInstanceError, match=msg.replace("(", r"\(").replace(")", r"\)")):
+            read_traffic(p, **kw)
+
+
+def test_distances_csv_header_and_sigma_recorded(tmp_path):
+    p = tmp_path / "dist.csv"
+    p.write_text("from,to,cost\na,b,1\nb,a,3\n")
+    g = read_traffic(p)
+    assert g.n_nodes == 2 and g.meta["sigma"] == pytest.approx(np.std([1.0, 3.0]))
+    assert read_traffic(p, sigma=2.0).meta["sigma"] == 2.0
+    (tmp_path / "adj.pkl").write_bytes(b"")
+    with pytest.raises(InvalidInstanceError, match="sigma applies to a distances CSV"):
+        read_traffic(tmp_path / "adj.pkl", sigma=2.0)

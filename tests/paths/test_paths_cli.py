@@ -161,3 +161,46 @@ def test_no_path_negative_weight_and_bad_files(tmp_path):
     pairs.write_text("1 2 3\n")
     res = run(p, "--pairs", pairs)
     assert res.exit_code != 0 and "line 1" in res.output
+
+
+def test_pairs_batch_reports_each_pair(tmp_path):
+    """One unreachable pair does not abort the batch: like `route --pairs`, each pair has its entry
+    ("success", and "reason" on failure) and the command exits 0; a single query still fails (exit 1)."""
+    p = tmp_path / "oneway.gr"
+    p.write_text("p sp 3 2\na 1 2 1\na 2 3 1\n")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("1 3\n3 1\n2 3\n")
+    res = run(p, "--pairs", pairs, "--json")
+    assert res.exit_code == 0, res.output
+    qs = json.loads(res.stdout)["queries"]
+    assert [q["success"] for q in qs] == [True, False, True]
+    assert qs[1]["paths"] == [] and qs[1]["reason"] == "no path from node 3 to node 1"
+    assert "reason" not in qs[0] and qs[0]["paths"][0]["nodes"] == ["1", "2", "3"]
+    table = run(p, "--pairs", pairs)
+    assert table.exit_code == 0 and "no path from node 3 to node 1" in table.stdout
+    single = run(p, "-s", 3, "-t", 1, "--json")
+    assert single.exit_code == 1 and "no path from node 3 to node 1" in single.output
+
+
+def test_json_node_ids_are_strings(gr, kg):
+    for f, s, t in ((gr, 1, 6), (kg, "aspirin", "migraine")):
+        q = json.loads(run(f, "-s", s, "-t", t, "--json").stdout)["queries"][0]
+        assert q["source"] == str(s) and all(isinstance(x, str) for p in q["paths"] for x in p["nodes"])
+
+
+@pytest.mark.parametrize("extra,named", [
+    (["--k", 3], "--k"), (["--diverse"], "--diverse"), (["-w", "length"], "--weight"),
+    (["--k", 2, "--diverse"], "--k, --diverse"),
+])
+def test_depart_does_not_combine(gr, extra, named):
+    res = run(gr, "-s", 1, "-t", 6, "--depart", "08:00", *extra)
+    assert res.exit_code == 1 and f"does not combine with {named}" in res.output
+
+
+def test_huge_k_and_undecodable_pairs_are_one_line(gr, tmp_path):
+    res = run(gr, "-s", 1, "-t", 6, "--k", "99999999999999999999")
+    assert res.exit_code == 1 and "k must be at most" in res.output and "Traceback" not in res.output
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_bytes(b"1 6\n\xff 2\n")
+    res = run(gr, "--pairs", pairs)
+    assert res.exit_code == 1 and "not a UTF-8 text file" in res.output and "Traceback" not in res.output

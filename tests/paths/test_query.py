@@ -45,12 +45,56 @@ def test_run_query_and_verbalize():
 
 def test_time_profile_is_read_from_the_graph():
     g = tiny_kg()
-    g.extras = {"time_slots": np.ones((4, 3)) * 60}
+    g.extras = {"time_slots": np.ones((96, 3)) * 60}
     g.meta["slot_seconds"] = 900
     tt, slot = time_profile(g)
-    assert tt.shape == (4, 3) and slot == 900.0
+    assert tt.shape == (96, 3) and slot == 900.0
     p = run_query(g, "aspirin", "migraine", depart=parse_clock("08:00"))[0]
     assert p.arrival == 8 * 3600 + 60 and p.nodes == (0, 2)  # every edge takes 60 s: the direct one wins
+
+
+def test_depart_on_a_profile_shorter_than_a_day_is_refused():
+    """A speed series of less than a day repeats every few hours: 08:00 would silently wrap around it."""
+    g = tiny_kg()
+    g.extras = {"time_slots": np.ones((4, 3)) * 60}
+    g.meta["slot_seconds"] = 900
+    with pytest.raises(InvalidArgumentError, match=r"covers only 1:00 h \(4 slots of 900 s\), less than a day"):
+        run_query(g, "aspirin", "migraine", depart=parse_clock("08:00"))
+
+
+def test_depart_does_not_combine_with_diverse_or_weight():
+    g = tiny_kg()
+    g.extras = {"time_slots": np.ones((96, 3)) * 60}
+    g.meta["slot_seconds"] = 900
+    for kw in ({"diverse": True}, {"weight": "length"}):
+        with pytest.raises(InvalidArgumentError, match="does not combine"):
+            run_query(g, "aspirin", "migraine", depart=0.0, **kw)
+
+
+def test_no_path_names_the_users_nodes():
+    from graphroute.exceptions import NoPathError
+
+    g = tiny_kg()
+    with pytest.raises(NoPathError, match="^no path from node migraine to node aspirin$"):
+        run_query(g, "migraine", "aspirin")
+    g.extras = {"time_slots": np.ones((96, 3)) * 60}
+    g.meta["slot_seconds"] = 900
+    with pytest.raises(NoPathError, match="^no path from node migraine to node aspirin$"):
+        run_query(g, "migraine", "aspirin", depart=0.0)
+
+
+def test_read_pairs_not_utf8(tmp_path):
+    f = tmp_path / "pairs.txt"
+    f.write_bytes(b"1 2\n\xff\xfe 3\n")
+    with pytest.raises(InvalidArgumentError, match="not a UTF-8 text file"):
+        read_pairs(f)
+
+
+def test_k_is_capped():
+    from graphroute.paths.yen import MAX_K
+
+    with pytest.raises(InvalidArgumentError, match="k must be at most"):
+        run_query(tiny_kg(), "aspirin", "migraine", k=MAX_K + 1)
 
 
 @pytest.mark.parametrize("text,seconds", [("08:00", 28800), ("8:05:30", 29130), ("0:00", 0), ("3600", 3600)])

@@ -169,6 +169,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
                 diagnose=False))
     if "Dijkstra" in methods:
         run("Dijkstra", lambda q, s, t, _: Route(dijkstra(ip, ix, w, s, t), True, 0))
+        rows[-1]["median_expanded"] = float("nan")  # not counted (scipy): no number, not 0
     kq = pairs[:k_queries]
     if "router K" in methods and len(kq):
         k_targets = np.unique(kq[:, 1])

@@ -73,8 +73,14 @@ class RouterConfig:
             v = getattr(self, key)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not v > 0 or not math.isfinite(v):
                 raise ConfigError(f"config key {key!r} must be a positive number, got {v!r}")
-        if not isinstance(self.val_graphs, int) or self.val_graphs < 0:
-            raise ConfigError(f"config key 'val_graphs' must be an integer >= 0, got {self.val_graphs!r}")
+        if not isinstance(self.val_graphs, int) or isinstance(self.val_graphs, bool) or self.val_graphs < 1:
+            raise ConfigError(f"config key 'val_graphs' must be a positive integer (validation picks best.pt), "
+                              f"got {self.val_graphs!r}")
+        if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
+            raise ConfigError(f"config key 'seed' must be an integer >= 0, got {self.seed!r}")
+        if self.threads is not None and (not isinstance(self.threads, int) or isinstance(self.threads, bool)
+                                         or self.threads < 1):
+            raise ConfigError(f"config key 'threads' must be a positive integer or null, got {self.threads!r}")
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "config") -> RouterConfig:

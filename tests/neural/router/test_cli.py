@@ -32,7 +32,7 @@ def test_route_json(graph_file, mode):
     res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 99, "--mode", mode, "--k", 2, "--exact", "--json")
     assert res.exit_code == 0, res.output
     q = json.loads(res.stdout)["queries"][0]
-    assert q["success"] and q["paths"][0]["nodes"][0] == 0 and q["paths"][0]["nodes"][-1] == 99
+    assert q["success"] and q["paths"][0]["nodes"][0] == "0" and q["paths"][0]["nodes"][-1] == "99"
     assert q["stretch"] >= 1 - 1e-12
     if mode == "astar":
         assert q["stretch"] == pytest.approx(1.0)
@@ -85,7 +85,10 @@ def test_compare_task_paths_json_and_csv(graph_file, tmp_path):
     for exact in ("learned A*", "Euclidean A*", "Dijkstra"):
         assert by[exact]["success"] == 1.0 and by[exact]["mean_stretch"] == pytest.approx(1.0)
     assert by["Yen K=2"]["median_expanded"] is None  # NaN never reaches the JSON
+    assert by["Dijkstra"]["median_expanded"] is None  # not counted: no number (the table shows "-"), not 0
     lines = (out / "paths_summary.csv").read_text().splitlines()
+    dij = next(line for line in lines if line.startswith("Dijkstra,")).split(",")
+    assert dij[lines[0].split(",").index("median_expanded")] == ""
     assert lines[0].startswith("method,steps,queries,success,mean_stretch,p95_stretch,share_optimal")
     assert len(lines) == 1 + len(info["rows"]) and (out / "paths_summary.md").is_file()
     assert not list(out.glob("*.tmp"))
@@ -96,8 +99,13 @@ def test_compare_task_paths_json_and_csv(graph_file, tmp_path):
     (["--queries", "0"], "--queries must be at least 1"),
     (["--methods", "teleport"], "unknown method 'teleport'"),
     (["--router", "nope.pt"], "router checkpoint not found"),
+    (["--queries", "99999999999999999999"], "--queries must be at most 1,000,000"),
+    (["--k", "99999999999999999999"], "--k must be at most 1,000,000"),
+    (["--out", "FILE/cmp"], "is a file, not a folder"),  # refused before the run, not after it
 ])
-def test_compare_task_paths_bad_input(graph_file, args, message):
+def test_compare_task_paths_bad_input(graph_file, args, message, tmp_path):
+    (tmp_path / "FILE").write_text("x")
+    args = [str(tmp_path / a) if a.startswith("FILE") else a for a in args]
     res = run("compare", "--task", "paths", graph_file, *args)
     assert res.exit_code == 1 and message in " ".join(res.output.split())
     assert "Traceback" not in res.output
@@ -151,7 +159,7 @@ def test_route_contract_expands_to_real_paths(tmp_path, mode):
     for u, v, c in zip(g.sources().tolist(), g.indices.tolist(), g.weights().tolist()):
         w[(u, v)] = min(c, w.get((u, v), np.inf))
     for p in q["paths"]:
-        nodes = p["nodes"]
+        nodes = [int(x) for x in p["nodes"]]
         assert nodes[0] == s and nodes[-1] == t
         assert sum(w[(u, v)] for u, v in zip(nodes, nodes[1:])) == pytest.approx(p["cost"])
     if mode == "astar":
@@ -188,3 +196,56 @@ def test_compare_task_paths_auto_steps(graph_file, tmp_path):
     assert header[-1] == "steps_used" and header[:2] == ["method", "steps"]
     res = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--steps", "0")
     assert res.exit_code == 1 and "--steps must be auto or a positive number" in res.output
+
+
+def _strict_json(text: str):
+    def no_constant(name):  # noqa: ANN001, ANN202
+        raise ValueError(f"{name} is not JSON")
+
+    return json.loads(text, parse_constant=no_constant)
+
+
+@pytest.mark.parametrize("mode", ["greedy", "astar", "k"])
+def test_route_unreachable_is_valid_json_with_a_reason(tmp_path, mode):
+    """One-way 0 -> 1 -> 2: 2 -> 0 has no route; optimal_cost / stretch are null (not Infinity), every mode
+    gives the reason, and the other pair of the batch is routed."""
+    from graphroute.graphs import from_edges
+
+    g = from_edges(np.array([0, 1]), np.array([1, 2]), 3, kind="synthetic", coords=np.array([[0, 0], [1, 0], [2, 0.0]]),
+                   edge_attrs={"length": np.ones(2), "time": np.ones(2)})
+    f = save_graph(g, tmp_path / "oneway.graph.npz")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("2 0\n0 2\n")
+    res = run("route", f, "--router", CKPT, "--pairs", pairs, "--mode", mode, "--exact", "--no-contract", "--json")
+    assert res.exit_code == 0, res.output
+    bad, good = _strict_json(res.stdout)["queries"]
+    assert bad["success"] is False and bad["paths"] == [] and bad["reason"]
+    assert bad["optimal_cost"] is None and bad["stretch"] is None
+    assert good["success"] and good["paths"][0]["nodes"] == ["0", "1", "2"] and good["optimal_cost"] == 2.0
+    table = run("route", f, "--router", CKPT, "--pairs", pairs, "--mode", mode, "--exact", "--no-contract")
+    assert table.exit_code == 0, table.output
+
+
+@pytest.mark.parametrize("weight, best", [("length", 2.0), ("time", 2.0), ("hops", 2.0)])
+def test_route_contracted_with_another_weight_is_optimal(tmp_path, weight, best):
+    """Chain 0 - 1 - 2 with two parallel 1 -> 2 edges (time 1, length 10) and (time 2, length 1); default
+    weight time. Contracted, each --weight must see its own cheapest parallel edge (the reviewer's case
+    gave 11 "optimal" for length)."""
+    from graphroute.graphs import from_edges
+
+    g = from_edges(np.array([0, 1, 1, 1, 2]), np.array([1, 2, 2, 0, 1]), 3, kind="road",
+                   coords=np.array([[0, 0], [0.001, 0], [0.002, 0.0]]),
+                   edge_attrs={"time": np.array([1.0, 1.0, 2.0, 1.0, 1.0]),
+                               "length": np.array([1.0, 10.0, 1.0, 1.0, 1.0])}, meta={"default_weight": "time"})
+    f = save_graph(g, tmp_path / "par.graph.npz")
+    for contract in ("--contract", "--no-contract"):
+        res = run("route", f, "--router", CKPT, "-s", 0, "-t", 2, "-w", weight, "--mode", "astar", "--exact",
+                  contract, "--json")
+        assert res.exit_code == 0, res.output
+        q = _strict_json(res.stdout)["queries"][0]
+        assert q["optimal_cost"] == best and q["paths"][0]["cost"] == best, contract
+
+
+def test_route_huge_k_is_one_line(graph_file):
+    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 5, "--mode", "k", "--k", "99999999999999999999")
+    assert res.exit_code == 1 and "--k must be at most" in res.output and "Traceback" not in res.output

@@ -21,6 +21,9 @@ TINY = REPO / "experiments/configs/router_tiny.yaml"
     ({"lr": -1}, "'lr' must be a positive number"),
     ({"weight": "hops"}, "'weight' must be time or length"),
     ({"steps": 0}, "'steps' must be a positive integer"),
+    ({"seed": -1}, "'seed' must be an integer >= 0"),
+    ({"threads": 0}, "'threads' must be a positive integer or null"),
+    ({"val_graphs": 0}, "'val_graphs' must be a positive integer"),  # val nan: best.pt would never be written
 ])
 def test_bad_config_names_the_key(d, message):
     with pytest.raises(ConfigError, match=message):
