@@ -37,6 +37,8 @@ def solve_command(
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InvalidArgumentError(f"--plot must end in .png, .svg or .pdf, got {plot.name}")
     inst = read_instance(file, bks=bks)
+    if out is not None and inst.bks_source and out.resolve() == (Path(file).parent / inst.bks_source).resolve():
+        raise InvalidArgumentError(f"--out {out} is the known-best file of this instance; write the solution elsewhere")
     options = {}
     if solver == "neural":
         options = {"checkpoint": checkpoint, "augment": augment}
@@ -67,6 +69,8 @@ def solve_command(
 
 
 def _render(inst, result, out, plot) -> None:  # noqa: ANN001
+    from rich.markup import escape
+
     t = Table(title=f"{inst.name}  ({inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type})",
               show_header=False, title_justify="left")
     t.add_column(style="bold")
@@ -77,6 +81,9 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
         t.add_row("known best", f"{fmt_num(result.bks)}  ({result.bks_source})")
         if result.gap_to_bks_pct is not None:
             t.add_row("gap", f"{result.gap_to_bks_pct:.2f}%")
+    for key in ("bks_note", "note"):
+        if key in result.meta:
+            t.add_row("known best", f"[yellow]{escape(str(result.meta[key]))}[/]")
     if inst.problem == "cvrp":
         t.add_row("routes", str(result.num_routes))
     if result.duration is not None:

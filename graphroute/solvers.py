@@ -154,5 +154,5 @@ def solve(
         gap_to_bks_pct=gap_pct(res.cost, instance.bks) if res.feasible else None,
         violations=res.violations,
         duration=res.duration,
-        meta=dict(sol.meta),
+        meta={**dict(sol.meta), **{k: instance.meta[k] for k in ("bks_note", "note") if k in instance.meta}},
     )

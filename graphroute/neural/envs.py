@@ -311,7 +311,8 @@ def from_instances(insts: list, *, scale: bool = True) -> VRPData:  # noqa: ANN0
     if problem in ("atsp", "acvrp"):
         mats = []
         for i in insts:
-            m = np.asarray(i.matrix, dtype=np.float64)
+            m = np.array(i.matrix, dtype=np.float64)
+            np.fill_diagonal(m, 0.0)  # never travelled; TSPLIB .atsp files put 9999 there, which would set the scale
             mats.append(m / m.max() if scale and m.max() > 0 else m)
         dist = torch.tensor(np.stack(mats), dtype=torch.float32)
     else:

@@ -44,8 +44,9 @@ def _as_matrix(value: Any, what: str) -> np.ndarray:
     if not np.all(np.isfinite(m)):
         i, j = np.argwhere(~np.isfinite(m))[0]
         raise InvalidInstanceError(f"{what}[{i}][{j}] is not a finite number ({m[i, j]})")
-    if np.any(m < 0):
-        i, j = np.argwhere(m < 0)[0]
+    off = ~np.eye(len(m), dtype=bool)  # the diagonal is never travelled (TSPLIB .atsp files put 9999 or -1 there)
+    if np.any((m < 0) & off):
+        i, j = np.argwhere((m < 0) & off)[0]
         raise InvalidInstanceError(f"{what}[{i}][{j}] is negative ({m[i, j]:g})")
     return m
 

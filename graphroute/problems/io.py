@@ -67,9 +67,9 @@ def _strip_suffixes(path: Path) -> tuple[str, str]:
 def _read_text(path: Path) -> str:
     try:
         if path.name.endswith(".gz"):
-            with gzip.open(path, "rt") as fh:
+            with gzip.open(path, "rt", encoding="utf-8-sig") as fh:  # -sig: a byte-order mark is dropped
                 return fh.read()
-        return path.read_text()
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise InvalidInstanceError(f"no such file: {path}") from None
     except IsADirectoryError:
@@ -116,7 +116,7 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
     if bks is not None:
         inst.bks, inst.bks_source = valid_bks(bks, "given"), "command line"
     elif inst.bks is None:
-        found = find_known_best(path, inst.name, stem)
+        found = find_known_best(path, inst.name, stem) or _opt_tour_length(path, inst, stem)
         if found is not None:
             try:
                 inst.bks, inst.bks_source = valid_bks(found[0], f"in {found[1]}"), found[1]
@@ -128,6 +128,31 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
         inst.meta["note"] = f"known value {inst.bks:g} refers to the FIXED_EDGES path variant; not used as BKS"
         inst.bks, inst.bks_source = None, None
     return inst
+
+
+def _opt_tour_length(path: Path, inst: Instance, stem: str) -> tuple[float, str] | None:
+    """The length of a TSPLIB ``NAME.opt.tour`` beside ``path`` (its ``TOUR_SECTION``), costed by the
+    checker under the instance's own convention; None when there is none. A tour that is not a tour
+    of this instance is reported as an unusable value (NaN)."""
+    from graphroute.check import check
+
+    tour_file = path.parent / f"{stem}.opt.tour"
+    if inst.problem != "tsp" or not tour_file.exists():
+        return None
+    try:
+        lines = tour_file.read_text(encoding="utf-8-sig").splitlines()
+        start = next(i for i, line in enumerate(lines) if line.strip().upper().startswith("TOUR_SECTION"))
+        nodes = []
+        for tok in " ".join(lines[start + 1:]).split():
+            if tok == "-1" or tok.upper() == "EOF":
+                break
+            nodes.append(int(tok) - 1)
+        res = check(inst, [nodes])
+    except (OSError, UnicodeDecodeError, StopIteration, ValueError) as exc:
+        return math.nan, f"{tour_file.name} ({type(exc).__name__})"
+    if not res.feasible:
+        return math.nan, f"{tour_file.name} (not a tour of this instance: {res.violations[0]})"
+    return res.cost, f"{tour_file.name} (tour length)"
 
 
 def valid_bks(value: Any, where: str = "given") -> float:
@@ -147,14 +172,14 @@ def valid_bks(value: Any, where: str = "given") -> float:
 def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | None:
     """Look beside ``path`` for a known best cost of the instance (see module docstring)."""
     folder = path.parent
-    sol = folder / f"{stem}.sol"
-    if sol.exists():
-        try:
-            _, cost = read_sol(sol)
-        except Exception:  # noqa: BLE001 - a broken neighbour file must not stop reading the instance
-            cost = None
-        if cost is not None:
-            return cost, sol.name
+    for sol in dict.fromkeys([folder / f"{stem}.sol", folder / f"{name}.sol"]):  # file stem, then NAME header
+        if sol.exists():
+            try:
+                _, cost = read_sol(sol)
+            except Exception as exc:  # noqa: BLE001 - a broken neighbour file must not stop reading the instance
+                return math.nan, f"{sol.name} ({exc})"
+            if cost is not None:
+                return cost, sol.name
     names = {name, stem}
     for table in ("bks.csv", "optimal_tour_lengths.csv"):
         f = folder / table

@@ -239,7 +239,7 @@ def read_sol(path: str | Path) -> tuple[list[list[int]], float | None]:
     """
     routes: list[list[int]] = []
     cost = None
-    text = Path(path).read_text()
+    text = Path(path).read_text(encoding="utf-8-sig")
     for line in text.splitlines():
         s = line.strip()
         if not s:
@@ -251,9 +251,10 @@ def read_sol(path: str | Path) -> tuple[list[list[int]], float | None]:
             except ValueError:
                 raise InvalidSolutionError(f"{path}: bad route line {s[:60]!r}") from None
         elif s.lower().startswith("cost"):
+            m = re.match(r"cost\s*[:=]?\s*(\S+)\s*$", s, re.IGNORECASE)  # "Cost 405", "Cost: 405", "Cost:405"
             try:
-                cost = float(s.split()[1])
-            except (IndexError, ValueError):
+                cost = float(m.group(1)) if m else float("x")
+            except ValueError:
                 raise InvalidSolutionError(f"{path}: bad cost line {s!r}") from None
     if not routes:
         raise InvalidSolutionError(f"{path}: no 'Route #k:' lines found")

@@ -96,3 +96,17 @@ def test_bad_inputs():
         sample_batch("tsp", 2, 5, distribution="gaussian")
     with pytest.raises(InvalidArgumentError, match="num_starts"):
         RoutingEnv(sample_batch("cvrp", 2, 5), 6)
+
+
+def test_matrix_scale_ignores_the_diagonal():
+    """A TSPLIB .atsp diagonal (9999) must not set the model's distance scale."""
+    import numpy as np
+
+    from graphroute.neural.envs import from_instances
+    from graphroute.problems.instance import Instance
+
+    m = np.array([[0, 3, 5], [4, 0, 3], [5, 3, 0]], dtype=float)
+    big = m + np.eye(3) * 9999
+    a = from_instances([Instance("tsp", matrix=m, distance_type="EXPLICIT")])
+    b = from_instances([Instance("tsp", matrix=big, distance_type="EXPLICIT")])
+    assert torch.equal(a.dist, b.dist) and float(a.dist.max()) == 1.0

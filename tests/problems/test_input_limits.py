@@ -150,3 +150,60 @@ def test_generate_rejects_negative_seed_and_ignored_distribution():
     with pytest.raises(InvalidInstanceError, match="unknown distribution"):
         generate("tsp", 5, asymmetric=True, distribution="gauss")
     assert generate("tsp", 5, asymmetric=True).meta["distribution"] == "matnet"
+
+
+def test_bks_note_reaches_the_solve_result(examples, tmp_path):
+    from graphroute.solvers import solve
+
+    (tmp_path / "cvrp50.json").write_text((examples / "cvrp50.json").read_text())
+    (tmp_path / "cvrp50.sol").write_text("Route #1: 1\nCost abc\n")
+    res = solve(read_instance(tmp_path / "cvrp50.json"), "savings", time_limit=1)
+    assert res.bks is None and "bad cost line 'Cost abc'" in res.to_dict()["meta"]["bks_note"]
+
+
+@pytest.mark.parametrize("line", ["Cost 405", "Cost: 405", "Cost:405", "cost = 405", "COST\t405.00"])
+def test_sol_cost_line_spellings(tmp_path, line):
+    from graphroute.problems.tsplib import read_sol
+
+    (tmp_path / "a.sol").write_text(f"Route #1: 1 2\n{line}\r\n")
+    assert read_sol(tmp_path / "a.sol") == ([[1, 2]], 405.0)
+
+
+def test_byte_order_mark_and_sol_named_after_the_name_header(tmp_path):
+    text = CVRP.format(name="X-n999-k9", comment="test", extra="")
+    (tmp_path / "myfile.vrp").write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode())
+    (tmp_path / "X-n999-k9.sol").write_bytes("\ufeffRoute #1: 1 2\nRoute #2: 3\nCost 62\n".encode())
+    inst = read_instance(tmp_path / "myfile.vrp")
+    assert inst.name == "X-n999-k9" and (inst.bks, inst.bks_source) == (62.0, "X-n999-k9.sol")
+
+
+def test_negative_diagonal_is_ignored_like_9999():
+    inst = parse_tsplib(ATSP5.replace("9999", "-1"))
+    assert check(inst, [[0, 1, 2, 3, 4]]).cost == check(parse_tsplib(ATSP5), [[0, 1, 2, 3, 4]]).cost
+    with pytest.raises(InvalidInstanceError, match=r"matrix\[0\]\[1\] is negative"):
+        parse_tsplib(ATSP5.replace("9999 3 5", "9999 -3 5"))
+
+
+def test_opt_tour_beside_a_tsplib_file_gives_its_length(tmp_path):
+    (tmp_path / "sq.tsp").write_text("NAME : sq\nTYPE : TSP\nDIMENSION : 4\nEDGE_WEIGHT_TYPE : EUC_2D\n"
+                                     "NODE_COORD_SECTION\n1 0 0\n2 0 10\n3 10 10\n4 10 0\nEOF\n")
+    (tmp_path / "sq.opt.tour").write_text("NAME : sq.opt.tour\nTYPE : TOUR\nDIMENSION : 4\nTOUR_SECTION\n"
+                                          "1\n2\n3\n4\n-1\nEOF\n")
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert (inst.bks, inst.bks_source) == (40.0, "sq.opt.tour (tour length)")
+    (tmp_path / "sq.opt.tour").write_text("TOUR_SECTION\n1\n2\n2\n4\n-1\n")
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks is None and "not a tour of this instance" in inst.meta["bks_note"]
+
+
+def test_out_cannot_overwrite_the_known_best_file(examples, tmp_path):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    (tmp_path / "cvrp50.json").write_text((examples / "cvrp50.json").read_text())
+    (tmp_path / "cvrp50.sol").write_text("Route #1: 1\nCost 10\n")
+    res = CliRunner().invoke(app, ["solve", str(tmp_path / "cvrp50.json"), "-s", "savings", "-t", "1",
+                                   "--out", str(tmp_path / "cvrp50.sol")])
+    assert res.exit_code == 1 and "is the known-best file" in res.stderr
+    assert (tmp_path / "cvrp50.sol").read_text() == "Route #1: 1\nCost 10\n"
