@@ -96,24 +96,24 @@ def _explicit_matrix(values: list[float], n: int, fmt: str) -> np.ndarray:
     }
     fmt = twin.get(fmt, fmt)
     m = np.zeros((n, n), dtype=np.float64)
+    # (row, col) of the k-th number in row-major order; np.triu/tril_indices list them in that order
     if fmt == "FULL_MATRIX":
-        idx = [(i, j) for i in range(n) for j in range(n)]
+        rows, cols = np.divmod(np.arange(n * n, dtype=np.int64), n)
     elif fmt == "UPPER_ROW":
-        idx = [(i, j) for i in range(n) for j in range(i + 1, n)]
+        rows, cols = np.triu_indices(n, 1)
     elif fmt == "LOWER_ROW":
-        idx = [(i, j) for i in range(n) for j in range(i)]
+        rows, cols = np.tril_indices(n, -1)
     elif fmt == "UPPER_DIAG_ROW":
-        idx = [(i, j) for i in range(n) for j in range(i, n)]
+        rows, cols = np.triu_indices(n)
     elif fmt == "LOWER_DIAG_ROW":
-        idx = [(i, j) for i in range(n) for j in range(i + 1)]
+        rows, cols = np.tril_indices(n)
     else:
         raise InvalidInstanceError(f"unsupported EDGE_WEIGHT_FORMAT {fmt!r}")
-    if len(values) != len(idx):
+    if len(values) != len(rows):
         raise InvalidInstanceError(
-            f"EDGE_WEIGHT_SECTION holds {len(values)} numbers, but {fmt} with DIMENSION {n} needs {len(idx)}"
+            f"EDGE_WEIGHT_SECTION holds {len(values)} numbers, but {fmt} with DIMENSION {n} needs {len(rows)}"
             " (truncated file?)"
         )
-    rows, cols = np.array(idx, dtype=np.int64).T
     m[rows, cols] = values
     if fmt != "FULL_MATRIX":
         m[cols, rows] = values
