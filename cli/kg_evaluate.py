@@ -20,6 +20,9 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
 
     if max_queries is not None and max_queries < 1:
         raise InvalidArgumentError(f"--max-queries must be at least 1, got {max_queries}")
+    from graphroute.machine import keep_freed_memory
+
+    keep_freed_memory()  # full-KG NBFNet states exceed glibc's mmap threshold, as in training (cpu_malloc.md)
     dev = str(resolve_device(device))
     model, cfg, data = load_kg_model(checkpoint, data_path)
     if hasattr(model, "to"):  # the retrieval scorer runs on the CPU

@@ -33,9 +33,11 @@ def keep_freed_memory(threshold: int = 1 << 30) -> bool:
     is faulted in page by page again: on this project's 2-core VM half the CPU time of a router pass
     on a 100k-node graph went to the kernel. Raising the threshold to ``threshold`` bytes (and the
     trim threshold to 2 GiB) makes torch's CPU allocations come from the heap and be reused:
-    ``experiments/bench/cpu_malloc.py`` measures the gain (3.9x for that router pass; nothing for the
-    POMO and NBFNet UMLS training steps, whose tensors are small). The cost: the process keeps its
-    peak heap until it exits. ``graphroute route`` and ``compare --task paths`` call it. Only on Linux with glibc; a no-op elsewhere, or when the environment sets
+    ``experiments/bench/cpu_malloc.py`` measures the gain (3.3-3.9x for that router pass, 4.0x for an
+    NBFNet training step on the full WN18RR graph; nothing for the POMO and NBFNet UMLS training steps,
+    whose tensors are small). The cost: the process keeps its peak heap until it exits. ``graphroute
+    route``, ``compare --task paths``, ``train --task kg`` and ``evaluate --task kg`` call it. Only on
+    Linux with glibc; a no-op elsewhere, or when the environment sets
     ``GRAPHROUTE_MALLOC=system``. Returns whether the setting was applied.
     """
     import sys

@@ -11,10 +11,13 @@ both alike; medians over every timed step of every round:
   --task paths` run);
 - POMO TSP20 training step: the configuration of experiments/bench/train_speed.py (6 layers, 128
   dims, batch 64, 20 starts);
-- NBFNet UMLS training step: experiments/configs/kg_umls.yaml, batch 64 (experiments/bench/kg_speed.py).
+- NBFNet UMLS training step: experiments/configs/kg_umls.yaml, batch 64 (experiments/bench/kg_speed.py);
+- NBFNet WN18RR training step: experiments/configs/kg_wn18rr.yaml, batch 8 (the CPU setting of kg.md):
+  every layer allocates ``[40,943 nodes, 8, 32]`` states (42 MB), above glibc's mmap threshold.
 
-`graphroute route` and `graphroute compare --task paths` apply the setting (`GRAPHROUTE_MALLOC=system`
-turns it off); training does not: it did not help the two training steps measured here.
+`graphroute route`, `graphroute compare --task paths`, `train --task kg` and `evaluate --task kg` apply
+the setting (`GRAPHROUTE_MALLOC=system` turns it off); VRP and router training do not: it did not help
+the POMO step measured here.
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from graphroute.problems.io import atomic_write_text
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "experiments/bench"))  # the sibling scripts' workloads, as router_ablation.py does
-WORKLOADS = ("router pass", "POMO TSP20 training step", "NBFNet UMLS training step")
+WORKLOADS = ("router pass", "POMO TSP20 training step", "NBFNet UMLS training step", "NBFNet WN18RR training step")
 
 
 def worker(what: str, steps: int) -> list[float]:
@@ -64,7 +67,11 @@ def worker(what: str, steps: int) -> list[float]:
     from graphroute.neural.kg.data import KGData
     from graphroute.neural.kg.train import KGConfig
 
-    cfg = KGConfig.from_yaml(ROOT / "experiments/configs/kg_umls.yaml")
+    if what == "NBFNet UMLS training step":
+        cfg = KGConfig.from_yaml(ROOT / "experiments/configs/kg_umls.yaml")
+    else:
+        cfg = KGConfig.from_yaml(ROOT / "experiments/configs/kg_wn18rr.yaml")
+        cfg = KGConfig.from_dict({**cfg.__dict__, "batch_size": 8})
     data = KGData.from_path(ROOT / cfg.data)
     import kg_speed
 
