@@ -59,7 +59,8 @@ def compare_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Results folder (default runs/compare/NAME)."),
     executor: str = typer.Option("local", "--executor", help="local (process pool) or ray."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address HOST:PORT (with --executor ray)."),
-    fresh: bool = typer.Option(False, "--fresh", help="Discard results already in --out and start over."),
+    fresh: bool = typer.Option(False, "--fresh", help="Start over: remove what an earlier comparison wrote in --out "
+                               "(results, summaries, solutions, plots, generated instances; no other file)."),
     plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances (N >= 0; 0 draws none)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
     task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
@@ -73,7 +74,6 @@ def compare_command(
     methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
     contract: Optional[bool] = typer.Option(None, "--contract/--no-contract", help="--task paths: contract degree-2 chains first (pairs of junctions). Default: when at least a quarter of the nodes are chain nodes (OSM road graphs)."),
 ) -> None:
-    import math
     import os
 
     from graphroute.exceptions import InvalidArgumentError
@@ -101,13 +101,14 @@ def compare_command(
     from graphroute.compare.core import Grid, run_compare, write_reports
     from graphroute.compare.suite import Suite, find_suite, resolve_instances
     from graphroute.machine import machine_info
+    from graphroute.solvers import check_time_limit
 
     if workers is not None and workers < 1:
         raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
     if plot_routes is not None and plot_routes < 0:
         raise InvalidArgumentError(f"--plot-routes must be at least 0, got {plot_routes}")
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-        raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    if time_limit is not None:
+        check_time_limit(time_limit)
     if suite is not None or (not files and not generate):
         s = find_suite(suite or "demo")
     else:
@@ -169,16 +170,19 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
 
     t = Table(title=f"{len(grid.instances)} instances, {grid.time_limit:g} s per run, baseline {grid.baseline}",
               title_justify="left")
-    for col in ["solver", "feasible %", "gap vs base % (mean / geo)", "gap vs BKS % (mean / geo)", "W/T/L", "time s (mean / median)", "failed"]:
+    for col in ["solver", "feasible %", "gap vs base % (mean / geo, n)", "gap vs BKS % (mean / geo, n)",
+                "gap vs BKS % on common runs", "W/T/L", "time s (mean / median)", "over limit", "failed"]:
         t.add_column(col, justify="right" if col != "solver" else "left")
     for s in summary:
         t.add_row(
             s["solver"] + (" (baseline)" if s["solver"] == grid.baseline else ""),
             f(s["feasible_pct"], 1),
-            f"{f(s['mean_gap_vs_baseline_pct'])} / {f(s['geomean_gap_vs_baseline_pct'])}",
-            f"{f(s['mean_gap_vs_bks_pct'])} / {f(s['geomean_gap_vs_bks_pct'])}",
+            f"{f(s['mean_gap_vs_baseline_pct'])} / {f(s['geomean_gap_vs_baseline_pct'])}, {s['n_gap_vs_baseline']}",
+            f"{f(s['mean_gap_vs_bks_pct'])} / {f(s['geomean_gap_vs_bks_pct'])}, {s['n_gap_vs_bks']}",
+            f"{f(s['mean_gap_vs_bks_common_pct'])} / {f(s['geomean_gap_vs_bks_common_pct'])}, {s['n_common']}",
             f"{s['wins']}/{s['ties']}/{s['losses']}",
             f"{f(s['mean_time_s'])} / {f(s['median_time_s'])}",
+            str(s["over_limit"]),
             str(s["failed"] + s["timeouts"]),
         )
     console.print(t)

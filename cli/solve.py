@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -24,7 +25,8 @@ def solve_command(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf)."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Neural solver: checkpoint file."),
-    augment: int = typer.Option(8, "--augment", help="Neural solver: 1 or 8 (dihedral augmentation)."),
+    augment: Optional[int] = typer.Option(None, "--augment",
+                                          help="Neural solver: 1 or 8 (dihedral augmentation; default 8)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     from graphroute.exceptions import InvalidArgumentError
@@ -36,14 +38,20 @@ def solve_command(
         raise InvalidArgumentError(f"--out must end in .json or .sol, got {out.name}")
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
         raise InvalidArgumentError(f"--plot must end in .png, .svg or .pdf, got {plot.name}")
+    if solver != "neural":
+        given = [name for name, v in (("--checkpoint", checkpoint), ("--augment", augment)) if v is not None]
+        if given:
+            raise InvalidArgumentError(f"{' and '.join(given)} only appl{'ies' if len(given) == 1 else 'y'} "
+                                       "to --solver neural")
+    for name, path in (("--out", out), ("--plot", plot)):
+        if path is not None and same_file(path, file):
+            raise InvalidArgumentError(f"{name} {path} is the instance file itself; write it elsewhere")
     inst = read_instance(file, bks=bks)
-    if out is not None and inst.bks_source and out.resolve() == (Path(file).parent / inst.bks_source).resolve():
+    if out is not None and inst.bks_source and same_file(out, Path(file).parent / inst.bks_source):
         raise InvalidArgumentError(f"--out {out} is the known-best file of this instance; write the solution elsewhere")
     options = {}
     if solver == "neural":
-        options = {"checkpoint": checkpoint, "augment": augment}
-    elif checkpoint is not None:
-        raise InvalidArgumentError("--checkpoint only applies to --solver neural")
+        options = {"checkpoint": checkpoint, "augment": 8 if augment is None else augment}
     if as_json:
         result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
     else:
@@ -68,6 +76,15 @@ def solve_command(
         raise typer.Exit(2)
 
 
+def same_file(a: Path, b: Path) -> bool:
+    """Whether the paths name one file: the same inode when both exist (symlinks, hard links,
+    ``./x`` and ``x``), else the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return Path(a).resolve() == Path(b).resolve()
+
+
 def _render(inst, result, out, plot) -> None:  # noqa: ANN001
     from rich.markup import escape
 
@@ -88,7 +105,10 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
         t.add_row("routes", str(result.num_routes))
     if result.duration is not None:
         t.add_row("duration", fmt_num(result.duration))
-    t.add_row("time", f"{result.runtime_s:.2f} s (limit {result.time_limit_s:g} s, seed {result.seed})")
+    over = "; [yellow]over the limit[/]" if result.over_limit else ""
+    t.add_row("time", f"{result.runtime_s:.2f} s (limit {result.time_limit_s:g} s, seed {result.seed}{over})")
+    if result.meta.get("no_solution"):
+        t.add_row("no solution", f"[red]{escape(str(result.meta['no_solution']))}[/]")
     t.add_row("feasible", "[green]yes[/]" if result.feasible else "[red]NO: " + "; ".join(result.violations) + "[/]")
     if out is not None:
         t.add_row("solution", str(out))

@@ -10,7 +10,9 @@ checker (:func:`graphroute.check.check`) before anything reports them: the cost 
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
+import numbers
 import time
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
@@ -29,6 +31,9 @@ class SolverSpec:
     description: str
     problems: tuple[str, ...] = ("tsp", "atsp", "cvrp", "acvrp")
     needs: str | None = None  # pip package for the install hint
+    #: Whether the seed changes the answer. False: the same routes for every seed (deterministic
+    #: construction or decoding; OR-Tools routing has no seed), up to what a wall-clock limit changes.
+    seeded: bool = False
 
     def load(self) -> Callable[..., Solution]:
         module, _, func = self.target.partition(":")
@@ -43,7 +48,8 @@ class SolverSpec:
 SOLVERS: dict[str, SolverSpec] = {
     s.name: s
     for s in [
-        SolverSpec("pyvrp", "graphroute.baselines.hgs:solve_pyvrp", "PyVRP hybrid genetic search", needs="pyvrp"),
+        SolverSpec("pyvrp", "graphroute.baselines.hgs:solve_pyvrp", "PyVRP hybrid genetic search", needs="pyvrp",
+                   seeded=True),
         SolverSpec("ortools", "graphroute.baselines.ortools:solve_ortools", "OR-Tools routing, guided local search",
                    needs="ortools"),
         SolverSpec("savings", "graphroute.baselines.constructive:savings", "Clarke-Wright parallel savings"),
@@ -63,6 +69,53 @@ def check_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
         raise InvalidArgumentError(f"seed must be an integer in 0..{MAX_SEED}, got {seed!r}")
     return int(seed)
+
+
+def check_time_limit(time_limit: object) -> float:
+    """``time_limit`` as a float if it is a finite number > 0; else :class:`InvalidArgumentError`.
+
+    Python and numpy numbers are accepted (``np.float32(0.5)``, ``np.int64(2)``); a bool, a string
+    or any other type is refused by its type, as ``seed=True`` is.
+    """
+    if isinstance(time_limit, (bool, np.bool_)) or not isinstance(time_limit, numbers.Real):
+        raise InvalidArgumentError(f"time_limit must be a number, got {type(time_limit).__name__}")
+    value = float(time_limit)
+    if not (math.isfinite(value) and value > 0):
+        raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    return value
+
+
+#: A run is over its time limit when ``runtime_s > OVER_LIMIT_FACTOR * time_limit + OVER_LIMIT_SLACK_S``:
+#: 5 % for timer granularity and the last uninterruptible step of a search, plus half a second for
+#: the work every solver does around the search (imports, model building, extracting the routes).
+OVER_LIMIT_FACTOR = 1.05
+OVER_LIMIT_SLACK_S = 0.5
+
+
+def over_limit(runtime_s: float | None, time_limit: float | None) -> bool | None:
+    """Whether a run took longer than its time limit allows (see :data:`OVER_LIMIT_FACTOR`).
+
+    None when either number is unknown. The one definition used by ``solve --json`` and ``compare``.
+    """
+    if runtime_s is None or time_limit is None:
+        return None
+    return float(runtime_s) > OVER_LIMIT_FACTOR * float(time_limit) + OVER_LIMIT_SLACK_S
+
+
+def check_options(spec: SolverSpec, fn: Callable[..., Solution], options: dict[str, Any]) -> None:
+    """Refuse keyword options that ``spec``'s function does not take (:class:`InvalidArgumentError`).
+
+    A function with ``**options`` (OR-Tools) checks its own and is left to do so.
+    """
+    params = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        return
+    allowed = [k for k, p in params.items()
+               if p.kind is inspect.Parameter.KEYWORD_ONLY and k not in ("time_limit", "seed")]
+    unknown = sorted(set(options) - set(allowed))
+    if unknown:
+        takes = f"its options: {', '.join(allowed)}" if allowed else "it takes none"
+        raise InvalidArgumentError(f"solver {spec.name!r} has no option {', '.join(map(repr, unknown))}; {takes}")
 
 
 def get_solver(name: str) -> SolverSpec:
@@ -93,6 +146,8 @@ class SolveResult:
     violations: list[str] = field(default_factory=list)
     duration: float | None = None
     meta: dict = field(default_factory=dict)
+    #: ``runtime_s`` past the limit by more than :func:`over_limit` allows.
+    over_limit: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """The ``solve --json`` object (a contract: extend, never rename)."""
@@ -118,23 +173,30 @@ def solve(
     solver : str
         A name from :data:`SOLVERS`.
     time_limit : float
-        Wall-clock budget in seconds (> 0). Constructive heuristics finish early.
+        Wall-clock budget in seconds, a finite number > 0 (numpy scalars included, bools not).
+        The search solvers (``pyvrp``, ``ortools``, ``neural``) count it from their call; what
+        they cannot interrupt is described in their docstrings. The constructive heuristics
+        (``savings``, ``nearest``) ignore it and run to completion (seconds at about 1,000 nodes).
+        Either way the time taken is ``runtime_s``, and ``over_limit`` says whether it went past
+        the limit by more than :func:`over_limit` allows.
     seed : int
-        Random seed handed to the solver, ``0..MAX_SEED`` for every solver.
+        Random seed handed to the solver, ``0..MAX_SEED`` for every solver. Only ``pyvrp``'s
+        answer depends on it (:attr:`SolverSpec.seeded`).
     **options
-        Solver-specific keyword options (for example ``checkpoint=`` for ``neural``).
+        Solver-specific keyword options (for example ``checkpoint=`` for ``neural``); an option
+        the solver does not take is refused with :class:`InvalidArgumentError`.
     """
     spec = get_solver(solver)
-    if not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit) and time_limit > 0):
-        raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    time_limit = check_time_limit(time_limit)
     if isinstance(seed, np.integer):
         seed = int(seed)
     check_seed(seed)
     if instance.kind not in spec.problems:
         raise UnknownNameError(f"solver {solver!r} does not solve {instance.kind}; it solves {', '.join(spec.problems)}")
     fn = spec.load()
+    check_options(spec, fn, options)
     t0 = time.perf_counter()
-    sol = fn(instance, time_limit=float(time_limit), seed=int(seed), **options)
+    sol = fn(instance, time_limit=time_limit, seed=int(seed), **options)
     runtime = time.perf_counter() - t0
     res = check(instance, sol)
     routes = [list(r) for r in sol.routes if r]
@@ -147,7 +209,7 @@ def solve(
         feasible=res.feasible,
         runtime_s=runtime,
         seed=int(seed),
-        time_limit_s=float(time_limit),
+        time_limit_s=time_limit,
         num_routes=res.num_routes,
         bks=instance.bks,
         bks_source=instance.bks_source,
@@ -155,4 +217,5 @@ def solve(
         violations=res.violations,
         duration=res.duration,
         meta={**dict(sol.meta), **{k: instance.meta[k] for k in ("bks_note", "note") if k in instance.meta}},
+        over_limit=bool(over_limit(runtime, time_limit)),
     )

@@ -1,7 +1,14 @@
 """Constructive heuristics: nearest neighbour and Clarke-Wright savings.
 
 Both work on the instance's own (possibly asymmetric) distance matrix and are deterministic
-(ties broken by node index). They ignore ``time_limit`` because they finish in O(n^2 log n).
+(ties broken by node index), so the seed changes nothing. They ignore ``time_limit`` and always
+run to completion: O(n^2) for nearest neighbour, O(n^2 log n) for savings, which is not always
+within a short limit (savings took 1.8 s on the 979-node X-n979-k58 at a 1 s limit). Their time
+is recorded all the same (``runtime_s`` of :func:`graphroute.solvers.solve`), and a run past the
+limit is marked ``over_limit`` there and in ``compare``'s ``results.csv``.
+
+Both ignore a fixed fleet (``Instance.num_vehicles``): they open as many routes as the capacity
+needs, and the checker reports a solution with more routes than vehicles as infeasible.
 """
 
 from __future__ import annotations
@@ -15,7 +22,8 @@ def nearest_neighbour(inst: Instance, *, time_limit: float = 0.0, seed: int = 0)
     """Nearest neighbour: from the current node go to the closest unvisited node that fits.
 
     TSP: one tour from node 0. CVRP: a route ends (back to the depot) when no unvisited customer
-    fits in the remaining capacity. O(n^2).
+    fits in the remaining capacity. O(n^2). ``time_limit`` and ``seed`` are accepted for the
+    common interface and ignored: it runs to completion.
     """
     d = inst.distances
     n = inst.n
@@ -52,7 +60,8 @@ def savings(inst: Instance, *, time_limit: float = 0.0, seed: int = 0) -> Soluti
     at ``j`` in decreasing order of ``s(i, j) = d(i, 0) + d(0, j) - d(i, j)`` while the load fits.
     On symmetric instances a route may be reversed to bring ``i`` to its end and ``j`` to the
     start of the other. TSP is solved as CVRP with unlimited capacity from hub node 0.
-    O(n^2 log n) for sorting the savings.
+    O(n^2 log n) for sorting the savings. ``time_limit`` and ``seed`` are accepted for the common
+    interface and ignored: it runs to completion.
     """
     d = inst.distances
     n = inst.n

@@ -137,7 +137,9 @@ def solve_ortools(
         TSP, ATSP (asymmetric EXPLICIT matrix), CVRP or ACVRP.
     time_limit : float
         Budget of the whole call in seconds; the time spent building the model is subtracted
-        from what the search gets.
+        from what the search gets. Building the model (the savings start, the transit matrix, the
+        start assignment) cannot be interrupted and takes seconds at about 1,000 nodes: a shorter
+        limit is overrun by it, and the result has no routes (see below).
     seed : int
         Recorded in ``meta``. OR-Tools routing search has no random seed: it is deterministic
         for a fixed amount of search, but a wall-clock limit stops it after a machine-dependent
@@ -163,10 +165,16 @@ def solve_ortools(
         divided by ``cost_scale``), ``cost_scale``, ``status``, ``num_vehicles``, ``settings``,
         ``start`` (how the first solution was built), ``options``, ``seed``.
 
+    When OR-Tools finds no solution within the time limit (building the model used it up, or the
+    search found none in what was left), no routes are returned and ``meta["no_solution"]`` says
+    why: the checker reports every customer unvisited, an infeasible result (exit code 2), as for
+    the other solvers' "no feasible solution" (with a fixed fleet smaller than the savings routes,
+    those routes are returned unimproved instead, and the checker flags the fleet).
+
     Raises
     ------
     SolverError
-        When OR-Tools finds no solution within the time limit.
+        OR-Tools rejected the search parameters, or could not read the savings routes as a start.
 
     Search runs on one thread (OR-Tools routing local search is single-threaded).
     """
@@ -213,9 +221,10 @@ def solve_ortools(
             routing.CloseModelWithParameters(params)
             built_at = time.perf_counter() - t0
             if built_at >= time_limit:
-                raise SolverError(
-                    f"{inst.name}: the time limit of {time_limit:g} s was used up building the OR-Tools model "
-                    f"(n={n}, {built_at:.1f} s); give it a longer time limit"
+                return _no_solution(
+                    inst, scale, k, settings, cfg, seed, "NO_SOLUTION (time limit used up building the model)",
+                    f"the time limit of {time_limit:g} s was used up building the OR-Tools model "
+                    f"(n={n}, {built_at:.1f} s); give it a longer time limit",
                 )
             initial = routing.ReadAssignmentFromRoutes(idx_routes, True)
             if initial is None:
@@ -243,9 +252,9 @@ def solve_ortools(
                 "num_vehicles": k, "settings": settings, "start": "savings_routes (returned unimproved)",
                 "options": {key: cfg[key] for key in sorted(cfg)}, "seed": seed,
             })
-        raise SolverError(
-            f"{inst.name}: OR-Tools found no solution within {time_limit:g} s (status {status}); "
-            "give it more time"
+        return _no_solution(
+            inst, scale, k, settings, cfg, seed, f"NO_SOLUTION ({status})",
+            f"OR-Tools found no solution within {time_limit:g} s (status {status}); give it more time",
         )
     routes = []
     for v in range(k):
@@ -270,6 +279,17 @@ def solve_ortools(
         "seed": seed,
     }
     return Solution(routes, meta=meta)
+
+
+def _no_solution(inst: Instance, scale: int, k: int, settings: str, cfg: dict[str, Any], seed: int, status: str,
+                 message: str) -> Solution:
+    """No routes at all: the checker reports every customer unvisited, so the result is infeasible
+    (exit code 2 in the CLI, ``infeasible`` in a comparison); ``meta["no_solution"]`` says why."""
+    return Solution([], meta={
+        "objective": None, "cost_scale": scale, "status": status, "num_vehicles": k, "settings": settings,
+        "start": None, "options": {key: cfg[key] for key in sorted(cfg)}, "seed": seed,
+        "no_solution": f"{inst.name}: {message}",
+    })
 
 
 def _start_index_routes(inst: Instance, manager: Any, start_routes: list[list[int]], k: int) -> list[list[int]]:

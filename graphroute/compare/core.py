@@ -2,13 +2,14 @@
 
 ``run_compare`` is resumable: the store in ``DIR/results.sqlite`` holds every finished run, a
 rerun of the same grid skips them, and ``write_reports`` rebuilds ``results.csv``,
-``summary.csv``, ``summary.md`` and the plots from the store alone.
+``summary.csv``, ``summary.md`` and the plots from the store alone. ``fresh=True`` first removes
+what a comparison wrote into the folder (:func:`clear_outputs`) and nothing else.
 """
 
 from __future__ import annotations
 
 import hashlib
-import math
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,15 +37,13 @@ class Grid:
     options: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        from graphroute.solvers import check_seed, get_solver
+        from graphroute.solvers import check_seed, check_time_limit, get_solver
 
         if not self.instances:
             raise InvalidArgumentError("the instance list is empty")
         if not self.seeds:
             raise InvalidArgumentError("no seeds given")
-        if (isinstance(self.time_limit, bool) or not isinstance(self.time_limit, (int, float))
-                or not math.isfinite(self.time_limit) or self.time_limit <= 0):
-            raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {self.time_limit}")
+        self.time_limit = check_time_limit(self.time_limit)
         for seed in self.seeds:
             check_seed(seed)
         get_solver(self.baseline)
@@ -86,6 +85,50 @@ def solution_path(out: Path, instance: str, solver: str, seed: int) -> Path:
     return out / "solutions" / f"{instance}__{solver}__{seed}.json"
 
 
+#: Files ``write_reports`` writes at the top of the results folder.
+REPORT_FILES = ("results.csv", "summary.csv", "summary.md")
+#: Fixed plot names in ``DIR/plots`` (besides ``routes_INSTANCE.png``).
+PLOT_FILES = ("gap_vs_time.png", "instance_gaps.png")
+
+
+def clear_outputs(out: Path, store: ResultStore, keep: set[Path] = frozenset()) -> list[Path]:
+    """Remove the files a comparison wrote into ``out`` for the grid its store records.
+
+    That is: ``results.csv``, ``summary.csv``, ``summary.md``; ``solutions/INSTANCE__SOLVER__SEED.json``
+    and ``plots/routes_INSTANCE.png`` for every instance, solver and seed of the recorded grid (and
+    each solution path a stored run names); ``plots/gap_vs_time.png`` and ``plots/instance_gaps.png``;
+    the generated instances the store records as written by a comparison, except those in ``keep``
+    (resolved paths the next grid reads). ``solutions/``, ``plots/`` and ``instances/`` are removed
+    when that leaves them empty. Any other file stays, in those folders too. The store itself is
+    emptied by ``bind_grid(..., fresh=True)``. Returns the recorded instance files kept.
+    """
+    old = store.grid()
+    keys = [k for k, _digest in old.get("instances", [])]
+    doomed = [out / f for f in REPORT_FILES] + [out / "plots" / f for f in PLOT_FILES]
+    doomed += [out / "plots" / f"routes_{k}.png" for k in keys]
+    doomed += [solution_path(out, k, s, int(seed)) for k in keys for s in old.get("solvers", [])
+               for seed in old.get("seeds", [])]
+    doomed += [out / r["path"] for r in store.rows() if r.get("path")]
+    kept = []
+    for f in store.files():
+        if f.resolve() in keep:
+            kept.append(f)
+        else:
+            doomed.append(f)
+    root = os.path.abspath(out)
+    for f in doomed:
+        if os.path.commonpath([root, os.path.abspath(f)]) != root:
+            continue  # a stored path that leads out of the folder is not ours
+        if f.is_symlink() or f.is_file():
+            f.unlink()
+    for sub in ("solutions", "plots", "instances"):
+        try:
+            (out / sub).rmdir()  # only when empty
+        except OSError:
+            pass
+    return kept
+
+
 def run_compare(
     grid: Grid,
     out: str | Path,
@@ -102,7 +145,8 @@ def run_compare(
 
     ``on_plan(total, todo)`` is called once before running; ``on_result(row)`` after each run is
     stored. Solutions are written to ``out/solutions/INSTANCE__SOLVER__SEED.json`` in the
-    ``solve --json`` format before their row is committed.
+    ``solve --json`` format before their row is committed. ``fresh`` removes what an earlier
+    comparison wrote into ``out`` (:func:`clear_outputs`) and forgets its runs before starting.
     """
     if executor not in EXECUTORS:
         raise UnknownNameError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
@@ -111,12 +155,16 @@ def run_compare(
     out = Path(out)
     store = ResultStore(out)
     try:
+        kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []
         store.bind_grid(grid.fingerprint(), fresh=fresh)
+        for path in kept:
+            store.add_file(path)
     except BaseException:
         store.close()
         raise
     for ref in grid.instances:  # generated instances: only now that the folder took the grid
-        ref.materialize()
+        if ref.materialize():
+            store.add_file(ref.path)
     done = store.done()
     todo = [t for t in grid.tasks() if t.key not in done]
     if on_plan:
@@ -146,14 +194,14 @@ def write_reports(out: str | Path, grid: Grid, *, header: str, plot_routes: int 
     out = Path(out)
     store = ResultStore(out)
     try:
-        rows = with_gaps(store.rows(), grid.baseline)
+        rows = with_gaps(store.rows(), grid.baseline, grid.time_limit)
     finally:
         store.close()
     summary = summarize(rows, grid.baseline, grid.solvers)
     atomic_write_text(out / "results.csv", to_csv(rows, RESULT_COLUMNS))
     atomic_write_text(out / "summary.csv", to_csv(summary, SUMMARY_COLUMNS))
     atomic_write_text(out / "summary.md", to_markdown(summary, rows, header=header, baseline=grid.baseline,
-                                                      solvers=grid.solvers))
+                                                      solvers=grid.solvers, time_limit=grid.time_limit))
     _plots(out, rows, grid, plot_routes)
     return summary
 

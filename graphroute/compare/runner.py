@@ -4,14 +4,22 @@ Every run happens in its own worker process with one thread (``OMP_NUM_THREADS=1
 ``torch.set_num_threads(1)``), so solvers get the same CPU and a crash (segfault, out of memory)
 takes down only that run. A run that outlives ``time_limit * 1.5 + grace`` seconds is killed and
 recorded as ``timeout``; a worker that dies without answering is recorded as ``crashed``; a
-solver that raises is recorded as ``failed`` with its message. Results come back to the
-coordinating process, which alone writes the store and the solution files.
+solver that raises is recorded as ``failed`` with its message. Each of them keeps the time of the
+attempt as ``runtime_s``: the solver call for ``failed``, the worker's wall time for ``timeout``
+and ``crashed``. Results come back to the coordinating process, which alone writes the store and
+the solution files.
+
+Interrupting (Ctrl-C: SIGINT to the process group) stops the workers quietly: a worker that gets
+the interrupt exits with :data:`EXIT_INTERRUPTED` without a traceback or an answer, and the
+coordinator raises ``KeyboardInterrupt`` instead of recording that run, so a rerun does it again.
+A worker whose coordinator is gone (``kill -9``) drops its answer and exits quietly.
 """
 
 from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import signal
 import tempfile
 import time
 from collections import deque
@@ -25,6 +33,9 @@ from graphroute.exceptions import GraphrouteError, MissingDependencyError
 
 #: Seconds a run may take beyond 1.5 x its time limit (process start, imports, model building).
 GRACE_S = 30.0
+
+#: Exit code of a worker stopped by KeyboardInterrupt (128 + SIGINT, as a shell reports it).
+EXIT_INTERRUPTED = 130
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -72,6 +83,7 @@ def run_one(task: Task) -> dict[str, Any]:
     except GraphrouteError as exc:
         return {**row, "status": "failed", "error": f"cannot read instance: {exc}"}
     row.update(problem=inst.kind, n=inst.n, bks=inst.bks)
+    t0 = time.perf_counter()
     try:
         spec = get_solver(task.solver)
         if inst.kind not in spec.problems:
@@ -82,16 +94,18 @@ def run_one(task: Task) -> dict[str, Any]:
             torch.set_num_threads(1)
         res = solve(inst, task.solver, time_limit=task.time_limit, seed=task.seed, **task.options)
     except GraphrouteError as exc:
-        return {**row, "status": "failed", "error": str(exc)}
+        return {**row, "status": "failed", "error": str(exc), "runtime_s": time.perf_counter() - t0}
     except Exception as exc:  # noqa: BLE001 - a solver bug is recorded as that run's failure, the grid goes on
-        return {**row, "status": "failed", "error": f"{type(exc).__name__}: {exc}"}
+        return {**row, "status": "failed", "error": f"{type(exc).__name__}: {exc}",
+                "runtime_s": time.perf_counter() - t0}
+    reason = [str(res.meta["no_solution"])] if res.meta.get("no_solution") else []
     row.update(
         status="ok" if res.feasible else "infeasible",
         cost=res.cost,
         feasible=res.feasible,
         runtime_s=res.runtime_s,
         num_routes=res.num_routes,
-        error="; ".join(res.violations) or None,
+        error="; ".join(reason + res.violations) or None,
         # "instance_key" is the name results.csv uses (file stem / generated name, made unique), so
         # the two join; "instance" stays the instance's own name.
         solution={**res.to_dict(), "instance_key": task.instance},
@@ -100,10 +114,18 @@ def run_one(task: Task) -> dict[str, Any]:
 
 
 def _child(task: Task, conn: Any) -> None:
+    """Worker body: run the task and send its row; quiet on an interrupt or a vanished coordinator."""
     try:
-        conn.send(run_one(task))
-    finally:
+        row = run_one(task)
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator handles it
         conn.close()
+        os._exit(EXIT_INTERRUPTED)  # no traceback, no answer: the run is not recorded as finished
+    try:
+        conn.send(row)
+        conn.close()
+    except (BrokenPipeError, ConnectionResetError, EOFError, OSError, KeyboardInterrupt):
+        # the coordinator is gone (killed) or interrupted: nobody to answer, and nothing to print
+        os._exit(EXIT_INTERRUPTED)
 
 
 def _deadline(task: Task, grace: float) -> float:
@@ -126,39 +148,45 @@ def run_local(
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["graphroute.solvers", "graphroute.problems.io"])
     pending = deque(tasks)
-    running: dict[Any, tuple[Task, Any, float]] = {}
+    running: dict[Any, tuple[Task, Any, float, float]] = {}
     try:
         while pending or running:
             while pending and len(running) < workers:
                 task = pending.popleft()
                 recv, send = ctx.Pipe(duplex=False)
                 proc = ctx.Process(target=_child, args=(task, send), daemon=True)
+                started = time.monotonic()
                 proc.start()
                 send.close()
-                running[recv] = (task, proc, _deadline(task, grace))
+                running[recv] = (task, proc, _deadline(task, grace), started)
                 if on_start:
                     on_start(task)
             for conn in wait(list(running), timeout=0.25):
-                task, proc, _ = running.pop(conn)
+                task, proc, _, started = running.pop(conn)
                 try:
                     row = conn.recv()
                 except (EOFError, OSError):
                     proc.join(5)
-                    row = _dead_row(task, f"worker died (exit code {proc.exitcode})")
+                    if proc.exitcode in (EXIT_INTERRUPTED, -signal.SIGINT):
+                        # interrupted, not finished: never recorded; Ctrl-C stops the coordinator too
+                        conn.close()
+                        raise KeyboardInterrupt from None
+                    row = {**_dead_row(task, f"worker died (exit code {proc.exitcode})"),
+                           "runtime_s": time.monotonic() - started}
                 conn.close()
                 proc.join(5)
                 on_result(row)
             now = time.monotonic()
-            for conn, (task, proc, deadline) in list(running.items()):
+            for conn, (task, proc, deadline, started) in list(running.items()):
                 if now > deadline:
                     proc.kill()
                     proc.join(5)
                     conn.close()
                     del running[conn]
                     on_result({**_dead_row(task, f"killed after {1.5 * task.time_limit + grace:.0f} s"),
-                               "status": "timeout"})
+                               "status": "timeout", "runtime_s": now - started})
     finally:
-        for _conn, (_task, proc, _) in running.items():
+        for _conn, (_task, proc, _, _started) in running.items():
             proc.kill()
             proc.join(5)
 

@@ -3,6 +3,8 @@
 Each finished run is committed as it arrives (one row per ``(instance, solver, seed)``), so an
 interrupted comparison keeps everything that finished and a rerun skips it. The grid a folder
 belongs to is recorded once; a different grid in the same folder is refused with the difference.
+The instance files a comparison generated into the folder are recorded too (``files``), so that
+``--fresh`` removes exactly those and never a file of the user's.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ STATUSES = ("ok", "infeasible", "failed", "timeout", "crashed", "unsupported")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS grid (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS runs (
     instance TEXT NOT NULL,
     solver TEXT NOT NULL,
@@ -55,12 +58,21 @@ class ResultStore:
         self.db.close()
 
     # ------------------------------------------------------------------ grid identity
+    def grid(self) -> dict[str, Any]:
+        """The grid fingerprint recorded in this folder (empty when none is)."""
+        return {k: json.loads(v) for k, v in self.db.execute("SELECT key, value FROM grid").fetchall()}
+
     def bind_grid(self, grid: dict[str, Any], *, fresh: bool = False) -> None:
-        """Record the grid of this folder, or check that it is the one already recorded."""
+        """Record the grid of this folder, or check that it is the one already recorded.
+
+        ``fresh`` forgets the recorded grid, its runs and its generated files first (the files
+        themselves are the caller's to remove: see :func:`graphroute.compare.core.clear_outputs`).
+        """
         cur = dict(self.db.execute("SELECT key, value FROM grid").fetchall())
         if fresh:
             self.db.execute("DELETE FROM grid")
             self.db.execute("DELETE FROM runs")
+            self.db.execute("DELETE FROM files")
             cur = {}
         if cur:
             old = {k: json.loads(v) for k, v in cur.items()}
@@ -73,6 +85,20 @@ class ResultStore:
             return
         self.db.executemany("INSERT INTO grid VALUES (?, ?)", [(k, json.dumps(v)) for k, v in grid.items()])
         self.db.commit()
+
+    # ------------------------------------------------------------------ files written
+    def add_file(self, path: str | Path) -> None:
+        """Record a file the comparison wrote into the folder (a generated instance)."""
+        try:
+            rel = Path(path).resolve().relative_to(self.folder.resolve())
+        except ValueError:  # outside the folder (a generated set written elsewhere): not ours to remove
+            return
+        self.db.execute("INSERT OR IGNORE INTO files VALUES (?)", (rel.as_posix(),))
+        self.db.commit()
+
+    def files(self) -> list[Path]:
+        """The recorded files, as paths inside the folder."""
+        return [self.folder / p for (p,) in self.db.execute("SELECT path FROM files ORDER BY path")]
 
     # ------------------------------------------------------------------ runs
     def done(self) -> set[tuple[str, str, int]]:

@@ -54,14 +54,20 @@ class InstanceRef:
             return self.pending.encode()
         return Path(self.path).read_bytes()
 
-    def materialize(self) -> None:
-        """Write a pending generated instance to ``path`` (a file already there is reused)."""
+    def materialize(self) -> bool:
+        """Write a pending generated instance to ``path`` (a file already there is reused).
+
+        Returns whether a file was written.
+        """
+        wrote = False
         if self.pending is not None:
             if not Path(self.path).exists():
                 from graphroute.problems.io import atomic_write_text
 
                 atomic_write_text(self.path, self.pending)
+                wrote = True
             self.pending = None
+        return wrote
 
 
 @dataclass

@@ -6,8 +6,21 @@ Definitions (also printed in ``summary.md``):
 - ``gap_vs_baseline_pct = 100 * (cost - ref) / ref`` where ``ref`` is the baseline's feasible cost on
   the same instance with the same seed (else the median of its feasible costs on that instance).
 - Geometric-mean gap: ``100 * (exp(mean(log(cost / ref))) - 1)`` over the same runs.
+- ``mean_gap_vs_baseline_pct``, ``mean_gap_vs_bks_pct`` and their geometric means are over each
+  solver's own feasible runs: ``n_gap_vs_baseline`` and ``n_gap_vs_bks`` runs (instance x seed). A
+  solver that failed on the hard instances averages over the easy ones, so these means compare
+  solvers only where their n are equal.
+- ``*_common_pct``: the same gaps to the BKS over the common runs, the ``n_common`` (instance,
+  seed) pairs on which every solver of the grid has a feasible run and a BKS is known: the same
+  runs for every solver.
 - Wins / ties / losses against the baseline, per (instance, seed): lower feasible cost wins; a
   feasible run beats one that failed or is infeasible; equal within 1e-9 relative is a tie.
+- ``mean_time_s`` / ``median_time_s`` are over every run whose time is known (``n_time``): feasible,
+  infeasible and failed runs (the solver call), timeouts and crashes (the worker's wall time until
+  it was killed or died); runs not attempted (unsupported, unreadable instance) have none.
+- ``over_limit`` (``results.csv``): ``runtime_s > 1.05 * time_limit + 0.5 s``
+  (``graphroute.solvers.over_limit``); summaries count such runs. A run past
+  ``1.5 * time_limit + 30 s`` is killed and recorded as a timeout.
 """
 
 from __future__ import annotations
@@ -19,14 +32,16 @@ import statistics
 from collections import defaultdict
 from typing import Any
 
+# A contract (README "Comparing solvers"): new columns go at the end, existing ones keep name and place.
 RESULT_COLUMNS = [
     "instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct", "gap_vs_bks_pct",
-    "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error",
+    "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error", "over_limit",
 ]
 SUMMARY_COLUMNS = [
     "solver", "runs", "feasible_pct", "mean_gap_vs_baseline_pct", "geomean_gap_vs_baseline_pct",
     "mean_gap_vs_bks_pct", "geomean_gap_vs_bks_pct", "wins", "ties", "losses", "mean_time_s", "median_time_s",
-    "failed", "timeouts",
+    "failed", "timeouts", "n_gap_vs_baseline", "n_gap_vs_bks", "mean_gap_vs_bks_common_pct",
+    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time",
 ]
 
 
@@ -40,8 +55,13 @@ def _gap(cost: float, ref: float | None) -> float | None:
     return 100.0 * (cost - ref) / ref
 
 
-def with_gaps(rows: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]:
-    """Rows in the ``results.csv`` shape, gaps filled in (see module docstring)."""
+def with_gaps(rows: list[dict[str, Any]], baseline: str, time_limit: float | None = None) -> list[dict[str, Any]]:
+    """Rows in the ``results.csv`` shape, gaps filled in (see module docstring).
+
+    ``over_limit`` is filled in when ``time_limit`` (the grid's, seconds) is given.
+    """
+    from graphroute.solvers import over_limit
+
     base_by_seed: dict[tuple[str, int], float] = {}
     base_all: dict[str, list[float]] = defaultdict(list)
     for r in rows:
@@ -60,8 +80,18 @@ def with_gaps(rows: list[dict[str, Any]], baseline: str) -> list[dict[str, Any]]
             "baseline_cost": ref,
             "gap_vs_baseline_pct": _gap(float(r["cost"]), ref) if ok else None,
             "gap_vs_bks_pct": _gap(float(r["cost"]), r.get("bks")) if ok else None,
+            "over_limit": over_limit(r.get("runtime_s"), time_limit),
         })
     return out
+
+
+def common_runs(rows: list[dict[str, Any]], solvers: list[str]) -> set[tuple[str, int]]:
+    """The (instance, seed) pairs on which every solver in ``solvers`` has a feasible run and a BKS is known."""
+    ok: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for r in rows:
+        if _ok(r) and r.get("bks"):
+            ok[(r["instance"], int(r["seed"]))].add(r["solver"])
+    return {key for key, got in ok.items() if set(solvers) <= got}
 
 
 def _geomean_gap(pairs: list[tuple[float, float]]) -> float | None:
@@ -74,12 +104,14 @@ def _geomean_gap(pairs: list[tuple[float, float]]) -> float | None:
 def summarize(rows: list[dict[str, Any]], baseline: str, solvers: list[str]) -> list[dict[str, Any]]:
     """One summary row per solver (order of ``solvers``) from rows returned by :func:`with_gaps`."""
     base_ok = {(r["instance"], int(r["seed"])): r for r in rows if r["solver"] == baseline}
+    common = common_runs(rows, solvers)
     out = []
     for s in solvers:
         mine = [r for r in rows if r["solver"] == s]
         ok = [r for r in mine if _ok(r)]
         gb = [(float(r["cost"]), float(r["baseline_cost"])) for r in ok if r["baseline_cost"]]
         gk = [(float(r["cost"]), float(r["bks"])) for r in ok if r.get("bks")]
+        gc = [(float(r["cost"]), float(r["bks"])) for r in ok if (r["instance"], int(r["seed"])) in common]
         wins = ties = losses = 0
         for r in mine:
             b = base_ok.get((r["instance"], int(r["seed"])))
@@ -100,7 +132,7 @@ def summarize(rows: list[dict[str, Any]], baseline: str, solvers: list[str]) -> 
                 losses += 1
             else:
                 ties += 1
-        times = [float(r["runtime_s"]) for r in ok if r.get("runtime_s") is not None]
+        times = [float(r["runtime_s"]) for r in mine if r.get("runtime_s") is not None]
         out.append({
             "solver": s,
             "runs": len(mine),
@@ -114,6 +146,13 @@ def summarize(rows: list[dict[str, Any]], baseline: str, solvers: list[str]) -> 
             "median_time_s": statistics.median(times) if times else None,
             "failed": sum(1 for r in mine if r["status"] in ("failed", "crashed", "unsupported")),
             "timeouts": sum(1 for r in mine if r["status"] == "timeout"),
+            "n_gap_vs_baseline": len(gb),
+            "n_gap_vs_bks": len(gk),
+            "mean_gap_vs_bks_common_pct": statistics.fmean(_gap(c, b) for c, b in gc) if gc else None,
+            "geomean_gap_vs_bks_common_pct": _geomean_gap(gc),
+            "n_common": len(common),
+            "over_limit": sum(1 for r in mine if r.get("over_limit")),
+            "n_time": len(times),
         })
     return out
 
@@ -142,20 +181,59 @@ def _md(v: Any, digits: int = 2) -> str:
 
 
 def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, header: str, baseline: str,
-                solvers: list[str]) -> str:
-    """``summary.md``: the per-solver table, then per-instance costs and gaps, then definitions."""
+                solvers: list[str], time_limit: float | None = None) -> str:
+    """``summary.md``: the per-solver table, the gaps over the common runs, what the columns cover,
+    then per-instance costs and gaps, then definitions."""
+    from graphroute.solvers import OVER_LIMIT_FACTOR, OVER_LIMIT_SLACK_S, SOLVERS
+
     lines = [header.rstrip(), "", f"## Per solver (baseline: {baseline})", ""]
     cols = ["solver", "runs", "feasible %", "mean gap vs baseline %", "geo-mean gap vs baseline %",
-            "mean gap vs BKS %", "geo-mean gap vs BKS %", "W/T/L vs baseline", "mean time s", "median time s",
-            "failed", "timeouts"]
+            "n vs baseline", "mean gap vs BKS %", "geo-mean gap vs BKS %", "n vs BKS", "W/T/L vs baseline",
+            "mean time s", "median time s", "over limit", "failed", "timeouts"]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for s in summary:
         lines.append("| " + " | ".join([
             s["solver"], str(s["runs"]), _md(s["feasible_pct"], 1), _md(s["mean_gap_vs_baseline_pct"]),
-            _md(s["geomean_gap_vs_baseline_pct"]), _md(s["mean_gap_vs_bks_pct"]), _md(s["geomean_gap_vs_bks_pct"]),
-            f"{s['wins']}/{s['ties']}/{s['losses']}", _md(s["mean_time_s"]), _md(s["median_time_s"]),
-            str(s["failed"]), str(s["timeouts"]),
+            _md(s["geomean_gap_vs_baseline_pct"]), str(s["n_gap_vs_baseline"]), _md(s["mean_gap_vs_bks_pct"]),
+            _md(s["geomean_gap_vs_bks_pct"]), str(s["n_gap_vs_bks"]), f"{s['wins']}/{s['ties']}/{s['losses']}",
+            _md(s["mean_time_s"]), _md(s["median_time_s"]), str(s["over_limit"]), str(s["failed"]),
+            str(s["timeouts"]),
         ]) + " |")
+    limit = (f"{OVER_LIMIT_FACTOR:g} x {time_limit:g} s + {OVER_LIMIT_SLACK_S:g} s = "
+             f"{OVER_LIMIT_FACTOR * time_limit + OVER_LIMIT_SLACK_S:g} s" if time_limit is not None else
+             f"{OVER_LIMIT_FACTOR:g} x the time limit + {OVER_LIMIT_SLACK_S:g} s")
+    over = ", ".join(f"{s['solver']} {s['over_limit']} of {s['runs']}" for s in summary)
+    timed = ", ".join(f"{s['solver']} {s['n_time']} of {s['runs']}" for s in summary)
+    lines += [
+        "",
+        "- Each gap column is over that solver's own feasible runs, as many as its `n` column says (runs = "
+        "instance x seed): solvers with different `n` are averaged over different instances; the next table "
+        "compares them on the same runs.",
+        f"- Time columns cover every run whose time is known ({timed}): feasible, infeasible and failed runs "
+        "(the solver call), timeouts and crashes (the worker's wall time until it was killed or died).",
+        f"- Over the limit (runtime > {limit}): {over}.",
+    ]
+    common = common_runs(rows, solvers)
+    insts = sorted({i for i, _ in common})
+    lines += ["", "## Gap to BKS on the common runs", ""]
+    if common:
+        names = ", ".join(insts[:40]) + (f" ... ({len(insts)} in all)" if len(insts) > 40 else "")
+        lines += [f"{len(common)} (instance, seed) run(s) on {len(insts)} instance(s) where every solver's run was "
+                  f"feasible and a BKS is known: {names}.", ""]
+        cols = ["solver", "mean gap vs BKS %", "geo-mean gap vs BKS %", "n"]
+        lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        for s in summary:
+            lines.append("| " + " | ".join([s["solver"], _md(s["mean_gap_vs_bks_common_pct"]),
+                                             _md(s["geomean_gap_vs_bks_common_pct"]), str(s["n_common"])]) + " |")
+    else:
+        lines.append("No run where every solver's run was feasible and a BKS is known.")
+    unseeded = [s for s in solvers if s in SOLVERS and not SOLVERS[s].seeded]
+    seeds = sorted({int(r["seed"]) for r in rows})
+    if unseeded:
+        note = (f"; with {len(seeds)} seeds each of their instances counts {len(seeds)} times in the means and in "
+                "W/T/L" if len(seeds) > 1 else "")
+        lines += ["", f"Solvers that ignore the seed (the same routes for every seed, up to what the wall-clock limit "
+                      f"changes): {', '.join(unseeded)}{note}."]
     # per instance: mean cost over seeds and gap vs BKS per solver
     by: dict[str, dict[str, list[dict[str, Any]]]] = defaultdict(lambda: defaultdict(list))
     bks: dict[str, Any] = {}

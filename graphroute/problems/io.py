@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from graphroute.exceptions import InvalidInstanceError
+from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError
 from graphroute.problems.instance import Instance
 from graphroute.problems.tsplib import format_sol, parse_tsplib, read_sol
 
@@ -86,7 +86,16 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
     path : str or Path
     bks : float, optional
         Known best cost to use instead of any found beside the file.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``path`` is not a str or a path-like object.
+    InvalidInstanceError
+        The file is missing, unreadable or not a valid instance.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgumentError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
     stem, ext = _strip_suffixes(path)
     if not path.exists():

@@ -67,9 +67,19 @@ def test_pyvrp_takes_the_largest_seed(examples):
     assert solve(read_instance(examples / "tsp20.json"), "pyvrp", time_limit=0.1, seed=MAX_SEED).feasible
 
 
-def test_ortools_time_used_up_by_the_model_says_so(examples):
-    with pytest.raises(SolverError, match="used up building the OR-Tools model"):
-        solve(read_instance(examples / "cvrp50.json"), "ortools", time_limit=1e-4)
+@pytest.mark.parametrize("name", ["cvrp50", "tsp20"])
+def test_ortools_time_used_up_by_the_model_is_an_infeasible_result(examples, name):
+    # Was a SolverError (exit code 1, "failed" in compare): now no routes, every customer unvisited,
+    # an infeasible result with the reason in meta, as for any solver that finds no feasible solution.
+    res = solve(read_instance(examples / f"{name}.json"), "ortools", time_limit=1e-4)
+    assert not res.feasible and res.routes == [] and "never visited" in res.violations[-1]
+    assert "used up building the OR-Tools model" in res.meta["no_solution"]
+    assert res.meta["status"].startswith("NO_SOLUTION") and res.gap_to_bks_pct is None
+
+
+def test_ortools_bad_parameters_still_raise(tiny):
+    with pytest.raises(SolverError, match="status INVALID"):
+        solve(tiny("tsp", 5, False, 0), "ortools", time_limit=0.5, search_params={"solution_limit": -1})
 
 
 def test_classic_cvrplib_within_the_fleet(shared_data):

@@ -152,3 +152,61 @@ def test_atsp_9999_diagonal_solves_with_pyvrp(tmp_path):
     res = run("solve", f, "-s", "pyvrp", "-t", "0.3", "--json")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["cost"] == 1 + 4 + 5  # 0-1-2-0 beats 0-2-1-0 (2 + 6 + 3)
+
+
+@pytest.mark.parametrize("solver,args,msg", [
+    ("savings", ["--augment", "3"], "--augment only applies to --solver neural"),
+    ("pyvrp", ["--augment", "2"], "--augment only applies to --solver neural"),
+    ("nearest", ["--augment", "8", "--checkpoint", "x.pt"], "--checkpoint and --augment only apply to --solver neural"),
+    ("savings", ["--checkpoint", "x.pt"], "--checkpoint only applies to --solver neural"),
+])
+def test_neural_options_refused_for_other_solvers(examples, tmp_path, solver, args, msg):
+    out = tmp_path / "s.json"
+    res = run("solve", examples / "cvrp50.json", "-s", solver, "-t", "0.2", "--out", out, *args)
+    assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
+    assert not out.exists()
+
+
+def test_out_onto_the_instance_file_is_refused(examples, tmp_path, monkeypatch):
+    inst = tmp_path / "a.json"
+    inst.write_text((examples / "cvrp50.json").read_text())
+    before = inst.read_bytes()
+    (tmp_path / "link.json").symlink_to(inst)
+    monkeypatch.chdir(tmp_path)
+    for target in (inst, "./a.json", "link.json"):  # the same file under other names too
+        res = run("solve", inst, "-s", "nearest", "--out", target)
+        assert res.exit_code == 1, res.output
+        assert "is the instance file itself" in res.stderr and "Traceback" not in res.output
+    assert inst.read_bytes() == before
+
+
+def test_plot_onto_the_instance_file_is_refused(examples, tmp_path):
+    inst = tmp_path / "a.json"
+    inst.write_text((examples / "cvrp50.json").read_text())
+    before = inst.read_bytes()
+    (tmp_path / "a.png").symlink_to(inst)  # a plot name that leads to the instance
+    res = run("solve", inst, "-s", "nearest", "--plot", tmp_path / "a.png")
+    assert res.exit_code == 1 and "--plot" in res.stderr and "is the instance file itself" in res.stderr
+    assert inst.read_bytes() == before
+
+
+def test_solve_json_keeps_the_contract_and_adds_over_limit(examples):
+    obj = json.loads(run("solve", examples / "tsp20.json", "-s", "savings", "--json").stdout)
+    assert list(obj) == ["solver", "instance", "problem", "routes", "cost", "feasible", "runtime_s", "seed",
+                         "time_limit_s", "num_routes", "bks", "bks_source", "gap_to_bks_pct", "violations",
+                         "duration", "meta", "over_limit"]
+    assert obj["over_limit"] is False
+
+
+@pytest.mark.parametrize("as_json", [True, False])
+def test_ortools_with_no_time_left_exits_2_not_1(examples, as_json):
+    """Model building that uses up the limit is "no feasible solution" (exit 2), not bad input (exit 1)."""
+    pytest.importorskip("ortools")
+    res = run("solve", examples / "cvrp50.json", "-s", "ortools", "-t", "0.0001", *(["--json"] if as_json else []))
+    assert res.exit_code == 2, res.output
+    if as_json:
+        obj = json.loads(res.stdout)
+        assert obj["feasible"] is False and obj["routes"] == [] and "never visited" in obj["violations"][-1]
+        assert "used up building the OR-Tools model" in obj["meta"]["no_solution"]
+    else:
+        assert "no solution" in res.stdout and "NO: node(s) never visited" in res.stdout

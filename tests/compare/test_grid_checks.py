@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -59,6 +60,17 @@ def test_grid_refuses_non_finite_time_limit(examples, limit):
              baseline="savings", time_limit=limit, seeds=[0])
 
 
+@pytest.mark.parametrize("limit,ok", [(True, False), ("5", False), (np.float32(0.5), True), (np.int64(2), True)])
+def test_grid_time_limit_by_type(examples, limit, ok):
+    make = lambda: Grid(instances=[InstanceRef("tsp20", str(examples / "tsp20.json"))],  # noqa: E731
+                        solvers=["savings"], baseline="savings", time_limit=limit, seeds=[0])
+    if ok:
+        assert make().time_limit == float(limit) and type(make().time_limit) is float
+    else:
+        with pytest.raises(InvalidArgumentError, match="time_limit must be a number, got"):
+            make()
+
+
 def test_write_reports_refuses_negative_plot_count(examples, tmp_path):
     grid = Grid(instances=[InstanceRef("tsp20", str(examples / "tsp20.json"))], solvers=["savings"],
                 baseline="savings", time_limit=1.0, seeds=[0])
@@ -88,3 +100,65 @@ def test_compare_task_paths_refuses_vrp_only_options(tmp_path):
     res = CliRunner().invoke(app, ["compare", "--task", "paths", str(tmp_path / "g.graph.npz"), "--time-limit", "5",
                                    "--solvers", "foo", "--seeds", "x", "--generate", "zz"])
     assert res.exit_code == 1 and "--solvers, --time-limit, --seeds, --generate are for --task vrp" in res.stderr
+
+
+def _files(folder):
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file() and p.name != "results.sqlite"
+                  and not p.name.startswith("results.sqlite-"))
+
+
+def test_fresh_removes_what_compare_wrote_and_nothing_else(tmp_path):
+    """--fresh used to reset the store only: solutions, route plots and generated instances of the old
+    grid stayed beside the new ones. Now they go; the user's files (in the folder and in its
+    subfolders) and the instance files the new grid reads stay."""
+    out = tmp_path / "o"
+    old = Grid(instances=resolve_instances([{"generate": {"problem": "cvrp", "size": 10, "count": 2, "seed": 0}}], out),
+               solvers=["savings"], baseline="savings", time_limit=1.0, seeds=[0])
+    run_compare(old, out, workers=1).close()
+    write_reports(out, old, header="# old", plot_routes=2)
+    assert "instances/cvrp10-uniform-s0.json" in _files(out) and "plots/routes_cvrp10-uniform-s0.png" in _files(out)
+    (out / "notes.txt").write_text("mine")
+    (out / "solutions" / "mine.json").write_text("{}")
+    (out / "plots" / "figure.png").write_text("mine")
+    mine = out / "instances" / "mine.json"  # a user's instance in the folder, read by the new grid
+    mine.write_text((out / "instances" / "cvrp10-uniform-s0.json").read_text())
+
+    refs = resolve_instances([{"generate": {"problem": "cvrp", "size": 10, "count": 2, "seed": 1}}, str(mine)], out)
+    new = Grid(instances=refs, solvers=["nearest"], baseline="nearest", time_limit=1.0, seeds=[0])
+    run_compare(new, out, workers=1, fresh=True).close()
+    write_reports(out, new, header="# new", plot_routes=3)
+    assert _files(out) == sorted([
+        "instances/cvrp10-uniform-s1.json", "instances/cvrp10-uniform-s2.json", "instances/mine.json", "notes.txt",
+        "plots/figure.png", "plots/gap_vs_time.png", "plots/instance_gaps.png", "plots/routes_cvrp10-uniform-s1.png",
+        "plots/routes_cvrp10-uniform-s2.png", "plots/routes_mine.png", "results.csv",
+        "solutions/cvrp10-uniform-s1__nearest__0.json", "solutions/cvrp10-uniform-s2__nearest__0.json",
+        "solutions/mine.json", "solutions/mine__nearest__0.json", "summary.csv", "summary.md",
+    ])
+    rows = list(csv.DictReader(open(out / "results.csv")))
+    assert {r["instance"] for r in rows} == {"cvrp10-uniform-s1", "cvrp10-uniform-s2", "mine"}
+
+    # the same generated set again with --fresh: its instance file is kept (the grid reads it) and
+    # still recorded as compare's, so a later --fresh with another grid removes it
+    same = resolve_instances([{"generate": {"problem": "cvrp", "size": 10, "count": 1, "seed": 1}}], out)
+    again = Grid(instances=same, solvers=["savings"], baseline="savings", time_limit=1.0, seeds=[0])
+    run_compare(again, out, workers=1, fresh=True).close()
+    assert (out / "instances" / "cvrp10-uniform-s1.json").exists()
+    assert not (out / "instances" / "cvrp10-uniform-s2.json").exists() and mine.exists()
+    last = Grid(instances=[InstanceRef("mine", str(mine))], solvers=["savings"], baseline="savings", time_limit=1.0,
+                seeds=[0])
+    run_compare(last, out, workers=1, fresh=True).close()
+    assert sorted(p.name for p in (out / "instances").iterdir()) == ["mine.json"]
+    assert (out / "notes.txt").exists() and (out / "solutions" / "mine.json").exists()
+    assert not (out / "results.csv").exists() and not (out / "summary.md").exists()  # no stale reports
+
+
+def test_fresh_cli_removes_the_old_grids_files(tmp_path):
+    out = tmp_path / "d"
+    base = ["compare", "--solvers", "savings", "-b", "nearest", "-t", "1", "-w", "1", "-o", str(out)]
+    assert runner.invoke(app, [*base, "--generate", "cvrp:12:uniform:1:0"]).exit_code == 0
+    (out / "keep.txt").write_text("mine")
+    res = runner.invoke(app, [*base, "--generate", "cvrp:12:uniform:1:7", "--fresh"])
+    assert res.exit_code == 0, res.output
+    names = _files(out)
+    assert not [f for f in names if "s0" in f] and (out / "keep.txt").exists()
+    assert "instances/cvrp12-uniform-s7.json" in names and "solutions/cvrp12-uniform-s7__savings__0.json" in names

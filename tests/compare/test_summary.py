@@ -6,7 +6,15 @@ import math
 
 import pytest
 
-from graphroute.compare.summary import RESULT_COLUMNS, summarize, to_csv, with_gaps
+from graphroute.compare.summary import (
+    RESULT_COLUMNS,
+    SUMMARY_COLUMNS,
+    common_runs,
+    summarize,
+    to_csv,
+    to_markdown,
+    with_gaps,
+)
 
 
 def row(inst, solver, seed, cost, status="ok", bks=None, t=1.0):
@@ -49,3 +57,83 @@ def test_csv_columns_contract():
     header = text.splitlines()[0].split(",")
     assert header[:8] == ["instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct",
                           "gap_vs_bks_pct"]
+
+
+def test_over_limit_column_at_the_end():
+    rows = with_gaps([row("a", "base", 0, 100.0, t=1.0), row("a", "x", 0, 90.0, t=1.6),
+                      row("a", "y", 0, None, status="timeout", t=31.5)], "base", time_limit=1.0)
+    assert RESULT_COLUMNS[-1] == "over_limit" and RESULT_COLUMNS[:15] == [
+        "instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct", "gap_vs_bks_pct",
+        "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error"]  # the README contract
+    assert [r["over_limit"] for r in rows] == [False, True, True]  # 1.6 > 1.05 x 1 + 0.5
+    text = to_csv(rows, RESULT_COLUMNS).splitlines()
+    assert text[0].endswith(",error,over_limit") and text[2].endswith(",True")
+    s = {r["solver"]: r for r in summarize(rows, "base", ["base", "x", "y"])}
+    assert (s["base"]["over_limit"], s["x"]["over_limit"], s["y"]["over_limit"]) == (0, 1, 1)
+    md = to_markdown(list(s.values()), rows, header="# t", baseline="base", solvers=["base", "x", "y"],
+                     time_limit=1.0)
+    assert "Over the limit (runtime > 1.05 x 1 s + 0.5 s = 1.55 s): base 0 of 1, x 1 of 1, y 1 of 1." in md
+    assert with_gaps(rows, "base")[0]["over_limit"] is None  # no limit given: unknown
+
+
+def test_summary_columns_extend_the_contract():
+    assert SUMMARY_COLUMNS[:14] == [
+        "solver", "runs", "feasible_pct", "mean_gap_vs_baseline_pct", "geomean_gap_vs_baseline_pct",
+        "mean_gap_vs_bks_pct", "geomean_gap_vs_bks_pct", "wins", "ties", "losses", "mean_time_s", "median_time_s",
+        "failed", "timeouts"]
+    assert SUMMARY_COLUMNS[14:] == ["n_gap_vs_baseline", "n_gap_vs_bks", "mean_gap_vs_bks_common_pct",
+                                    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time"]
+
+
+# The review's case: "ort" failed on 2 of 3 instances; its mean gap to the BKS comes from the one easy
+# instance it solved and ranked it best. The counts and the common-set columns show it.
+REVIEW = [
+    row("easy", "ort", 0, 101.0, bks=100.0, t=1.0),
+    row("hard1", "ort", 0, None, status="failed", bks=100.0, t=4.0),
+    row("hard2", "ort", 0, None, status="failed", bks=100.0, t=3.0),
+    row("easy", "pv", 0, 102.0, bks=100.0, t=1.0),
+    row("hard1", "pv", 0, 110.0, bks=100.0, t=1.0),
+    row("hard2", "pv", 0, 112.0, bks=100.0, t=1.0),
+]
+
+
+def test_gap_counts_and_common_runs():
+    rows = with_gaps(REVIEW, "ort", time_limit=1.0)
+    assert common_runs(rows, ["ort", "pv"]) == {("easy", 0)}
+    s = {r["solver"]: r for r in summarize(rows, "ort", ["ort", "pv"])}
+    assert s["ort"]["mean_gap_vs_bks_pct"] == pytest.approx(1.0) and s["ort"]["n_gap_vs_bks"] == 1
+    assert s["pv"]["mean_gap_vs_bks_pct"] == pytest.approx(8.0) and s["pv"]["n_gap_vs_bks"] == 3
+    assert s["pv"]["n_gap_vs_baseline"] == 1  # only where the baseline has a feasible cost
+    for name, gap in (("ort", 1.0), ("pv", 2.0)):  # the same run (easy) for both
+        assert s[name]["n_common"] == 1
+        assert s[name]["mean_gap_vs_bks_common_pct"] == pytest.approx(gap)
+        assert s[name]["geomean_gap_vs_bks_common_pct"] == pytest.approx(gap)
+    # time columns include the failed runs (was: ok runs only, 1.0 s for ort)
+    assert s["ort"]["mean_time_s"] == pytest.approx(8.0 / 3) and s["ort"]["median_time_s"] == 3.0
+    assert s["ort"]["n_time"] == 3
+    md = to_markdown(list(s.values()), rows, header="# t", baseline="ort", solvers=["ort", "pv"], time_limit=1.0)
+    assert ("1 (instance, seed) run(s) on 1 instance(s) where every solver's run was feasible and a BKS is "
+            "known: easy.") in md
+    assert "| ort | 1.00 | 1.00 | 1 |" in md and "| pv | 2.00 | 2.00 | 1 |" in md
+    assert "Time columns cover every run whose time is known (ort 3 of 3, pv 3 of 3)" in md
+    assert "| solver | runs | feasible % | mean gap vs baseline % | geo-mean gap vs baseline % | n vs baseline | " \
+           "mean gap vs BKS % | geo-mean gap vs BKS % | n vs BKS |" in md
+    assert "| ort | 3 | 33.3 | 0.00 | 0.00 | 1 | 1.00 | 1.00 | 1 |" in md
+
+
+def test_no_common_runs_is_said():
+    rows = with_gaps([row("a", "base", 0, 100.0, bks=90.0), row("a", "x", 0, None, status="failed", bks=90.0)],
+                     "base")
+    s = summarize(rows, "base", ["base", "x"])
+    assert all(r["n_common"] == 0 and r["mean_gap_vs_bks_common_pct"] is None for r in s)
+    md = to_markdown(s, rows, header="# t", baseline="base", solvers=["base", "x"])
+    assert "No run where every solver's run was feasible and a BKS is known." in md
+
+
+def test_solvers_that_ignore_the_seed_are_named():
+    rows = with_gaps([row("a", s, seed, 100.0) for s in ("savings", "pyvrp", "nearest") for seed in (0, 1)],
+                     "savings")
+    md = to_markdown(summarize(rows, "savings", ["savings", "pyvrp", "nearest"]), rows, header="# t",
+                     baseline="savings", solvers=["savings", "pyvrp", "nearest"])
+    line = next(x for x in md.splitlines() if x.startswith("Solvers that ignore the seed"))
+    assert "savings, nearest;" in line and "pyvrp" not in line and "counts 2 times" in line
