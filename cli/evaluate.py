@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, print_json
+from graphroute_cli.common import cli_errors, console, error_console, print_json
 
 
 @cli_errors
@@ -20,9 +20,9 @@ def evaluate_command(
     num: int = typer.Option(1000, "--num", help="How many instances (seeds seed .. seed+num-1)."),
     seed: int = typer.Option(2026, "--seed", help="First instance seed."),
     distribution: str = typer.Option("uniform", "--distribution", "-d", help="uniform, clustered or mixed."),
-    augment: int = typer.Option(8, "--augment", help="1 or 8 (dihedral augmentation)."),
+    augment: int = typer.Option(8, "--augment", help="1 or 8 (dihedral augmentation; matrix models always decode x1)."),
     reference: Optional[str] = typer.Option("pyvrp", "--reference", help="Reference solver (pyvrp, ortools) or 'none'."),
-    reference_time: float = typer.Option(1.0, "--reference-time", help="Seconds per instance for the reference."),
+    reference_time: float = typer.Option(1.0, "--reference-time", help="Seconds per instance for the reference; costs are cached per time. The published numbers used 0.5 for n = 20 and 1.0 for n = 50 (data/checkpoints/README.md); a note says when the costs are cached only at another time."),
     workers: int = typer.Option(1, "--workers", help="Processes for the reference solves (cached once computed)."),
     device: str = typer.Option("cpu", "--device", help="cpu or cuda (also auto for --task kg)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
@@ -49,23 +49,29 @@ def evaluate_command(
         from graphroute_cli.kg_evaluate import evaluate_kg
 
         return evaluate_kg(checkpoint, split, max_queries, as_json, data, device)
+    from rich.markup import escape
+
     from graphroute.neural.evaluate import evaluate_checkpoint
     from graphroute.neural.train import resolve_device
 
     ref = None if reference in (None, "none") else reference
     dev = str(resolve_device(device))
+    def note(text: str) -> None:  # stderr under --json: stdout holds one JSON object
+        (error_console if as_json else console).print(f"[yellow]note[/]: {escape(text)}", highlight=False, soft_wrap=True)
+
     with console.status("evaluating ...") if not as_json else _null():
         res = evaluate_checkpoint(checkpoint, problem=problem, size=size, num=num, seed=seed, augment_k=augment,
                                   reference=ref, reference_time=reference_time, distribution=distribution,
-                                  device=dev, workers=workers)
+                                  device=dev, workers=workers, on_note=note)
     if as_json:
         print_json(asdict(res))
         return
-    t = Table(title=f"{Path(res.checkpoint).name} on {res.num} {res.problem}{res.size} {distribution} instances "
+    t = Table(title=f"{Path(res.checkpoint).name} on {res.num} {res.problem}{res.size} {res.distribution} instances "
                     f"(seeds {res.seed}..{res.seed + res.num - 1})", title_justify="left")
     for col in ("solver", "mean cost", "mean gap", "time"):
         t.add_column(col, justify="right" if col != "solver" else "left")
-    t.add_row(f"neural x{res.augment} aug, all starts", f"{res.mean_cost:.4f}",
+    aug = f"x{res.augment} aug" + (" (matrix model: no symmetry)" if res.augment != res.augment_requested else "")
+    t.add_row(f"neural {aug}, all starts", f"{res.mean_cost:.4f}",
               "-" if res.mean_gap_pct is None else f"{res.mean_gap_pct:.3f}%", f"{res.time_s:.1f} s")
     if res.reference is not None:
         t.add_row(res.reference, f"{res.reference_mean_cost:.4f}", "0 (reference)",

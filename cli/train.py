@@ -45,7 +45,7 @@ def train_command(
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (last.pt)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop (with a checkpoint) after this many seconds of training, checked between steps (the validation pass that follows is not counted)."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop after this many seconds of this run (validation included), checked between steps, with a last.pt that --resume continues. --task vrp does not validate at the stop: best.pt exists only once a validation step (every val_every steps) was reached."),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -66,8 +66,10 @@ def train_command(
     out = out or Path("runs") / config.stem
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
-    if resume is None and (out / "last.pt").exists():
-        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one replaces its checkpoints and log "
+    if resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists()):
+        what = ("removes its last.pt and best.pt when training starts and rewrites log.csv" if task == "vrp" else
+                "writes its checkpoints over the earlier run's (one it does not write stays)")
+        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one {what} "
                       f"(--resume {out / 'last.pt'} continues it instead)", highlight=False)
     created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -96,3 +98,7 @@ def train_command(
         return
     console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "
                   f"checkpoints and log.csv in {result.out_dir}")
+    if getattr(result, "note", None):
+        from rich.markup import escape
+
+        console.print(f"[yellow]note[/]: {escape(result.note)}", highlight=False, soft_wrap=True)

@@ -1,19 +1,23 @@
 """Typed training configuration loaded from YAML: ``TrainConfig.from_yaml(path)``.
 
-Unknown keys and bad values raise :class:`~graphroute.exceptions.ConfigError` naming the key.
+Unknown keys and bad values raise :class:`~graphroute.exceptions.ConfigError` naming the key: every
+numeric key is range-checked, float keys also take numbers written as text (YAML reads ``1e-4``
+without a dot as a string), and an empty file or a config of another task is refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from graphroute.exceptions import ConfigError
 
 _PROBLEMS = ("tsp", "cvrp", "atsp", "acvrp")
 _DISTRIBUTIONS = ("uniform", "clustered", "mixed")
+_MATRIX_PROBLEMS = ("atsp", "acvrp")
 
 
 @dataclass
@@ -56,50 +60,68 @@ class TrainConfig:
     threads: int | None = 1  # torch.set_num_threads on CPU; None leaves torch's default
 
     def __post_init__(self) -> None:
-        checks = [
-            ("task", self.task == "vrp", "must be 'vrp' for this config class"),
-            ("problem", self.problem in _PROBLEMS, f"must be one of {', '.join(_PROBLEMS)}"),
-            ("distribution", self.distribution in _DISTRIBUTIONS, f"must be one of {', '.join(_DISTRIBUTIONS)}"),
-            ("size", self.size >= 2, "must be at least 2"),
-            ("embed_dim", self.embed_dim > 0 and self.embed_dim % self.num_heads == 0,
-             "must be positive and divisible by num_heads"),
-            ("num_layers", self.num_layers >= 1, "must be at least 1"),
-            ("batch_size", self.batch_size >= 1, "must be at least 1"),
-            ("num_starts", self.num_starts is None or 1 <= self.num_starts <= self.size,
+        from graphroute.solvers import MAX_SEED
+
+        # (key, check, why): each check runs only after the ones above it passed (embed_dim % num_heads)
+        checks: list[tuple[str, Callable[[], bool], str]] = [
+            ("task", lambda: self.task == "vrp", "must be 'vrp' for this config class"),
+            ("problem", lambda: self.problem in _PROBLEMS, f"must be one of {', '.join(_PROBLEMS)}"),
+            ("distribution", lambda: self.distribution in _DISTRIBUTIONS,
+             f"must be one of {', '.join(_DISTRIBUTIONS)}"),
+            ("distribution", lambda: self.problem not in _MATRIX_PROBLEMS or self.distribution == "uniform",
+             f"must be uniform for {self.problem} (MatNet-style matrices have no locations to cluster)"),
+            ("size", lambda: self.size >= 2, "must be at least 2"),
+            ("num_heads", lambda: self.num_heads >= 1, "must be at least 1"),
+            ("embed_dim", lambda: self.embed_dim > 0 and self.embed_dim % self.num_heads == 0,
+             f"must be positive and divisible by num_heads ({self.num_heads})"),
+            ("num_layers", lambda: self.num_layers >= 1, "must be at least 1"),
+            ("ff_dim", lambda: self.ff_dim >= 1, "must be at least 1"),
+            ("tanh_clip", lambda: _finite(self.tanh_clip) and self.tanh_clip > 0, "must be a positive number"),
+            ("batch_size", lambda: self.batch_size >= 1, "must be at least 1"),
+            ("num_starts", lambda: self.num_starts is None or 1 <= self.num_starts <= self.size,
              f"must be between 1 and size ({self.size}) or null"),
-            ("steps", self.steps >= 1, "must be at least 1"),
-            ("lr", self.lr > 0, "must be positive"),
-            ("lr_decay_at", self.lr_decay_at is None or 0 < self.lr_decay_at < 1, "must be in (0, 1) or null"),
-            ("val_size", self.val_size >= 0, "must be >= 0"),
-            ("val_every", self.val_every >= 1, "must be at least 1"),
-            ("checkpoint_every", self.checkpoint_every >= 1, "must be at least 1"),
-            ("log_every", self.log_every >= 1, "must be at least 1"),
+            ("steps", lambda: self.steps >= 1, "must be at least 1"),
+            ("lr", lambda: _finite(self.lr) and self.lr > 0, "must be a positive number"),
+            ("weight_decay", lambda: _finite(self.weight_decay) and self.weight_decay >= 0, "must be a number >= 0"),
+            ("grad_clip", lambda: self.grad_clip is None or (_finite(self.grad_clip) and self.grad_clip >= 0),
+             "must be a positive number (the largest gradient norm), or 0 or null for no clipping"),
+            ("lr_decay_at",
+             lambda: self.lr_decay_at is None or (_finite(self.lr_decay_at) and 0 < self.lr_decay_at < 1),
+             "must be in (0, 1) or null"),
+            ("seed", lambda: 0 <= self.seed <= MAX_SEED, f"must be an integer in 0..{MAX_SEED}"),
+            ("val_size", lambda: self.val_size >= 0, "must be >= 0"),
+            ("val_seed", lambda: 0 <= self.val_seed <= MAX_SEED - max(self.val_size - 1, 0),
+             f"must be an integer in 0..{MAX_SEED - max(self.val_size - 1, 0)} (the validation set uses seeds "
+             f"val_seed .. val_seed + val_size - 1, each at most {MAX_SEED})"),
+            ("val_every", lambda: self.val_every >= 1, "must be at least 1"),
+            ("checkpoint_every", lambda: self.checkpoint_every >= 1, "must be at least 1"),
+            ("log_every", lambda: self.log_every >= 1, "must be at least 1"),
+            ("threads", lambda: self.threads is None or self.threads >= 1,
+             "must be at least 1, or null (torch's default)"),
         ]
         for key, ok, why in checks:
-            if not ok:
+            if not ok():
                 raise ConfigError(f"config key {key!r} {why}, got {getattr(self, key)!r}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "config") -> "TrainConfig":
+        """Check every key's type (numbers written as strings, such as ``1e-4`` which YAML reads as
+        text, are accepted for float keys) and range; :class:`ConfigError` names the key."""
         if not isinstance(d, dict):
             raise ConfigError(f"{source}: expected a mapping of keys to values, got {type(d).__name__}")
         known = {f.name: f for f in fields(cls)}
+        values = {}
         for key, value in d.items():
             if key not in known:
                 raise ConfigError(f"{source}: unknown config key {key!r}; known keys: {', '.join(known)}")
-            _check_type(key, value, known[key], source)
-        return cls(**d)
+            values[key] = _check_type(key, value, known[key], source)
+        return cls(**values)
 
     @classmethod
-    def from_yaml(cls, path: str | Path) -> "TrainConfig":
-        import yaml
-
+    def from_yaml(cls, path: str | Path, overrides: dict[str, Any] | None = None) -> "TrainConfig":
+        """The config of a YAML file (see :func:`read_config_file`), ``overrides`` replacing its keys."""
         p = Path(path)
-        try:
-            d = yaml.safe_load(p.read_text()) or {}
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        return cls.from_dict(d, source=str(p))
+        return cls.from_dict({**read_config_file(p), **(overrides or {})}, source=str(p))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -108,17 +130,76 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
-def _check_type(key: str, value: Any, f: dataclasses.Field, source: str) -> None:
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """The mapping of a ``--task vrp`` YAML config file.
+
+    Raises
+    ------
+    ConfigError
+        The file is empty, is not valid YAML or not a mapping, or is a config of another task (a
+        router config: ``task: router``; a knowledge-graph config: all its keys are ``--task kg``
+        keys and some, such as ``data`` or ``dim``, are not ``--task vrp`` keys): the message names
+        the ``--task`` to pass.
+    """
+    import yaml
+
+    p = Path(path)
+    try:
+        d = yaml.safe_load(p.read_text())
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+    if d is None:
+        raise empty_config_error(p)
+    if not isinstance(d, dict):
+        raise ConfigError(f"{p}: expected a mapping of keys to values, got {type(d).__name__}")
+    task = d.get("task", "vrp")
+    if task != "vrp" and isinstance(task, str) and task in _OTHER_TASKS:
+        raise ConfigError(f"{p}: this looks like a {task} config (task: {task}): pass --task {task}")
+    unknown = [k for k in d if k not in {f.name for f in fields(TrainConfig)}]
+    if unknown:  # every key is one of the other task's (a typo in a vrp config gets the plain error)
+        for other in _OTHER_TASKS:
+            if set(d) <= _task_keys(other):
+                raise ConfigError(f"{p}: this looks like a {other} config (keys {', '.join(map(str, unknown))}): "
+                                  f"pass --task {other}")
+    return d
+
+
+#: other ``graphroute train --task`` values and their config classes ("module:class")
+_OTHER_TASKS = {"router": "graphroute.neural.router.train:RouterConfig", "kg": "graphroute.neural.kg.train:KGConfig"}
+
+
+def _task_keys(task: str) -> set[str]:
+    import importlib
+
+    module, _, name = _OTHER_TASKS[task].partition(":")
+    try:
+        return {f.name for f in fields(getattr(importlib.import_module(module), name))}
+    except (ImportError, AttributeError, TypeError):  # the other task cannot load here: no hint
+        return set()
+
+
+def _finite(x: float) -> bool:
+    return math.isfinite(x)
+
+
+def _check_type(key: str, value: Any, f: dataclasses.Field, source: str) -> Any:
+    """``value`` if it has the key's type (a float key also takes a finite number written as text,
+    returned as float); else :class:`ConfigError`."""
     t = str(f.type)
     optional = "None" in t
     if value is None:
         if not optional:
             raise ConfigError(f"{source}: config key {key!r} may not be null")
-        return
+        return value
     if t.startswith("int"):
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif t.startswith("float"):
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        if isinstance(value, str):  # YAML reads 1e-4 (no dot) as text
+            try:
+                value = float(value)
+            except ValueError:
+                pass
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     elif t.startswith("bool"):
         ok = isinstance(value, bool)
     elif t.startswith("str"):
@@ -126,7 +207,30 @@ def _check_type(key: str, value: Any, f: dataclasses.Field, source: str) -> None
     else:
         ok = True
     if not ok:
-        raise ConfigError(f"{source}: config key {key!r} must be {t.split(' |')[0]}, got {value!r}")
+        kind = "a finite float" if t.startswith("float") else t.split(" |")[0]
+        raise ConfigError(f"{source}: config key {key!r} must be {kind}, got {value!r}")
+    return value
+
+
+def floats_from_text(d: dict, cls: type) -> dict:
+    """``d`` with the text values of ``cls``'s float-typed fields that read as finite numbers turned into
+    floats (YAML reads ``1e-4``, without a dot, as text); other values are left for the class to check."""
+    out = dict(d)
+    for f in dataclasses.fields(cls):
+        v = out.get(f.name)
+        if isinstance(v, str) and str(f.type).startswith("float"):
+            try:
+                x = float(v)
+            except ValueError:
+                continue
+            if math.isfinite(x):
+                out[f.name] = x
+    return out
+
+
+def empty_config_error(path: Path) -> ConfigError:
+    """The error for a config file that holds no keys."""
+    return ConfigError(f"config file {path} is empty")
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:

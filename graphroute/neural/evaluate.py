@@ -9,6 +9,13 @@ the published results) and from a user cache, and written only to the user cache
 ``$GRAPHROUTE_REFERENCE_CACHE`` or ``$XDG_CACHE_HOME/graphroute/reference_costs.csv`` (default
 ``~/.cache/...``), so that running ``evaluate`` never edits a tracked file. Setting
 ``GRAPHROUTE_REFERENCE_CACHE=experiments/results/reference_costs.csv`` extends the project's table.
+Costs are cached per time limit: the published n = 20 references used 0.5 s per instance and the
+n = 50 ones 1.0 s (``data/checkpoints/README.md``); when some are not cached at the asked time but
+all are at another, ``on_note`` of :func:`evaluate_checkpoint` says so before solving.
+
+Matrix models (ATSP, ACVRP) always decode x1 (a matrix has no dihedral symmetry) and their
+instances are MatNet-style matrices: the result reports ``augment`` 1 and ``distribution``
+``matnet`` for them.
 """
 
 from __future__ import annotations
@@ -74,6 +81,32 @@ def cached_reference(insts: list, solver: str = "pyvrp", time_limit: float | Non
             return None
         out.append(hits[max(hits)])
     return out
+
+
+def cached_reference_times(insts: list, solver: str = "pyvrp", path: Path | None = None) -> list[float]:
+    """The time limits (ascending) at which a ``solver`` cost of every instance is cached."""
+    cache = _read_cache(path)
+    names = {inst.name for inst in insts}
+    per_time: dict[float, set[str]] = {}
+    for (name, s, t), _ in cache.items():
+        if s == solver and name in names:
+            per_time.setdefault(float(t), set()).add(name)
+    return sorted(t for t, got in per_time.items() if got == names)
+
+
+def reference_time_note(insts: list, solver: str, time_limit: float, path: Path | None = None) -> str | None:
+    """A one-line note when some ``solver`` costs of ``insts`` are not cached at ``time_limit`` but
+    all are at another time limit (so that a user can reuse them instead of solving); else None."""
+    times = cached_reference_times(insts, solver, path)
+    if not times or any(abs(t - time_limit) < 1e-9 for t in times):
+        return None
+    cache = _read_cache(path)
+    key_t = f"{time_limit:g}"
+    todo = sum(1 for inst in insts if (inst.name, solver, key_t) not in cache)
+    other = ", ".join(f"{t:g}" for t in times)
+    return (f"{todo} of the {len(insts)} {solver} reference costs are not cached at --reference-time {time_limit:g}, "
+            f"but all are at {other} s (--reference-time {times[-1]:g} reuses them); solving {todo} at "
+            f"{time_limit:g} s each")
 
 
 def _solve_one(args: tuple) -> tuple[str, float, float, bool]:
@@ -142,6 +175,10 @@ class EvalResult:
     mean_gap_pct: float | None = None
     reference_time_s: float | None = None
     infeasible: int = 0
+    #: ``uniform``, ``clustered`` or ``mixed`` locations, ``matnet`` for matrix problems
+    distribution: str = "uniform"
+    #: the ``augment_k`` asked for (``augment`` is the one used: 1 for matrix models)
+    augment_requested: int | None = None
 
 
 def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu",  # noqa: ANN001
@@ -168,9 +205,15 @@ def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu", 
 def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, size: int | None = None,
                         num: int = 1000, seed: int = 2026, augment_k: int = 8, reference: str | None = "pyvrp",
                         reference_time: float = 1.0, distribution: str = "uniform", device: str = "cpu",
-                        workers: int = 1, on_reference=None) -> EvalResult:  # noqa: ANN001
+                        workers: int = 1, on_reference=None, on_note=None) -> EvalResult:  # noqa: ANN001
     """Mean checker cost of a checkpoint (x ``augment_k``, all starts) on the seeded set, and its
-    mean per-instance gap to ``reference`` (cached)."""
+    mean per-instance gap to ``reference`` (cached).
+
+    Matrix models decode x1 whatever ``augment_k`` (reported as ``augment``; the asked value is
+    ``augment_requested``). ``on_reference(name)`` is called after each reference solve;
+    ``on_note(text)`` with a one-line note (:func:`reference_time_note`), before anything is solved,
+    when some reference costs are not cached at ``reference_time`` but all are at another time limit.
+    """
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     ck = load_checkpoint(checkpoint)
@@ -184,12 +227,18 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
                                    f"model, not {problem}")
     model = model_from_checkpoint(ck, device)
     insts = eval_instances(problem, size, num, seed, distribution)
+    if reference and on_note is not None:
+        note = reference_time_note(insts, reference, reference_time)
+        if note:
+            on_note(note)
     t0 = time.perf_counter()
     costs, _ = model_costs(model, insts, augment_k=augment_k, device=device)
     elapsed = time.perf_counter() - t0
     bad = sum(1 for c in costs if c == float("inf"))
-    res = EvalResult(str(checkpoint), problem, size, num, seed, augment_k,
-                     sum(c for c in costs if c != float("inf")) / max(1, num - bad), elapsed, infeasible=bad)
+    matrix = problem in ("atsp", "acvrp")
+    res = EvalResult(str(checkpoint), problem, size, num, seed, 1 if matrix else augment_k,
+                     sum(c for c in costs if c != float("inf")) / max(1, num - bad), elapsed, infeasible=bad,
+                     distribution="matnet" if matrix else distribution, augment_requested=augment_k)
     if reference:
         t1 = time.perf_counter()
         ref = reference_costs(insts, reference, reference_time, workers=workers, on_done=on_reference)

@@ -4,17 +4,27 @@ Without an explicit checkpoint the shipped one (``data/checkpoints`` beside the 
 same model family with the nearest training size is used. Coordinates are scaled into the unit
 square and matrices by their largest entry (:func:`~graphroute.neural.envs.from_instances`); the
 routes are returned as they are, so the cost the checker reports is in the file's own convention.
+
+The time limit counts from the call (importing torch and loading the model included) and is kept
+by sizing the decoding passes: a pilot pass with the first :data:`PILOT_STARTS` starts measures the
+time per start, the identity pass then uses as many starts as fit in what is left (at most
+:data:`MAX_STARTS`, at least the pilot's) and the augmentation passes run while the slowest pass
+so far still fits (see :func:`solve_neural`). The pilot itself always runs, so a limit too short
+for one construction of a few starts (or one spent on loading already) is exceeded by the pilot.
 """
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import Path
 
-from graphroute.exceptions import InvalidArgumentError
+from graphroute.exceptions import InvalidArgumentError, SolverError
 from graphroute.problems.instance import Instance, Solution
 
 MAX_STARTS = 100  # POMO uses every node as a start; beyond 100 nodes we keep the first 100
+#: starts of the pilot pass that measures the time per start (at least 2: see :func:`solve_neural`)
+PILOT_STARTS = 4
 
 
 def checkpoint_dir() -> Path:
@@ -53,21 +63,47 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
                  augment: int = 8) -> Solution:
     """Multi-start greedy (up to :data:`MAX_STARTS` starts) x ``augment`` with a POMO checkpoint.
 
-    The time limit is kept where it can be: with ``augment=8`` the dihedral copies are decoded one at
-    a time, the identity first, and the next one only while its expected time (the slowest pass so far)
-    fits in what is left of ``time_limit`` (counted from the call, model loading included); the best
-    solution of the passes run is returned and ``meta["augment_used"]`` says how many ran. The first
-    pass is never cut. ``meta`` also records the model's own cost in its normalised units, the
-    checkpoint file name and the starts.
+    The time limit is counted from the call (importing torch and loading the checkpoint included)
+    and kept as follows:
+
+    1. a pilot pass decodes the identity copy with the first ``min(PILOT_STARTS, starts)`` starts
+       (always: it is the answer of last resort);
+    2. the time per start is estimated as the pilot's time divided by its starts (an overestimate:
+       the encoder and the per-step overhead are counted in it), and the identity pass is decoded
+       again with as many starts as that estimate fits in what is left of ``time_limit``, at most
+       ``min(customers, MAX_STARTS)`` and at least the pilot's; when no more than the pilot's fit,
+       the pilot is the identity pass. Starts are always the first ones (nodes ``0..P-1``, CVRP
+       customers ``1..P``), so the identity pass includes the pilot's starts and its result
+       replaces the pilot's;
+    3. with ``augment=8`` (coordinate models only; matrix models have no symmetry and decode x1)
+       the other seven dihedral copies are decoded one at a time with the identity pass's starts,
+       each only while the slowest pass so far fits in what is left.
+
+    The best solution of the passes run is returned. When the limit is generous the passes are
+    exactly those of an unlimited run (all starts up to :data:`MAX_STARTS`, eight copies), so the
+    routes do not depend on the limit. The pilot is never cut: a limit far too short for one
+    construction (or one already spent on importing torch and loading the model) is exceeded by
+    the pilot's time (10-20 s for X-n979-k58 on one CPU thread, where all 100 starts take 50-70 s).
+
+    ``meta`` records the checkpoint file name, ``augment`` (asked) and ``augment_used`` (passes
+    run), ``model_problem``, ``model_cost`` (the model's own cost in its normalised units),
+    ``starts`` (starts of the identity and augmentation passes), ``pilot_starts`` (starts of the
+    pilot pass), ``max_starts`` (the starts a run without a limit would use) and ``decode_s``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``augment`` not 1 or 8, no suitable checkpoint, a checkpoint of another problem.
+    SolverError
+        torch ran out of memory while decoding (one line, with the instance size and starts).
     """
+    t_call = _now()  # before importing torch: the limit counts from the call
     import torch
 
     from graphroute.neural.decoding import augment as augment_data
-    from graphroute.neural.decoding import best_solutions
     from graphroute.neural.envs import actions_to_routes, from_instances, model_problem
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
-    t_call = time.perf_counter()
     if augment not in (1, 8):
         raise InvalidArgumentError(f"--augment must be 1 or 8, got {augment}")
     problem = model_problem(inst)
@@ -85,20 +121,71 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
         return Solution(routes, meta={**meta, "model_cost": None, "starts": 0})
     torch.manual_seed(seed)
     model = model_from_checkpoint(ck)
-    t0 = time.perf_counter()
-    starts = min(n_cust, MAX_STARTS)
+    t0 = _now()
+    max_starts = min(n_cust, MAX_STARTS)
+    pilot = min(max_starts, PILOT_STARTS)  # >= 2: a CVRP pass of one start would not start at customer 1
     data = from_instances([inst])
     copies = augment_data(data, 1 if data.matrix_based else augment)  # matrix models have no symmetry
-    best, best_seq, used, slowest = float("inf"), None, 0, 0.0
-    for i in range(copies.batch_size):
-        if used and time.perf_counter() - t_call + slowest > time_limit:
+
+    def decode(i: int, num_starts: int) -> tuple[float, object, float]:
+        t_pass = _now()
+        try:
+            cost, seqs = _best_solutions(model, copies[i:i + 1], num_starts)
+        except (RuntimeError, MemoryError) as exc:
+            if not _is_out_of_memory(exc):
+                raise
+            raise SolverError(f"neural: out of memory decoding {inst.name} ({inst.n} nodes, {num_starts} starts); "
+                              f"try a smaller instance or a machine with more memory") from None
+        return float(cost[0]), seqs[0], _now() - t_pass
+
+    best, best_seq, pilot_s = decode(0, pilot)
+    starts, slowest, used = pilot, pilot_s, 1
+    fit = starts_that_fit(pilot_s, pilot, time_limit - (_now() - t_call), max_starts)
+    if fit > pilot:  # the identity pass again with more starts (the pilot's are among them)
+        starts = fit
+        best, best_seq, slowest = decode(0, starts)
+    for i in range(1, copies.batch_size):
+        if _now() - t_call + slowest > time_limit:
             break
-        t_pass = time.perf_counter()
-        cost, seqs = best_solutions(model, copies[i:i + 1], augment_k=1, num_starts=starts)
-        slowest = max(slowest, time.perf_counter() - t_pass)
+        cost, seq, took = decode(i, starts)
+        slowest = max(slowest, took)
         used += 1
-        if float(cost[0]) < best:
-            best, best_seq = float(cost[0]), seqs[0]
+        if cost < best:
+            best, best_seq = cost, seq
     routes = actions_to_routes(best_seq, inst.problem == "cvrp")
-    meta.update({"model_cost": best, "starts": starts, "decode_s": time.perf_counter() - t0, "augment_used": used})
+    meta.update({"model_cost": best, "starts": starts, "pilot_starts": pilot, "max_starts": max_starts,
+                 "decode_s": _now() - t0, "augment_used": used})
     return Solution(routes, meta=meta)
+
+
+def starts_that_fit(pilot_s: float, pilot_starts: int, left_s: float, max_starts: int) -> int:
+    """Starts of the identity pass: as many as ``left_s`` holds at ``pilot_s / pilot_starts``
+    seconds each, between ``pilot_starts`` and ``max_starts``."""
+    per_start = pilot_s / pilot_starts
+    if per_start <= 0:
+        return max_starts
+    fit = left_s / per_start
+    return max(pilot_starts, min(max_starts, int(fit) if math.isfinite(fit) else max_starts))
+
+
+def _now() -> float:
+    """The clock of :func:`solve_neural` (a function so that tests can replace it)."""
+    return time.perf_counter()
+
+
+def _best_solutions(model, data, num_starts: int):  # noqa: ANN001, ANN202
+    from graphroute.neural.decoding import best_solutions
+
+    return best_solutions(model, data, augment_k=1, num_starts=num_starts)
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    """torch's out-of-memory errors: ``torch.OutOfMemoryError`` (CUDA), the CPU allocator's
+    RuntimeError ("can't allocate memory") and Python's MemoryError."""
+    import torch
+
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
+    if isinstance(exc, MemoryError) or (oom is not None and isinstance(exc, oom)):
+        return True
+    msg = str(exc).lower()
+    return "can't allocate memory" in msg or "out of memory" in msg

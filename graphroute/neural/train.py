@@ -8,9 +8,13 @@ rollout is its cost minus the mean cost of the rollouts of the same instance.
 
 * ``last.pt`` / ``best.pt``: checkpoints (atomic) holding the config, model, optimizer, step, random
   generator state and metrics; ``train(..., resume=path)`` continues the same run (on CPU with the
-  same seed it reproduces the same losses);
+  same seed it reproduces the same losses). ``best.pt`` is written by a validation (every
+  ``val_every`` steps and at the last step) that improves on the earlier ones; a fresh run removes
+  the ``last.pt`` / ``best.pt`` of an earlier run in the folder when it starts, and any run removes
+  the temp files a killed checkpoint write left (:func:`remove_stale_temp_files`);
 * ``log.csv``: one row per ``log_every`` steps (and TensorBoard events when ``tensorboard`` is
-  installed).
+  installed). ``last.pt`` also holds the steps of the logging window not yet written, so that a run
+  stopped early (``time_limit_s``) and resumed writes the same rows as an uninterrupted one.
 
 Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (``amp``) and optional
 ``torch.compile`` of the encoder layers (``compile``). Several GPUs: launch with ``torchrun
@@ -24,6 +28,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,10 +74,23 @@ def resolve_device(device: str) -> torch.device:
 
 
 def save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temp file in the same folder, then rename."""
+    """``torch.save`` to a temp file in the same folder (``.NAME.PID.tmp``), then rename."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     torch.save(obj, tmp)
     os.replace(tmp, path)
+
+
+def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.pt", "best.pt")) -> list[Path]:
+    """Remove the temp files of :func:`save_atomic` for ``names`` in ``folder`` (``.last.pt.PID.tmp``:
+    left behind when a process is killed while writing a checkpoint); returns the removed paths."""
+    folder = Path(folder)
+    pattern = re.compile(r"^\.(" + "|".join(re.escape(n) for n in names) + r")\.\d+\.tmp$")
+    removed = []
+    for p in folder.iterdir() if folder.is_dir() else []:
+        if pattern.match(p.name) and p.is_file():
+            p.unlink(missing_ok=True)
+            removed.append(p)
+    return removed
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -94,6 +112,27 @@ def require_vrp_checkpoint(ck: dict, path: str | Path) -> None:
         hint = {"kg": "; evaluate it with --task kg", "router": "; it is run by 'graphroute route' and "
                 "'graphroute compare --task paths'"}.get(ck.get("task"), "")
         raise InvalidArgumentError(f"{path} is not a routing (VRP) checkpoint (task {ck.get('task')!r}){hint}")
+
+
+def _load_init_weights(model: AttentionModel, path: str | Path) -> None:
+    """``init_from``: the weights of a routing checkpoint of the same model shape, else one
+    :class:`ConfigError` naming the checkpoint and what differs."""
+    warm = load_checkpoint(path)
+    if warm.get("task", "vrp") != "vrp" or "problem" not in warm.get("model_config", {}):
+        raise ConfigError(f"init_from {path}: not a routing (VRP) checkpoint (task {warm.get('task')!r}); "
+                          "init_from needs a checkpoint of the same model shape")
+    ours = _asdict(model.config)
+    diff = [f"{k} {warm['model_config'].get(k)!r} (this config: {v!r})" for k, v in ours.items()
+            if warm["model_config"].get(k) != v]
+    if diff:
+        raise ConfigError(f"init_from {path}: its model differs from this config's in {', '.join(diff)}; "
+                          "init_from needs the same model shape")
+    try:
+        model.load_state_dict({k: v.float() for k, v in warm["model"].items()})
+    except RuntimeError as exc:
+        first = str(exc).strip().splitlines()
+        raise ConfigError(f"init_from {path}: its weights do not fit this config's model "
+                          f"({first[-1].strip() if first else type(exc).__name__})") from None
 
 
 def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
@@ -146,6 +185,8 @@ class TrainResult:
     elapsed_s: float
     metrics: dict = field(default_factory=dict)
     out_dir: Path | None = None
+    #: set when ``time_limit_s`` stopped the run: where it stopped, how to continue, and whether best.pt exists
+    note: str | None = None
 
 
 def train(
@@ -158,18 +199,30 @@ def train(
     max_steps: int | None = None,
     time_limit_s: float | None = None,
 ) -> TrainResult:
-    """Run (or continue) a POMO training run; see the module docstring. ``max_steps`` and
-    ``time_limit_s`` (wall clock of this call) stop early, with a checkpoint, without changing the
-    planned schedule, so that ``resume`` can carry on."""
+    """Run (or continue) a POMO training run; see the module docstring.
+
+    ``max_steps`` and ``time_limit_s`` (wall clock of this call, validation included, checked before
+    each step) stop early, with ``last.pt``, without changing the planned schedule, so that ``resume``
+    can carry on. No validation runs at such a stop: ``best.pt`` exists only once a validation step
+    (every ``val_every`` steps) was reached; ``TrainResult.note`` says so after a time-limit stop.
+    A fresh run (no ``resume``) removes the ``last.pt`` / ``best.pt`` of an earlier run in
+    ``out_dir`` once its config, ``init_from`` and validation set are checked, before its first step.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     dev = resolve_device(device)
     rank, world = _init_distributed(dev)
+    if rank == 0:
+        remove_stale_temp_files(out)
     if dev.type == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
 
     ck = load_checkpoint(resume) if resume else None
     if ck is not None:
+        require_vrp_checkpoint(ck, resume)
+        if "optimizer" not in ck or "step" not in ck:
+            raise ConfigError(f"--resume {resume}: an exported checkpoint has no optimizer state and cannot be "
+                              f"resumed; use --set init_from={resume} to start a new run from its weights")
         free = ("steps", "threads", "val_every", "checkpoint_every", "log_every", "compile", "init_from")
         diff = [k for k, v in cfg.to_dict().items() if k not in free and ck["config"].get(k) != v]
         if diff:
@@ -177,8 +230,7 @@ def train(
     torch.manual_seed(cfg.seed + rank)
     model = build_model(cfg).to(dev)
     if cfg.init_from and ck is None:
-        warm = load_checkpoint(cfg.init_from)
-        model.load_state_dict({k: v.float() for k, v in warm["model"].items()})
+        _load_init_weights(model, cfg.init_from)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 7919 * rank)
     step, elapsed, best_val = 0, 0.0, math.inf
@@ -197,28 +249,41 @@ def train(
         policy = nn.parallel.DistributedDataParallel(policy)
     local_batch = max(1, cfg.batch_size // world)
     validator = Validator.build(cfg) if rank == 0 else Validator(None)
+    if ck is None and rank == 0:  # a fresh run: the checkpoints of an earlier run in the folder go now
+        for name in ("best.pt", "last.pt"):
+            (out / name).unlink(missing_ok=True)
     log = _Log(out, step, enabled=rank == 0)
 
     def checkpoint(name: str, metrics: dict) -> None:
         if rank != 0:
             return
-        save_atomic({
+        state = {
             "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
             "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
             "generator": gen.get_state(), "best_val": best_val,
             "metrics": metrics, "torch": torch.__version__, "device": str(dev),
-        }, out / name)
+        }
+        if name == "last.pt":  # the logging window not yet written (best.pt is saved before its row)
+            state["log_window"] = {"losses": list(losses), "costs": list(costs), "instances": n_window,
+                                   "seconds": time.perf_counter() - t_window}
+        save_atomic(state, out / name)
 
     model.train()
     last_metrics: dict = {}
     t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
+    window = ck.get("log_window") if ck is not None else None
+    if window:
+        losses, costs = list(window["losses"]), list(window["costs"])
+        n_window, t_window = int(window["instances"]), t_window - float(window["seconds"])
     stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
+    note = None
     t_start = time.perf_counter()
     while step < stop_at:
         t0 = time.perf_counter()
         if time_limit_s is not None and t0 - t_start > time_limit_s:
             stop_at = step
             checkpoint("last.pt", last_metrics)
+            note = _time_limit_note(cfg, step, out, validated=best_val < math.inf)
             break
         lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
         for g in opt.param_groups:
@@ -263,7 +328,17 @@ def train(
     log.close()
     if world > 1:
         torch.distributed.destroy_process_group()
-    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out)
+    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out, note=note)
+
+
+def _time_limit_note(cfg: TrainConfig, step: int, out: Path, validated: bool) -> str:
+    msg = f"stopped by the time limit at step {step} of {cfg.steps}; --resume {out / 'last.pt'} continues the run"
+    if cfg.val_size == 0:
+        return msg + "; validation is off (val_size 0), so there is no best.pt"
+    if not validated:
+        return (msg + f"; no validation has run yet (the first is at step {cfg.val_every}, val_every), so there is "
+                f"no best.pt: lower val_every (--set val_every=K) or resume")
+    return msg
 
 
 def _asdict(mc: ModelConfig) -> dict:
@@ -345,15 +420,6 @@ def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", 
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
                   overrides: dict | None = None) -> TrainResult:
     """The ``graphroute train --task vrp`` entry point: load the YAML config (``overrides`` replace
-    its keys, checked the same way) and :func:`train`."""
-    import yaml
-
-    p = Path(config)
-    try:
-        d = yaml.safe_load(p.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-    if not isinstance(d, dict):
-        raise ConfigError(f"{p}: expected a mapping of keys to values")
-    cfg = TrainConfig.from_dict({**d, **(overrides or {})}, source=str(p))
+    its keys, checked the same way; see :meth:`TrainConfig.from_yaml`) and :func:`train`."""
+    cfg = TrainConfig.from_yaml(config, overrides)
     return train(cfg, out, device=device, resume=resume, on_progress=on_progress, time_limit_s=time_limit)

@@ -41,3 +41,72 @@ def test_not_a_mapping(tmp_path):
     p.write_text("- a\n- b\n")
     with pytest.raises(ConfigError, match="mapping"):
         TrainConfig.from_yaml(p)
+
+
+@pytest.mark.parametrize("changes, key", [
+    ({"grad_clip": -1}, "grad_clip"),
+    ({"tanh_clip": 0}, "tanh_clip"),
+    ({"tanh_clip": -2.5}, "tanh_clip"),
+    ({"num_heads": 0}, "num_heads"),
+    ({"num_heads": -4}, "num_heads"),
+    ({"ff_dim": -5}, "ff_dim"),
+    ({"ff_dim": 0}, "ff_dim"),
+    ({"weight_decay": -1}, "weight_decay"),
+    ({"threads": -2}, "threads"),
+    ({"threads": 0}, "threads"),
+    ({"seed": -1}, "seed"),
+    ({"val_seed": -5}, "val_seed"),
+    ({"val_seed": 2**32 - 2, "val_size": 8}, "val_seed"),
+    ({"embed_dim": 30, "num_heads": 4}, "embed_dim"),
+    ({"lr": float("inf")}, "lr"),
+    ({"lr": "nan"}, "lr"),
+    ({"lr": "fast"}, "lr"),
+    ({"problem": "atsp", "distribution": "clustered"}, "distribution"),
+    ({"problem": "acvrp", "distribution": "mixed"}, "distribution"),
+])
+def test_every_range_is_checked_with_the_key_named(changes, key):
+    with pytest.raises(ConfigError, match=f"config key '{key}'"):
+        TrainConfig.from_dict(changes)
+
+
+def test_float_keys_take_numbers_written_as_text(tmp_path):
+    """YAML reads 1e-4 (no dot) as a string: ``--set lr=1e-4`` and ``lr: 1e-4`` both mean 0.0001."""
+    from graphroute.neural.config import parse_overrides
+
+    assert TrainConfig.from_dict(parse_overrides(["lr=1e-4", "weight_decay=1e-6"])).lr == 1e-4
+    p = tmp_path / "c.yaml"
+    p.write_text("lr: 1e-4\ngrad_clip: 5e-1\ntanh_clip: 1e1\n")
+    cfg = TrainConfig.from_yaml(p)
+    assert (cfg.lr, cfg.grad_clip, cfg.tanh_clip) == (1e-4, 0.5, 10.0) and isinstance(cfg.lr, float)
+    with pytest.raises(ConfigError, match="'steps' must be int"):
+        TrainConfig.from_dict({"steps": "1e3"})  # only float keys read text
+
+
+def test_no_clipping_is_null_or_zero():
+    assert TrainConfig.from_dict({"grad_clip": None}).grad_clip is None
+    assert TrainConfig.from_dict({"grad_clip": 0}).grad_clip == 0
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n"])
+def test_an_empty_file_is_an_error(tmp_path, text):
+    p = tmp_path / "c.yaml"
+    p.write_text(text)
+    with pytest.raises(ConfigError, match=f"config file {p} is empty"):
+        TrainConfig.from_yaml(p)
+
+
+@pytest.mark.parametrize("name, hint", [
+    ("router_tiny.yaml", r"this looks like a router config \(task: router\): pass --task router"),
+    ("kg_tiny.yaml", r"this looks like a kg config \(keys data, model, dim, epochs\): pass --task kg"),
+])
+def test_a_config_of_another_task_names_it(name, hint):
+    path = Path(__file__).resolve().parents[2] / "experiments" / "configs" / name
+    with pytest.raises(ConfigError, match=hint):
+        TrainConfig.from_yaml(path)
+
+
+def test_a_typo_in_a_vrp_config_is_not_taken_for_another_task(tmp_path):
+    p = tmp_path / "c.yaml"
+    p.write_text("problem: tsp\nlayers: 3\n")  # 'layers' is a kg key, 'problem' is not
+    with pytest.raises(ConfigError, match="unknown config key 'layers'"):
+        TrainConfig.from_yaml(p)

@@ -89,3 +89,108 @@ def test_torchrun_ddp_on_cpu(tmp_path):
     res = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO, timeout=300)
     assert res.returncode == 0, res.stderr[-2000:]
     assert len(losses(tmp_path)) == 4 and (tmp_path / "last.pt").is_file()
+
+
+def rows(run: Path, drop=("inst_per_s", "elapsed_s")) -> list[dict]:
+    with (run / "log.csv").open() as fh:
+        return [{k: v for k, v in r.items() if k not in drop} for r in csv.DictReader(fh)]
+
+
+@pytest.fixture
+def step_clock(monkeypatch):
+    """train's clock reads the number of batches sampled so far (1 s per step): a time limit then
+    stops at a known step."""
+    from types import SimpleNamespace
+
+    from graphroute.neural import train as mod
+
+    calls = [0]
+    real = mod.sample_batch
+
+    def counted(*args, **kwargs):
+        calls[0] += 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(mod, "sample_batch", counted)
+    monkeypatch.setattr(mod, "time", SimpleNamespace(perf_counter=lambda: float(calls[0])))
+    return calls
+
+
+def test_a_time_limit_stop_keeps_the_log_window(tmp_path, step_clock):
+    """Stopped at step 8 (log_every 3: steps 7 and 8 not logged yet) and resumed, the log has the
+    rows of an uninterrupted run: the step-9 row averages steps 7-9, not step 9 alone."""
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=16, log_every=3, val_every=5, checkpoint_every=5)
+    train(cfg, tmp_path / "straight", device="cpu")
+    step_clock[0] = 0
+    r = train(cfg, tmp_path / "split", device="cpu", time_limit_s=7.5)
+    assert r.step == 8 and load_checkpoint(tmp_path / "split" / "last.pt")["step"] == 8
+    assert [row["step"] for row in rows(tmp_path / "split")] == ["3", "5", "6"]
+    train(cfg, tmp_path / "split", device="cpu", resume=tmp_path / "split" / "last.pt")
+    assert rows(tmp_path / "split") == rows(tmp_path / "straight")
+    assert [row["step"] for row in rows(tmp_path / "straight")] == ["3", "5", "6", "9", "10", "12", "15", "16"]
+
+
+def test_a_time_limit_stop_before_validation_says_so(tmp_path, step_clock):
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=20, val_every=10)
+    r = train(cfg, tmp_path, device="cpu", time_limit_s=3.5)
+    assert r.step == 4 and (tmp_path / "last.pt").is_file() and not (tmp_path / "best.pt").exists()
+    assert "no validation has run yet" in r.note and "val_every" in r.note and "best.pt" in r.note
+    step_clock[0] = 0
+    r = train(cfg, tmp_path, device="cpu", resume=tmp_path / "last.pt", time_limit_s=7.5)
+    assert r.step == 12 and (tmp_path / "best.pt").is_file()
+    assert "stopped by the time limit at step 12" in r.note and "no validation" not in r.note
+
+
+def test_a_fresh_run_removes_the_earlier_checkpoints(tmp_path):
+    """A run that never validates leaves no best.pt of the earlier run beside its own last.pt; a run
+    that fails on its config leaves the earlier run alone."""
+    from graphroute.exceptions import ConfigError
+
+    cfg = TrainConfig.from_yaml(TINY)
+    train(cfg, tmp_path, device="cpu")
+    assert (tmp_path / "best.pt").is_file()
+    before = (tmp_path / "last.pt").read_bytes()
+    with pytest.raises(ConfigError, match="init_from"):
+        train(cfg.replace(problem="cvrp", init_from=str(tmp_path / "last.pt")), tmp_path, device="cpu")
+    assert (tmp_path / "best.pt").is_file() and (tmp_path / "last.pt").read_bytes() == before
+    train(cfg.replace(steps=3, val_every=10), tmp_path, device="cpu", max_steps=2)
+    assert not (tmp_path / "best.pt").exists() and load_checkpoint(tmp_path / "last.pt")["step"] == 2
+
+
+def test_leftover_temp_files_are_removed(tmp_path):
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=2)
+    tmp_path.mkdir(exist_ok=True)
+    stale = [tmp_path / ".last.pt.424242.tmp", tmp_path / ".best.pt.17.tmp"]
+    keep = [tmp_path / ".last.pt.tmp", tmp_path / "notes.tmp"]
+    for p in stale + keep:
+        p.write_bytes(b"partial")
+    train(cfg, tmp_path, device="cpu", max_steps=1)
+    assert not any(p.exists() for p in stale) and all(p.exists() for p in keep)
+    stale[0].write_bytes(b"partial")
+    train(cfg, tmp_path, device="cpu", resume=tmp_path / "last.pt")
+    assert not stale[0].exists()
+
+
+def test_resume_from_an_exported_checkpoint_is_refused(tmp_path):
+    from graphroute.exceptions import ConfigError
+
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=2)
+    train(cfg, tmp_path, device="cpu")
+    small = export_checkpoint(tmp_path / "last.pt", tmp_path / "small.pt")
+    with pytest.raises(ConfigError, match=r"exported checkpoint has no optimizer state .*--set init_from=.*small\.pt"):
+        train(cfg.replace(steps=4), tmp_path / "b", device="cpu", resume=small)
+
+
+def test_init_from_another_model_is_named(tmp_path):
+    from graphroute.exceptions import ConfigError
+
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=1)
+    train(cfg, tmp_path / "a", device="cpu")
+    src = tmp_path / "a" / "last.pt"
+    with pytest.raises(ConfigError, match=r"init_from .*last\.pt: its model differs .* in problem 'tsp' "
+                                          r"\(this config: 'cvrp'\), embed_dim 32 \(this config: 16\)"):
+        train(cfg.replace(problem="cvrp", embed_dim=16, init_from=str(src)), tmp_path / "b", device="cpu")
+    torch.save({"task": "kg", "model": {}, "model_config": {"kg_model": "nbfnet"}, "config": {}}, tmp_path / "kg.pt")
+    with pytest.raises(ConfigError, match=r"init_from .*kg\.pt: not a routing \(VRP\) checkpoint"):
+        train(cfg.replace(init_from=str(tmp_path / "kg.pt")), tmp_path / "c", device="cpu")
+    train(cfg.replace(init_from=str(src)), tmp_path / "d", device="cpu")  # the same shape loads

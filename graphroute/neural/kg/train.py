@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.neural.config import empty_config_error, floats_from_text
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 
 MODELS = ("nbfnet", "distmult", "retrieval")
@@ -92,6 +93,7 @@ class KGConfig:
         for key in d:
             if key not in known:
                 raise ConfigError(f"{source}: unknown config key {key!r}; known keys: {', '.join(known)}")
+        d = floats_from_text(d, cls)
         return cls(**d)
 
     @classmethod
@@ -105,7 +107,9 @@ class KGConfig:
             raise ConfigError(f"config file not found: {p}") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        return cls.from_dict(obj or {}, source=str(p))
+        if obj is None:
+            raise empty_config_error(p)
+        return cls.from_dict(obj, source=str(p))
 
 
 @dataclass

@@ -24,6 +24,7 @@ from typing import Any, Callable
 import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.neural.config import empty_config_error, floats_from_text
 
 KINDS = ("grid", "delaunay", "geometric")
 
@@ -90,6 +91,7 @@ class RouterConfig:
         for key in d:
             if key not in known:
                 raise ConfigError(f"{source}: unknown config key {key!r}; known keys: {', '.join(known)}")
+        d = floats_from_text(d, cls)
         try:
             return cls(**d)
         except TypeError as exc:
@@ -106,7 +108,9 @@ class RouterConfig:
             raise ConfigError(f"config file not found: {p}") from None
         except yaml.YAMLError as exc:
             raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        return cls.from_dict(obj or {}, source=str(p))
+        if obj is None:
+            raise empty_config_error(p)
+        return cls.from_dict(obj, source=str(p))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)

@@ -186,3 +186,22 @@ def test_evaluate_refuses_an_empty_split_and_a_bad_sample_size(tmp_path, random_
     m, _, data = load_kg_model(tmp_path / "a" / "last.pt")
     with pytest.raises(InvalidArgumentError, match="the test split of random_kg has no triples"):
         evaluate(m, data, "test")
+
+
+@pytest.mark.parametrize("module", ["graphroute.neural.kg.train:KGConfig", "graphroute.neural.router.train:RouterConfig"])
+def test_kg_and_router_configs_take_floats_written_as_text_and_refuse_an_empty_file(tmp_path, module):
+    """YAML reads 1e-4 (no dot) as text; the help's own example is --set lr=1e-4. An empty file is an error,
+    not a default run."""
+    import importlib
+
+    mod, name = module.split(":")
+    cls = getattr(importlib.import_module(mod), name)
+    assert cls.from_dict({"lr": "1e-4"}).lr == pytest.approx(1e-4)
+    f = tmp_path / "c.yaml"
+    f.write_text("lr: 1e-4\n")
+    assert cls.from_yaml(f).lr == pytest.approx(1e-4)
+    f.write_text("# only a comment\n")
+    with pytest.raises(ConfigError, match="is empty"):
+        cls.from_yaml(f)
+    with pytest.raises(ConfigError):
+        cls.from_dict({"lr": "fast"})
