@@ -4,6 +4,8 @@ Runs :func:`graphroute.neural.router.evaluate.compare_routers` on seeded random 
 largest strongly connected component and prints one row per method (success, stretch against the
 exact optimum, share optimal, nodes expanded, queries/s and speed against the baseline). ``--out DIR``
 writes ``paths_summary.csv`` and ``paths_summary.md`` (each written to a temporary file, then renamed).
+Every JSON row has the keys of :data:`CSV_FIELDS`, null where one does not apply; ``notes`` says
+what "Dijkstra" is (graphroute's pure-Python Dijkstra) and what the timings count.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from rich.table import Table
 from graphroute_cli.common import console, print_json
 from graphroute_cli.route import parse_steps, router_checkpoint, want_contraction
 
-#: CSV columns of paths_summary.csv (a contract: extend, do not rename).
+#: CSV columns of paths_summary.csv and the keys of every JSON row, in order (a contract: extend, do not rename).
 CSV_FIELDS = ["method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal",
               "median_expanded", "queries_per_s", "seconds", "speed_vs_baseline", "kth_mean_stretch", "steps_used"]
 BASELINES = {"dijkstra": "Dijkstra", "euclidean-astar": "Euclidean A*"}
@@ -43,7 +45,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
                   as_json: bool, contract: bool | None = None) -> None:
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs import read_any
-    from graphroute.neural.router.evaluate import DEFAULT_METHODS, compare_routers, markdown_table, random_pairs
+    from graphroute.neural.router.evaluate import DEFAULT_METHODS, NOTES, compare_routers, markdown_table, random_pairs
     from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router
 
@@ -97,10 +99,11 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         for key, v in r.items():  # NaN / inf (no expansions counted, no successes) is not JSON: None / empty CSV cell
             if isinstance(v, float) and not math.isfinite(v):
                 r[key] = None
+    rows = [{f: r.get(f) for f in CSV_FIELDS} for r in rows]  # the same keys on every row, in the CSV's order
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
             "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
             "queries": queries, "seed": seed, "steps": n_steps, "k": k, "router": str(router), "contracted": contract,
-            "rows": rows}
+            "rows": rows, "notes": dict(NOTES)}
     if out is not None:
         _write_reports(out, info, table)
         info["summary_csv"] = str(out / "paths_summary.csv")
@@ -128,7 +131,8 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
             f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
             f"T={info['steps']} steps{' (until the exact wave reaches the sources, x1.5)' if info['steps'] == 'auto' else ''}, "
             f"baseline {info['baseline']}\n"
-            "- stretch = found cost / optimal cost (scipy Dijkstra); timings include each method's set-up\n\n")
+            "- stretch = found cost / optimal cost (optimal: scipy Dijkstra)\n"
+            + "".join(f"- {name}: {text}\n" for name, text in info["notes"].items()) + "\n")
     atomic_write_text(out / "paths_summary.md", head + table + "\n")
 
 
@@ -153,3 +157,5 @@ def _render(info: dict) -> None:
                   "-" if exp is None or r["method"] == "Dijkstra" else f"{exp:.0f}",
                   f(r["queries_per_s"], 1), f(r["speed_vs_baseline"], 2))
     console.print(t)
+    for name, text in info["notes"].items():
+        console.print(f"[dim]{name}: {text}[/]")

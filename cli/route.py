@@ -132,33 +132,36 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
     import numpy as np
 
     from graphroute.neural.router.model import RouterGraph
-    from graphroute.neural.router.route import cost_to_go, greedy_routes, k_alternatives, learned_astar
+    from graphroute.neural.router.route import (cost_to_go, greedy_routes_prepared, k_alternatives_prepared,
+                                                learned_astar_prepared)
     from graphroute.neural.router.train import exact_costs_to
+    from graphroute.paths.dijkstra import prepare
 
     w = g.weights(weight)
+    pg = prepare(g.indptr, g.indices, w)  # checked and converted once for every query
     rg = RouterGraph.from_graph(g, weight)
     targets, inverse = np.unique([t for *_, t in queries], return_inverse=True)
     reach = ([s for *_, s, _t in queries], inverse) if steps == "auto" else None
     h, wave = cost_to_go(model, rg, targets, steps=steps, admissible=mode != "greedy", with_wave=True, reach=reach)
     opt = exact_costs_to(g.indptr, g.indices, w, targets) if exact else None
-    greedy = (greedy_routes(g.indptr, g.indices, w, h, [(s, t) for *_, s, t in queries], inverse.tolist(),
-                            wave=wave) if mode == "greedy" else None)
+    greedy = (greedy_routes_prepared(pg, h, [(s, t) for *_, s, t in queries], inverse.tolist(), wave=wave)
+              if mode == "greedy" else None)
     out = []
     for q, ((sk, tk, s, t), col) in enumerate(zip(queries, inverse.tolist())):
         if mode == "k":
-            found = k_alternatives(g.indptr, g.indices, w, h[:, col], s, t, k)
+            found = k_alternatives_prepared(pg, h[:, col], s, t, k)
             item = {"source": sk, "target": tk, "success": bool(found), "expanded": None, "paths": found}
             if not found:  # the first search is learned A* with an admissible estimate: it fails only without a path
                 item["reason"] = "no path from source to target"
         else:
-            r = greedy[q] if greedy is not None else learned_astar(g.indptr, g.indices, w, h[:, col], s, t)
+            r = greedy[q] if greedy is not None else learned_astar_prepared(pg, h[:, col], s, t)
             item = {"source": sk, "target": tk, "success": r.success, "expanded": r.expanded,
                     "paths": [r.path] if r.path else []}
             if not r.success:
                 item["reason"] = r.reason
         if contraction is not None:
-            item["paths"] = [{"nodes": [_label(labels, v) for v in expand_nodes(contraction, p.edges)], "cost": p.cost}
-                             for p in item["paths"]]
+            item["paths"] = [{"nodes": [_label(labels, v) for v in expand_nodes(contraction, p.edges, p.nodes[0])],
+                              "cost": p.cost} for p in item["paths"]]
         else:
             item["paths"] = [{"nodes": [_label(g, v) for v in p.nodes], "cost": p.cost} for p in item["paths"]]
         if opt is not None:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from graphroute.exceptions import InvalidArgumentError
 from graphroute.graphs.model import Graph, from_edges
 
 __all__ = ["Contraction", "chain_share", "contract_chains", "expand_nodes"]
@@ -109,8 +110,16 @@ def contract_chains(g: Graph, keep=None, weight: str | None = None) -> Contracti
     return Contraction(cg, np.flatnonzero(kept), index, [through[i] for i in order.tolist()])
 
 
-def expand_nodes(c: Contraction, edges) -> tuple[int, ...]:
-    """Original node indices of a route given by its contracted edge positions (in order)."""
+def expand_nodes(c: Contraction, edges, start: int | None = None) -> tuple[int, ...]:
+    """Original node indices of a route given by its contracted edge positions (in order).
+
+    ``start``: the contracted index of the route's first node. A route without edges (source ==
+    target) has no edge to read its node from: it needs ``start`` and expands to that one node."""
+    edges = tuple(edges)
+    if not edges:
+        if start is None:
+            raise InvalidArgumentError("a route without edges needs its start node to expand")
+        return (int(c.original[start]),)
     out: list[int] = []
     for e in edges:
         nodes = c.edge_nodes[e]

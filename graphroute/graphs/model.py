@@ -321,7 +321,8 @@ class Graph:
             data.edge_attr_names = floats
         if "relation" in self.edge_attrs:
             data.edge_type = torch.from_numpy(self.edge_attrs["relation"].astype(np.int64))
-            data.num_relations = len(self.relation_names or []) or int(self.edge_attrs["relation"].max()) + 1
+            rel = self.edge_attrs["relation"]
+            data.num_relations = len(self.relation_names or []) or (int(rel.max()) + 1 if rel.size else 0)
         if self.coords is not None:
             data.pos = torch.from_numpy(self.coords.astype(np.float32))
         return data

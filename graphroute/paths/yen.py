@@ -37,6 +37,16 @@ O(K n (m + n log n)).
 
 Parallel edges: paths are node sequences (as in networkx ``DiGraph``); the cheapest parallel edge
 is used.
+
+Rounding: a path's cost is its edge weights summed left to right (``Path.cost``, as
+:func:`~graphroute.paths.dijkstra.dijkstra` sums them), and paths come out in exactly that order:
+costs never decrease and the first costs what Dijkstra returns. The bounds above are sums in another
+order (``h`` is summed from the target backwards), which can differ from the path's own sum in the
+last bits (on weights near 1e16, by whole units). So a found path does not go out at once: it waits
+in a second queue, keyed by its cost, until no candidate's bound is below that cost, and the bounds
+are multiplied by ``1 - 8 (n + 2) 2^-53``, more than any such rounding difference can be. Where
+every sum is exact (integer weights whose total is below 2^51, such as DIMACS graphs) nothing is
+shrunk and nothing waits: the search is the one described above.
 """
 
 from __future__ import annotations
@@ -49,9 +59,12 @@ from typing import Iterator
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError
-from graphroute.paths.dijkstra import INF, Path, check_pair, scipy_tree_to
+from graphroute.paths.dijkstra import INF, Path, PreparedGraph, check_pair, scipy_reverse, scipy_tree_to
 
-__all__ = ["k_shortest_paths", "shortest_simple_paths"]
+#: unit roundoff of float64
+_U = 2.0 ** -53
+
+__all__ = ["k_shortest_paths", "k_shortest_paths_prepared", "shortest_simple_paths"]
 
 
 def k_shortest_paths(indptr, indices, weights, source: int, target: int, k: int) -> list[Path]:
@@ -66,8 +79,9 @@ def k_shortest_paths(indptr, indices, weights, source: int, target: int, k: int)
     Returns
     -------
     list of Path
-        Non-decreasing costs, every path loopless, no two equal. Fewer than ``k`` when fewer
-        loopless paths exist. ``source == target`` gives the single path ``[source]``.
+        Non-decreasing costs (``Path.cost``, summed left to right: the first costs exactly what
+        :func:`~graphroute.paths.dijkstra.dijkstra` returns), every path loopless, no two equal.
+        Fewer than ``k`` when fewer loopless paths exist. ``source == target`` gives the single path ``[source]``.
 
     Raises
     ------
@@ -80,6 +94,21 @@ def k_shortest_paths(indptr, indices, weights, source: int, target: int, k: int)
     """
     k = _check_k(k)
     return list(islice(shortest_simple_paths(indptr, indices, weights, source, target), k))
+
+
+def k_shortest_paths_prepared(graph: PreparedGraph, source: int, target: int, k: int) -> list[Path]:
+    """:func:`k_shortest_paths` on a graph checked once by :func:`graphroute.paths.dijkstra.prepare`:
+    the same paths and errors, without the per-query checks of the arrays (the reversed scipy matrix
+    and the rounding check of the weights are built on the first query and kept)."""
+    k = _check_k(k)
+    s, t = graph.node(source, "source"), graph.node(target, "target")
+    if s == t:
+        return [Path((s,), (), 0.0)]
+    if "yen_shrink" not in graph.cache:
+        graph.cache["yen_shrink"] = _bound_shrink(graph.weights, graph.n)
+    kp = _KPaths(graph.indptr, graph.indices, graph.weights, s, t, reverse=scipy_reverse(graph),
+                 shrink=graph.cache["yen_shrink"])
+    return list(islice(kp.run(), k))
 
 
 #: Largest K accepted: far beyond any use (a diverse search examines up to 50 K paths), and it keeps
@@ -139,8 +168,9 @@ class _Spur:
 class _KPaths:
     """State of one K-shortest-paths enumeration (private; see the module docstring)."""
 
-    def __init__(self, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, s: int, t: int):
-        dist, nxt = scipy_tree_to(indptr, indices, weights, t)
+    def __init__(self, indptr: np.ndarray, indices: np.ndarray, weights: np.ndarray, s: int, t: int, *,
+                 reverse=None, shrink: float | None = None):
+        dist, nxt = scipy_tree_to(indptr, indices, weights, t, reverse=reverse)
         if not np.isfinite(dist[s]):
             raise NoPathError(f"no path from node {s} to node {t}")
         self.hn = dist
@@ -156,6 +186,8 @@ class _KPaths:
         self.posarr = np.full(self.n, self.n, dtype=np.int64)  # position on the current path, n if off it
         self.counter = itertools.count()
         self._adj: dict[int, tuple[list[int], list[float]]] = {}
+        # bounds * shrink <= every forward-summed cost (module docstring)
+        self.shrink = _bound_shrink(weights, self.n) if shrink is None else shrink
 
     # adjacency of the few nodes we touch, cheapest parallel edge only, nodes that reach t only
     def adj(self, u: int) -> tuple[list[int], list[float]]:
@@ -179,23 +211,31 @@ class _KPaths:
         return out
 
     def run(self) -> Iterator[Path]:
+        """Candidates (unsolved subproblems, keyed by a lower bound) in ``heap``; found and selected
+        paths, keyed by their own cost, in ``ready``: one goes out when no bound is below its cost."""
         s = self.s
         heap: list = []
+        ready: list = []
+        counter = self.counter
         sel = self._select(heap, (s, *self.tree_path(s)), 0, frozenset(), None, 0)
-        yield sel.path
-        while heap:
+        heappush(ready, (sel.path.cost, next(counter), sel.path))
+        while ready or heap:
+            if ready and (not heap or ready[0][0] <= heap[0][0]):
+                yield heappop(ready)[2]
+                continue
             _, _, sp = heappop(heap)
-            if sp.found is None:
-                key = self._advance(sp, heap[0][0] if heap else INF)
-                if key is None:  # no path in this subproblem
-                    continue
-                if sp.found is None:  # suspended: its next key is larger than the heap's best
-                    heappush(heap, (key, next(self.counter), sp))
-                    continue
-            # found with a key <= every other key in the heap: it is the next path
+            limit = heap[0][0] if heap else INF
+            if ready and ready[0][0] < limit:
+                limit = ready[0][0]
+            key = self._advance(sp, limit)
+            if key is None:  # no path in this subproblem
+                continue
+            if sp.found is None:  # suspended: its next key is larger than the best other key
+                heappush(heap, (key, next(counter), sp))
+                continue
             nodes, tail_start = sp.found
             sel = self._select(heap, nodes, sp.j, sp.forbidden, sp.parent, tail_start)
-            yield sel.path
+            heappush(ready, (sel.path.cost, next(counter), sel.path))
 
     def _select(self, heap: list, nodes: tuple[int, ...], i: int, forbidden: frozenset, parent: _Selected | None,
                 tail_start: int) -> _Selected:
@@ -265,7 +305,7 @@ class _KPaths:
         if js.size:
             sel.pos = dict(zip(nodes, range(L)))
             sel.memo = dict(zip(nodes[tail_start:], range(tail_start, L)))  # tree suffix: minpos = position
-            keys = (cum[js + i] + best[js]).tolist()
+            keys = ((cum[js + i] + best[js]) * self.shrink).tolist()
             pcs = cum[js + i].tolist()
             counter = self.counter
             for jj, key, pc in zip((js + i).tolist(), keys, pcs):
@@ -288,6 +328,7 @@ class _KPaths:
         pos_get = pos.get
         big = len(parent.path.nodes)
         counter = self.counter
+        shrink = self.shrink
         if sp.heap is None:
             spur = parent.path.nodes[j]
             sp.g, sp.pred, sp.closed, sp.heap = {spur: 0.0}, {}, {spur}, []
@@ -304,8 +345,9 @@ class _KPaths:
         adj_cache, adj = self._adj, self.adj
         while heap:
             f = heap[0][0]
-            if pc + f > limit:
-                return pc + f
+            key = (pc + f) * shrink
+            if key > limit:
+                return key
             _, _, u = heappop(heap)
             if u in closed:
                 continue
@@ -316,7 +358,7 @@ class _KPaths:
             if mp > j:
                 sp.found = self._splice(sp, u)
                 sp.g = sp.pred = sp.closed = sp.heap = None
-                return pc + f
+                return key
             gu = g[u]
             a = adj_cache.get(u)
             if a is None:
@@ -370,3 +412,21 @@ class _KPaths:
                 r = p
             memo[y] = r
         return r
+
+
+def _bound_shrink(weights: np.ndarray, n: int) -> float:
+    """Factor that makes the candidate bounds safe lower bounds on forward-summed path costs.
+
+    1.0 where every sum is exact: finite weights that are integers with a total below 2^51 (a bound
+    adds at most three sums of a loopless path's weights). Else ``1 - 8 (n + 2) u``: a sum of ``L``
+    non-negative terms in any order is within ``L u / (1 - L u)`` relative of the exact one, and a
+    bound compounds at most three such sums and two further roundings."""
+    inexact = 1.0 - 8.0 * (n + 2) * _U
+    head = weights[:256]
+    head = head[np.isfinite(head)]
+    if np.any(head != np.floor(head)):  # the common case, decided without a pass over every weight
+        return inexact
+    finite = weights[np.isfinite(weights)]
+    if float(finite.sum()) < 2.0 ** 51 and bool(np.all(finite == np.floor(finite))):
+        return 1.0
+    return inexact

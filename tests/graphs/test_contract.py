@@ -178,3 +178,17 @@ def test_contracted_hops_count_original_edges():
                    edge_attrs={"length": np.ones(6)})
     c = contract_chains(g)
     assert c.graph.n_nodes == 2 and sorted(c.graph.weights("hops").tolist()) == [3.0, 3.0]
+
+
+def test_route_without_edges_expands_to_its_node():
+    """source == target: no edge to read the node from; with ``start`` it is that one node (was ())."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    g = from_edges(np.array([0, 1]), np.array([1, 2]), 3, kind="road", edge_attrs={"length": np.array([5.0, 7.0])})
+    c = contract_chains(g, keep=[0])
+    assert c.graph.n_nodes == 2 and c.index[1] == -1
+    assert expand_nodes(c, (), int(c.index[2])) == (2,) and expand_nodes(c, [], int(c.index[0])) == (0,)
+    assert expand_nodes(c, [0], int(c.index[0])) == (0, 1, 2)  # start changes nothing for a route with edges
+    with pytest.raises(InvalidArgumentError, match="needs its start node"):
+        expand_nodes(c, ())
+

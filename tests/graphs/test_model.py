@@ -161,6 +161,17 @@ def test_pyg_kg_edge_types():
     assert d.edge_index.tolist() == [[0, 1, 2], [1, 2, 0]] and d.edge_attr is None
 
 
+def test_pyg_kg_without_edges_or_relation_names():
+    """No edges and no relation names: 0 relations (``max()`` of an empty array used to raise)."""
+    pytest.importorskip("torch_geometric")
+    g = from_edges(np.array([], np.int64), np.array([], np.int64), 3, kind="kg",
+                   edge_attrs={"relation": np.array([], np.int64)})
+    d = g.to_pyg()
+    assert d.num_relations == 0 and d.edge_type.tolist() == [] and d.edge_index.shape == (2, 0) and d.num_nodes == 3
+    g = from_edges([0, 1], [1, 2], 3, kind="kg", edge_attrs={"relation": np.array([0, 4])})
+    assert g.to_pyg().num_relations == 5  # without names: the largest id + 1, as before
+
+
 def test_per_edge_extras_follow_their_edges_through_subgraph_and_reverse():
     rng = np.random.default_rng(5)
     src, dst = rng.integers(0, 12, 60), rng.integers(0, 12, 60)

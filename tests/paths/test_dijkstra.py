@@ -110,3 +110,47 @@ def test_bad_input(call, exc, text):
     csr = to_csr(3, [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0)])
     with pytest.raises(exc, match=text.replace("(", r"\(").replace(")", r"\)")):
         call(csr)
+
+
+@settings(max_examples=40, deadline=None)
+@given(digraphs(max_nodes=12, max_edges=40, parallel=True, float_weights=True))
+def test_prepared_graph_answers_as_the_arrays_do(graph):
+    """prepare() once, then any number of queries: the same paths (nodes, edges, cost) and the same
+    errors as dijkstra / k_shortest_paths on the arrays, for every pair."""
+    from graphroute.paths import k_shortest_paths, k_shortest_paths_prepared, prepare
+    from graphroute.paths.dijkstra import dijkstra_prepared
+
+    n, edges = graph
+    csr = to_csr(n, edges)
+    pg = prepare(*csr)
+    for s in range(n):
+        for t in range(n):
+            try:
+                want = dijkstra(*csr, s, t)
+            except NoPathError:
+                with pytest.raises(NoPathError):
+                    dijkstra_prepared(pg, s, t)
+                with pytest.raises(NoPathError):
+                    k_shortest_paths_prepared(pg, s, t, 3)
+                continue
+            assert dijkstra_prepared(pg, s, t) == want
+            assert k_shortest_paths_prepared(pg, s, t, 3) == k_shortest_paths(*csr, s, t, 3)
+
+
+def test_prepared_graph_checks_once_and_keeps_checking_nodes():
+    from graphroute.paths import prepare
+    from graphroute.paths.dijkstra import dijkstra_prepared
+    from graphroute.paths.yen import k_shortest_paths_prepared
+
+    csr = to_csr(3, [(0, 1, 1.0), (0, 2, 1.0), (1, 2, 1.0)])
+    with pytest.raises(InvalidArgumentError, match="edge 1"):
+        prepare(csr[0], csr[1], np.array([1.0, -2.0, 1.0]))
+    pg = prepare(*csr)
+    assert pg.n == 3 and pg.ptr == [0, 2, 3, 3] and pg.w == [1.0, 1.0, 1.0]
+    with pytest.raises(UnknownNameError, match="target 3"):
+        dijkstra_prepared(pg, 0, 3)
+    with pytest.raises(UnknownNameError, match="source -1"):
+        k_shortest_paths_prepared(pg, -1, 2, 2)
+    with pytest.raises(InvalidArgumentError, match="k must be"):
+        k_shortest_paths_prepared(pg, 0, 2, 0)
+    assert [p.nodes for p in k_shortest_paths_prepared(pg, 1, 1, 2)] == [(1,)]

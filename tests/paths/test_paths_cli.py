@@ -68,6 +68,11 @@ def test_json_contract_with_dimacs_ids(gr):
     assert [p["cost"] for p in q["paths"]] == [4.0, 5.0, 9.0]
     assert [str(x) for x in q["paths"][0]["nodes"]] == ["1", "2", "3", "6"]
     assert [str(x) for x in q["paths"][2]["nodes"]] == ["1", "6"]
+    # the documented keys: every query has success, every path nodes / cost / hops (edges on the path)
+    assert list(q) == ["source", "target", "success", "paths"] and q["success"] is True
+    assert all(list(p) == ["nodes", "cost", "hops"] and p["hops"] == len(p["nodes"]) - 1 for p in q["paths"])
+    same = json.loads(run(gr, "--source", 1, "--target", 1, "--json").stdout)["queries"][0]["paths"]
+    assert same == [{"nodes": ["1"], "cost": 0.0, "hops": 0}]
 
 
 def test_table_and_pairs_file(gr, tmp_path):

@@ -282,3 +282,62 @@ def test_generator_enumerates_every_simple_path_in_cost_order():
     ref = sorted(nx.path_weight(g, p, "weight") for p in nx.all_simple_paths(g, 0, n - 1))
     check_paths(mine, csr, 0, n - 1)
     assert_same_costs([p.cost for p in mine], ref)
+
+
+# ----------------------------------------------------------------------------- rounding: the reported cost orders
+
+
+def _forward_cost(g, nodes) -> float:
+    """A path's cost as Path.cost and dijkstra() sum it: left to right."""
+    c = 0.0
+    for u, v in zip(nodes, nodes[1:]):
+        c += g[u][v]["weight"]
+    return c
+
+
+def test_costs_never_decrease_and_the_first_is_dijkstras_with_huge_weights():
+    """The reviewer's case: 0 -> 5 directly (1e16 + 2) or 0 -> 1 -> ... -> 5 (four 1s, then 1e16). Summed
+    from the target, the long path is 1e16 (each + 1 rounds away); summed as Path.cost it is 1e16 + 4.
+    It came first (ordered by the backward sum), then 1e16 + 2: decreasing, and more than Dijkstra's."""
+    from graphroute.paths import diverse_k_paths, dijkstra
+
+    indptr, indices, w = [0, 2, 3, 4, 5, 6, 6], [1, 5, 2, 3, 4, 5], [1, 1e16 + 2, 1, 1, 1, 1e16]
+    best = dijkstra(indptr, indices, w, 0, 5)
+    paths = k_shortest_paths(indptr, indices, w, 0, 5, 2)
+    assert [p.nodes for p in paths] == [(0, 5), (0, 1, 2, 3, 4, 5)]
+    assert [p.cost for p in paths] == [best.cost, 1e16 + 4] and best.cost == 1e16 + 2
+    kept = diverse_k_paths(indptr, indices, w, 0, 5, 2, max_overlap=1.0)  # walks the same generator
+    assert [p.cost for p in kept] == [1e16 + 2, 1e16 + 4]
+
+
+@pytest.mark.parametrize("seed", [0, 4, 13, 16, 27, 41, 45, 60, 77, 99])
+def test_every_simple_path_in_exact_order_of_its_reported_cost(seed):
+    """Ordinary weights in tenths (0.1 + 0.2 != 0.3): the whole sequence is every simple path's
+    left-to-right cost, sorted, compared with == (no tolerance), and the first is Dijkstra's. Seeds
+    0, 4, 13, 16, 27, 41 and 45 gave a decreasing step before (the backward-summed bound ordered them)."""
+    from graphroute.paths import dijkstra
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(6, 12))
+    edges = [(int(u), int(v), round(float(rng.uniform(0, 1)), 1))
+             for u, v in (rng.integers(0, n, 2) for _ in range(int(rng.integers(2 * n, 4 * n)))) if u != v]
+    csr = to_csr(n, edges)
+    g = to_nx(n, edges)
+    if not nx.has_path(g, 0, n - 1):
+        pytest.skip("no path")  # not one of the listed seeds
+    ref = sorted(_forward_cost(g, p) for p in nx.all_simple_paths(g, 0, n - 1))
+    mine = list(shortest_simple_paths(*csr, 0, n - 1))
+    check_paths(mine, csr, 0, n - 1)
+    assert [p.cost for p in mine] == ref
+    assert mine[0].cost == dijkstra(*csr, 0, n - 1).cost
+    assert all(p.cost == _forward_cost(g, p.nodes) for p in mine)
+
+
+def test_integer_weights_keep_exact_bounds():
+    """Integer weights (DIMACS) sum exactly: the bounds are not shrunk (the search is unchanged there)."""
+    from graphroute.paths.yen import _bound_shrink
+
+    assert _bound_shrink(np.array([1.0, 7.0, math.inf, 0.0]), 10) == 1.0
+    assert _bound_shrink(np.array([1.0, 0.1]), 10) < 1.0
+    assert _bound_shrink(np.array([1e16 + 2, 1.0]), 10) < 1.0  # integers whose sums round
+    assert _bound_shrink(np.concatenate([np.ones(300), [0.5]]), 10) < 1.0  # past the quick look at the first 256

@@ -14,13 +14,18 @@
 - ``Euclidean A*``: A* with the geometric lower bound of :mod:`graphroute.paths.astar`;
 - ``geo forwarding``: greedy geographic forwarding (next hop = unvisited neighbour nearest the target
   by straight line, same fallback as the router);
-- ``Dijkstra``: :func:`graphroute.paths.dijkstra.dijkstra`, the speed reference;
+- ``Dijkstra``: graphroute's pure-Python binary-heap Dijkstra with early exit
+  (:func:`graphroute.paths.dijkstra.dijkstra_prepared`), the speed reference; scipy's C Dijkstra is
+  about 8-10x faster (``experiments/results/kpaths.md``);
 - ``router K`` / ``Yen K``: K alternatives by penalties + learned A* against Yen's K shortest paths
   (on the first ``k_queries`` pairs; both slower).
 
-Stretch is found cost / optimal cost (optimal from scipy's Dijkstra). Timings include everything
-a method needs per query: the router's batched cost-to-go pass is counted in full, shared over the
-queries of the batch.
+Stretch is found cost / optimal cost (optimal from scipy's Dijkstra). Every method searches the same
+graph, checked and converted to Python lists once (:func:`graphroute.paths.dijkstra.prepare`) before
+any timing, so that none pays that O(m) set-up per query (6-14 ms of a 25-30 ms Dijkstra query on a
+10k-node Delaunay graph, which flattered the router's speed ratios). Timings include everything else a method needs per query: its heuristic (the
+straight-line bound, Yen's reverse shortest-path tree), and the router's batched cost-to-go pass,
+counted in full and shared over the queries of the batch.
 """
 
 from __future__ import annotations
@@ -60,7 +65,20 @@ def _summary(name: str, success, cost, optimal, expanded, seconds: float) -> dic
         "median_expanded": float(np.median(expanded)) if len(expanded) else float("nan"),
         "queries_per_s": success.size / seconds if seconds > 0 else float("inf"),
         "seconds": seconds,
+        "kth_mean_stretch": float("nan"),
     }
+
+
+#: Keys of every row of :func:`compare_routers`, in order (NaN / None where a key does not apply).
+ROW_KEYS = ("method", "steps", "queries", "success", "mean_stretch", "p95_stretch", "share_optimal", "median_expanded",
+            "queries_per_s", "seconds", "kth_mean_stretch", "steps_used")
+#: What the rows measure, for tables and JSON: what "Dijkstra" is, and what the timings count.
+NOTES = {
+    "Dijkstra": "graphroute's pure-Python binary-heap Dijkstra (early exit), the speed reference; scipy's C "
+                "Dijkstra is about 8-10x faster (experiments/results/kpaths.md)",
+    "timing": "every method searches the same graph, checked and converted to Python lists once before any "
+              "timing; each method's own set-up and per-query work (heuristic, reverse tree, router pass) is counted",
+}
 
 
 ALL_METHODS = ("router greedy", "untrained greedy", "Bellman-Ford greedy", "learned A*", "Euclidean A*",
@@ -77,17 +95,18 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     ``steps``: message-passing steps of the router's truncated pass (router greedy, untrained greedy,
     learned A*, router K), or ``"auto"`` (each batch of targets runs until the exact wave has reached
     its query sources, plus a margin: :meth:`~graphroute.neural.router.model.BFRouter.forward`).
-    Every row carries ``steps`` (None for methods without a pass) and ``steps_used``, the median
-    number of steps of its passes. ``on_progress(text)``, if given, hears which method runs and, during
+    Every row has the keys :data:`ROW_KEYS`: ``steps`` (None for methods without a pass),
+    ``steps_used`` (the median number of steps of its passes, None without one), ``kth_mean_stretch``
+    (NaN except on the K rows). ``on_progress(text)``, if given, hears which method runs and, during
     a router pass, how many of its targets are done (passes on 100k-node graphs take minutes).
     """
     from graphroute.neural.router.model import BFRouter, RouterGraph
-    from graphroute.neural.router.route import (Route, astar_count, cost_to_go, greedy_route, greedy_routes, k_alternatives,
-                                                learned_astar)
+    from graphroute.neural.router.route import (Route, astar_count_prepared, cost_to_go, greedy_routes_prepared,
+                                                k_alternatives_prepared, learned_astar_prepared)
     from graphroute.neural.router.train import exact_costs_to
     from graphroute.paths.astar import geometric_distance, geometric_scale
-    from graphroute.paths.dijkstra import dijkstra
-    from graphroute.paths.yen import k_shortest_paths
+    from graphroute.paths.dijkstra import dijkstra_prepared, prepare
+    from graphroute.paths.yen import k_shortest_paths_prepared
 
     methods = DEFAULT_METHODS if methods is None else tuple(methods)
     for m in methods:
@@ -97,6 +116,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
         raise InvalidArgumentError(f"steps must be a positive integer or 'auto', got {steps!r}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)
+    pg = prepare(ip, ix, w)  # checked and converted once, outside every timing
     lonlat = graph.kind in ("road", "traffic")
     metric = "haversine" if lonlat else "euclidean"
     rg = RouterGraph.from_graph(graph, weight)
@@ -133,7 +153,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
 
     def greedy(state):  # noqa: ANN001, ANN202
         h, wave = state
-        return greedy_routes(ip, ix, w, h, pairs.tolist(), inverse.tolist(), wave=wave, diagnose=False)
+        return greedy_routes_prepared(pg, h, pairs.tolist(), inverse.tolist(), wave=wave, diagnose=False)
 
     def passes(m, n_steps, **kw):  # noqa: ANN001, ANN202
         """cost_to_go for every target of the pairs; "auto" is given the pairs' sources."""
@@ -155,21 +175,21 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     if "Bellman-Ford greedy" in methods:
         run("Bellman-Ford greedy", None, setup(model, None), None, greedy)
     if "learned A*" in methods:
-        run("learned A*", lambda q, s, t, h: learned_astar(ip, ix, w, h[:, inverse[q]], s, t),
+        run("learned A*", lambda q, s, t, h: learned_astar_prepared(pg, h[:, inverse[q]], s, t),
             lambda: passes(model, steps, admissible=True), steps)
     if graph.coords is not None:
         if "Euclidean A*" in methods:
             def euclid(q, s, t, scale):  # noqa: ANN001, ANN202
-                return astar_count(ip, ix, w, s, t, scale * geometric_distance(graph.coords, graph.coords[t], metric))
+                return astar_count_prepared(pg, s, t, scale * geometric_distance(graph.coords, graph.coords[t], metric))
 
             run("Euclidean A*", euclid, lambda: geometric_scale(ip, ix, w, graph.coords, metric))
         if "geo forwarding" in methods:
-            run("geo forwarding", lambda q, s, t, _: greedy_route(
-                ip, ix, w, geometric_distance(graph.coords, graph.coords[t], metric), s, t, edge_cost=False,
-                diagnose=False))
+            run("geo forwarding", lambda q, s, t, _: greedy_routes_prepared(
+                pg, geometric_distance(graph.coords, graph.coords[t], metric).reshape(-1, 1), [(s, t)], [0],
+                edge_cost=False, diagnose=False)[0])
     if "Dijkstra" in methods:
-        run("Dijkstra", lambda q, s, t, _: Route(dijkstra(ip, ix, w, s, t), True, 0))
-        rows[-1]["median_expanded"] = float("nan")  # not counted (scipy): no number, not 0
+        run("Dijkstra", lambda q, s, t, _: Route(dijkstra_prepared(pg, s, t), True, 0))
+        rows[-1]["median_expanded"] = float("nan")  # not counted: no number, not 0
     kq = pairs[:k_queries]
     if "router K" in methods and len(kq):
         k_targets = np.unique(kq[:, 1])
@@ -187,14 +207,14 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
                 memo.update({int(x): h_all[:, j] for j, x in enumerate(k_targets.tolist())})
             return memo[int(t)]
 
-        rows.append({**_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives(
-            ip, ix, w, h, s, t, k), k_setup), "steps": steps, "steps_used": _median_steps(k_stats)})
+        rows.append({**_k_summary("router K", kq, optimal[:k_queries], k, lambda s, t, h: k_alternatives_prepared(
+            pg, h, s, t, k), k_setup), "steps": steps, "steps_used": _median_steps(k_stats)})
     if "Yen K" in methods and len(kq):
         say("Yen K")
         rows.append({**_k_summary("Yen K", kq, optimal[:k_queries], k,
-                                  lambda s, t, _: k_shortest_paths(ip, ix, w, s, t, k), lambda t: None),
+                                  lambda s, t, _: k_shortest_paths_prepared(pg, s, t, k), lambda t: None),
                      "steps": None, "steps_used": None})
-    return rows
+    return [{key: r.get(key) for key in ROW_KEYS} for r in rows]
 
 
 def _median_steps(stats: dict) -> int | None:
@@ -227,7 +247,8 @@ def markdown_table(rows: list[dict]) -> str:
     lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
         exp = "-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra" else f"{r['median_expanded']:.0f}"
-        extra = f" (K-th path {r['kth_mean_stretch']:.3f})" if "kth_mean_stretch" in r else ""
+        kth = r.get("kth_mean_stretch")
+        extra = f" (K-th path {kth:.3f})" if kth is not None and np.isfinite(kth) else ""
         label = r["method"] + (f" (T={steps_label(r)})" if r.get("steps") else "")
         lines.append(f"| {label} | {r['queries']} | {100 * r['success']:.2f}% | {r['mean_stretch']:.4f}{extra} | "
                      f"{r['p95_stretch']:.4f} | {100 * r['share_optimal']:.1f}% | {exp} | {r['queries_per_s']:.1f} |")

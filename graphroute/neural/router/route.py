@@ -2,7 +2,9 @@
 
 All functions take CSR arrays (``indptr, indices, weights``, see :mod:`graphroute.paths.dijkstra`)
 and a cost-to-go array ``h: [n]`` for one target; :func:`cost_to_go` computes ``h`` for a batch of
-targets with a trained :class:`~graphroute.neural.router.model.BFRouter`.
+targets with a trained :class:`~graphroute.neural.router.model.BFRouter`. Each call checks the
+arrays and converts them to Python lists (O(m)); for many queries on one graph, the ``*_prepared``
+variants take a graph that :func:`graphroute.paths.dijkstra.prepare` checked and converted once.
 """
 
 from __future__ import annotations
@@ -15,9 +17,11 @@ from heapq import heappop, heappush
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError
-from graphroute.paths.dijkstra import INF, Path, check_pair, path_from_pred
+from graphroute.paths.dijkstra import INF, Path, PreparedGraph, path_from_pred, prepare
 
-__all__ = ["Route", "astar_count", "cost_to_go", "greedy_route", "greedy_routes", "k_alternatives", "learned_astar"]
+__all__ = ["Route", "astar_count", "astar_count_prepared", "cost_to_go", "greedy_route", "greedy_routes",
+           "greedy_routes_prepared", "k_alternatives", "k_alternatives_prepared", "learned_astar",
+           "learned_astar_prepared"]
 
 MODES = ("greedy", "astar", "k")
 
@@ -125,10 +129,16 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
     from source to target") from a walk that got stuck; pass False where every pair is known to be
     connected (a strongly connected graph), so that failures cost no extra search in benchmarks.
     """
-    from graphroute.paths.dijkstra import check_csr, check_node
+    return greedy_routes_prepared(prepare(indptr, indices, weights), h, pairs, columns, wave=wave,
+                                  edge_cost=edge_cost, max_moves=max_moves, max_backtracks=max_backtracks,
+                                  diagnose=diagnose)
 
-    indptr, indices, weights = check_csr(indptr, indices, weights)
-    n = indptr.size - 1
+
+def greedy_routes_prepared(graph: PreparedGraph, h, pairs, columns, *, wave=None, edge_cost: bool = True,
+                           max_moves: int | None = None, max_backtracks: int = 64,
+                           diagnose: bool = True) -> list[Route]:
+    """:func:`greedy_routes` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`)."""
+    n = graph.n
     h_arr = np.asarray(h, dtype=np.float64)
     if h_arr.ndim != 2 or h_arr.shape[0] != n:
         raise InvalidArgumentError(f"cost-to-go has shape {h_arr.shape}, expected ({n},) or ({n}, B)")
@@ -136,11 +146,11 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
         wave = np.asarray(wave, dtype=np.float64)
         if wave.shape != h_arr.shape:
             raise InvalidArgumentError(f"wave has shape {wave.shape}, expected {h_arr.shape}")
-    ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
+    ptr, idx, w = graph.ptr, graph.idx, graph.w
     cols: dict[int, tuple] = {}
     out = []
     for (source, target), c in zip(pairs, columns):
-        s, t = check_node(source, n, "source"), check_node(target, n, "target")
+        s, t = graph.node(source, "source"), graph.node(target, "target")
         if c not in cols:
             on = None if wave is None else np.isfinite(wave[:, c])
             cols[c] = (h_arr[:, c].tolist(),
@@ -216,13 +226,25 @@ def astar_count(indptr, indices, weights, source: int, target: int, heuristic) -
     so an admissible heuristic gives the optimal cost); kept here because the router's comparison
     needs the expansion count. Raises :class:`NoPathError` when the target cannot be reached.
     """
-    indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
-    n = indptr.size - 1
+    return astar_count_prepared(prepare(indptr, indices, weights), source, target, heuristic)
+
+
+def astar_count_prepared(graph: PreparedGraph, source: int, target: int, heuristic) -> Route:
+    """:func:`astar_count` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`)."""
+    s, t = graph.node(source, "source"), graph.node(target, "target")
+    return _astar(graph.ptr, graph.idx, graph.w, _heuristic(heuristic, graph.n), s, t)
+
+
+def _heuristic(heuristic, n: int) -> list[float]:  # noqa: ANN001
     h_arr = np.asarray(heuristic, dtype=np.float64)
     if h_arr.shape != (n,):
         raise InvalidArgumentError(f"heuristic has shape {h_arr.shape}, expected ({n},)")
-    h = h_arr.tolist()
-    ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
+    return h_arr.tolist()
+
+
+def _astar(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: int, t: int) -> Route:
+    """The search of :func:`astar_count` on lists; raises :class:`NoPathError`."""
+    n = len(ptr) - 1
     g = [INF] * n
     pred = [-1] * n
     pred_e = [-1] * n
@@ -260,9 +282,24 @@ def learned_astar(indptr, indices, weights, h, source: int, target: int) -> Rout
     (a consistent projection of the prediction). Without it the search is a fast heuristic search
     whose cost may exceed the optimum.
     """
+    return learned_astar_prepared(prepare(indptr, indices, weights), h, source, target)
+
+
+def learned_astar_prepared(graph: PreparedGraph, h, source: int, target: int) -> Route:
+    """:func:`learned_astar` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`)."""
+    s, t = graph.node(source, "source"), graph.node(target, "target")
+    return _learned(graph.ptr, graph.idx, graph.w, _finite_heuristic(h, graph.n), s, t)
+
+
+def _finite_heuristic(h, n: int) -> list[float]:  # noqa: ANN001
+    """``h`` as a list, ``inf`` where it is not finite (such nodes are never queued)."""
     h = np.asarray(h, dtype=np.float64)
+    return _heuristic(np.where(np.isfinite(h), h, INF), n)
+
+
+def _learned(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: int, t: int) -> Route:
     try:
-        return astar_count(indptr, indices, weights, source, target, np.where(np.isfinite(h), h, INF))
+        return _astar(ptr, idx, w, h, s, t)
     except NoPathError as exc:
         return Route(None, False, 0, str(exc))
 
@@ -277,20 +314,37 @@ def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int
     admissible ``h`` stays admissible and the first route is optimal. Costs are under the original
     weights; routes come back in order of that cost.
     """
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
-        raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
-    if not penalty > 0 or not math.isfinite(penalty):
-        raise InvalidArgumentError(f"penalty must be a positive number, got {penalty!r}")
-    w0 = np.asarray(weights, dtype=np.float64)
-    w = w0.copy()
+    _check_alternatives(k, penalty)
+    return k_alternatives_prepared(prepare(indptr, indices, weights), h, source, target, k, penalty=penalty,
+                                   tries=tries)
+
+
+def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k: int = 3, *,
+                            penalty: float = 0.5, tries: int | None = None) -> list[Path]:
+    """:func:`k_alternatives` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`);
+    the penalised weights are a per-query copy of its weight list."""
+    _check_alternatives(k, penalty)
+    s, t = graph.node(source, "source"), graph.node(target, "target")
+    hl = _finite_heuristic(h, graph.n)
+    w0 = graph.w
+    w = list(w0)
+    factor = 1.0 + penalty
     found: dict[tuple[int, ...], Path] = {}
     for _ in range(4 * k if tries is None else int(tries)):
-        r = learned_astar(indptr, indices, w, h, source, target)
+        r = _learned(graph.ptr, graph.idx, w, hl, s, t)
         if r.path is None:
             break
         if r.path.nodes not in found:
             found[r.path.nodes] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
         if len(found) >= k:
             break
-        w[list(r.path.edges)] *= 1.0 + penalty
+        for e in r.path.edges:
+            w[e] *= factor
     return sorted(found.values(), key=lambda p: p.cost)
+
+
+def _check_alternatives(k, penalty) -> None:  # noqa: ANN001
+    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+        raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
+    if not penalty > 0 or not math.isfinite(penalty):
+        raise InvalidArgumentError(f"penalty must be a positive number, got {penalty!r}")

@@ -249,3 +249,45 @@ def test_route_contracted_with_another_weight_is_optimal(tmp_path, weight, best)
 def test_route_huge_k_is_one_line(graph_file):
     res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 5, "--mode", "k", "--k", "99999999999999999999")
     assert res.exit_code == 1 and "--k must be at most" in res.output and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("mode", ["greedy", "astar", "k"])
+def test_route_source_is_target_gives_that_node_contracted_or_not(tmp_path, mode):
+    """The reviewer's DIMACS chain 1 -> 2 -> 3, route 1 -> 1: ["1"] at cost 0 (contracted it was [],
+    and the table showed hops -1)."""
+    from graphroute.graphs import read_any
+
+    gr = tmp_path / "chain3.gr"
+    gr.write_text("p sp 3 2\na 1 2 5\na 2 3 7\n")
+    f = save_graph(read_any(gr), tmp_path / "chain3.graph.npz")
+    for contract in ("--contract", "--no-contract"):
+        res = run("route", f, "--router", CKPT, "-s", 1, "-t", 1, "--mode", mode, "--exact", contract, "--json")
+        assert res.exit_code == 0, res.output
+        q = _strict_json(res.stdout)["queries"][0]
+        assert q["success"] and q["paths"] == [{"nodes": ["1"], "cost": 0.0}] and q["stretch"] == 1.0, contract
+        table = run("route", f, "--router", CKPT, "-s", 1, "-t", 1, "--mode", mode, contract)
+        assert table.exit_code == 0 and "-1" not in table.output, table.output
+
+
+
+def test_compare_task_paths_rows_share_keys_and_say_what_dijkstra_is(graph_file, tmp_path):
+    """Every JSON row has the same keys, those of the CSV, null where one does not apply (kth_mean_stretch
+    was on the K rows only); the JSON, the table and paths_summary.md say that "Dijkstra" is graphroute's
+    pure-Python Dijkstra."""
+    from graphroute_cli.compare_paths import CSV_FIELDS
+
+    out = tmp_path / "cmp"
+    res = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--queries", 6, "--steps", 3, "--k", 2,
+              "--k-queries", 2, "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    info = _strict_json(res.stdout)
+    assert all(list(r) == CSV_FIELDS for r in info["rows"])
+    by = {r["method"]: r for r in info["rows"]}
+    assert by["Dijkstra"]["kth_mean_stretch"] is None and by["router greedy"]["kth_mean_stretch"] is None
+    assert by["Yen K=2"]["kth_mean_stretch"] >= 1.0 and by["Yen K=2"]["steps_used"] is None
+    assert "pure-Python" in info["notes"]["Dijkstra"] and "10x" in info["notes"]["Dijkstra"]
+    assert "converted" in info["notes"]["timing"]
+    assert "Dijkstra: graphroute's pure-Python" in (out / "paths_summary.md").read_text()
+    table = run("compare", "--task", "paths", graph_file, "--router", CKPT, "--queries", 4, "--steps", 3,
+                "--k-queries", 0)
+    assert table.exit_code == 0 and "Dijkstra: graphroute's pure-Python" in " ".join(table.output.split())

@@ -137,3 +137,31 @@ def test_greedy_on_the_wave_always_arrives_within_the_wave_bound(seed, n, steps)
         assert r.success and r.path.cost <= wave[s, 0] * (1 + 1e-5)
         assert len(set(r.path.nodes)) == len(r.path.nodes)
         assert not a.success or r.path.cost <= a.path.cost + 1e-9  # never worse than the estimate's walk
+
+
+def test_prepared_variants_answer_as_the_array_functions_do():
+    """The *_prepared functions (graph checked and converted once) give the same routes as the array
+    functions, query after query on one prepared graph (k_alternatives must not leak its penalties)."""
+    from graphroute.neural.router.route import (astar_count_prepared, greedy_routes_prepared,
+                                                k_alternatives_prepared, learned_astar_prepared)
+    from graphroute.paths import prepare
+
+    model, _ = load_router(CKPT)
+    g = random_graph(60, 240, 4).largest_scc()
+    w = g.weights()
+    rg = RouterGraph.from_graph(g)
+    targets = np.array([0, 3, g.n_nodes - 1])
+    h = cost_to_go(model, rg, targets, admissible=True, steps=3)
+    pg = prepare(g.indptr, g.indices, w)
+    pairs = [(s, int(t)) for t in targets for s in (1, 5, g.n_nodes - 2)]
+    cols = [j for j in range(3) for _ in range(3)]
+    assert greedy_routes_prepared(pg, h, pairs, cols) == greedy_routes(g.indptr, g.indices, w, h, pairs, cols)
+    for (s, t), c in zip(pairs, cols):
+        assert learned_astar_prepared(pg, h[:, c], s, t) == learned_astar(g.indptr, g.indices, w, h[:, c], s, t)
+        assert astar_count_prepared(pg, s, t, h[:, c]) == astar_count(g.indptr, g.indices, w, s, t, h[:, c])
+        assert k_alternatives_prepared(pg, h[:, c], s, t, 3) == k_alternatives(g.indptr, g.indices, w, h[:, c], s, t, 3)
+    assert pg.w == w.tolist()  # the penalties went to a copy
+    with pytest.raises(Exception, match="k must be"):
+        k_alternatives_prepared(pg, h[:, 0], 1, 0, 0)
+    with pytest.raises(Exception, match="heuristic has shape"):
+        learned_astar_prepared(pg, h[:5, 0], 1, 0)
