@@ -3,6 +3,12 @@
     python experiments/bench/router.py                       # everything, writes experiments/results/router.md
     python experiments/bench/router.py --only grid10k,monaco # a subset (results merged into the same JSON)
     python experiments/bench/router.py --steps 30,100        # truncated passes of 30 and of 100 steps
+    python experiments/bench/router.py --only grid10k --queries 20 --out /tmp/router  # a quick run elsewhere
+
+Without ``--out`` every run rewrites the published tables, experiments/results/router.json and
+router.md (the graphs run replace theirs, the others are kept): give ``--out PREFIX`` (writes
+PREFIX.json and PREFIX.md) for a trial run, and ``--queries N`` (pairs per graph, default the table
+below: 100-1000; the K-alternative rows take at most as many) to shrink it.
 
 Per graph and per truncated pass length T: router greedy (learned estimate after T steps), the same
 pass with an untrained model (value iteration from the straight-line estimate: what training adds),
@@ -65,10 +71,13 @@ def build(spec):  # noqa: ANN001, ANN201
     return g
 
 
-def run_graph(name: str, model, steps: list[int]) -> dict:  # noqa: ANN001
+def run_graph(name: str, model, steps: list[int], queries: int | None = None) -> dict:  # noqa: ANN001
+    """``queries``: pairs to route (default the graph's count in GRAPHS; the K rows take at most as many)."""
     from graphroute.neural.router.evaluate import compare_routers, random_pairs
 
-    spec, queries, kq = GRAPHS[name]
+    spec, default_queries, kq = GRAPHS[name]
+    queries = default_queries if queries is None else queries
+    kq = min(kq, queries)
     g = build(spec)
     pairs = random_pairs(g.n_nodes, queries, seed=1)
     rows = []
@@ -139,7 +148,11 @@ def must_show(results: dict) -> list[str]:
     return lines + [""]
 
 
-def render(results: dict) -> str:
+#: the command that reproduces the published experiments/results/router.md
+COMMAND = "OMP_NUM_THREADS=1 python experiments/bench/router.py"
+
+
+def render(results: dict, command: str = COMMAND, steps: tuple[int, ...] = (30, 100)) -> str:
     from graphroute.neural.router.evaluate import markdown_table
 
     cpu = "unknown CPU"
@@ -149,8 +162,8 @@ def render(results: dict) -> str:
     except OSError:
         pass
     parts = ["# GNN router (issue 5): learned cost-to-go vs classical routing", "",
-             "Command: `OMP_NUM_THREADS=1 python experiments/bench/router.py` (checkpoint "
-             "`data/checkpoints/router_road.pt`, truncated passes of T = 30 and 100 steps).",
+             f"Command: `{command}` (checkpoint "
+             f"`data/checkpoints/router_road.pt`, truncated passes of T = {_and(steps)} steps).",
              f"Machine: {cpu}, 1 torch thread, Python {platform.python_version()}, freed heap kept for reuse as the CLI "
              "does (`graphroute.machine.keep_freed_memory`); the 2 cores were shared with "
              "another single-thread job, so read speeds as ratios within a graph (same script, back to back).",
@@ -175,6 +188,12 @@ def render(results: dict) -> str:
     return "\n".join(parts)
 
 
+def _and(items) -> str:  # noqa: ANN001
+    """``30``, ``30 and 100``, ``10, 30 and 100``."""
+    items = [str(x) for x in items]
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def main(argv=None) -> None:  # noqa: ANN001
     import torch
 
@@ -185,7 +204,13 @@ def main(argv=None) -> None:  # noqa: ANN001
     ap.add_argument("--only", default=None, help="comma-separated graph names: " + ", ".join(GRAPHS))
     ap.add_argument("--checkpoint", default=str(CKPT))
     ap.add_argument("--steps", default="30,100", help="comma-separated truncated pass lengths (default 30,100)")
+    ap.add_argument("--queries", type=int, default=None,
+                    help="pairs per graph (default: 100-1000 per graph, see GRAPHS; K rows: at most 10)")
+    ap.add_argument("--out", default=None, metavar="PREFIX",
+                    help="write PREFIX.json and PREFIX.md (default experiments/results/router: the published tables)")
     args = ap.parse_args(argv)
+    if args.queries is not None and args.queries < 1:
+        ap.error(f"--queries must be at least 1, got {args.queries}")
     torch.set_num_threads(1)
     keep_freed_memory()  # as `route` and `compare --task paths` do (experiments/results/cpu_malloc.md)
     names = list(GRAPHS) if args.only is None else args.only.split(",")
@@ -193,18 +218,25 @@ def main(argv=None) -> None:  # noqa: ANN001
         if n not in GRAPHS:
             sys.exit(f"unknown graph {n!r}; available: {', '.join(GRAPHS)}")
     model, _ = load_router(args.checkpoint)
-    store = RESULTS / "router.json"
+    prefix = RESULTS / "router" if args.out is None else Path(args.out)
+    if prefix.suffix in (".json", ".md"):  # --out x.md: x.json and x.md
+        prefix = prefix.with_suffix("")
+    prefix.parent.mkdir(parents=True, exist_ok=True)
+    store, md = Path(f"{prefix}.json"), Path(f"{prefix}.md")
+    steps = [int(x) for x in args.steps.split(",")]
+    command = COMMAND + (f" --steps {args.steps}" if steps != [30, 100] else "") + (
+        f" --queries {args.queries}" if args.queries is not None else "") + (
+        f" --out {args.out}" if args.out is not None else "")
     results = json.loads(store.read_text()) if store.exists() else {}
     for name in names:
         t0 = time.perf_counter()
-        results[name] = run_graph(name, model, [int(x) for x in args.steps.split(",")])
+        results[name] = run_graph(name, model, steps, args.queries)
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
-        tmp = store.with_suffix(".json.tmp")
+        tmp = Path(f"{store}.tmp")
         tmp.write_text(json.dumps(results, indent=1))
         os.replace(tmp, store)
-        md = RESULTS / "router.md"
-        tmp = md.with_suffix(".md.tmp")
-        tmp.write_text(render(results))
+        tmp = Path(f"{md}.tmp")
+        tmp.write_text(render(results, command, tuple(steps)))
         os.replace(tmp, md)
 
 

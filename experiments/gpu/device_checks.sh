@@ -3,6 +3,7 @@
 # Run from the repository root on the GPU machine, after the README's install:
 #
 #   bash experiments/gpu/device_checks.sh "$OUT"      # OUT: a folder for logs and results
+#   bash experiments/gpu/device_checks.sh --help      # this text (exit 0; any other -option: exit 2)
 #
 # 1. the CUDA tests (router pass and training on CUDA against CPU, POMO amp / compile paths);
 # 2. router training on CUDA (300 steps at most, 60 s): seconds per step against the CPU's 0.079
@@ -14,6 +15,11 @@
 # 4. POMO CVRP50 training throughput, fp32 / bf16 autocast / bf16 + torch.compile, 60 s each.
 # Each step writes under OUT and a failure in one does not stop the next; a summary is printed last.
 set -uo pipefail
+usage() { awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0"; }  # the comment above
+case "${1:-}" in
+  -h|--help) usage; exit 0 ;;
+  -*) echo "device_checks.sh: unknown option '$1' (usage: bash experiments/gpu/device_checks.sh OUT)" >&2; exit 2 ;;
+esac
 OUT=${1:?usage: device_checks.sh OUT}
 mkdir -p "$OUT"
 cd "$(dirname "$0")/../.."
