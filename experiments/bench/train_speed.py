@@ -157,6 +157,9 @@ def report(a: argparse.Namespace, res: dict, have_rl4co: bool) -> None:
         f"--steps {a.steps} --threads {a.threads} --out {a.out}",
         "```",
         "",
+        f"The RL4CO interpreter is a separate virtual environment: `python -m venv {Path(a.rl4co_python).parent.parent} "
+        f"&& {Path(a.rl4co_python).parent}/pip install -r experiments/requirements-bench.txt`.",
+        "",
         f"Machine: {cpu}, {os.cpu_count()} logical CPUs, no GPU; torch {torch.__version__}, {a.threads} threads "
         f"per process; one process at a time. The machine is shared with other agents' jobs: rounds alternate "
         f"graphroute and RL4CO so that background load affects both alike.",
