@@ -67,9 +67,8 @@ def train_command(
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
     if resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists()):
-        what = ("removes its last.pt and best.pt when training starts and rewrites log.csv" if task == "vrp" else
-                "writes its checkpoints over the earlier run's (one it does not write stays)")
-        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one {what} "
+        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one removes its last.pt and best.pt "
+                      "when training starts and rewrites log.csv "
                       f"(--resume {out / 'last.pt'} continues it instead)", highlight=False)
     created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),

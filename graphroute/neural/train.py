@@ -93,6 +93,16 @@ def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.
     return removed
 
 
+def start_fresh(out: Path, resume: str | Path | None) -> None:
+    """The start of a knowledge-graph or router run in ``out``: leftover checkpoint temp files go, and
+    a fresh run (no ``resume``) also removes an earlier run's ``last.pt`` / ``best.pt``, so that no
+    checkpoint of another run is left beside this run's (the routing trainer does the same)."""
+    remove_stale_temp_files(out)
+    if resume is None:
+        for name in ("best.pt", "last.pt"):
+            (Path(out) / name).unlink(missing_ok=True)
+
+
 def load_checkpoint(path: str | Path) -> dict:
     p = Path(path)
     if not p.is_file():

@@ -262,7 +262,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     """
     import torch
 
-    from graphroute.neural.train import load_checkpoint, save_atomic
+    from graphroute.neural.train import load_checkpoint, save_atomic, start_fresh
 
     out = Path(out)
     data = KGData.from_path(cfg.data)
@@ -284,6 +284,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         if {k: v for k, v in was.items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
             raise InvalidArgumentError(f"{resume} was trained with another config; only 'epochs' may change")
     out.mkdir(parents=True, exist_ok=True)
+    start_fresh(out, resume)
     log_path = out / "log.csv"
     if cfg.model == "retrieval":
         log_path.unlink(missing_ok=True)

@@ -213,7 +213,7 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     import torch
 
     from graphroute.neural.router.model import BFRouter
-    from graphroute.neural.train import load_checkpoint, resolve_device, save_atomic
+    from graphroute.neural.train import load_checkpoint, resolve_device, save_atomic, start_fresh
 
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
@@ -235,6 +235,7 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng"])
         start, best, metrics = ck["step"], ck["best_val"], ck.get("metrics", {})
+    start_fresh(out, resume)
     log_path = out / "log.csv"
     t0 = time.perf_counter()
     step = start

@@ -205,3 +205,17 @@ def test_kg_and_router_configs_take_floats_written_as_text_and_refuse_an_empty_f
         cls.from_yaml(f)
     with pytest.raises(ConfigError):
         cls.from_dict({"lr": "fast"})
+
+
+def test_a_fresh_run_clears_the_earlier_runs_checkpoints_and_temp_files(tmp_path, random_kg):
+    """As in the routing trainer: a fresh run removes an earlier run's best.pt / last.pt and killed writes'
+    temp files; a resumed run keeps them."""
+    out = tmp_path / "a"
+    out.mkdir()
+    (out / "best.pt").write_bytes(b"an earlier run's")
+    (out / ".best.pt.77.tmp").write_bytes(b"half written")
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=4, epochs=1, batch_size=32)
+    train_kg(cfg, out)
+    assert not (out / ".best.pt.77.tmp").exists()
+    assert (out / "best.pt").read_bytes() != b"an earlier run's"
+    load_kg_model(out / "best.pt")

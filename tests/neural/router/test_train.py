@@ -87,3 +87,14 @@ def test_cuda_pass_matches_cpu():
         a = model(rg, t, steps=20)
         b = model.to("cuda")(rg.to("cuda"), t.cuda(), steps=20).cpu()
     assert torch.allclose(a, b, rtol=1e-5)
+
+
+def test_a_fresh_run_clears_the_earlier_runs_checkpoints_and_temp_files(tmp_path):
+    """A fresh run in a used folder leaves no checkpoint of the earlier run beside its own (a stale best.pt
+    was evaluated as if it were this run's), and a killed write's temp file goes."""
+    (tmp_path / "best.pt").write_bytes(b"an earlier run's")
+    (tmp_path / ".last.pt.123.tmp").write_bytes(b"half written")
+    (tmp_path / "notes.txt").write_text("mine")
+    run_from_yaml(TINY, out=tmp_path, overrides={"steps": 1, "val_every": 1000})
+    assert not (tmp_path / ".last.pt.123.tmp").exists() and (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "best.pt").read_bytes() != b"an earlier run's"
