@@ -94,9 +94,9 @@ def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.
 
 
 def start_fresh(out: Path, resume: str | Path | None) -> None:
-    """The start of a knowledge-graph or router run in ``out``: leftover checkpoint temp files go, and
-    a fresh run (no ``resume``) also removes an earlier run's ``last.pt`` / ``best.pt``, so that no
-    checkpoint of another run is left beside this run's (the routing trainer does the same)."""
+    """The start of a training run in ``out`` (every task): leftover checkpoint temp files go, and a
+    fresh run (no ``resume``) also removes an earlier run's ``last.pt`` / ``best.pt``, so that no
+    checkpoint of another run is left beside this run's."""
     remove_stale_temp_files(out)
     if resume is None:
         for name in ("best.pt", "last.pt"):
@@ -222,8 +222,6 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     dev = resolve_device(device)
     rank, world = _init_distributed(dev)
-    if rank == 0:
-        remove_stale_temp_files(out)
     if dev.type == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
 
@@ -259,9 +257,8 @@ def train(
         policy = nn.parallel.DistributedDataParallel(policy)
     local_batch = max(1, cfg.batch_size // world)
     validator = Validator.build(cfg) if rank == 0 else Validator(None)
-    if ck is None and rank == 0:  # a fresh run: the checkpoints of an earlier run in the folder go now
-        for name in ("best.pt", "last.pt"):
-            (out / name).unlink(missing_ok=True)
+    if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
+        start_fresh(out, resume)
     log = _Log(out, step, enabled=rank == 0)
 
     def checkpoint(name: str, metrics: dict) -> None:
