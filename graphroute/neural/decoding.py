@@ -36,11 +36,14 @@ def rollout(
     generator: torch.Generator | None = None,
     with_logp: bool = False,
     chunk: int | None = INFER_CHUNK,
+    start_offset: int = 0,
 ) -> Rollout:
     """Construct ``num_starts`` solutions per instance (default: every node / customer, POMO).
 
     ``num_starts == 1`` is plain single-start decoding from node 0 (TSP) or from the customer the
     model prefers first (CVRP is forced to start at customer 1 only when ``num_starts > 1``).
+    ``start_offset`` skips the first starts: the solutions start at nodes ``o..o+P-1`` (TSP) or
+    customers ``o+1..o+P`` (CVRP), so passes with disjoint offsets split one multi-start pass.
     Cost O(T * B * P * N * d) for ``T`` steps.
 
     Without gradients (inference), instances go through in chunks of ``chunk`` (None: all at once):
@@ -54,7 +57,7 @@ def rollout(
         raise InvalidArgumentError(f"unknown decoding strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
     if chunk is not None and not torch.is_grad_enabled() and data.batch_size > chunk:
         parts = [rollout(model, data[i : i + chunk], num_starts=num_starts, strategy=strategy,
-                         generator=generator, with_logp=with_logp, chunk=None)
+                         generator=generator, with_logp=with_logp, chunk=None, start_offset=start_offset)
                  for i in range(0, data.batch_size, chunk)]
         # CVRP constructions of different chunks may take different numbers of steps: pad with depot
         # visits, as the environment itself pads finished constructions (cost 0, no route)
@@ -63,16 +66,18 @@ def rollout(
         return Rollout(torch.cat(actions), torch.cat([p.cost for p in parts]),
                        None if not with_logp else torch.cat([p.logp for p in parts]))
     n_cust = data.num_nodes - 1 if data.is_cvrp else data.num_nodes
-    P = n_cust if num_starts is None else min(num_starts, n_cust)
+    if not 0 <= start_offset < n_cust:
+        raise InvalidArgumentError(f"start_offset must be in [0, {n_cust}), got {start_offset}")
+    P = n_cust - start_offset if num_starts is None else min(num_starts, n_cust - start_offset)
     h = model.encode(data)
     cache = model.precompute(h, data)
     env = RoutingEnv(data, P)
     logp = torch.zeros(data.batch_size, P, device=data.device) if with_logp else None
-    if P == 1 and data.is_cvrp:
+    if P == 1 and data.is_cvrp and start_offset == 0:
         env.reset(torch.zeros(data.batch_size, 1, dtype=torch.long, device=data.device))
         env.actions.clear()  # the depot start is implicit in the cost
     else:
-        env.reset()
+        env.reset(env.default_starts() + start_offset if start_offset else None)
     while not env.done:
         if not data.is_cvrp and len(env.actions) == env.N - 1:  # one city left: forced, log-prob 0
             env.step(env.mask.to(torch.uint8).argmax(-1))
@@ -121,12 +126,13 @@ def augment(data: VRPData, k: int) -> VRPData:
 
 @torch.no_grad()
 def best_solutions(model: AttentionModel, data: VRPData, *, augment_k: int = 8,
-                   num_starts: int | None = None, chunk: int = 1024) -> tuple[torch.Tensor, list[torch.Tensor]]:
+                   num_starts: int | None = None, chunk: int = 1024,
+                   start_offset: int = 0) -> tuple[torch.Tensor, list[torch.Tensor]]:
     """Multi-start greedy over every augmentation; the best per instance.
 
     Returns ``(cost [B], actions)`` where ``actions[b]`` is the winning action sequence of instance
     ``b`` (in the model's normalised units; recompute real costs from the routes). Processes
-    ``chunk`` instances at a time.
+    ``chunk`` instances at a time. ``start_offset``: see :func:`rollout`.
     """
     if data.matrix_based:
         augment_k = 1  # no symmetry to exploit
@@ -134,7 +140,7 @@ def best_solutions(model: AttentionModel, data: VRPData, *, augment_k: int = 8,
     for s in range(0, data.batch_size, chunk):
         part = data[s:s + chunk]
         B = part.batch_size
-        r = rollout(model, augment(part, augment_k), num_starts=num_starts)
+        r = rollout(model, augment(part, augment_k), num_starts=num_starts, start_offset=start_offset)
         c = r.cost.view(augment_k, B, -1).permute(1, 0, 2).reshape(B, -1)  # [B, k * P]
         acts = r.actions.view(augment_k, B, r.actions.shape[1], -1).permute(1, 0, 2, 3)
         acts = acts.reshape(B, -1, acts.shape[-1])

@@ -6,10 +6,10 @@ square and matrices by their largest entry (:func:`~graphroute.neural.envs.from_
 routes are returned as they are, so the cost the checker reports is in the file's own convention.
 
 The time limit counts from the call (importing torch and loading the model included) and is kept
-by sizing the decoding passes: a pilot pass with the first :data:`PILOT_STARTS` starts measures the
-time per start, the identity pass then uses as many starts as fit in what is left (at most
-:data:`MAX_STARTS`, at least the pilot's) and the augmentation passes run while the slowest pass
-so far still fits (see :func:`solve_neural`). The pilot itself always runs, so a limit too short
+by sizing the decoding passes: a pilot pass with the first :data:`PILOT_STARTS` starts is timed,
+further passes decode as many more starts (up to :data:`MAX_STARTS`) as the passes timed so far say
+fit in what is left, and the augmentation passes run while such a pass still fits (see
+:func:`solve_neural`). The pilot itself always runs, so a limit too short
 for one construction of a few starts (or one spent on loading already) is exceeded by the pilot.
 """
 
@@ -25,6 +25,8 @@ from graphroute.problems.instance import Instance, Solution
 MAX_STARTS = 100  # POMO uses every node as a start; beyond 100 nodes we keep the first 100
 #: starts of the pilot pass that measures the time per start (at least 2: see :func:`solve_neural`)
 PILOT_STARTS = 4
+#: safety factor on a pass time predicted beyond the largest pass measured (see :class:`PassTimes`)
+PREDICT_MARGIN = 1.1
 
 
 def checkpoint_dir() -> Path:
@@ -68,16 +70,18 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
 
     1. a pilot pass decodes the identity copy with the first ``min(PILOT_STARTS, starts)`` starts
        (always: it is the answer of last resort);
-    2. the time per start is estimated as the pilot's time divided by its starts (an overestimate:
-       the encoder and the per-step overhead are counted in it), and the identity pass is decoded
-       again with as many starts as that estimate fits in what is left of ``time_limit``, at most
-       ``min(customers, MAX_STARTS)`` and at least the pilot's; when no more than the pilot's fit,
-       the pilot is the identity pass. Starts are always the first ones (nodes ``0..P-1``, CVRP
-       customers ``1..P``), so the identity pass includes the pilot's starts and its result
-       replaces the pilot's;
+    2. when the time per start, estimated as the pilot's time divided by its starts (an overestimate:
+       the encoder and the per-step overhead are counted in it), fits every start (up to
+       ``min(customers, MAX_STARTS)``) in what is left of ``time_limit``, the identity copy is decoded
+       again with all of them (the pilot's among them: its result replaces the pilot's); otherwise the
+       remaining starts are decoded in further passes with new starts each (the next ones in order),
+       every pass as large as the passes measured so far say fits in what is left
+       (:class:`PassTimes`: a pass's time grows much less than linearly in the starts, so the second
+       pass is sized conservatively and the later ones closer), until all starts are decoded or none
+       fits. Starts are always the first ones (nodes ``0..P-1``, CVRP customers ``1..P``);
     3. with ``augment=8`` (coordinate models only; matrix models have no symmetry and decode x1)
-       the other seven dihedral copies are decoded one at a time with the identity pass's starts,
-       each only while the slowest pass so far fits in what is left.
+       the other seven dihedral copies are decoded one at a time with the identity copy's starts in
+       one pass, each only while the time :class:`PassTimes` gives such a pass fits in what is left.
 
     The best solution of the passes run is returned. When the limit is generous the passes are
     exactly those of an unlimited run (all starts up to :data:`MAX_STARTS`, eight copies), so the
@@ -87,8 +91,10 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
 
     ``meta`` records the checkpoint file name, ``augment`` (asked) and ``augment_used`` (passes
     run), ``model_problem``, ``model_cost`` (the model's own cost in its normalised units),
-    ``starts`` (starts of the identity and augmentation passes), ``pilot_starts`` (starts of the
-    pilot pass), ``max_starts`` (the starts a run without a limit would use) and ``decode_s``.
+    ``starts`` (starts of the identity copy and of each augmentation pass), ``pilot_starts`` (starts
+    of the pilot pass), ``identity_passes`` (the starts of each pass over the identity copy: the
+    pilot's and the further ones, or all of them in one), ``max_starts`` (the starts a run without a
+    limit would use) and ``decode_s``.
 
     Raises
     ------
@@ -127,10 +133,10 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     data = from_instances([inst])
     copies = augment_data(data, 1 if data.matrix_based else augment)  # matrix models have no symmetry
 
-    def decode(i: int, num_starts: int) -> tuple[float, object, float]:
+    def decode(i: int, offset: int, num_starts: int) -> tuple[float, object, float]:
         t_pass = _now()
         try:
-            cost, seqs = _best_solutions(model, copies[i:i + 1], num_starts)
+            cost, seqs = _best_solutions(model, copies[i:i + 1], num_starts, offset)
         except (RuntimeError, MemoryError) as exc:
             if not _is_out_of_memory(exc):
                 raise
@@ -138,23 +144,41 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
                               f"try a smaller instance or a machine with more memory") from None
         return float(cost[0]), seqs[0], _now() - t_pass
 
-    best, best_seq, pilot_s = decode(0, pilot)
-    starts, slowest, used = pilot, pilot_s, 1
-    fit = starts_that_fit(pilot_s, pilot, time_limit - (_now() - t_call), max_starts)
-    if fit > pilot:  # the identity pass again with more starts (the pilot's are among them)
-        starts = fit
-        best, best_seq, slowest = decode(0, starts)
+    best, best_seq, pilot_s = decode(0, 0, pilot)
+    times = PassTimes()
+    times.add(pilot, pilot_s)
+    chunks = [pilot]
+    if starts_that_fit(pilot_s, pilot, time_limit - (_now() - t_call), max_starts) == max_starts > pilot:
+        # everything fits: one identity pass with every start (the pilot's among them), as without a limit
+        best, best_seq, took = decode(0, 0, max_starts)
+        times.add(max_starts, took)
+        chunks = [max_starts]
+    else:  # the remaining starts in further passes, each as large as the measured times say fits
+        done, spent = pilot, pilot_s
+        while done < max_starts:
+            k = times.starts_that_fit(time_limit - (_now() - t_call), max_starts - done)
+            if k < 1:
+                break
+            cost, seq, took = decode(0, done, k)
+            times.add(k, took)
+            chunks.append(k)
+            done, spent = done + k, spent + took
+            if cost < best:
+                best, best_seq = cost, seq
+        if len(chunks) > 1:  # one pass of them all takes no longer than the passes did together
+            times.add(done, spent)
+    starts, used = sum(chunks), 1
     for i in range(1, copies.batch_size):
-        if _now() - t_call + slowest > time_limit:
+        if _now() - t_call + times.predict(starts) > time_limit:
             break
-        cost, seq, took = decode(i, starts)
-        slowest = max(slowest, took)
+        cost, seq, took = decode(i, 0, starts)
+        times.add(starts, took)
         used += 1
         if cost < best:
             best, best_seq = cost, seq
     routes = actions_to_routes(best_seq, inst.problem == "cvrp")
     meta.update({"model_cost": best, "starts": starts, "pilot_starts": pilot, "max_starts": max_starts,
-                 "decode_s": _now() - t0, "augment_used": used})
+                 "decode_s": _now() - t0, "augment_used": used, "identity_passes": chunks})
     return Solution(routes, meta=meta)
 
 
@@ -168,15 +192,56 @@ def starts_that_fit(pilot_s: float, pilot_starts: int, left_s: float, max_starts
     return max(pilot_starts, min(max_starts, int(fit) if math.isfinite(fit) else max_starts))
 
 
+class PassTimes:
+    """Measured ``(starts, seconds)`` of decoding passes, and a bound on the time of a pass of ``s`` starts.
+
+    A pass costs about ``a + b s`` with ``a, b >= 0``: the encoder and the decoder's per-step work
+    (``a``; on CPU most of a pass of few starts) and the starts' share (``b s``). Measured on one CPU
+    thread: X-n502-k39 0.85 / 1.18 / 5.6 s and pr1002 5.5 / 8.4 / 56 s for 2 / 4 / 100 starts. Each
+    measured pass ``(s_i, t_i)`` then bounds a pass of ``s`` starts from above: by ``t_i`` when
+    ``s <= s_i`` (fewer starts take no longer) and by ``t_i s / s_i`` when ``s >= s_i`` (all of ``a``
+    counted per start). :meth:`predict` is the tightest of these bounds, the slowest measurement
+    for a size already measured, and beyond the largest size measured :data:`PREDICT_MARGIN` times
+    the bound (large passes grew faster than linearly in the starts on the machines measured).
+    """
+
+    def __init__(self) -> None:
+        self.samples: list[tuple[int, float]] = []
+
+    def add(self, starts: int, seconds: float) -> None:
+        self.samples.append((int(starts), float(seconds)))
+
+    def predict(self, starts: int) -> float:
+        slowest: dict[int, float] = {}
+        for s, t in self.samples:
+            slowest[s] = max(t, slowest.get(s, 0.0))
+        if starts in slowest:
+            return slowest[starts]
+        above = [t for s, t in slowest.items() if s > starts]
+        below = [t * starts / s for s, t in slowest.items() if s < starts]
+        return min([*above, *below]) if above else PREDICT_MARGIN * min(below)
+
+    def starts_that_fit(self, left_s: float, cap: int) -> int:
+        """The most starts (at most ``cap``, 0 if none) whose predicted pass fits in ``left_s``."""
+        lo, hi = 0, max(int(cap), 0)
+        while lo < hi:  # predict() does not decrease with the starts
+            mid = (lo + hi + 1) // 2
+            if self.predict(mid) <= left_s:
+                lo = mid
+            else:
+                hi = mid - 1
+        return lo
+
+
 def _now() -> float:
     """The clock of :func:`solve_neural` (a function so that tests can replace it)."""
     return time.perf_counter()
 
 
-def _best_solutions(model, data, num_starts: int):  # noqa: ANN001, ANN202
+def _best_solutions(model, data, num_starts: int, start_offset: int = 0):  # noqa: ANN001, ANN202
     from graphroute.neural.decoding import best_solutions
 
-    return best_solutions(model, data, augment_k=1, num_starts=num_starts)
+    return best_solutions(model, data, augment_k=1, num_starts=num_starts, start_offset=start_offset)
 
 
 def _is_out_of_memory(exc: BaseException) -> bool:

@@ -93,25 +93,72 @@ def test_a_limit_that_fits_gives_the_unlimited_routes(problem):
 
 
 @needs_shipped
-def test_the_pilot_sizes_the_identity_pass(monkeypatch):
-    """On a fake clock where a pass costs 1/64 s per start, a 1 s limit leaves 60 starts after the
-    4-start pilot (no augmentation pass fits): the identity pass is cut, not run with all 100."""
+def test_the_pilot_sizes_the_identity_passes(monkeypatch):
+    """On a fake clock where a pass costs 1/64 s per start, a 1 s limit does not hold all 100 starts
+    after the 4-start pilot: the next passes decode new starts (54, then 6 more: the first sized with
+    the pilot's rate and PREDICT_MARGIN, the last within the passes' own times), no augmentation pass
+    fits, and the limit is met exactly."""
     from graphroute.neural import solve as mod
 
     clock = [0.0]
     real = mod._best_solutions
+    offsets = []
 
-    def timed(model, data, num_starts):
+    def timed(model, data, num_starts, start_offset=0):
         clock[0] += num_starts / 64
-        return real(model, data, num_starts)
+        offsets.append((start_offset, num_starts))
+        return real(model, data, num_starts, start_offset)
 
     monkeypatch.setattr(mod, "_now", lambda: clock[0])
     monkeypatch.setattr(mod, "_best_solutions", timed)
     inst = generate("tsp", 120, seed=1)
     sol = mod.solve_neural(inst, time_limit=1.0, augment=8)
-    assert (sol.meta["pilot_starts"], sol.meta["starts"], sol.meta["max_starts"]) == (mod.PILOT_STARTS, 60, 100)
+    assert offsets == [(0, 4), (4, 54), (58, 6)]
+    assert sol.meta["identity_passes"] == [4, 54, 6]
+    assert (sol.meta["pilot_starts"], sol.meta["starts"], sol.meta["max_starts"]) == (mod.PILOT_STARTS, 64, 100)
     assert sol.meta["augment_used"] == 1 and clock[0] == 1.0
     assert check(inst, sol).feasible
+
+
+@needs_shipped
+@pytest.mark.parametrize("problem", ["tsp", "cvrp"])
+def test_passes_with_disjoint_starts_find_the_one_pass_answer(problem):
+    """Decoding starts 0..19 as passes of 4, 9 and 7 new starts gives the cost of one 20-start pass
+    (greedy constructions of different starts do not interact)."""
+    from graphroute.neural.decoding import best_solutions
+    from graphroute.neural.envs import from_instances
+    from graphroute.neural.train import load_checkpoint, model_from_checkpoint
+
+    inst = generate(problem, 30, seed=2)
+    model = model_from_checkpoint(load_checkpoint(CHECKPOINTS / f"pomo_{problem}20.pt"))
+    data = from_instances([inst])
+    whole, _ = best_solutions(model, data, augment_k=1, num_starts=20)
+    parts = [best_solutions(model, data, augment_k=1, num_starts=k, start_offset=o)[0]
+             for o, k in ((0, 4), (4, 9), (13, 7))]
+    assert min(float(c[0]) for c in parts) == pytest.approx(float(whole[0]), rel=1e-6)
+    with pytest.raises(InvalidArgumentError, match="start_offset"):
+        best_solutions(model, data, augment_k=1, num_starts=2, start_offset=30)
+
+
+def test_pass_times_bounds():
+    """Every measured pass bounds the others: a smaller pass by its time, a larger one by its rate
+    per start; beyond the largest measured, PREDICT_MARGIN more."""
+    from graphroute.neural.solve import PREDICT_MARGIN, PassTimes
+
+    t = PassTimes()
+    t.add(4, 1.0)
+    assert t.predict(4) == 1.0 and t.predict(2) == 1.0  # fewer starts take no longer
+    assert t.predict(40) == pytest.approx(PREDICT_MARGIN * 10.0)
+    t.add(40, 2.0)  # a pass grows much less than linearly: the rate of the larger pass is 0.05
+    assert t.predict(20) == pytest.approx(2.0)  # bounded by the 40-start pass (not 5.0 from the 4-start rate)
+    assert t.predict(8) == pytest.approx(2.0)  # min(2.0, 1.0 * 8 / 4)
+    assert t.predict(5) == pytest.approx(1.25)
+    assert t.predict(100) == pytest.approx(PREDICT_MARGIN * 5.0)
+    t.add(40, 3.0)
+    assert t.predict(40) == 3.0  # a measured size: its slowest measurement
+    assert t.starts_that_fit(2.0, 100) == 8
+    assert t.starts_that_fit(0.5, 100) == 0
+    assert t.starts_that_fit(1e9, 60) == 60
 
 
 def test_starts_that_fit():
