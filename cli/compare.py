@@ -171,7 +171,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
     t = Table(title=f"{len(grid.instances)} instances, {grid.time_limit:g} s per run, baseline {grid.baseline}",
               title_justify="left")
     for col in ["solver", "feasible %", "gap vs base % (mean / geo, n)", "gap vs BKS % (mean / geo, n)",
-                "gap vs BKS % on common runs", "W/T/L", "time s (mean / median)", "over limit", "failed"]:
+                "gap vs BKS % on common runs", "W/T/L", "time s (mean / median)", "over limit", "below BKS", "failed"]:
         t.add_column(col, justify="right" if col != "solver" else "left")
     for s in summary:
         t.add_row(
@@ -183,7 +183,12 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
             f"{s['wins']}/{s['ties']}/{s['losses']}",
             f"{f(s['mean_time_s'])} / {f(s['median_time_s'])}",
             str(s["over_limit"]),
+            str(s["n_below_bks"]),
             str(s["failed"] + s["timeouts"]),
         )
     console.print(t)
+    below = sum(s["n_below_bks"] for s in summary)
+    if below:
+        console.print(f"[yellow]warning: {below} run(s) cost less than their BKS (listed in {out}/summary.md; kept in "
+                      "the means): the reference or the distance convention is likely wrong[/]")
     console.print(f"[dim]results: {out}/results.csv, {out}/summary.md, plots in {out}/plots/[/]")

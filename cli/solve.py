@@ -21,7 +21,7 @@ def solve_command(
     solver: str = typer.Option("pyvrp", "--solver", "-s", help="ortools, pyvrp, savings, nearest or neural."),
     time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds of search (> 0)."),
     seed: int = typer.Option(0, "--seed", help="Random seed, 0..4294967295."),
-    bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost (overrides a .sol beside the file)."),
+    bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost, > 0 (overrides a .sol beside the file)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf)."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Neural solver: checkpoint file."),
@@ -115,6 +115,10 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
     if plot is not None:
         t.add_row("plot", str(plot))
     console.print(t)
+    if result.below_bks:
+        console.print(f"[bold yellow]warning:[/] cost {fmt_num(result.cost)} is below the known best "
+                      f"{fmt_num(result.bks)} ({escape(str(result.bks_source))}): the reference or the distance "
+                      "convention is likely wrong", highlight=False, soft_wrap=True)
     shown = result.routes[:30]
     for k, r in enumerate(shown, 1):
         label = "tour" if inst.problem == "tsp" else f"route {k}"

@@ -98,30 +98,49 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
         CVRP: routes of customer indices ``1..n-1`` with the depot (0) left out.
         TSP: one route listing every node ``0..n-1`` once (closed implicitly).
     enforce : bool
-        Raise :class:`InfeasibleError` naming the first violations instead of returning them.
+        Raise instead of returning the violations: :class:`InfeasibleError` naming them, or
+        :class:`InvalidSolutionError` for a node outside ``0..n-1``.
 
     Returns
     -------
     CheckResult
         ``cost`` is the sum of arc costs under the instance's convention (for CVRP every route
-        starts and ends at the depot; for TSP the tour closes). O(n) time.
+        starts and ends at the depot; for TSP the tour closes). O(n) time. Routes are numbered
+        from 1 in the violations. A node outside ``0..n-1`` is a violation, and the cost is that of
+        the routes without it (it has no distance to add).
+
+    Raises
+    ------
+    InvalidSolutionError
+        A route holds something that is not an integer node (no cost can be computed), or, with
+        ``enforce``, a node outside ``0..n-1``.
+    InfeasibleError
+        With ``enforce``, any other violation.
     """
     sol = solution if isinstance(solution, Solution) else Solution([list(r) for r in solution])
     n = instance.n
     violations: list[str] = []
+    routes_in_range = []
     for r, route in enumerate(sol.routes):
-        for v in route:
-            if not 0 <= v < n:
-                raise InvalidSolutionError(f"route {r + 1} visits node {v}, but nodes are 0..{n - 1}")
+        outside = [v for v in route if not 0 <= v < n]
+        if outside:
+            nodes = f"node{'s' if len(outside) > 1 else ''} {_fmt(outside)}"
+            msg = f"route {r + 1} visits {nodes}, but nodes are 0..{n - 1}"
+            if enforce:
+                raise InvalidSolutionError(msg)
+            violations.append(msg)
+            route = [v for v in route if 0 <= v < n]
+        routes_in_range.append(route)
 
     seen: dict[int, int] = {}
     cost = 0.0
     duration = 0.0 if instance.durations is not None else None
     loads: list[int] = []
     if instance.problem == "tsp":
-        routes = [r for r in sol.routes if r]
-        if len(routes) != 1:
-            violations.append(f"a tsp solution is one tour, got {len(routes)} routes")
+        routes = [r for r in routes_in_range if r]
+        given = sol.num_routes  # a route of out-of-range nodes only is still a route
+        if given != 1:
+            violations.append(f"a tsp solution is one tour, got {given} routes")
         for route in routes:
             for v in route:
                 seen[v] = seen.get(v, 0) + 1
@@ -132,13 +151,19 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
                     duration += _closed_duration(instance, walk)
         expected = range(n)
     else:
-        for r, route in enumerate(sol.routes):
+        for r, route in enumerate(routes_in_range):
             if not route:
                 continue
+            depot_at = [i for i, v in enumerate(route) if v == 0]
+            if depot_at:  # once per route, however often
+                if all(i in (0, len(route) - 1) for i in depot_at):
+                    violations.append(f"route {r + 1} includes the depot (0) at its ends: routes must leave the "
+                                      "depot out (every route starts and ends there)")
+                else:
+                    violations.append(f"route {r + 1} visits the depot (0) inside the route")
             load = 0
             for v in route:
                 if v == 0:
-                    violations.append(f"route {r + 1} visits the depot (0) inside the route")
                     continue
                 seen[v] = seen.get(v, 0) + 1
                 load += int(instance.demands[v])  # type: ignore[index]
@@ -150,7 +175,7 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
             if duration is not None:
                 duration += _closed_duration(instance, walk)
         expected = range(1, n)
-        used = sum(1 for r in sol.routes if r)
+        used = sol.num_routes
         if instance.num_vehicles is not None and used > instance.num_vehicles:
             violations.append(f"{used} routes used, but only {instance.num_vehicles} vehicles are available")
     twice = sorted(v for v, c in seen.items() if c > 1)

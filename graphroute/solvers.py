@@ -102,6 +102,27 @@ def over_limit(runtime_s: float | None, time_limit: float | None) -> bool | None
     return float(runtime_s) > OVER_LIMIT_FACTOR * float(time_limit) + OVER_LIMIT_SLACK_S
 
 
+#: A feasible cost is below the known best when it is lower by more than this fraction of it: float
+#: noise in real-valued costs is not flagged; any lower cost of an integral instance is.
+BELOW_BKS_RTOL = 1e-9
+
+
+def below_bks(cost: float | None, bks: float | None) -> bool:
+    """Whether ``cost`` is below the known best ``bks`` (see :data:`BELOW_BKS_RTOL`).
+
+    A checked cost below the best known is far likelier to mean that the reference is wrong or
+    belongs to another distance convention (unrounded vs nint-rounded ``EUC_2D``, a variant with a
+    fixed fleet or fixed edges) than a new record, so it is flagged, never dropped. False when either
+    number is unknown. The one definition used by ``solve --json`` and ``compare``.
+    """
+    if cost is None or bks is None:
+        return False
+    c, b = float(cost), float(bks)
+    if not (math.isfinite(c) and math.isfinite(b)) or b <= 0:
+        return False
+    return c < b - BELOW_BKS_RTOL * max(1.0, abs(b))
+
+
 def check_options(spec: SolverSpec, fn: Callable[..., Solution], options: dict[str, Any]) -> None:
     """Refuse keyword options that ``spec``'s function does not take (:class:`InvalidArgumentError`).
 
@@ -148,6 +169,11 @@ class SolveResult:
     meta: dict = field(default_factory=dict)
     #: ``runtime_s`` past the limit by more than :func:`over_limit` allows.
     over_limit: bool = False
+    #: A feasible ``cost`` below ``bks`` (:func:`below_bks`): the reference or the convention is likely wrong.
+    below_bks: bool = False
+    #: Whether the known best came with routes the checker confirmed at that cost
+    #: (:attr:`Instance.bks_checked`: True, False, or None when there were no routes to check).
+    bks_checked: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The ``solve --json`` object (a contract: extend, never rename)."""
@@ -216,6 +242,9 @@ def solve(
         gap_to_bks_pct=gap_pct(res.cost, instance.bks) if res.feasible else None,
         violations=res.violations,
         duration=res.duration,
-        meta={**dict(sol.meta), **{k: instance.meta[k] for k in ("bks_note", "note") if k in instance.meta}},
+        meta={**dict(sol.meta),
+              **{k: instance.meta[k] for k in ("bks_note", "note", "name_header") if k in instance.meta}},
         over_limit=bool(over_limit(runtime, time_limit)),
+        below_bks=res.feasible and below_bks(res.cost, instance.bks),
+        bks_checked=instance.bks_checked,
     )

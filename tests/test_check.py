@@ -6,7 +6,7 @@ import pytest
 
 from graphroute.check import check, gap_pct
 from graphroute.exceptions import InfeasibleError, InvalidSolutionError
-from graphroute.problems import Instance
+from graphroute.problems import Instance, Solution
 
 
 @pytest.fixture()
@@ -42,9 +42,38 @@ def test_violations(square, routes, msg):
 
 def test_unknown_node(square):
     with pytest.raises(InvalidSolutionError, match="visits node 9"):
-        check(square, [[1, 9]])
+        check(square, [[1, 9]], enforce=True)
     with pytest.raises(InvalidSolutionError, match="non-integer"):
         check(square, [[1, "a"]])
+
+
+def test_unknown_node_is_a_violation_without_enforce(square):
+    """The docstring says violations are returned unless enforce: out-of-range nodes were raised."""
+    res = check(square, [[1, 2], [3, 9, -1], [4]])
+    assert not res.feasible and "route 2 visits nodes 9, -1, but nodes are 0..4" in res.violations
+    assert res.cost == check(square, [[1, 2], [3], [4]]).cost  # costed without the nodes that do not exist
+    tsp = Instance("tsp", distance_type="EXPLICIT", matrix=[[0, 1, 9], [9, 0, 1], [1, 9, 0]])
+    res = check(tsp, [[0, 1, 2, 7]])
+    assert res.violations == ["route 1 visits node 7, but nodes are 0..2"] and res.cost == 3
+
+
+def test_depot_at_route_ends_is_said_once_per_route(square):
+    res = check(square, [[0, 1, 2, 0], [0, 3, 0], [4]])
+    depot = [v for v in res.violations if "depot" in v]
+    ends = "includes the depot (0) at its ends: routes must leave the depot out (every route starts and ends there)"
+    assert depot == [f"route 1 {ends}", f"route 2 {ends}"]
+    assert res.cost == check(square, [[1, 2], [3], [4]]).cost and res.loads == [4, 2, 3]
+    inside = check(square, [[1, 0, 2, 0, 3], [4]]).violations
+    assert [v for v in inside if "depot" in v] == ["route 1 visits the depot (0) inside the route"]
+
+
+def test_route_numbers_agree_between_solution_and_check(square):
+    """Solution numbered routes from 0, check from 1: both say route 2 for the second route now."""
+    with pytest.raises(InvalidSolutionError, match="route 2 holds a non-integer node 'a'"):
+        check(square, [[1, 2], [3, "a"], [4]])
+    with pytest.raises(InvalidSolutionError, match="route 2 must be a list of node indices"):
+        Solution([[1, 2], 3])
+    assert any(v.startswith("route 2 carries") for v in check(square, [[1], [2, 3, 4]]).violations)
 
 
 def test_fleet_limit(square):

@@ -21,6 +21,9 @@ Definitions (also printed in ``summary.md``):
 - ``over_limit`` (``results.csv``): ``runtime_s > 1.05 * time_limit + 0.5 s``
   (``graphroute.solvers.over_limit``); summaries count such runs. A run past
   ``1.5 * time_limit + 30 s`` is killed and recorded as a timeout.
+- ``below_bks`` (``results.csv``): a feasible cost below the BKS (``graphroute.solvers.below_bks``):
+  the reference or the distance convention is likely wrong. Such runs stay in every mean (dropping
+  them would hide them); ``n_below_bks`` counts them per solver and ``summary.md`` lists them.
 """
 
 from __future__ import annotations
@@ -35,13 +38,13 @@ from typing import Any
 # A contract (README "Comparing solvers"): new columns go at the end, existing ones keep name and place.
 RESULT_COLUMNS = [
     "instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct", "gap_vs_bks_pct",
-    "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error", "over_limit",
+    "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error", "over_limit", "below_bks",
 ]
 SUMMARY_COLUMNS = [
     "solver", "runs", "feasible_pct", "mean_gap_vs_baseline_pct", "geomean_gap_vs_baseline_pct",
     "mean_gap_vs_bks_pct", "geomean_gap_vs_bks_pct", "wins", "ties", "losses", "mean_time_s", "median_time_s",
     "failed", "timeouts", "n_gap_vs_baseline", "n_gap_vs_bks", "mean_gap_vs_bks_common_pct",
-    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time",
+    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time", "n_below_bks",
 ]
 
 
@@ -60,7 +63,7 @@ def with_gaps(rows: list[dict[str, Any]], baseline: str, time_limit: float | Non
 
     ``over_limit`` is filled in when ``time_limit`` (the grid's, seconds) is given.
     """
-    from graphroute.solvers import over_limit
+    from graphroute.solvers import below_bks, over_limit
 
     base_by_seed: dict[tuple[str, int], float] = {}
     base_all: dict[str, list[float]] = defaultdict(list)
@@ -81,6 +84,7 @@ def with_gaps(rows: list[dict[str, Any]], baseline: str, time_limit: float | Non
             "gap_vs_baseline_pct": _gap(float(r["cost"]), ref) if ok else None,
             "gap_vs_bks_pct": _gap(float(r["cost"]), r.get("bks")) if ok else None,
             "over_limit": over_limit(r.get("runtime_s"), time_limit),
+            "below_bks": ok and below_bks(float(r["cost"]), r.get("bks")),
         })
     return out
 
@@ -153,6 +157,7 @@ def summarize(rows: list[dict[str, Any]], baseline: str, solvers: list[str]) -> 
             "n_common": len(common),
             "over_limit": sum(1 for r in mine if r.get("over_limit")),
             "n_time": len(times),
+            "n_below_bks": sum(1 for r in ok if r.get("below_bks")),
         })
     return out
 
@@ -180,6 +185,10 @@ def _md(v: Any, digits: int = 2) -> str:
     return str(v)
 
 
+def _cost(v: float) -> str:
+    return f"{v:,.0f}" if v >= 100 else f"{v:.3f}"
+
+
 def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, header: str, baseline: str,
                 solvers: list[str], time_limit: float | None = None) -> str:
     """``summary.md``: the per-solver table, the gaps over the common runs, what the columns cover,
@@ -189,7 +198,7 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
     lines = [header.rstrip(), "", f"## Per solver (baseline: {baseline})", ""]
     cols = ["solver", "runs", "feasible %", "mean gap vs baseline %", "geo-mean gap vs baseline %",
             "n vs baseline", "mean gap vs BKS %", "geo-mean gap vs BKS %", "n vs BKS", "W/T/L vs baseline",
-            "mean time s", "median time s", "over limit", "failed", "timeouts"]
+            "mean time s", "median time s", "over limit", "failed", "timeouts", "below BKS"]
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for s in summary:
         lines.append("| " + " | ".join([
@@ -197,7 +206,7 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
             _md(s["geomean_gap_vs_baseline_pct"]), str(s["n_gap_vs_baseline"]), _md(s["mean_gap_vs_bks_pct"]),
             _md(s["geomean_gap_vs_bks_pct"]), str(s["n_gap_vs_bks"]), f"{s['wins']}/{s['ties']}/{s['losses']}",
             _md(s["mean_time_s"]), _md(s["median_time_s"]), str(s["over_limit"]), str(s["failed"]),
-            str(s["timeouts"]),
+            str(s["timeouts"]), str(s["n_below_bks"]),
         ]) + " |")
     limit = (f"{OVER_LIMIT_FACTOR:g} x {time_limit:g} s + {OVER_LIMIT_SLACK_S:g} s = "
              f"{OVER_LIMIT_FACTOR * time_limit + OVER_LIMIT_SLACK_S:g} s" if time_limit is not None else
@@ -213,6 +222,13 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
         "(the solver call), timeouts and crashes (the worker's wall time until it was killed or died).",
         f"- Over the limit (runtime > {limit}): {over}.",
     ]
+    below = [r for r in rows if r.get("below_bks")]
+    if below:
+        shown = ", ".join(f"{r['instance']} {r['solver']} seed {r['seed']} ({_cost(float(r['cost']))} < BKS "
+                          f"{_cost(float(r['bks']))})" for r in below[:20])
+        more = f" ... ({len(below)} in all)" if len(below) > 20 else ""
+        lines.append(f"- **Below the BKS** ({len(below)} run(s), marked `!` per instance; the reference or the "
+                     f"distance convention is likely wrong; kept in the means): {shown}{more}.")
     common = common_runs(rows, solvers)
     insts = sorted({i for i, _ in common})
     lines += ["", "## Gap to BKS on the common runs", ""]
@@ -241,7 +257,8 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
         by[r["instance"]][r["solver"]].append(r)
         if r.get("bks"):
             bks[r["instance"]] = r["bks"]
-    lines += ["", "## Per instance (cost, gap to BKS %; mean over seeds; `x` = no feasible run)", ""]
+    lines += ["", "## Per instance (cost, gap to BKS %; mean over seeds; `x` = no feasible run; `!` = a run below "
+                  "the BKS)", ""]
     cols = ["instance", "n", "BKS"] + solvers
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for inst in sorted(by):
@@ -254,8 +271,9 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
                 continue
             c = statistics.fmean(float(r["cost"]) for r in ok)
             g = [r["gap_vs_bks_pct"] for r in ok if r["gap_vs_bks_pct"] is not None]
-            cells.append(f"{c:,.0f}" + (f" ({statistics.fmean(g):.2f})" if g else "") if c >= 100
-                         else f"{c:.3f}" + (f" ({statistics.fmean(g):.2f})" if g else ""))
+            mark = " !" if any(r.get("below_bks") for r in ok) else ""
+            cells.append(f"{c:,.0f}" + (f" ({statistics.fmean(g):.2f}{mark})" if g else "") if c >= 100
+                         else f"{c:.3f}" + (f" ({statistics.fmean(g):.2f}{mark})" if g else ""))
         lines.append("| " + " | ".join([inst, _md(n), _md(bks.get(inst), 0)] + cells) + " |")
     lines += ["", "## Definitions", "", __doc__.split("Definitions (also printed in ``summary.md``):")[1].strip()]
     return "\n".join(lines) + "\n"

@@ -137,9 +137,8 @@ def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0,
         for name, cost, runtime, feasible in results:
             if not feasible:
                 raise InvalidArgumentError(f"reference {solver} gave an infeasible solution on {name}")
-            cache[(name, solver, key_t)] = cost
-            _append(out_path, {"instance": name, "solver": solver, "time_limit": key_t,
-                           "cost": repr(cost), "runtime_s": f"{runtime:.3f}"})
+            cache[(name, solver, key_t)] = _append(out_path, {"instance": name, "solver": solver, "time_limit": key_t,
+                                                              "cost": repr(cost), "runtime_s": f"{runtime:.3f}"})
             if on_done is not None:
                 on_done(name)
     finally:
@@ -148,16 +147,47 @@ def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0,
     return [cache[(inst.name, solver, key_t)] for inst in insts]
 
 
-def _append(path: Path, row: dict) -> None:
+def _append(path: Path, row: dict) -> float:
+    """Add ``row`` to the cache file unless its key (instance, solver, time limit) is there already,
+    and return the cost the file keeps for that key. Runs that share a cache (two evaluations at
+    once, or one writing to the project's table) checked for missing keys when they started; the
+    check is repeated here under a lock, so a key is written once and every run uses that cost
+    (the published table once held a key twice, with costs 3.9% apart)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    new = not path.exists()
-    with path.open("a", newline="") as fh:  # one short line per write: appends are atomic enough
-        w = csv.DictWriter(fh, fieldnames=_FIELDS)
-        if new:
-            w.writeheader()
-        w.writerow(row)
-        fh.flush()
-        os.fsync(fh.fileno())
+    key = (row["instance"], row["solver"], row["time_limit"])
+    with _locked(path):
+        known = _read_cache(path) if path.exists() else {}
+        if key in known:
+            return known[key]
+        new = not path.exists()
+        with path.open("a", newline="") as fh:  # one short line per write
+            w = csv.DictWriter(fh, fieldnames=_FIELDS)
+            if new:
+                w.writeheader()
+            w.writerow(row)
+            fh.flush()
+            os.fsync(fh.fileno())
+    return float(row["cost"])
+
+
+class _locked:
+    """An exclusive advisory lock on ``PATH.lock`` (``fcntl``; where it is missing, no lock)."""
+
+    def __init__(self, path: Path):
+        self.lock_path = path.with_name(path.name + ".lock")
+
+    def __enter__(self) -> None:
+        try:
+            import fcntl
+        except ImportError:  # not POSIX
+            self.fh = None
+            return
+        self.fh = open(self.lock_path, "w")  # noqa: SIM115
+        fcntl.flock(self.fh, fcntl.LOCK_EX)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.fh is not None:
+            self.fh.close()  # closing releases the lock
 
 
 @dataclass

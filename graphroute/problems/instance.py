@@ -33,6 +33,11 @@ PROBLEMS = ("tsp", "cvrp")
 #: Largest capacity, demand and total demand: solvers keep loads in signed 64-bit integers.
 MAX_LOAD = 2**63 - 1
 
+#: Above this a float64 no longer holds every integer (``2**53 + 1`` reads as ``2**53``), so a demand or
+#: capacity that arrives as a float above it may already have been rounded and is refused; integers
+#: (Python ints, numpy integer arrays, integer literals in JSON and TSPLIB files) stay exact up to MAX_LOAD.
+MAX_EXACT_FLOAT = 2**53
+
 
 def _as_matrix(value: Any, what: str) -> np.ndarray:
     try:
@@ -55,6 +60,29 @@ def _big(v: float) -> str:
     """A short text for a huge number (an int of 400 digits has no float form)."""
     text = str(int(v)) if isinstance(v, (int, np.integer)) or math.isfinite(v) else str(v)
     return text if len(text) <= 24 else f"{text[:4]}... ({len(text)} digits)"
+
+
+def _load_value(v: Any, what: str) -> int:
+    """A demand or capacity as an exact Python int, never through float64 (see :data:`MAX_EXACT_FLOAT`).
+
+    Integers are taken as they are; a float must be whole and, unless it is above MAX_LOAD (refused by
+    the caller as too large), at most ``2**53``. Bools are refused: ``true`` is no quantity.
+    """
+    if isinstance(v, (bool, np.bool_)):
+        raise InvalidInstanceError(f"{what} must be an integer, got {v}")
+    if isinstance(v, (int, np.integer)):
+        return int(v)
+    try:
+        f = float(v)
+    except (TypeError, ValueError, OverflowError):
+        raise InvalidInstanceError(f"{what} must be an integer, got {v!r}") from None
+    if not math.isfinite(f) or f != int(f):
+        raise InvalidInstanceError(f"{what} must be an integer, got {v}")
+    if MAX_EXACT_FLOAT < f <= MAX_LOAD:
+        raise InvalidInstanceError(
+            f"{what} ({_big(f)}) is a float above 2**53, which may already be rounded; write it as an integer"
+        )
+    return int(f)
 
 
 @dataclass
@@ -83,11 +111,17 @@ class Instance:
     num_vehicles : int or None
         Fleet size; ``None`` means as many vehicles as needed (the CVRPLIB rule).
     bks : float or None
-        Best known (or optimal) cost, if known, under this instance's own convention.
+        Best known (or optimal) cost, if known, under this instance's own convention; > 0, since no
+        gap can be computed against 0.
     bks_source : str or None
         Where ``bks`` came from (a ``.sol`` file, a CSV, the command line).
     meta : dict
         Free-form provenance (generator, seed, source file, ...).
+    bks_checked : bool or None
+        Whether routes came with ``bks`` and the checker found them feasible at that cost: True (a
+        ``.sol`` whose routes cost its ``Cost`` line, a ``.opt.tour`` costed by the checker), False
+        (they are infeasible or cost otherwise; ``meta["bks_note"]`` says how), None (no routes to
+        check: a table, the command line, the JSON ``bks`` field).
     """
 
     problem: str
@@ -102,6 +136,7 @@ class Instance:
     bks: float | None = None
     bks_source: str | None = None
     meta: dict = field(default_factory=dict)
+    bks_checked: bool | None = None
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:
@@ -154,8 +189,8 @@ class Instance:
                 raise InvalidInstanceError("a tsp instance has no demands or capacity")
         if self.bks is not None:
             b = float(self.bks)
-            if not math.isfinite(b) or b < 0:
-                raise InvalidInstanceError(f"known best cost must be a finite number >= 0, got {self.bks}")
+            if not math.isfinite(b) or b <= 0:
+                raise InvalidInstanceError(f"known best cost (bks) must be a finite number > 0, got {self.bks}")
             self.bks = b
         self._dist: np.ndarray | None = None
 
@@ -168,37 +203,44 @@ class Instance:
             raise InvalidInstanceError(f"capacity {_big(self.capacity)} is too large; at most {MAX_LOAD} (64-bit integers)")
         if not math.isfinite(self.capacity) or self.capacity <= 0 or self.capacity != int(self.capacity):
             raise InvalidInstanceError(f"capacity must be a positive integer, got {self.capacity}")
-        self.capacity = int(self.capacity)
+        self.capacity = _load_value(self.capacity, "capacity")
         if self.demands is None:
             raise InvalidInstanceError("a cvrp instance needs demands")
+        # An object array keeps Python ints exact (a float64 array would round 2**53 + 1 to 2**53).
         try:
-            d = np.asarray(self.demands, dtype=np.float64)
+            d = np.array(self.demands, dtype=object)
         except (TypeError, ValueError) as exc:
             raise InvalidInstanceError(f"demands must be numbers ({exc})") from None
         if d.shape != (n,):
             raise InvalidInstanceError(f"expected {n} demands (one per node, depot first), got shape {d.shape}")
+        values = []
         for i, v in enumerate(d):
-            if not math.isfinite(v) or v != int(v):
-                raise InvalidInstanceError(f"demand of node {i} must be an integer, got {v}")
+            if isinstance(v, (float, np.floating)) and math.isfinite(v) and v > MAX_LOAD:
+                v = int(v)  # too large either way, said below (not "a float above 2**53")
+            else:
+                v = _load_value(v, f"demand of node {i}")
             if v < 0:
-                raise InvalidInstanceError(f"demand of node {i} is negative ({int(v)})")
-            if float(v) > MAX_LOAD:  # exact: Python compares a float with an int without rounding the int
-                raise InvalidInstanceError(f"demand of node {i} ({_big(v)}) is too large; at most {MAX_LOAD} (64-bit integers)")
+                raise InvalidInstanceError(f"demand of node {i} is negative ({v})")
+            if v > MAX_LOAD:
+                raise InvalidInstanceError(
+                    f"demand of node {i} ({_big(v)}) is too large; at most {MAX_LOAD} (64-bit integers)"
+                )
             if v > self.capacity:
                 raise InvalidInstanceError(
-                    f"demand of node {i} ({int(v)}) exceeds vehicle capacity {self.capacity}"
+                    f"demand of node {i} ({v}) exceeds vehicle capacity {self.capacity}"
                 )
-        if d[0] != 0:
-            raise InvalidInstanceError(f"the depot (node 0) must have demand 0, got {int(d[0])}")
-        self.demands = d.astype(np.int64)
-        if sum(int(v) for v in self.demands) > MAX_LOAD:
+            values.append(v)
+        if values[0] != 0:
+            raise InvalidInstanceError(f"the depot (node 0) must have demand 0, got {values[0]}")
+        if sum(values) > MAX_LOAD:
             raise InvalidInstanceError(f"total demand is too large; at most {MAX_LOAD} (64-bit integers)")
+        self.demands = np.array(values, dtype=np.int64)
         if self.num_vehicles is not None:
             k = self.num_vehicles
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
                 raise InvalidInstanceError(f"num_vehicles must be a positive integer or null, got {k!r}")
             self.num_vehicles = int(k)
-            need = math.ceil(int(self.demands.sum()) / self.capacity)
+            need = -(-int(self.demands.sum()) // self.capacity)  # integer ceil: exact beyond 2**53
             if self.num_vehicles < need:
                 raise InvalidInstanceError(
                     f"{self.num_vehicles} vehicles of capacity {self.capacity} cannot carry the total "
@@ -252,7 +294,7 @@ class Instance:
         """Lower bound on the number of routes: ``ceil(total demand / capacity)`` (1 for TSP)."""
         if self.problem != "cvrp":
             return 1
-        return max(1, math.ceil(int(self.demands.sum()) / self.capacity))  # type: ignore[union-attr,operator]
+        return max(1, -(-int(self.demands.sum()) // self.capacity))  # type: ignore[union-attr,operator]
 
     def __repr__(self) -> str:
         extra = f", capacity={self.capacity}" if self.problem == "cvrp" else ""
@@ -262,6 +304,8 @@ class Instance:
 @dataclass
 class Solution:
     """Routes of node indices. CVRP: depot left out of every route. TSP: one route of all nodes.
+
+    Messages number routes from 1, as :func:`graphroute.check.check` and VRPLIB ``Route #1`` do.
 
     ``meta`` carries what a solver wants to report besides the routes (its own cost, iterations...).
     """
@@ -275,14 +319,14 @@ class Solution:
         out = []
         for r, route in enumerate(self.routes):
             if not isinstance(route, (list, tuple, np.ndarray)):
-                raise InvalidSolutionError(f"route {r} must be a list of node indices")
+                raise InvalidSolutionError(f"route {r + 1} must be a list of node indices")
             clean = []
             for v in route:
                 if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
                     if isinstance(v, float) and v == int(v):
                         v = int(v)
                     else:
-                        raise InvalidSolutionError(f"route {r} holds a non-integer node {v!r}")
+                        raise InvalidSolutionError(f"route {r + 1} holds a non-integer node {v!r}")
                 clean.append(int(v))
             out.append(clean)
         self.routes = out

@@ -6,9 +6,11 @@ Formats
 - TSPLIB / VRPLIB text (``.tsp``, ``.atsp``, ``.vrp``; optionally gzip-compressed).
 - Solutions: graphroute JSON (the ``solve --json`` object) and VRPLIB ``.sol``.
 
-Known best costs for files: ``NAME.sol`` beside the instance (its ``Cost`` line), else a
-``bks.csv`` / ``optimal_tour_lengths.csv`` in the same folder with a row for the instance, else
-``solutions`` (TSPLIB's ``name : value`` list); an explicit ``bks=`` argument wins over all.
+Known best costs for files: ``NAME.sol`` beside the instance (its ``Cost`` line; its routes are
+re-costed by the checker and a mismatch is noted), else a ``bks.csv`` / ``optimal_tour_lengths.csv``
+in the same folder with a row for the instance, else ``solutions`` (TSPLIB's ``name : value`` list),
+else the checker's length of a TSPLIB ``NAME.opt.tour``; each looked up by the file name first, then
+by the ``NAME`` header. An explicit ``bks=`` argument wins over all. A known best must be > 0.
 All writes go to a temporary file in the target folder, then ``os.replace`` it into place.
 """
 
@@ -20,6 +22,7 @@ import json
 import math
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,18 +84,24 @@ def _read_text(path: Path) -> str:
 def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
     """Read an instance from a graphroute JSON, TSPLIB or VRPLIB file.
 
+    A TSPLIB / VRPLIB instance is named after its file (``linhp318.tsp`` is ``linhp318``); a ``NAME``
+    header that says otherwise is kept in ``meta["name_header"]`` and still used to find a known best
+    beside the file, after the file name. A ``.sol``'s routes are re-costed by the checker
+    (``bks_checked``, ``meta["bks_note"]``); a file with fixed edges takes its known best as
+    :func:`_fixed_edges_reference` says.
+
     Parameters
     ----------
     path : str or Path
     bks : float, optional
-        Known best cost to use instead of any found beside the file.
+        Known best cost (> 0) to use instead of any found beside the file.
 
     Raises
     ------
     InvalidArgumentError
         ``path`` is not a str or a path-like object.
     InvalidInstanceError
-        The file is missing, unreadable or not a valid instance.
+        The file is missing, unreadable or not a valid instance, or ``bks`` is not a finite number > 0.
     """
     if not isinstance(path, (str, os.PathLike)):
         raise InvalidArgumentError(f"path must be a str or Path, got {type(path).__name__}")
@@ -105,6 +114,8 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
             f"unknown instance format {ext or '(no suffix)'!r} for {path.name}; expected one of "
             f"{', '.join(INSTANCE_SUFFIXES)} (optionally .gz)"
         )
+    if bks is not None:
+        bks = valid_bks(bks, "given")  # before reading: a bad --bks is the user's error, whatever the file
     text = _read_text(path)
     if ext == ".json":
         try:
@@ -116,33 +127,155 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
         except ValueError as exc:  # e.g. an integer of more than 4300 digits
             raise InvalidInstanceError(f"{path.name}: unreadable JSON ({str(exc).split(';')[0]})") from None
         inst = instance_from_dict(obj, default_name=stem)
+        header_name = inst.name
     else:
         try:
             inst = parse_tsplib(text, name=stem)
         except InvalidInstanceError as exc:
             raise InvalidInstanceError(f"{path.name}: {exc}") from None
+        header_name = inst.name
+        if header_name != stem:  # linhp318.tsp says "NAME: lin318": results must name the file that was solved
+            inst.meta["name_header"] = header_name
+            inst.name = stem
     inst.meta.setdefault("source", str(path))
     if bks is not None:
-        inst.bks, inst.bks_source = valid_bks(bks, "given"), "command line"
+        inst.bks, inst.bks_source = bks, "command line"
     elif inst.bks is None:
-        found = find_known_best(path, inst.name, stem) or _opt_tour_length(path, inst, stem)
-        if found is not None:
-            try:
-                inst.bks, inst.bks_source = valid_bks(found[0], f"in {found[1]}"), found[1]
-            except InvalidInstanceError as exc:  # a broken neighbour file must not stop reading the instance
-                inst.meta["bks_note"] = f"{exc}; not used"
-    if inst.meta.get("fixed_edges") and inst.bks is not None and bks is None:
-        # TSPLIB linhp318-style files: the known value is for a Hamiltonian path with a fixed edge,
-        # not for the closed tour graphroute optimises.
-        inst.meta["note"] = f"known value {inst.bks:g} refers to the FIXED_EDGES path variant; not used as BKS"
-        inst.bks, inst.bks_source = None, None
+        if inst.meta.get("fixed_edges"):
+            _fixed_edges_reference(inst, path, stem, ext, header_name)
+        else:
+            _attach_known_best(inst, path, [stem, header_name])
     return inst
 
 
-def _opt_tour_length(path: Path, inst: Instance, stem: str) -> tuple[float, str] | None:
+@dataclass
+class _Known:
+    """A known best found beside a file: ``value`` with its ``source``, and the ``routes`` that come with
+    it (a ``.sol``), or ``checked`` when the checker computed ``value`` itself (an ``.opt.tour``);
+    ``problem`` instead when the file cannot be used."""
+
+    value: float | None
+    source: str
+    routes: list | None = None
+    checked: bool = False
+    problem: str | None = None
+
+
+def _attach_known_best(inst: Instance, path: Path, keys: list[str]) -> _Known | None:
+    """Set ``inst.bks`` from the first known best beside ``path`` for ``keys`` (in order), or note why
+    a value found cannot be used. Returns what was found."""
+    known = _known_best(path.parent, keys) or _opt_tour_length(path, inst, keys[0])
+    if known is None:
+        return None
+    if known.problem is not None:
+        inst.meta["bks_note"] = f"{known.source}: {known.problem}; not used"
+        return known
+    try:
+        inst.bks = valid_bks(known.value, f"in {known.source}")
+    except InvalidInstanceError as exc:  # a broken neighbour file must not stop reading the instance
+        inst.meta["bks_note"] = f"{exc}; not used"
+        return known
+    inst.bks_source = known.source
+    if known.routes is not None:
+        _check_sol_routes(inst, known)
+    elif known.checked:
+        inst.bks_checked = True
+    return known
+
+
+def _check_sol_routes(inst: Instance, known: _Known) -> None:
+    """Re-cost a ``.sol``'s routes with the checker (O(n)): its ``Cost`` line stays the reference (the
+    literature's value) either way, but a mismatch is said in ``meta["bks_note"]``."""
+    from graphroute.check import check
+    from graphroute.exceptions import GraphrouteError
+
+    cost = inst.bks
+    try:
+        res = check(inst, known.routes)  # type: ignore[arg-type]
+    except GraphrouteError as exc:
+        inst.bks_checked = False
+        inst.meta["bks_note"] = f"{known.source}: its routes cannot be checked ({exc}); the Cost line is the reference"
+        return
+    tol = 1e-9 if inst.integral else 1e-6  # relative; a real-valued Cost line may be printed rounded
+    if not res.feasible:
+        inst.bks_checked = False
+        inst.meta["bks_note"] = (f"{known.source}: its routes are not a feasible solution of this instance "
+                                 f"({'; '.join(res.violations[:2])}); the Cost line {cost:g} is the reference")
+    elif abs(res.cost - cost) > tol * max(1.0, abs(cost)):  # type: ignore[arg-type]
+        inst.bks_checked = False
+        inst.meta["bks_note"] = (f"{known.source}: its routes cost {res.cost:g} (Cost line {cost:g}); "
+                                 "the Cost line is the reference")
+    else:
+        inst.bks_checked = True
+
+
+def _fixed_edges_reference(inst: Instance, path: Path, stem: str, ext: str, header_name: str) -> None:
+    """Known best of a file with a ``FIXED_EDGES_SECTION`` (TSPLIB linhp318).
+
+    graphroute ignores fixed edges and solves the closed tour of the file's points, so a value listed
+    for this file (linhp318's 41345, a Hamiltonian path with a fixed edge) is not its reference. The
+    closed-tour value of the plain instance its ``NAME`` header names (lin318's 42029) is, but only when
+    that instance's file lies beside this one and holds the same nodes under the same convention;
+    otherwise there is no known best, and ``meta["note"]`` says why either way.
+    """
+    own = _known_best(path.parent, [stem])
+    own_text = (f"{stem}'s listed {own.value:g} is for the fixed-edge variant"
+                if own is not None and own.value is not None and math.isfinite(own.value) else "")
+    plain = _same_plain_instance(inst, path, ext, header_name) if header_name != stem else None
+    found = None
+    if plain is not None:
+        found = _attach_known_best(inst, plain, [header_name])
+        if inst.bks is not None and not inst.bks_source.endswith(".sol"):  # type: ignore[union-attr]
+            inst.bks_source = f"{inst.bks_source} ({header_name})"  # the row used is not this file's
+    if inst.bks is not None:
+        inst.meta["note"] = (f"FIXED_EDGES ignored: solved as the closed tour of {header_name}'s points "
+                             f"({plain.name} holds the same nodes); the known best {inst.bks:g} is {header_name}'s "
+                             f"closed-tour value" + (f" ({own_text})" if own_text else ""))
+    else:
+        if header_name == stem:
+            why = "its NAME header names no other instance"
+        elif plain is None:
+            why = f"no file {header_name}{ext} with the same nodes beside it"
+        else:
+            why = f"no {'usable ' if found is not None else ''}known best for {header_name}"
+        inst.meta["note"] = (f"FIXED_EDGES ignored: solved as a closed tour, with no known best ({why}"
+                             + (f"; {own_text}" if own_text else "") + ")")
+
+
+def _same_plain_instance(inst: Instance, path: Path, ext: str, name: str) -> Path | None:
+    """The file ``name`` + ``ext`` (or ``.gz``) beside ``path`` when it holds ``inst``'s nodes, distance
+    convention and demands without fixed edges; else None."""
+    for cand in (path.parent / f"{name}{ext}", path.parent / f"{name}{ext}.gz"):
+        if not cand.is_file() or cand.resolve() == path.resolve():
+            continue
+        try:
+            other = parse_tsplib(_read_text(cand), name=name)
+        except InvalidInstanceError:
+            return None
+        same = (
+            not other.meta.get("fixed_edges")
+            and other.problem == inst.problem
+            and other.distance_type == inst.distance_type
+            and other.n == inst.n
+            and _same_array(other.coords, inst.coords)
+            and _same_array(other.matrix, inst.matrix)
+            and _same_array(other.demands, inst.demands)
+            and other.capacity == inst.capacity
+        )
+        return cand if same else None
+    return None
+
+
+def _same_array(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))
+
+
+def _opt_tour_length(path: Path, inst: Instance, stem: str) -> _Known | None:
     """The length of a TSPLIB ``NAME.opt.tour`` beside ``path`` (its ``TOUR_SECTION``), costed by the
     checker under the instance's own convention; None when there is none. A tour that is not a tour
-    of this instance is reported as an unusable value (NaN)."""
+    of this instance is reported with the nodes at fault in the file's own 1-based numbering."""
+    from collections import Counter
+
     from graphroute.check import check
 
     tour_file = path.parent / f"{stem}.opt.tour"
@@ -155,64 +288,91 @@ def _opt_tour_length(path: Path, inst: Instance, stem: str) -> tuple[float, str]
         for tok in " ".join(lines[start + 1:]).split():
             if tok == "-1" or tok.upper() == "EOF":
                 break
-            nodes.append(int(tok) - 1)
-        res = check(inst, [nodes])
-    except (OSError, UnicodeDecodeError, StopIteration, ValueError) as exc:
-        return math.nan, f"{tour_file.name} ({type(exc).__name__})"
-    if not res.feasible:
-        return math.nan, f"{tour_file.name} (not a tour of this instance: {res.violations[0]})"
-    return res.cost, f"{tour_file.name} (tour length)"
+            nodes.append(int(tok))
+    except (OSError, UnicodeDecodeError) as exc:
+        return _Known(None, tour_file.name, problem=f"unreadable ({type(exc).__name__})")
+    except StopIteration:
+        return _Known(None, tour_file.name, problem="no TOUR_SECTION")
+    except ValueError as exc:
+        return _Known(None, tour_file.name, problem=f"not a list of node numbers ({exc})")
+    n = inst.n
+    counts = Counter(nodes)
+    faults = []
+    outside = sorted(v for v in counts if not 1 <= v <= n)
+    twice = sorted(v for v, c in counts.items() if c > 1 and 1 <= v <= n)
+    missing = [v for v in range(1, n + 1) if v not in counts]
+    for what, vs in ((f"outside 1..{n}", outside), ("listed more than once", twice), ("missing", missing)):
+        if vs:
+            faults.append(f"node(s) {what}: {', '.join(map(str, vs[:8]))}" + (f" ... ({len(vs)} in all)"
+                                                                               if len(vs) > 8 else ""))
+    if faults:
+        return _Known(None, tour_file.name,
+                      problem=f"not a tour of this instance (file numbering 1..{n}: {'; '.join(faults)})")
+    res = check(inst, [[v - 1 for v in nodes]])
+    return _Known(res.cost, f"{tour_file.name} (tour length)", checked=True)
 
 
 def valid_bks(value: Any, where: str = "given") -> float:
-    """``value`` as a float if it is a finite number >= 0 (the rule of the JSON ``bks`` field).
+    """``value`` as a float if it is a finite number > 0 (the rule of the JSON ``bks`` field).
 
-    0 is allowed, as in the JSON field; no gap is computed against it.
+    0 is refused: no gap can be computed against it, and a silently missing gap hides the mistake.
     """
     try:
         b = float(value)
     except (TypeError, ValueError, OverflowError):
         b = math.nan
-    if isinstance(value, bool) or not math.isfinite(b) or b < 0:
-        raise InvalidInstanceError(f"known best cost {where} must be a finite number >= 0, got {value}")
+    if isinstance(value, bool) or not math.isfinite(b) or b <= 0:
+        shown = f"{b:g}" if math.isfinite(b) else value
+        raise InvalidInstanceError(f"known best cost {where} must be a finite number > 0, got {shown}")
     return b
 
 
 def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | None:
-    """Look beside ``path`` for a known best cost of the instance (see module docstring)."""
-    folder = path.parent
-    for sol in dict.fromkeys([folder / f"{stem}.sol", folder / f"{name}.sol"]):  # file stem, then NAME header
+    """Look beside ``path`` for a known best cost of the instance (see module docstring).
+
+    The file name ``stem`` is looked up before the ``NAME`` header ``name`` in every source, so that
+    ``linhp318.tsp`` (``NAME: lin318``) never takes lin318's value. An unreadable ``.sol`` gives NaN.
+    """
+    known = _known_best(path.parent, list(dict.fromkeys([stem, name])))
+    if known is None:
+        return None
+    return (math.nan if known.value is None else known.value), known.source
+
+
+def _known_best(folder: Path, keys: list[str]) -> _Known | None:
+    """The first known best for ``keys`` (in order: all sources for the first key, then the next)."""
+    for key in dict.fromkeys(keys):
+        sol = folder / f"{key}.sol"
         if sol.exists():
             try:
-                _, cost = read_sol(sol)
+                routes, cost = read_sol(sol)
             except Exception as exc:  # noqa: BLE001 - a broken neighbour file must not stop reading the instance
-                return math.nan, f"{sol.name} ({exc})"
+                return _Known(None, sol.name, problem=str(exc))
             if cost is not None:
-                return cost, sol.name
-    names = {name, stem}
-    for table in ("bks.csv", "optimal_tour_lengths.csv"):
-        f = folder / table
-        if not f.exists():
-            continue
-        with open(f, newline="") as fh:
-            for row in csv.DictReader(fh):
-                key = row.get("name") or row.get("instance")
-                if key in names:
+                return _Known(cost, sol.name, routes=routes)
+        for table in ("bks.csv", "optimal_tour_lengths.csv"):
+            f = folder / table
+            if not f.exists():
+                continue
+            with open(f, newline="") as fh:
+                for row in csv.DictReader(fh):
+                    if (row.get("name") or row.get("instance")) != key:
+                        continue
                     for col in ("bks", "optimal_tour_length", "optimum", "cost"):
                         if row.get(col):
                             try:
-                                return float(row[col]), table
+                                return _Known(float(row[col]), table)
                             except ValueError:
                                 pass
-    f = folder / "solutions"
-    if f.exists():
-        for line in f.read_text().splitlines():
-            key, _, val = line.partition(":")
-            if key.strip() in names:
-                try:
-                    return float(val.split()[0]), "solutions"
-                except (ValueError, IndexError):
-                    pass
+        f = folder / "solutions"
+        if f.exists():
+            for line in f.read_text().splitlines():
+                k, _, val = line.partition(":")
+                if k.strip() == key:
+                    try:
+                        return _Known(float(val.split()[0]), "solutions")
+                    except (ValueError, IndexError):
+                        pass
     return None
 
 
@@ -237,6 +397,16 @@ def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
         shape = "a list of numbers" if ndim == 1 else "a list of lists of numbers (rows of equal length)"
         raise InvalidInstanceError(f"field {key!r} must be {shape}")
     return a
+
+
+def _load_list(v: Any, key: str) -> list:
+    """A JSON list of numbers as it was parsed: integers stay Python ints, exact beyond 2**53 (a float64
+    array would read 2**53 + 1 as 2**53); the instance checks the values."""
+    if not isinstance(v, list) or any(isinstance(x, (list, dict)) for x in v):
+        raise InvalidInstanceError(f"field {key!r} must be a list of numbers")
+    if any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
+        raise InvalidInstanceError(f"field {key!r} must hold only numbers")
+    return v
 
 
 def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
@@ -264,6 +434,8 @@ def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
     dist = _get(obj, "distance", (str,), "a string") or default_dist
     durations = obj.get("durations")
     demands = obj.get("demands")
+    if demands is not None:
+        demands = _load_list(demands, "demands")
     return Instance(
         problem=problem,
         name=name,
@@ -271,7 +443,7 @@ def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
         distance_type=dist.upper(),
         matrix=None if matrix is None else _num_array(matrix, "matrix", 2),
         durations=None if durations is None else _num_array(durations, "durations", 2),
-        demands=None if demands is None else _num_array(demands, "demands", 1),
+        demands=demands,
         capacity=_get(obj, "capacity", (int, float), "a number"),
         num_vehicles=_get(obj, "num_vehicles", (int,), "an integer"),
         bks=_get(obj, "bks", (int, float), "a number"),

@@ -41,6 +41,8 @@ _UNSUPPORTED_SECTIONS = {
     "PRIZE_SECTION",
 }
 _TRUCKS_RE = re.compile(r"\bno\.? of trucks\s*:\s*(\d+)", re.IGNORECASE)
+# Some TSPLIB files name themselves with their suffix (pa561's "NAME: pa561.tsp", ulysses16's).
+_NAME_SUFFIX_RE = re.compile(r"\.(tsp|vrp|atsp|sop|hcp)$", re.IGNORECASE)
 _KEY_RE = re.compile(r"^\s*([A-Z_][A-Z0-9_]*)\s*(?::\s*(.*?))?\s*$")
 
 
@@ -120,15 +122,26 @@ def _explicit_matrix(values: list[float], n: int, fmt: str) -> np.ndarray:
     return m
 
 
-def _node_table(rows: list[list[str]], n: int, width: int, what: str) -> np.ndarray:
-    out = np.full((n, width), np.nan)
+def _int_or_float(tok: str) -> int | float:
+    """An integer token as an exact int (``9007199254740993`` would round as a float), else a float."""
+    try:
+        return int(tok)
+    except ValueError:
+        return float(tok)
+
+
+def _node_table(rows: list[list[str]], n: int, width: int, what: str, *, exact: bool = False) -> np.ndarray:
+    """``[n, width]`` values by 1-based node id. ``exact``: an object array whose integer tokens stay
+    Python ints (demands), instead of float64."""
+    out = np.full((n, width), np.nan, dtype=object if exact else np.float64)
+    number = _int_or_float if exact else float
     seen = set()
     for row in rows:
         if len(row) < width + 1:
             raise InvalidInstanceError(f"{what}: line {' '.join(row)!r} has too few fields")
         try:
             node = int(float(row[0]))
-            vals = [float(v) for v in row[1 : width + 1]]
+            vals = [number(v) for v in row[1 : width + 1]]
         except ValueError:
             raise InvalidInstanceError(f"{what}: line {' '.join(row)!r} is not numeric") from None
         if not 1 <= node <= n:
@@ -142,7 +155,12 @@ def _node_table(rows: list[list[str]], n: int, width: int, what: str) -> np.ndar
 
 
 def parse_tsplib(text: str, *, name: str = "instance") -> Instance:
-    """Parse TSPLIB / VRPLIB text into an :class:`Instance` (no known-best lookup)."""
+    """Parse TSPLIB / VRPLIB text into an :class:`Instance` (no known-best lookup).
+
+    The instance is named by the ``NAME`` header less a trailing ``.tsp``/``.vrp``/``.atsp``/``.sop``/
+    ``.hcp`` (else ``name``); :func:`~graphroute.problems.io.read_instance` names it by the file.
+    Demands and the capacity are kept as exact integers (no float64 on the way).
+    """
     header, sections = _split_lines(text)
     unsupported = sorted(set(sections) & _UNSUPPORTED_SECTIONS)
     if unsupported:
@@ -196,12 +214,12 @@ def parse_tsplib(text: str, *, name: str = "instance") -> Instance:
         if "CAPACITY" not in header:
             raise InvalidInstanceError("CVRP file without CAPACITY")
         try:
-            capacity = float(header["CAPACITY"])
+            capacity = _int_or_float(header["CAPACITY"])
         except ValueError:
             raise InvalidInstanceError(f"CAPACITY {header['CAPACITY']!r} is not a number") from None
         if "DEMAND_SECTION" not in sections:
             raise InvalidInstanceError("CVRP file without DEMAND_SECTION")
-        demands = _node_table(sections["DEMAND_SECTION"], n, 1, "DEMAND_SECTION")[:, 0]
+        demands = _node_table(sections["DEMAND_SECTION"], n, 1, "DEMAND_SECTION", exact=True)[:, 0]
         depots = [int(v) for v in _numbers(sections.get("DEPOT_SECTION", [["1"]]), "DEPOT_SECTION") if v != -1]
         if depots != [1]:
             raise InvalidInstanceError(f"graphroute reads single-depot CVRP with the depot as node 1, got {depots}")
@@ -218,9 +236,10 @@ def parse_tsplib(text: str, *, name: str = "instance") -> Instance:
             if m:
                 num_vehicles = int(m.group(1))
                 meta["fleet_source"] = "COMMENT"
+    own_name = header.get("NAME", "").split()
     return Instance(
         problem=problem,
-        name=header.get("NAME", name).split()[0] if header.get("NAME") else name,
+        name=(_NAME_SUFFIX_RE.sub("", own_name[0]) or name) if own_name else name,
         coords=coords,
         distance_type=ewt,
         matrix=matrix,

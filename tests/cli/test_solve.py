@@ -112,11 +112,62 @@ def test_bad_arguments(examples, args, msg):
     assert res.exit_code != 0 and msg in res.stderr and "Traceback" not in res.output
 
 
-@pytest.mark.parametrize("bks", ["nan", "inf", "-5"])
+@pytest.mark.parametrize("bks", ["nan", "inf", "-5", "0"])
 def test_bks_argument_must_be_finite(examples, bks):
     res = run("solve", examples / "cvrp50.json", "-s", "savings", "--bks", bks, "--json")
     assert res.exit_code == 1 and res.stdout == ""
-    assert "known best cost given must be a finite number >= 0" in res.stderr and "Traceback" not in res.output
+    assert "known best cost given must be a finite number > 0" in res.stderr and "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_bks_zero_in_a_json_instance_is_one_error(tmp_path):
+    f = tmp_path / "z.json"
+    f.write_text(json.dumps({"problem": "tsp", "coords": [[0, 0], [3, 4]], "bks": 0}))
+    res = run("solve", f, "-s", "nearest", "--json")
+    assert res.exit_code == 1 and res.stdout == "" and len(res.stderr.strip().splitlines()) == 1
+    assert "known best cost (bks) must be a finite number > 0, got 0" in res.stderr
+
+
+def _two_nodes(tmp_path):
+    f = tmp_path / "two.json"
+    f.write_text(json.dumps({"problem": "tsp", "coords": [[0, 0], [3, 4]]}))  # the tour costs 10
+    return f
+
+
+def test_cost_below_bks_is_flagged(tmp_path):
+    f = _two_nodes(tmp_path)
+    res = run("solve", f, "-s", "nearest", "--bks", 12)
+    assert res.exit_code == 0, res.output
+    assert ("warning: cost 10 is below the known best 12 (command line): the reference or the distance convention "
+            "is likely wrong") in " ".join(res.stdout.split())
+    obj = json.loads(run("solve", f, "-s", "nearest", "--bks", 12, "--json").stdout)
+    assert obj["below_bks"] is True and obj["gap_to_bks_pct"] == pytest.approx(-100 / 6)
+
+
+@pytest.mark.parametrize("bks", [10, 8, None])
+def test_cost_at_or_above_bks_is_not_flagged(tmp_path, bks):
+    f = _two_nodes(tmp_path)
+    extra = ["--bks", bks] if bks is not None else []
+    res = run("solve", f, "-s", "nearest", *extra)
+    assert res.exit_code == 0 and "below the known best" not in res.stdout
+    assert json.loads(run("solve", f, "-s", "nearest", "--json", *extra).stdout)["below_bks"] is False
+
+
+def test_linhp318_reported_under_its_file_name(shared_data):
+    obj = json.loads(run("solve", shared_data / "vrp/tsplib/linhp318.tsp", "-s", "nearest", "--json").stdout)
+    assert obj["instance"] == "linhp318" and obj["bks"] == 42029 and obj["meta"]["name_header"] == "lin318"
+    assert "FIXED_EDGES ignored" in obj["meta"]["note"] and "not used as BKS" not in obj["meta"]["note"]
+
+
+@pytest.mark.parametrize("name", ["pa561", "ulysses16"])
+def test_name_header_suffix_not_reported(shared_data, name):
+    obj = json.loads(run("solve", shared_data / f"vrp/tsplib/{name}.tsp", "-s", "nearest", "--json").stdout)
+    assert obj["instance"] == name
+
+
+def test_defective_sol_is_said_in_the_table(shared_data):
+    res = run("solve", shared_data / "vrp/cvrplib/classic/B/B-n57-k7.vrp", "-s", "savings")
+    assert "its routes cost 1155 (Cost line 1153); the Cost line is the reference" in " ".join(res.stdout.split())
 
 
 def test_plot_suffix_checked_before_solving(examples, tmp_path):
@@ -194,8 +245,8 @@ def test_solve_json_keeps_the_contract_and_adds_over_limit(examples):
     obj = json.loads(run("solve", examples / "tsp20.json", "-s", "savings", "--json").stdout)
     assert list(obj) == ["solver", "instance", "problem", "routes", "cost", "feasible", "runtime_s", "seed",
                          "time_limit_s", "num_routes", "bks", "bks_source", "gap_to_bks_pct", "violations",
-                         "duration", "meta", "over_limit"]
-    assert obj["over_limit"] is False
+                         "duration", "meta", "over_limit", "below_bks", "bks_checked"]
+    assert obj["over_limit"] is False and obj["below_bks"] is False and obj["bks_checked"] is None
 
 
 @pytest.mark.parametrize("as_json", [True, False])

@@ -183,3 +183,16 @@ def test_ray_executor(examples, tmp_path):
         assert all(r["status"] == "ok" for r in rows)
     finally:
         ray.shutdown()
+
+
+def test_cli_warns_about_runs_below_the_bks(examples, tmp_path):
+    """A stated BKS that every solver beats (a wrong reference) is flagged in the console table and
+    by a warning line, not hidden."""
+    inst = json.loads((examples / "tsp20.json").read_text())
+    inst["bks"] = 100.0  # far above any sensible tour of these 20 points: every run is "below" it
+    (tmp_path / "low.json").write_text(json.dumps(inst))
+    res = runner.invoke(app, ["compare", str(tmp_path / "low.json"), "-b", "savings", "--solvers", "nearest",
+                              "-t", "1", "-o", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    assert "below BKS" in res.output
+    assert "warning: 2 run(s) cost less than their BKS" in " ".join(res.output.split())

@@ -62,12 +62,12 @@ def test_csv_columns_contract():
 def test_over_limit_column_at_the_end():
     rows = with_gaps([row("a", "base", 0, 100.0, t=1.0), row("a", "x", 0, 90.0, t=1.6),
                       row("a", "y", 0, None, status="timeout", t=31.5)], "base", time_limit=1.0)
-    assert RESULT_COLUMNS[-1] == "over_limit" and RESULT_COLUMNS[:15] == [
+    assert RESULT_COLUMNS[15] == "over_limit" and RESULT_COLUMNS[:15] == [
         "instance", "solver", "seed", "cost", "feasible", "runtime_s", "gap_vs_baseline_pct", "gap_vs_bks_pct",
         "status", "bks", "baseline_cost", "num_routes", "problem", "n", "error"]  # the README contract
     assert [r["over_limit"] for r in rows] == [False, True, True]  # 1.6 > 1.05 x 1 + 0.5
     text = to_csv(rows, RESULT_COLUMNS).splitlines()
-    assert text[0].endswith(",error,over_limit") and text[2].endswith(",True")
+    assert text[0].endswith(",error,over_limit,below_bks") and text[2].endswith(",True,False")
     s = {r["solver"]: r for r in summarize(rows, "base", ["base", "x", "y"])}
     assert (s["base"]["over_limit"], s["x"]["over_limit"], s["y"]["over_limit"]) == (0, 1, 1)
     md = to_markdown(list(s.values()), rows, header="# t", baseline="base", solvers=["base", "x", "y"],
@@ -82,7 +82,53 @@ def test_summary_columns_extend_the_contract():
         "mean_gap_vs_bks_pct", "geomean_gap_vs_bks_pct", "wins", "ties", "losses", "mean_time_s", "median_time_s",
         "failed", "timeouts"]
     assert SUMMARY_COLUMNS[14:] == ["n_gap_vs_baseline", "n_gap_vs_bks", "mean_gap_vs_bks_common_pct",
-                                    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time"]
+                                    "geomean_gap_vs_bks_common_pct", "n_common", "over_limit", "n_time",
+                                    "n_below_bks"]
+
+
+def test_results_columns_extend_the_contract():
+    assert RESULT_COLUMNS[16:] == ["below_bks"]
+
+
+# A cost below the BKS (E-n13-k4 at 247 with --bks 300): the reference is wrong, and the mean gap to the
+# BKS silently went negative. The run stays in the means and is counted, listed and marked.
+BELOW = [
+    row("e13", "base", 0, 247.0, bks=300.0), row("e13", "x", 0, 275.0, bks=300.0),
+    row("a", "base", 0, 100.0, bks=90.0), row("a", "x", 0, 110.0, bks=90.0),
+    row("b", "base", 0, 89.99999999999, bks=90.0),  # float noise, not below
+    row("c", "base", 0, None, status="failed", bks=300.0),
+]
+
+
+def test_runs_below_bks_are_flagged_not_dropped():
+    rows = with_gaps(BELOW, "base")
+    flags = {(r["instance"], r["solver"]): r["below_bks"] for r in rows}
+    assert flags == {("e13", "base"): True, ("e13", "x"): True, ("a", "base"): False, ("a", "x"): False,
+                     ("b", "base"): False, ("c", "base"): False}
+    s = {r["solver"]: r for r in summarize(rows, "base", ["base", "x"])}
+    assert (s["base"]["n_below_bks"], s["x"]["n_below_bks"]) == (1, 1)
+    assert s["base"]["n_gap_vs_bks"] == 3  # e13 is still averaged
+    assert s["base"]["mean_gap_vs_bks_pct"] == pytest.approx((100 * -53 / 300 + 100 * 10 / 90 + 0) / 3, abs=1e-6)
+    csv_text = to_csv(rows, RESULT_COLUMNS).splitlines()
+    assert csv_text[1].startswith("e13,base,0,247,") and csv_text[1].endswith(",True")
+    summary_csv = to_csv(list(s.values()), SUMMARY_COLUMNS).splitlines()
+    assert summary_csv[0].endswith(",n_time,n_below_bks") and summary_csv[1].endswith(",1")
+    md = to_markdown(list(s.values()), rows, header="# t", baseline="base", solvers=["base", "x"])
+    assert ("- **Below the BKS** (2 run(s), marked `!` per instance; the reference or the distance convention is "
+            "likely wrong; kept in the means): e13 base seed 0 (247 < BKS 300), e13 x seed 0 (275 < BKS 300).") in md
+    assert "| e13 | - | 300 | 247 (-17.67 !) | 275 (-8.33 !) |" in md
+    assert "| a | - | 90 | 100 (11.11) | 110 (22.22) |" in md
+    per_solver = [line for line in md.splitlines() if line.startswith(("| base | 4 |", "| x | 2 |"))]
+    assert "| timeouts | below BKS |" in md and len(per_solver) == 2
+    assert all(line.endswith("| 1 |") for line in per_solver)
+
+
+def test_no_run_below_bks_says_nothing():
+    rows = with_gaps(ROWS, "base")
+    assert not any(r["below_bks"] for r in rows)
+    s = summarize(rows, "base", ["base", "x"])
+    assert all(r["n_below_bks"] == 0 for r in s)
+    assert "Below the BKS" not in to_markdown(s, rows, header="# t", baseline="base", solvers=["base", "x"])
 
 
 # The review's case: "ort" failed on 2 of 3 instances; its mean gap to the BKS comes from the one easy

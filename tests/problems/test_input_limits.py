@@ -83,14 +83,18 @@ def test_classic_cvrplib_fleet(shared_data):
     assert read_instance(shared_data / "vrp/cvrplib/X/X-n101-k25.vrp").num_vehicles is None
 
 
-@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0])
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -5.0, 0, 0.0])
 def test_bks_argument_is_validated(examples, bad):
-    with pytest.raises(InvalidInstanceError, match="known best cost given must be a finite number >= 0"):
+    with pytest.raises(InvalidInstanceError, match="known best cost given must be a finite number > 0"):
         read_instance(examples / "cvrp50.json", bks=bad)
 
 
-def test_bks_zero_allowed_like_the_json_field(examples):
-    assert read_instance(examples / "cvrp50.json", bks=0).bks == 0.0
+def test_bks_zero_is_refused_like_the_json_field(examples):
+    """0 was accepted and then silently gave no gap."""
+    with pytest.raises(InvalidInstanceError, match="must be a finite number > 0, got 0"):
+        read_instance(examples / "cvrp50.json", bks=0)
+    with pytest.raises(InvalidInstanceError, match=r"known best cost \(bks\) must be a finite number > 0"):
+        Instance("tsp", coords=[[0, 0], [1, 1]], bks=0)
 
 
 def test_bad_bks_beside_the_file_is_ignored_with_a_note(examples, tmp_path):
@@ -118,6 +122,41 @@ def test_loads_must_fit_int64(tmp_path, change, msg):
     f.write_text(json.dumps({**BASE, **change}))
     with pytest.raises(InvalidInstanceError, match=msg):
         read_instance(f)
+
+
+def test_loads_above_2_53_stay_exact():
+    """2**53 + 1 went through float64 and read as 2**53: a demand above the capacity was accepted."""
+    from graphroute.problems import instance_from_dict
+
+    big = 2**53
+    with pytest.raises(InvalidInstanceError, match=f"demand of node 1 \\({big + 1}\\) exceeds vehicle capacity {big}"):
+        instance_from_dict({**BASE, "demands": [0, big + 1, 0], "capacity": big})
+    inst = instance_from_dict({**BASE, "demands": [0, big + 1, 1], "capacity": big + 1})
+    assert inst.demands.tolist() == [0, big + 1, 1] and inst.capacity == big + 1
+    res = check(inst, [[1, 2]])
+    assert res.loads == [big + 2] and res.violations == [f"route 1 carries {big + 2}, above capacity {big + 1}"]
+    assert check(inst, [[1], [2]]).feasible
+    assert inst.min_vehicles() == 2  # integer ceil: (2**53 + 2) / (2**53 + 1) as floats is exactly 1.0
+
+
+def test_tsplib_loads_above_2_53_stay_exact():
+    big = 2**53
+    text = CVRP.format(name="t", comment="x", extra="").replace("CAPACITY : 10", f"CAPACITY : {big + 1}")
+    text = text.replace("2 5\n", f"2 {big + 1}\n").replace("3 5\n", "3 1\n")
+    inst = parse_tsplib(text)
+    assert inst.capacity == big + 1 and inst.demands.tolist() == [0, big + 1, 1, 5]
+    assert not check(inst, [[1, 2], [3]]).feasible
+
+
+@pytest.mark.parametrize("where", ["demands", "capacity"])
+def test_float_loads_above_2_53_are_refused(where):
+    """A float above 2**53 may already be rounded (1e17 + 1 is 1e17): refused, not guessed."""
+    from graphroute.problems import instance_from_dict
+
+    obj = {**BASE, "demands": [0, 1e17, 1], "capacity": 10**18} if where == "demands" else {**BASE, "capacity": 1e17}
+    with pytest.raises(InvalidInstanceError, match="is a float above 2\\*\\*53, which may already be rounded; write "
+                                                   "it as an integer"):
+        instance_from_dict(obj)
 
 
 def test_largest_int64_capacity_is_kept_exactly(tmp_path):
@@ -174,7 +213,9 @@ def test_byte_order_mark_and_sol_named_after_the_name_header(tmp_path):
     (tmp_path / "myfile.vrp").write_bytes("\ufeff".encode() + text.replace("\n", "\r\n").encode())
     (tmp_path / "X-n999-k9.sol").write_bytes("\ufeffRoute #1: 1 2\nRoute #2: 3\nCost 62\n".encode())
     inst = read_instance(tmp_path / "myfile.vrp")
-    assert inst.name == "X-n999-k9" and (inst.bks, inst.bks_source) == (62.0, "X-n999-k9.sol")
+    # named after the file that was read; the NAME header still finds its .sol
+    assert inst.name == "myfile" and inst.meta["name_header"] == "X-n999-k9"
+    assert (inst.bks, inst.bks_source) == (62.0, "X-n999-k9.sol")
 
 
 def test_negative_diagonal_is_ignored_like_9999():
@@ -191,9 +232,17 @@ def test_opt_tour_beside_a_tsplib_file_gives_its_length(tmp_path):
                                           "1\n2\n3\n4\n-1\nEOF\n")
     inst = read_instance(tmp_path / "sq.tsp")
     assert (inst.bks, inst.bks_source) == (40.0, "sq.opt.tour (tour length)")
+    assert inst.bks_checked is True  # the checker computed it
     (tmp_path / "sq.opt.tour").write_text("TOUR_SECTION\n1\n2\n2\n4\n-1\n")
     inst = read_instance(tmp_path / "sq.tsp")
-    assert inst.bks is None and "not a tour of this instance" in inst.meta["bks_note"]
+    # the file's own 1-based numbering, and no "must be a finite number ... got nan"
+    assert inst.bks is None and inst.meta["bks_note"] == (
+        "sq.opt.tour: not a tour of this instance (file numbering 1..4: node(s) listed more than once: 2; "
+        "node(s) missing: 3); not used")
+    (tmp_path / "sq.opt.tour").write_text("TOUR_SECTION\n1\n2\n3\n5\n-1\n")
+    assert read_instance(tmp_path / "sq.tsp").meta["bks_note"] == (
+        "sq.opt.tour: not a tour of this instance (file numbering 1..4: node(s) outside 1..4: 5; "
+        "node(s) missing: 4); not used")
 
 
 def test_out_cannot_overwrite_the_known_best_file(examples, tmp_path):
