@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, print_json
+from graphroute_cli.common import cli_errors, console, error_console, print_json
 
 graph_app = typer.Typer(help="Build graphs (road, traffic, kg, synthetic) and inspect graph files.", no_args_is_help=True)
 build_app = typer.Typer(help="Build a graph file from source data.", no_args_is_help=True)
@@ -195,3 +195,10 @@ def build_traffic(
     g = read_traffic(source, ids=ids, locations=locations, speeds=speeds, sigma=sigma,
                      slot_minutes=slot_minutes, speed_unit=speed_unit)
     save_and_report(g, out, as_json)
+    skipped = g.meta.get("rows_skipped", 0)
+    if skipped:  # DCRNN drops them too, but silently; say so, on stderr under --json (stdout is one JSON object)
+        from rich.markup import escape
+
+        (error_console if as_json else console).print(
+            f"[yellow]note[/]: skipped {skipped:,} row(s) of {escape(source.name)} that name a sensor missing from the "
+            f"sensor list {escape(Path(g.meta['sensor_list']).name)} (meta.rows_skipped)", highlight=False, soft_wrap=True)

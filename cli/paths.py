@@ -26,7 +26,7 @@ def paths_command(
         None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
     depart: Optional[str] = typer.Option(
-        None, "--depart", help="HH:MM: earliest-arrival path on a traffic graph with time-slot travel times (not with --k, --diverse, --weight)."),
+        None, "--depart", help="HH:MM or HH:MM:SS, 00:00 to 23:59:59: earliest-arrival path on a traffic graph with time-slot travel times (not with --k, --diverse, --weight)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     from graphroute.exceptions import InvalidArgumentError, NoPathError
@@ -47,7 +47,8 @@ def paths_command(
     if not 0.0 <= max_overlap <= 1.0:
         raise InvalidArgumentError(f"--max-overlap must be in [0, 1], got {max_overlap:g}")
     depart_s = None if depart is None else parse_clock(depart)
-    queries = read_pairs(pairs) if pairs is not None else [(source, target)]
+    # ids are echoed as the graph knows them: " 266329121 " finds node 266329121 and is reported as such
+    queries = read_pairs(pairs) if pairs is not None else [(source.strip(), target.strip())]
 
     g = _read_graph(graph)
     kg = g.kind == "kg"

@@ -183,7 +183,7 @@ class Graph:
             table: dict[str, int] = {}
             if self.node_names is not None:
                 for i, s in enumerate(self.node_names):
-                    table.setdefault(s, i)
+                    table[s] = -1 if s in table else i  # -1: a name several nodes share
             if self.node_ids is not None:
                 for i, v in enumerate(self.node_ids.tolist()):
                     table[str(v)] = i
@@ -196,7 +196,7 @@ class Graph:
         Raises
         ------
         UnknownNameError
-            When no node has that id or name.
+            When no node has that id or name, or several nodes share the name (and none has it as id).
         """
         k = str(key).strip()
         if self.node_ids is None and self.node_names is None:
@@ -208,6 +208,11 @@ class Graph:
                 return i
         else:
             hit = self._index().get(k)
+            if hit == -1:
+                ids = [str(self.node_ids[i]) if self.node_ids is not None else str(i)
+                       for i, s in enumerate(self.node_names or []) if s == k]
+                raise UnknownNameError(f"node name {k!r} is ambiguous: {len(ids)} nodes have it "
+                                       f"(ids {', '.join(ids[:5])}); give the id")
             if hit is not None:
                 return hit
         raise UnknownNameError(f"unknown node {k!r} (graph has {self.n_nodes} nodes)")
@@ -286,21 +291,41 @@ class Graph:
         first[1:] = (s[1:] != s[:-1]) | (t[1:] != t[:-1])
         return csr_matrix((ww[first], (s[first], t[first])), shape=(self.n_nodes, self.n_nodes))
 
+    def _node_attrs(self) -> list[dict[str, Any]]:
+        """Per node: ``id`` (original id: int for OSM / DIMACS, str for sensors and KG entities), ``name``
+        and ``x``, ``y`` (lon, lat for road / traffic graphs, planar for synthetic), those the graph has."""
+        cols: dict[str, list] = {}
+        if self.node_ids is not None:
+            cols["id"] = np.asarray(self.node_ids).tolist()
+        if self.node_names is not None:
+            cols["name"] = list(self.node_names)
+        if self.coords is not None:
+            cols["x"] = self.coords[:, 0].tolist()
+            cols["y"] = self.coords[:, 1].tolist()
+        return [{k: c[i] for k, c in cols.items()} for i in range(self.n_nodes)]
+
     def to_networkx(self, weight: str | None = None) -> Any:
-        """networkx.MultiDiGraph (or DiGraph keeping the lightest parallel edge when ``weight`` is given)."""
+        """networkx.MultiDiGraph (or DiGraph keeping the lightest parallel edge when ``weight`` is given).
+
+        Nodes are ``0..n-1``, the CSR indices, so paths and edge positions carry over unchanged; they
+        carry the graph's node labels as attributes: ``id`` (the original id, as in the file), ``name``
+        and ``x``, ``y`` (the OSMnx convention: lon, lat for road and traffic graphs), those the graph
+        has. ``G.graph["kind"]`` is the graph kind.
+        """
         import networkx as nx
 
         src = self.sources()
+        nodes = list(enumerate(self._node_attrs()))
         if weight is not None:
-            g = nx.DiGraph()
-            g.add_nodes_from(range(self.n_nodes))
+            g = nx.DiGraph(kind=self.kind)
+            g.add_nodes_from(nodes)
             w = self.weights(weight)
             for u, v, x in zip(src.tolist(), self.indices.tolist(), w.tolist()):
                 if not g.has_edge(u, v) or g[u][v]["weight"] > x:
                     g.add_edge(u, v, weight=x)
             return g
-        g = nx.MultiDiGraph()
-        g.add_nodes_from(range(self.n_nodes))
+        g = nx.MultiDiGraph(kind=self.kind)
+        g.add_nodes_from(nodes)
         names = list(self.edge_attrs)
         cols = [self.edge_attrs[k].tolist() for k in names]
         for e, (u, v) in enumerate(zip(src.tolist(), self.indices.tolist())):
@@ -309,7 +334,13 @@ class Graph:
 
     def to_pyg(self) -> Any:
         """torch_geometric ``Data`` with ``edge_index`` and one ``edge_attr`` column per float attribute;
-        for KGs ``edge_type`` holds the relation ids."""
+        for KGs ``edge_type`` holds the relation ids.
+
+        ``edge_attr`` and ``pos`` (the coordinates) are float32, PyG's working precision: about 7
+        significant digits, so a 100 km length keeps centimetres and a longitude about a metre. The
+        node labels ride along as plain Python lists when the graph has them: ``node_ids`` (original
+        ids) and ``node_names``, indexed like the nodes.
+        """
         import torch
         from torch_geometric.data import Data
 
@@ -325,6 +356,10 @@ class Graph:
             data.num_relations = len(self.relation_names or []) or (int(rel.max()) + 1 if rel.size else 0)
         if self.coords is not None:
             data.pos = torch.from_numpy(self.coords.astype(np.float32))
+        if self.node_ids is not None:
+            data.node_ids = np.asarray(self.node_ids).tolist()
+        if self.node_names is not None:
+            data.node_names = list(self.node_names)
         return data
 
     def __repr__(self) -> str:

@@ -4,21 +4,41 @@ OpenStreetMap
 -------------
 Drivable ways are those tagged ``highway`` = motorway, trunk, primary, secondary, tertiary,
 unclassified, residential, living_street, service, road and the ``_link`` variants, minus
-``area=yes`` and ways closed to motor vehicles (``access``/``motor_vehicle``/``motorcar`` = no or
-private). Everything else is left out: footway, cycleway, path, steps, pedestrian, bridleway,
-``track`` (farm and forest tracks: often gated or unpaved, and routing delivery vans over them
-gives unrealistic instances), construction and proposed. One arc per consecutive node pair
-(nodes are not simplified away). One-way rules:
-``oneway`` = yes/true/1 forward only, -1/reverse backward only, no both ways; roundabouts
-(``junction`` = roundabout/circular) and motorways are one-way unless ``oneway=no``;
+``area=yes`` and ways closed to cars (:func:`car_access`). Everything else is left out: footway,
+cycleway, path, steps, pedestrian, bridleway, ``track`` (farm and forest tracks: often gated or
+unpaved, and routing delivery vans over them gives unrealistic instances), construction and
+proposed. One arc per consecutive node pair (nodes are not simplified away).
+
+Access follows the OSM hierarchy for cars, ``access`` < ``vehicle`` < ``motor_vehicle`` <
+``motorcar``: the most specific of these tags present decides (``access=no`` + ``motor_vehicle=yes``
+is open, ``vehicle=no`` alone is closed), values compared case-insensitively. The closing values
+(:data:`CLOSED_ACCESS`) are OSRM's car-profile ``access_tag_blacklist`` (``profiles/car.lua``) minus
+``destination``: no, private, agricultural, forestry, emergency, psv, customers, delivery. OSRM keeps
+private / customers / delivery / destination ways as "restricted" (a route may start or end there but
+not pass through); a plain graph cannot say "only at the ends", and passing through is what a
+shortest path would do, so the first three are left out. ``destination`` ("no through traffic") is
+kept: it is the sign on many residential streets, and leaving it out would cut off the addresses on
+them. Conditional (``access:conditional``) and per-direction access tags are not read. Ways left out
+for access are counted in ``meta["ways_closed"]``.
+
+One-way rules: ``oneway`` = yes/true/1 forward only, -1/reverse backward only, no both ways;
+roundabouts (``junction`` = roundabout/circular) and motorways are one-way unless ``oneway=no``;
 ``oneway`` = reversible/alternating (lanes whose direction changes with the time of day) are left
 out, as OSRM's car profile does, and counted in ``meta["ways_reversible"]``.
+
 ``length`` is the haversine distance in metres (R = 6,371,008.8 m); ``time`` is length divided by
-the ``maxspeed`` tag ("50", "30 mph", "50;70" takes the first) or, when absent or unreadable, by the
-default speed of the highway type (:data:`DEFAULT_SPEED_KMH`). Segments touching nodes missing from
-the file are skipped and counted (``meta["skipped_segments"]``, ``meta["missing_nodes"]``). The
-largest strongly connected component is kept. ``time`` is the default routing weight
-(``weight="length"`` makes it ``length``; both attributes are always stored).
+the speed, in each direction of travel: ``maxspeed:forward`` / ``maxspeed:backward`` (forward = the
+way's node order) when readable, else ``maxspeed``, else the default speed of the highway type
+(:data:`DEFAULT_SPEED_KMH`). :func:`parse_maxspeed` reads numbers ("50", "30 mph", "10 knots"),
+``walk`` (:data:`WALK_KMH`), ``none`` (:data:`NO_LIMIT_KMH` on motorways and trunks, the type
+default elsewhere) and the implicit country limits ``CC:urban`` / ``CC:rural`` / ``CC:trunk`` /
+``CC:motorway`` / ``CC:living_street`` / ``CC:zone30`` (:data:`IMPLICIT_SPEED_KMH`); of several
+values ("90;30;90", one per lane or per time) the lowest is taken, the conservative reading.
+Anything else ("signals", "variable", "0", above :data:`MAX_PLAUSIBLE_KMH`) falls back to the next
+source. Segments touching nodes missing from the file are skipped and counted
+(``meta["skipped_segments"]``, ``meta["missing_nodes"]``). The largest strongly connected component
+is kept. ``time`` is the default routing weight (``weight="length"`` makes it ``length``; both
+attributes are always stored).
 
 DIMACS
 ------
@@ -45,7 +65,47 @@ DEFAULT_SPEED_KMH = {
     "tertiary": 45.0, "tertiary_link": 30.0, "unclassified": 35.0, "residential": 30.0,
     "living_street": 10.0, "service": 15.0, "road": 30.0,
 }
-_CLOSED = {"no", "private"}
+#: Access values that close a way to cars when the most specific access tag has them (see the
+#: module docstring: OSRM's car ``access_tag_blacklist`` minus ``destination``).
+CLOSED_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "emergency", "psv", "customers", "delivery"})
+#: Access tags for cars, most specific first: the first one present decides.
+ACCESS_HIERARCHY = ("motorcar", "motor_vehicle", "vehicle", "access")
+
+_MPH = 1.609344
+#: ``maxspeed=walk`` (walking pace, km/h): OSRM's car profile reads the German living-street limit,
+#: "Schrittgeschwindigkeit" (walking pace), as 7 km/h (``de:living_street`` in ``profiles/car.lua``).
+#: A pedestrian walks at about 5 km/h; a car held to walking pace runs a little faster than that.
+WALK_KMH = 7.0
+#: ``maxspeed=none`` on motorways and trunks (km/h): 130 is the advisory speed on German Autobahns
+#: without a limit (Autobahn-Richtgeschwindigkeits-Verordnung), where the tag mostly occurs. OSRM and
+#: GraphHopper store 140 for the sign, but OSRM then drives 80% of every limit; here numeric limits
+#: are driven as posted, so the sign's 140 would overstate what traffic does.
+NO_LIMIT_KMH = 130.0
+#: Speeds above this (km/h, about 155 mph) are taken as tagging or unit errors and read as missing.
+MAX_PLAUSIBLE_KMH = 250.0
+#: Implicit limits ``CC:zone`` (km/h; lower-case keys): ``urban`` / ``rural`` / ``trunk`` /
+#: ``motorway`` / ``living_street`` take the default row ``*`` unless the country has its own value.
+#: Defaults and country values follow OSRM's car profile (``maxspeed_table_default`` and
+#: ``maxspeed_table``, after the OSM wiki's "Speed limits"), except: ``DE:motorway`` (no general limit)
+#: is :data:`NO_LIMIT_KMH`, where OSRM falls back to the type default; living streets, absent from
+#: OSRM's defaults, are 20 km/h (FR, BE, CH, RU ...) and walking pace in DE and AT; OSRM's CZ rows
+#: (type default) and ``pl:rural`` (100, above Poland's general 90) are left to the defaults.
+#: ``CC:zone30`` / ``CC:zone:30`` give the number.
+IMPLICIT_SPEED_KMH = {
+    "*": {"urban": 50.0, "rural": 90.0, "trunk": 110.0, "motorway": 130.0, "living_street": 20.0},
+    "at": {"rural": 100.0, "trunk": 100.0, "living_street": WALK_KMH},
+    "be": {"motorway": 120.0}, "be-vlg": {"rural": 70.0},
+    "by": {"urban": 60.0, "motorway": 110.0},
+    "ch": {"rural": 80.0, "trunk": 100.0, "motorway": 120.0},
+    "de": {"rural": 100.0, "motorway": NO_LIMIT_KMH, "living_street": WALK_KMH},
+    "dk": {"rural": 80.0}, "fr": {"rural": 80.0},
+    "gb": {"nsl_single": 60 * _MPH, "nsl_dual": 70 * _MPH, "motorway": 70 * _MPH},
+    "uk": {"nsl_single": 60 * _MPH, "nsl_dual": 70 * _MPH, "motorway": 70 * _MPH},
+    "nl": {"rural": 80.0, "trunk": 100.0}, "no": {"rural": 80.0, "motorway": 110.0},
+    "pl": {"trunk": 120.0, "motorway": 140.0}, "ro": {"trunk": 100.0},
+    "ru": {"urban": 60.0, "motorway": 110.0},
+    "za": {"urban": 60.0, "rural": 100.0},
+}
 _EARTH_R = 6_371_008.8
 
 
@@ -58,18 +118,52 @@ def haversine_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.n
     return 2 * _EARTH_R * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
-def parse_maxspeed(value: str | None) -> float | None:
-    """km/h from an OSM ``maxspeed`` value, or None when it gives no number."""
+def car_access(tags: dict[str, str | None]) -> str | None:
+    """The access value for cars: the most specific of :data:`ACCESS_HIERARCHY` present, lower-cased."""
+    for key in ACCESS_HIERARCHY:
+        value = (tags.get(key) or "").strip().lower()
+        if value:
+            return value
+    return None
+
+
+def parse_maxspeed(value: str | None, highway: str | None = None) -> float | None:
+    """km/h from an OSM ``maxspeed`` value, or None when it gives no usable number.
+
+    Numbers in km/h (default), mph or knots; ``walk`` and ``none`` (which depends on ``highway``: a
+    motorway or trunk without a limit, or a road of no given type, is driven at :data:`NO_LIMIT_KMH`,
+    any other road at its type default, i.e. None here); implicit limits ``CC:zone`` from :data:`IMPLICIT_SPEED_KMH`. Several
+    values separated by ``;`` give the lowest one readable: conservative, since they usually differ
+    by lane, time or vehicle. Values <= 0 or above :data:`MAX_PLAUSIBLE_KMH` are None.
+    """
     if not value:
         return None
-    first = value.split(";")[0].strip().lower()
-    m = re.match(r"^(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?$", first)
-    if not m:
+    speeds = [v for v in (_one_maxspeed(part.strip().lower(), highway) for part in value.split(";")) if v is not None]
+    return min(speeds) if speeds else None
+
+
+def _one_maxspeed(text: str, highway: str | None) -> float | None:
+    """km/h of one lower-cased, stripped value of a ``maxspeed`` list (see :func:`parse_maxspeed`)."""
+    m = re.match(r"^(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph|knots)?$", text)
+    if m:
+        v = float(m.group(1)) * {"mph": _MPH, "knots": 1.852}.get(m.group(2) or "", 1.0)
+    elif text == "walk":
+        v = WALK_KMH
+    elif text == "none":
+        v = NO_LIMIT_KMH if highway in (None, "motorway", "trunk") else None
+    else:
+        m = re.match(r"^([a-z]{2}(?:-[a-z0-9]+)?):(?:zone:?(\d+)|([a-z_]+))$", text)
+        if not m:
+            return None
+        if m.group(2):
+            v = float(m.group(2))
+        else:
+            region, zone = m.group(1), m.group(3)  # a region (be-vlg) falls back to its country, then to "*"
+            v = next((IMPLICIT_SPEED_KMH[k][zone] for k in (region, region.split("-")[0], "*")
+                      if zone in IMPLICIT_SPEED_KMH.get(k, {})), None)
+    if v is None or not 0 < v <= MAX_PLAUSIBLE_KMH:
         return None
-    v = float(m.group(1))
-    if v <= 0:
-        return None
-    return v * 1.609344 if m.group(2) == "mph" else v
+    return v
 
 
 def _direction(tags: dict[str, str]) -> int:
@@ -107,10 +201,13 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
     seg_u: list[int] = []
     seg_v: list[int] = []
     seg_dir: list[int] = []
-    seg_speed: list[float] = []
+    seg_fwd_kmh: list[float] = []  # speed along the way's node order
+    seg_bwd_kmh: list[float] = []  # speed against it
     coords: dict[int, tuple[float, float]] = {}
     missing: set[int] = set()
-    counts = {"ways_highway": 0, "ways_kept": 0, "skipped_segments": 0, "maxspeed_tags": 0, "ways_reversible": 0}
+    counts = {"ways_highway": 0, "ways_kept": 0, "skipped_segments": 0, "maxspeed_tags": 0, "ways_reversible": 0,
+              "ways_closed": 0}
+    keys = ("oneway", "junction", "highway", "maxspeed", "maxspeed:forward", "maxspeed:backward", *ACCESS_HIERARCHY)
 
     class Handler(osmium.SimpleHandler):  # type: ignore[misc]
         def way(self, w) -> None:  # noqa: ANN001
@@ -120,17 +217,20 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
             counts["ways_highway"] += 1
             if hw not in DEFAULT_SPEED_KMH or w.tags.get("area") == "yes":
                 return
-            tags = {k: w.tags.get(k) for k in ("oneway", "junction", "highway", "maxspeed", "access",
-                                                 "motor_vehicle", "motorcar")}
-            if any((tags.get(k) or "") in _CLOSED for k in ("access", "motor_vehicle", "motorcar")):
+            tags = {k: w.tags.get(k) for k in keys}
+            if car_access(tags) in CLOSED_ACCESS:
+                counts["ways_closed"] += 1
                 return
             if (tags.get("oneway") or "").lower() in ("reversible", "alternating"):
                 counts["ways_reversible"] += 1
                 return
-            speed = parse_maxspeed(tags.get("maxspeed"))
-            if speed is not None:
+            both = parse_maxspeed(tags["maxspeed"], hw)
+            fwd = parse_maxspeed(tags["maxspeed:forward"], hw)
+            bwd = parse_maxspeed(tags["maxspeed:backward"], hw)
+            if (both, fwd, bwd) != (None, None, None):
                 counts["maxspeed_tags"] += 1
-            speed = speed or DEFAULT_SPEED_KMH[hw]
+            both = both or DEFAULT_SPEED_KMH[hw]
+            fwd, bwd = fwd or both, bwd or both
             d = _direction(tags)
             counts["ways_kept"] += 1
             pts = []
@@ -149,7 +249,8 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
                 seg_u.append(a)
                 seg_v.append(b)
                 seg_dir.append(d)
-                seg_speed.append(speed)
+                seg_fwd_kmh.append(fwd)
+                seg_bwd_kmh.append(bwd)
 
     try:
         Handler().apply_file(str(path), locations=True)
@@ -162,17 +263,21 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
     u = np.searchsorted(osm_ids, np.array(seg_u, dtype=np.int64))
     v = np.searchsorted(osm_ids, np.array(seg_v, dtype=np.int64))
     direction = np.array(seg_dir, dtype=np.int64)
-    speed = np.array(seg_speed) / 3.6
+    fwd_mps = np.array(seg_fwd_kmh) / 3.6
+    bwd_mps = np.array(seg_bwd_kmh) / 3.6
     length = haversine_m(xy[u, 0], xy[u, 1], xy[v, 0], xy[v, 1])
     fwd = direction >= 0
     bwd = direction <= 0
     src = np.concatenate([u[fwd], v[bwd]])
     dst = np.concatenate([v[fwd], u[bwd]])
     ln = np.concatenate([length[fwd], length[bwd]])
-    tm = np.concatenate([length[fwd] / speed[fwd], length[bwd] / speed[bwd]])
+    tm = np.concatenate([length[fwd] / fwd_mps[fwd], length[bwd] / bwd_mps[bwd]])
     keep = src != dst
-    meta = {"source": str(path), **counts, "missing_nodes": len(missing), "default_weight": weight,
-            "speeds": "maxspeed tag, else per-highway-type defaults (km/h)", "default_speeds_kmh": DEFAULT_SPEED_KMH}
+    meta = {"source": str(path), "source_resolved": str(path.resolve()), **counts, "missing_nodes": len(missing),
+            "default_weight": weight,
+            "speeds": "maxspeed:forward/backward, else maxspeed (lowest of several; walk, none, CC:zone read), "
+                      "else per-highway-type defaults (km/h)",
+            "default_speeds_kmh": DEFAULT_SPEED_KMH}
     g = from_edges(src[keep], dst[keep], len(osm_ids), edge_attrs={"length": ln[keep], "time": tm[keep]},
                    kind="road", node_ids=osm_ids, coords=xy, meta=meta)
     return g.largest_scc() if keep_largest_scc else g
@@ -260,6 +365,6 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
             raise InvalidInstanceError(f"{co.name}: coordinates missing for {int(np.isnan(xy[:, 0]).sum())} nodes")
     g = from_edges(np.array(src), np.array(dst), n, edge_attrs={"length": np.array(w, dtype=np.float64)},
                    kind="road", node_ids=np.arange(1, n + 1, dtype=np.int64), coords=xy,
-                   meta={"source": str(path), "format": "dimacs", "default_weight": "length",
-                         "coords_file": str(co) if co else None})
+                   meta={"source": str(path), "source_resolved": str(path.resolve()), "format": "dimacs",
+                         "default_weight": "length", "coords_file": str(co) if co else None})
     return g.largest_scc() if keep_largest_scc else g

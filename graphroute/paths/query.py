@@ -31,18 +31,18 @@ class Query:
 
 
 def parse_clock(text: str) -> float:
-    """``"08:00"`` / ``"8:05:30"`` -> seconds since midnight; a plain number is taken as seconds."""
-    text = text.strip()
-    m = re.fullmatch(r"(\d{1,3}):([0-5]\d)(?::([0-5]\d(?:\.\d*)?))?", text)
-    if m:
-        return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3) or 0)
-    try:
-        value = float(text)
-    except ValueError:
-        raise InvalidArgumentError(f"departure time {text!r} is not HH:MM[:SS] or seconds") from None
-    if not np.isfinite(value) or value < 0:
-        raise InvalidArgumentError(f"departure time {text!r} must be a time >= 0")
-    return value
+    """Seconds since midnight of a time of day ``HH:MM`` or ``HH:MM:SS`` (``"08:00"``, ``"8:05:30"``).
+
+    Strict, because a departure is a time of day: 00:00 <= time < 24:00, minutes and seconds two
+    digits below 60. A bare number ("8" would silently be 00:00:08), a fraction, ``24:00`` and anything
+    else raise :class:`InvalidArgumentError`.
+    """
+    text = str(text).strip()
+    m = re.fullmatch(r"([0-9]{1,2}):([0-5][0-9])(?::([0-5][0-9]))?", text)
+    if not m or int(m.group(1)) >= 24:
+        raise InvalidArgumentError(
+            f"departure time {text!r} is not a time of day HH:MM or HH:MM:SS between 00:00 and 23:59:59")
+    return int(m.group(1)) * 3600 + int(m.group(2)) * 60 + float(m.group(3) or 0)
 
 
 DAY_SECONDS = 86400.0

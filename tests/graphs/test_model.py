@@ -27,6 +27,16 @@ def test_csr_and_lookup():
         g.weights("speed")
 
 
+def test_a_shared_name_is_ambiguous_not_the_first_node():
+    """Display names two nodes share (``graph build kg --names``) are refused by name, not resolved
+    silently to the first; ids still work."""
+    g = from_edges([0, 1], [1, 2], 3, edge_attrs={"length": [1.0, 1.0]}, kind="kg",
+                   node_ids=np.array(["p1", "p2", "p3"]), node_names=["John Smith", "John Smith", "Ann"])
+    with pytest.raises(UnknownNameError, match="'John Smith' is ambiguous: 2 nodes have it .ids p1, p2."):
+        g.node_index("John Smith")
+    assert g.node_index("p2") == 1 and g.node_index("Ann") == 2
+
+
 def test_reverse_and_scc():
     g = small()
     r = g.reverse()
@@ -222,3 +232,30 @@ def test_contracted_graph_routes_hops_by_original_edges():
                                                                       "hops": np.array([3.0, 4.0])})
     assert g.weights("hops").tolist() == [3.0, 4.0]
     assert from_edges(np.array([0]), np.array([1]), 2).weights().tolist() == [1.0]
+
+
+def test_networkx_nodes_carry_ids_names_and_coords():
+    """Node keys stay 0..n-1 (CSR indices); the original ids, names and coordinates are node attributes."""
+    pytest.importorskip("networkx")
+    g = small()
+    g.node_names = ["a", "b", "c", "d"]
+    for G in (g.to_networkx(), g.to_networkx(weight="length")):
+        assert sorted(G.nodes) == [0, 1, 2, 3] and G.graph["kind"] == "road"
+        assert G.nodes[2] == {"id": 30, "name": "c", "x": 4.0, "y": 5.0}
+        assert isinstance(G.nodes[2]["id"], int)  # a Python int, not a numpy scalar
+    bare = from_edges([0], [1], 2)
+    assert bare.to_networkx().nodes[1] == {}
+    kg = from_edges([0], [1], 2, kind="kg", node_ids=np.array(["00260881", "x"]))
+    assert kg.to_networkx().nodes[0] == {"id": "00260881"}
+
+
+def test_pyg_keeps_node_labels_and_is_float32():
+    pytest.importorskip("torch_geometric")
+    import torch
+
+    g = small()
+    g.node_names = ["a", "b", "c", "d"]
+    d = g.to_pyg()
+    assert d.node_ids == [10, 20, 30, 40] and d.node_names == ["a", "b", "c", "d"]
+    assert d.edge_attr.dtype == torch.float32 and d.pos.dtype == torch.float32
+    assert "node_ids" not in from_edges([0], [1], 2).to_pyg()  # no ids: nothing to carry

@@ -47,7 +47,7 @@ def test_haversine_and_maxspeed():
     # one degree of latitude is about 111.2 km
     assert haversine_m(0.0, 0.0, 0.0, 1.0) == pytest.approx(111_195, rel=1e-4)
     assert parse_maxspeed("50") == 50 and parse_maxspeed("30 mph") == pytest.approx(48.28, rel=1e-3)
-    assert parse_maxspeed("50;70") == 50 and parse_maxspeed("none") is None and parse_maxspeed("RU:urban") is None
+    assert parse_maxspeed("50;70") == 50 and parse_maxspeed("signals") is None and parse_maxspeed("RU:urban") == 60
 
 
 def test_dimacs_against_networkx(tmp_path):

@@ -209,3 +209,21 @@ def test_huge_k_and_undecodable_pairs_are_one_line(gr, tmp_path):
     pairs.write_bytes(b"1 6\n\xff 2\n")
     res = run(gr, "--pairs", pairs)
     assert res.exit_code == 1 and "not a UTF-8 text file" in res.output and "Traceback" not in res.output
+
+
+def test_ids_are_echoed_stripped(gr):
+    """' 1 ' finds node 1 and the JSON says "1", as the graph names it."""
+    res = run(gr, "--source", " 1 ", "--target", "6\t", "--k", 1, "--json")
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.stdout)["queries"][0]
+    assert q["source"] == "1" and q["target"] == "6"
+    res = run(gr, "--source", " 1 ", "--target", "6 ", "--k", 1)
+    assert res.exit_code == 0 and "1 -> 6: 1 shortest paths" in res.stdout
+
+
+@pytest.mark.parametrize("depart", ["8", "28800", "99:00", "24:00", "8:00 pm", "08:60"])
+def test_depart_must_be_a_time_of_day(gr, depart):
+    """`--depart 8` used to mean 00:00:08 and `99:00` wrapped round the day: both are refused, one line, exit 1."""
+    res = run(gr, "--source", 1, "--target", 6, "--depart", depart)
+    assert res.exit_code == 1 and "is not a time of day HH:MM or HH:MM:SS" in res.stderr
+    assert len(res.stderr.strip().splitlines()) == 1 and "Traceback" not in res.output

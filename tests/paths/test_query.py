@@ -97,14 +97,16 @@ def test_k_is_capped():
         run_query(tiny_kg(), "aspirin", "migraine", k=MAX_K + 1)
 
 
-@pytest.mark.parametrize("text,seconds", [("08:00", 28800), ("8:05:30", 29130), ("0:00", 0), ("3600", 3600)])
+@pytest.mark.parametrize("text,seconds", [("08:00", 28800), ("8:05:30", 29130), ("0:00", 0), (" 23:59:59 ", 86399)])
 def test_parse_clock(text, seconds):
     assert parse_clock(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["8h", "08:75", "-5", "nan"])
+# a bare number used to be seconds ("8" -> 00:00:08) and hours ran to 999 (99:00 wrapped round the day)
+@pytest.mark.parametrize("text", ["8h", "08:75", "-5", "nan", "8", "3600", "24:00", "99:00", "8:5", "08:00:60",
+                                  "08:00:30.5", "-1:00", "", "８:00"])
 def test_parse_clock_rejects(text):
-    with pytest.raises(InvalidArgumentError, match="departure time"):
+    with pytest.raises(InvalidArgumentError, match="is not a time of day HH:MM or HH:MM:SS"):
         parse_clock(text)
 
 
