@@ -26,7 +26,7 @@ MAX_STARTS = 100  # POMO uses every node as a start; beyond 100 nodes we keep th
 #: starts of the pilot pass that measures the time per start (at least 2: see :func:`solve_neural`)
 PILOT_STARTS = 4
 #: safety factor on a pass time predicted beyond the largest pass measured (see :class:`PassTimes`)
-PREDICT_MARGIN = 1.1
+PREDICT_MARGIN = 1.25
 
 
 def checkpoint_dir() -> Path:
