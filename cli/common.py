@@ -75,6 +75,15 @@ def _one_line(msg: str) -> str:
     return " ".join(msg.split())
 
 
+def print_warnings(lines: list[str], as_json: bool = False) -> None:
+    """One ``warning: ...`` line each, on stderr under ``--json`` (stdout then holds one JSON object)."""
+    from rich.markup import escape
+
+    for line in lines:
+        (error_console if as_json else console).print(f"[yellow]warning[/]: {escape(line)}", highlight=False,
+                                                      soft_wrap=True)
+
+
 def print_json(obj: Any) -> None:
     """Print a JSON object on stdout (plain, no rich markup), ready for programs."""
     from graphroute.problems.io import _json_default

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from graphroute_cli.common import cli_errors, console, print_json
+from graphroute_cli.common import cli_errors, console, print_json, print_warnings
 
 
 @cli_errors
@@ -30,6 +30,7 @@ def explain_command(
     if not checkpoint.is_file():
         raise InvalidArgumentError(f"checkpoint not found: {checkpoint}")
     model, _, data = load_kg_model(checkpoint, KGData.from_path(graph))  # checks the KG matches the checkpoint first
+    print_warnings(data.warnings(), as_json)
     h, r = data.entity_index(head), data.relation_index(relation)
     preds = predict(model, data, h, r, top=top, paths=paths)
     if as_json:

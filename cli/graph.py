@@ -11,7 +11,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, error_console, print_json
+from graphroute_cli.common import cli_errors, console, error_console, print_json, print_warnings
 
 graph_app = typer.Typer(help="Build graphs (road, traffic, kg, synthetic) and inspect graph files.", no_args_is_help=True)
 build_app = typer.Typer(help="Build a graph file from source data.", no_args_is_help=True)
@@ -158,7 +158,11 @@ def build_kg(
     """Knowledge graph from head/relation/tail triples; splits and vocabularies kept in the file."""
     from graphroute.graphs.kg import read_kg
 
-    save_and_report(read_kg(source, inverse=inverse, names=names), out, as_json)
+    from graphroute.graphs.kg import kg_warnings
+
+    g = read_kg(source, inverse=inverse, names=names)
+    print_warnings(kg_warnings(g.meta), as_json)
+    save_and_report(g, out, as_json)
 
 
 @build_app.command("synthetic")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from rich.table import Table
 
-from graphroute_cli.common import console, print_json
+from graphroute_cli.common import console, print_json, print_warnings
 
 
 def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: bool, data_path: Path | None = None,
@@ -25,6 +25,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     keep_freed_memory()  # full-KG NBFNet states exceed glibc's mmap threshold, as in training (cpu_malloc.md)
     dev = str(resolve_device(device))
     model, cfg, data = load_kg_model(checkpoint, data_path)
+    print_warnings(data.warnings(), as_json)
     if hasattr(model, "to"):  # the retrieval scorer runs on the CPU
         model.to(dev)
     else:
@@ -34,7 +35,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
         res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed,
                        device=dev)
     res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": str(data_path or cfg.data), "split": split, **res,
-           "time_s": time.perf_counter() - t0, "device": dev}
+           "time_s": time.perf_counter() - t0, "device": dev, "data_warnings": data.warnings()}
     if as_json:
         print_json(res)
         return

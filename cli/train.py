@@ -14,7 +14,8 @@ from typing import Any, Callable, Optional
 
 import typer
 
-from graphroute_cli.common import cli_errors, console
+from graphroute_cli import common
+from graphroute_cli.common import EXIT_INTERRUPTED, cli_errors, console, fail, print_warnings
 
 #: task name -> "module:function"; the function takes (config_path, *, out, device, resume,
 #: on_progress, time_limit, overrides) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
@@ -23,6 +24,17 @@ TASKS: dict[str, str] = {
     "kg": "graphroute.neural.kg.train:run_from_yaml",
     "router": "graphroute.neural.router.train:run_from_yaml",
 }
+
+
+#: What --time-limit does, task by task (each trainer checks it in its own loop).
+TIME_LIMIT_HELP = (
+    "Stop after about this many seconds of this run, with a last.pt that --resume continues; checked between "
+    "steps. --task kg keeps back the time of the validation that ends the run (the last one measured, or an "
+    "estimate from timing part of one) and of one more step, so it overshoots only by the estimate's error, "
+    "or when one step and one validation alone take longer (a note then says by how much). --task vrp checks "
+    "before each step and does not validate at the stop (best.pt exists only once a validation step, every "
+    "val_every steps, was reached); a validation due just before the limit can overshoot it. --task router "
+    "validates at the stop, after the limit.")
 
 
 def _task(name: str) -> Callable[..., Any]:
@@ -43,9 +55,9 @@ def train_command(
     config: Path = typer.Option(..., "--config", "-c", help="YAML config, e.g. experiments/configs/pomo_tsp20.yaml."),
     task: str = typer.Option("vrp", "--task", help=f"What to train: {', '.join(TASKS)}."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (last.pt)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (a run's last.pt; --task kg also writes it when Ctrl-C stops a run)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
-    time_limit: Optional[float] = typer.Option(None, "--time-limit", help="Stop after this many seconds of this run (validation included), checked between steps, with a last.pt that --resume continues. --task vrp does not validate at the stop: best.pt exists only once a validation step (every val_every steps) was reached."),
+    time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -89,14 +101,20 @@ def train_command(
         with progress:
             result = run(config, out=out, device=device, resume=resume, on_progress=on_progress,
                          time_limit=time_limit, overrides=sets)
-    except BaseException:
+    except BaseException as exc:
         if created and out.is_dir() and not any(out.iterdir()):  # failed before writing anything: leave no folder
             out.rmdir()
-        raise
+        # Ctrl-C: a trainer that saved the run there (kg: TrainingInterrupted) says where; the others just stop
+        saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
+        if saved is None or common.state.debug:
+            raise
+        fail(f"interrupted at {exc.where}; {saved} holds the run there: --resume {saved} continues it",
+             EXIT_INTERRUPTED)
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
         return
     console.print(f"[green]done[/]: step {result.step}, {result.elapsed_s:.1f} s of training; "
                   f"checkpoints and log.csv in {result.out_dir}")
+    print_warnings(getattr(result, "warnings", None) or [])
     if getattr(result, "note", None):
         from rich.markup import escape
 

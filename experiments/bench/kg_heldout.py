@@ -7,7 +7,9 @@ The KG: the ``--entities`` entities of ``--source`` (FB15k-237, WN18RR or DrugBa
 or any KG folder given by ``--kg``) with the most triples (train + valid + test of the original splits),
 every triple among them, shuffled with ``--seed`` and split 80/10/10 anew; valid and test triples whose
 entity or relation never occurs in the new training split are dropped (the standard transductive
-setting). It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir`` and read back
+setting). With ``--entities 0`` the KG's own splits are used as the reader gives them: repeated lines
+removed, valid/test triples unseen in train (or also in train) kept and ranked, and counted in the table's
+heading. It is written as a ConvE-style folder (train/valid/test.txt) under ``--kg-dir`` and read back
 by the project's own KG reader, like any user KG. ``--entities 0`` keeps the KG whole, with its own
 splits (e.g. Nations, a KG none of ../shared holds: ``pip download pykeen==1.11.1 --no-deps`` and unzip
 ``pykeen/datasets/nations/`` from the wheel, then ``--kg path/to/nations --entities 0``). ``--kg`` may also
@@ -39,12 +41,26 @@ KGS = {"fb15k237": ROOT / "../shared/data/kg/FB15k-237", "wn18rr": ROOT / "../sh
 
 
 def whole_kg(src: Path) -> dict:
-    """Counts of a KG used as it is, with its own splits."""
+    """Counts of a KG used as it is, with its own splits, as the reader hands it to training and
+    evaluation: repeated lines removed, valid/test triples unseen in train or also in train kept
+    (``dropped`` is 0 because nothing is dropped; ``unseen_kept`` says how many would have been)."""
     from graphroute.neural.kg.data import KGData
 
     kg = KGData.from_path(src)
     return {"entities": kg.num_entities, "relations": kg.num_relations, "train": len(kg.train),
-            "valid": len(kg.valid), "test": len(kg.test), "dropped": 0}
+            "valid": len(kg.valid), "test": len(kg.test), "dropped": 0,
+            "unseen_kept": sum(kg.meta["unseen_in_train"].values()),
+            "also_in_train": sum(kg.meta["also_in_train"].values()),
+            "duplicates_removed": sum(kg.meta["duplicates_removed"].values())}
+
+
+def held_out_note(stats: dict) -> str:
+    """What happened to valid/test triples the training split cannot support, as the script did it."""
+    if "unseen_kept" not in stats:  # re-split by build_subset: such triples are dropped
+        return f"({stats['dropped']} valid/test triples dropped: entity or relation unseen in train)"
+    return (f"({stats['unseen_kept']} valid/test triples with an entity or relation unseen in train, kept and "
+            f"ranked; {stats['also_in_train']} valid/test triples that are also training triples, kept; "
+            f"{stats['duplicates_removed']} repeated triple lines removed)")
 
 
 def kg_triples(src: Path) -> list[tuple[str, str, str]]:
@@ -171,7 +187,7 @@ def main() -> None:
         "",
         kg_line + f"{stats['entities']} entities, {stats['relations']} relations, "
         f"{stats['train']:,} / {stats['valid']:,} / {stats['test']:,} train / valid / test triples "
-        f"({stats['dropped']} valid/test triples dropped: entity or relation unseen in train).",
+        f"{held_out_note(stats)}.",
         "Settings: the UMLS configs unchanged except `data` (NBFNet epochs capped at "
         f"{args.nbfnet_epochs}); best-valid checkpoint; filtered test ranking, both directions, same code as kg.md.",
         "",

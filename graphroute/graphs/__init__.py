@@ -17,8 +17,15 @@ def read_any(path: str | Path, **options: object) -> Graph:
     """A built graph file, or any raw file ``graphroute graph build`` reads, detected by its name.
 
     ``.graph.npz`` -> :func:`load_graph`; OpenStreetMap ``.osm.pbf/.osm/.osm.gz/.osm.bz2`` -> road;
-    DIMACS ``.gr`` (``.co`` beside it is used) -> road; a folder with ``train.txt(.gz)`` or a triples
-    ``.txt/.tsv(.gz)`` -> knowledge graph; a sensor distances ``.csv`` or adjacency ``.pkl`` -> traffic.
+    DIMACS ``.gr`` (``.co`` beside it is used) -> road; a KG folder (``train.txt/.tsv/.csv``, OpenKE's
+    ``train2id.txt``) or a triples ``.txt/.tsv(.gz)`` -> knowledge graph; an adjacency ``.pkl`` -> traffic.
+
+    A ``.csv`` is a traffic distances file (``from,to,cost``) unless it is plainly triples
+    (:func:`~graphroute.graphs.kg.csv_holds_triples`): its first line is a KG header
+    (``head,relation,tail`` ...), or its first data row has three fields and the third is not a number
+    (a cost always is); a ``.csv.gz`` of triples is a KG too. A triples CSV whose tails are numbers
+    (``p1,age,42``) is read as traffic here: give it to :func:`~graphroute.graphs.kg.read_kg`
+    (``graph build kg``, or ``KGData.from_path``), which never guesses.
     """
     p = Path(path)
     name = p.name.lower()
@@ -38,6 +45,11 @@ def read_any(path: str | Path, **options: object) -> Graph:
         from graphroute.graphs.kg import read_kg
 
         return read_kg(p, **options)  # type: ignore[arg-type]
+    if name.endswith((".csv", ".csv.gz")):
+        from graphroute.graphs.kg import csv_holds_triples, read_kg
+
+        if csv_holds_triples(p):
+            return read_kg(p, **options)  # type: ignore[arg-type]
     if name.endswith((".csv", ".pkl")):
         from graphroute.graphs.traffic import read_traffic
 
@@ -46,3 +58,4 @@ def read_any(path: str | Path, **options: object) -> Graph:
         f"cannot tell what graph {p.name} holds; expected .graph.npz, OSM (.osm.pbf/.osm/.osm.gz/.osm.bz2), "
         "DIMACS .gr, a KG folder or triples .txt/.tsv, or a traffic .csv/.pkl"
     )
+

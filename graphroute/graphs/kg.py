@@ -1,24 +1,57 @@
 """Knowledge graphs from head / relation / tail triples.
 
-Two layouts are read:
+Three layouts are read:
 
-- the ConvE / NBFNet layout: a folder with ``train.txt``, ``valid.txt`` (or ``dev.txt``) and
-  ``test.txt`` (optionally ``.gz``), one ``head<TAB>relation<TAB>tail`` per line (FB15k-237, WN18RR,
-  UMLS, Kinship); or one such triples file alone;
+- the ConvE / NBFNet layout: a folder with ``train``, ``valid`` (or ``dev``) and ``test`` split files
+  (``.txt``, ``.tsv`` or ``.csv``, optionally ``.gz``), one ``head<TAB>relation<TAB>tail`` per line
+  (FB15k-237, WN18RR, UMLS, Kinship); or one such triples file alone. Lines without a tab are split
+  on whitespace, or on commas (see :func:`_fields`);
+- the OpenKE layout: ``entity2id.txt`` and ``relation2id.txt`` (a count line, then ``name<TAB>id``) and
+  ``train2id.txt`` / ``valid2id.txt`` / ``test2id.txt`` (a count line, then ``head_id tail_id
+  relation_id``: OpenKE's order, tail before relation). Entities and relations are named from the two
+  vocabulary files and keep OpenKE's ids. A folder with a ``train.txt`` is read as ConvE even if it
+  also holds OpenKE files;
 - the SumGNN layout (DrugBank DDI): split files of ``id1 id2 label`` integers with a
   ``node2id.json`` mapping entity names to those ids; a Hetionet node table beside it
   (``hetionet-v1.0-nodes.tsv.gz``) gives human-readable drug names.
 
+Files are UTF-8 (a byte-order mark is dropped); a byte that is not UTF-8 is an error naming the
+line, since guessing the encoding would silently give an entity two names. Spaces around a field are
+dropped (``p066 \\t motherOf`` is ``p066`` and ``motherOf``; spaces inside a name stay).
+
 Vocabularies are deterministic: entities and relations in order of first appearance over
-train, valid, test (the split files' order). Every split is kept as ``extras["triples_SPLIT"]``
-(int64 ``[k, 3]`` of ``(head, relation, tail)`` indices); the graph's edges are the training
-triples. With ``inverse=True`` each edge ``(h, r, t)`` also gets ``(t, r + R, h)`` named ``r^-1``.
+train, valid, test (the split files' order; OpenKE and SumGNN keep their own ids). Every split is
+kept as ``extras["triples_SPLIT"]`` (int64 ``[k, 3]`` of ``(head, relation, tail)`` indices); the
+graph's edges are the training triples. With ``inverse=True`` each edge ``(h, r, t)`` also gets
+``(t, r + R, h)`` named ``r^-1``; a KG that already has a relation named ``r^-1`` beside ``r`` is
+refused, since every query and explanation would then mean two relations by one name.
+
+Checks that change every number, made on every read and kept in ``meta`` (:func:`kg_warnings`
+turns them into one-line warnings):
+
+- ``duplicates_removed``: ``{split: n}`` lines repeating an earlier triple of the same split are
+  removed (the first is kept): a repeated training triple counts twice in a path GNN's message sums,
+  a repeated test triple is ranked twice;
+- ``also_in_train``: ``{"valid": n, "test": m}`` held-out triples that are training triples too.
+  They are kept (they are the data) but a model that memorises train ranks them first;
+- ``unseen_in_train``: ``{"valid": n, "test": m}`` held-out triples with an entity or relation that
+  no training triple has. They are kept and ranked, as ConvE and NBFNet do; no model has learned
+  them, so they lower every model's MRR (WN18RR has 210 valid and 210 test such triples, FB15k-237
+  9 and 28, DrugBank-DDI 10 and 15, UMLS and Kinship none).
+
+``meta["header_lines"]`` records the header line dropped from each split file, ``meta["shared_names"]``
+how many display names (``names``) belong to more than one entity, and ``meta["numeric_names"]``
+that every name is an integer (id files, whose column order cannot be checked).
 """
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
+import re
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -27,57 +60,215 @@ from graphroute.exceptions import InvalidInstanceError
 from graphroute.graphs.model import Graph, from_edges
 
 SPLIT_FILES = {"train": ("train",), "valid": ("valid", "dev"), "test": ("test",)}
+SPLIT_SUFFIXES = (".txt", ".txt.gz", ".tsv", ".tsv.gz", ".csv", ".csv.gz")
+OPENKE_FILES = {"train": "train2id.txt", "valid": "valid2id.txt", "test": "test2id.txt"}
 
 
-def _open(path: Path):  # noqa: ANN202
-    return gzip.open(path, "rt", encoding="utf-8") if path.name.endswith(".gz") else open(path, encoding="utf-8")
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    """``(line number, text)`` of a UTF-8 file (``.gz`` too), line ends and a byte-order mark dropped.
+
+    The file is decoded whole (a line at a time was 1.6-3x slower on FB15k-237's 272k lines); a byte
+    that is not UTF-8 (a Latin-1 export) is reported with its line and column, which a text-mode
+    reader does not know (only a byte offset inside its read buffer).
+    """
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rb") as fh:  # type: ignore[operator]
+        data = fh.read()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        lineno = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InvalidInstanceError(
+            f"{path} line {lineno}: not UTF-8 (byte 0x{data[exc.start]:02x} at column {column}); "
+            "save the file as UTF-8, e.g. iconv -f latin1 -t utf-8") from None
+    for lineno, line in enumerate(text.split("\n"), 1):
+        yield lineno, line.rstrip("\r")
 
 
 def _find(folder: Path, stems: tuple[str, ...]) -> Path | None:
     for stem in stems:
-        for suffix in (".txt", ".txt.gz", ".tsv", ".tsv.gz"):
+        for suffix in SPLIT_SUFFIXES:
             p = folder / f"{stem}{suffix}"
             if p.exists():
                 return p
     return None
 
 
-_HEADER_WORDS = {"head", "relation", "tail", "h", "r", "t", "source", "target", "subject", "predicate", "object",
-                 "rel", "relation_type", "src", "dst", "id1", "id2", "label", "drug1", "drug2", "y"}
+# A header is a first line whose three fields are all column names from the vocabularies KG files use:
+# ConvE-style (head relation tail, h r t), RDF (subject predicate object), Hetionet (source metaedge
+# target), edge lists (from to, src dst), with optional suffixes (head_entity, relation_type, tail_id).
+_HEADER_FIELD = re.compile(
+    r"(?:head|tail|subject|object|source|target|relation|predicate|rel|metaedge|edge|type|from|to|src|dst)"
+    r"(?:[ _-]?(?:entity|id|label|name|type))?", re.IGNORECASE)
+_HEADER_WORDS = {"h", "r", "t", "id1", "id2", "label", "drug1", "drug2", "y"}  # short and SumGNN column names
 
 
-def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], int]:
-    """Triples of one split file, and 0 (the count of skipped lines: a malformed line is an error).
+def _is_header(parts: list[str]) -> bool:
+    return len(parts) == 3 and all(p.lower() in _HEADER_WORDS or _HEADER_FIELD.fullmatch(p) for p in parts)
 
-    Fields are tab-separated (ConvE layout; entity names may contain spaces); a line without tabs
-    is split on whitespace instead. A first line made only of column names (``head relation
-    tail`` ...) is a header and is dropped; blank lines are skipped. Any other line without exactly
-    three non-empty fields raises :class:`InvalidInstanceError` naming the file and line: a dropped
-    triple would silently change the benchmark (its filtered ranking and its graph).
+
+def _fields(text: str, sumgnn: bool) -> tuple[list[str], str]:
+    """The fields of one line, each stripped, and the separator they were split on.
+
+    A line with a tab is split on tabs (names may contain spaces and commas). A line without one is
+    split on whitespace when that gives exactly three fields none of which ends with a comma
+    (``a r b``); otherwise, if it has a comma, it is a comma-separated line (``p066, motherOf, p134``,
+    CSV quoting allowed: ``"Smith, J.",knows,x``).
     """
-    triples, skipped = [], 0
+    text = text.strip()
+    if sumgnn:
+        return text.split(), "whitespace"
+    if "\t" in text:
+        return [p.strip() for p in text.split("\t")], "tab"
+    parts = text.split()
+    if (len(parts) == 3 and not any(p.endswith(",") for p in parts)) or "," not in text:
+        return parts, "whitespace"
     try:
-        with _open(path) as fh:
-            for lineno, line in enumerate(fh):
-                text = line.rstrip("\n\r")
-                parts = text.split() if sumgnn or "\t" not in text else text.split("\t")
-                if lineno == 0 and parts and all(p.strip().lower() in _HEADER_WORDS for p in parts):
+        row = next(csv.reader([text], skipinitialspace=True))
+    except csv.Error:
+        row = text.split(",")
+    return [p.strip() for p in row], "comma"
+
+
+def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], str | None]:
+    """Triples of one split file, and its header line (None when it has none).
+
+    Fields are tab-separated (ConvE layout; entity names may contain spaces), or whitespace- or
+    comma-separated on lines without a tab (:func:`_fields`); spaces around a field are dropped. The
+    first non-blank line is a header, and is dropped, when all three of its fields are column names
+    (:func:`_is_header`: ``head relation tail``, ``subject predicate object``, ``source metaedge
+    target``, ``head_entity relation tail_entity`` ...); only that line, so an entity called ``source``
+    further down stays an entity. Blank lines are skipped. Any other line without exactly three
+    non-empty fields raises :class:`InvalidInstanceError` naming the file and line: a dropped triple
+    would silently change the benchmark (its filtered ranking and its graph).
+    """
+    triples, header, first = [], None, True
+    try:
+        for lineno, text in _lines(path):
+            if not text.strip():
+                continue
+            parts, sep = _fields(text, sumgnn)
+            if first:
+                first = False
+                if _is_header(parts):
+                    header = text.strip()
                     continue
-                if not line.strip():
-                    continue
-                if len(parts) != 3 or not all(p.strip() for p in parts):
-                    sep = "whitespace" if sumgnn or "\t" not in text else "tab"
-                    raise InvalidInstanceError(
-                        f"{path} line {lineno + 1}: expected head, relation and tail ({sep}-separated), "
-                        f"got {len(parts)} field(s): {text[:80]!r}")
-                if sumgnn:
-                    h, t, r = parts
-                    triples.append((h, r, t))
-                else:
-                    triples.append((parts[0], parts[1], parts[2]))
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+            if len(parts) != 3 or not all(parts):
+                raise InvalidInstanceError(
+                    f"{path} line {lineno}: expected head, relation and tail ({sep}-separated), "
+                    f"got {len(parts)} field(s): {text[:80]!r}")
+            if sumgnn:
+                h, t, r = parts
+                triples.append((h, r, t))
+            else:
+                triples.append((parts[0], parts[1], parts[2]))
+    except (OSError, EOFError) as exc:
         raise InvalidInstanceError(f"cannot read {path}: {exc}") from None
-    return triples, skipped
+    return triples, header
+
+
+def _openke_rows(path: Path) -> list[tuple[int, str]]:
+    """``(line number, text)`` of the entries of an OpenKE file: the lines after its count line,
+    whose count must match (a truncated download would otherwise lose triples silently)."""
+    rows: list[tuple[int, str]] = []
+    count = None
+    try:
+        for lineno, text in _lines(path):
+            text = text.strip()
+            if not text:
+                continue
+            if count is None:
+                if not text.isdigit():
+                    raise InvalidInstanceError(f"{path} line {lineno}: expected the number of lines that follow "
+                                               f"(OpenKE layout), got {text[:80]!r}")
+                count = int(text)
+            else:
+                rows.append((lineno, text))
+    except (OSError, EOFError) as exc:
+        raise InvalidInstanceError(f"cannot read {path}: {exc}") from None
+    if count is None:
+        raise InvalidInstanceError(f"{path} is empty (OpenKE layout: a count line, then one line per entry)")
+    if count != len(rows):
+        raise InvalidInstanceError(f"{path}: its first line announces {count} entries, the file has {len(rows)} "
+                                   "(truncated?)")
+    return rows
+
+
+def _openke_vocab(path: Path) -> list[str]:
+    """Names by id from ``entity2id.txt`` / ``relation2id.txt`` (``name<TAB>id``, or ``name id``);
+    the ids must be ``0..n-1``, each once."""
+    if not path.exists():
+        raise InvalidInstanceError(f"{path.parent} looks like an OpenKE folder (train2id.txt) but has no {path.name}")
+    names: dict[int, str] = {}
+    for lineno, text in _openke_rows(path):
+        parts = [p.strip() for p in text.split("\t")] if "\t" in text else text.rsplit(None, 1)
+        if len(parts) != 2 or not parts[0] or not parts[1].isdigit():
+            raise InvalidInstanceError(f"{path} line {lineno}: expected a name and an integer id, got {text[:80]!r}")
+        i = int(parts[1])
+        if i in names:
+            raise InvalidInstanceError(f"{path} line {lineno}: id {i} is given to {names[i]!r} and {parts[0]!r}")
+        names[i] = parts[0]
+    if sorted(names) != list(range(len(names))):
+        missing = next(i for i in range(len(names)) if i not in names)
+        raise InvalidInstanceError(f"{path}: ids must run 0..{len(names) - 1}; {missing} is missing")
+    if len(set(names.values())) != len(names):
+        dup = next(n for n in names.values() if list(names.values()).count(n) > 1)
+        raise InvalidInstanceError(f"{path}: the name {dup!r} has more than one id")
+    return [names[i] for i in range(len(names))]
+
+
+def _openke_split(path: Path, entities: list[str], relations: list[str]) -> list[tuple[str, str, str]]:
+    """Triples, as names, of ``train2id.txt`` & co.: a count line, then ``head_id tail_id relation_id``."""
+    triples = []
+    for lineno, text in _openke_rows(path):
+        parts = text.split()
+        if len(parts) != 3 or not all(p.isdigit() for p in parts):
+            raise InvalidInstanceError(f"{path} line {lineno}: expected three integer ids 'head tail relation' "
+                                       f"(OpenKE order), got {text[:80]!r}")
+        h, t, r = (int(p) for p in parts)
+        for what, i, vocab in (("entity", h, entities), ("entity", t, entities), ("relation", r, relations)):
+            if i >= len(vocab):
+                raise InvalidInstanceError(f"{path} line {lineno}: {what} id {i} is not in {what}2id.txt "
+                                           f"({len(vocab)} {what} ids)")
+        triples.append((entities[h], relations[r], entities[t]))
+    return triples
+
+
+def csv_holds_triples(path: str | Path) -> bool:
+    """Whether a ``.csv(.gz)`` holds KG triples rather than traffic distances (``from,to,cost``).
+
+    Only the first two non-blank rows are read. Triples: the first row is a KG header
+    (:func:`_is_header`), or it has three fields and neither its third field nor, when it could be a
+    header, the second row's third field is a number (a distance's cost always is: ``from,to,cost``
+    then ``773869,767541,1390.4`` is traffic). An unreadable file is not triples: the traffic reader
+    reports it.
+    """
+    path = Path(path)
+    rows: list[list[str]] = []
+    try:
+        for _, text in _lines(path):
+            if text.strip():
+                rows.append([p.strip() for p in next(csv.reader([text]))])
+                if len(rows) == 2:
+                    break
+    except (OSError, EOFError, InvalidInstanceError, csv.Error):
+        return False
+    if not rows:
+        return False
+    if _is_header(rows[0]):
+        return True
+
+    def text_tail(row: list[str]) -> bool:
+        if len(row) != 3 or not all(row):
+            return False
+        try:
+            float(row[2])
+        except ValueError:
+            return True
+        return False
+
+    return text_tail(rows[0]) and (len(rows) == 1 or text_tail(rows[1]))
 
 
 def _hetionet_names(folder: Path, ids: list[str]) -> list[str] | None:
@@ -94,6 +285,64 @@ def _hetionet_names(folder: Path, ids: list[str]) -> list[str] | None:
     return [names.get(i, i) for i in ids]
 
 
+def split_checks(splits: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, dict[str, int]]]:
+    """Each split without repeated triples, and the counts the module docstring lists.
+
+    Parameters
+    ----------
+    splits : ``{"train": [k, 3], "valid": ..., "test": ...}`` int arrays of ``(head, relation, tail)``.
+
+    Returns
+    -------
+    The splits with every repeated triple removed (its first line kept, the order otherwise
+    unchanged), and ``{"duplicates_removed": {split: n}, "also_in_train": {"valid": n, "test": m},
+    "unseen_in_train": {"valid": n, "test": m}}``. O(k log k) per split.
+    """
+    out, dups = {}, {}
+    for s, a in splits.items():
+        a = np.asarray(a, dtype=np.int64).reshape(-1, 3)
+        if len(a):
+            _, first = np.unique(a, axis=0, return_index=True)
+            a = a[np.sort(first)]
+        dups[s] = int(len(np.asarray(splits[s]).reshape(-1, 3)) - len(a))
+        out[s] = a
+    train = out.get("train", np.zeros((0, 3), dtype=np.int64))
+    seen = set(map(tuple, train.tolist()))
+    ents, rels = np.unique(train[:, [0, 2]]), np.unique(train[:, 1])
+    also, unseen = {}, {}
+    for s in ("valid", "test"):
+        a = out.get(s, np.zeros((0, 3), dtype=np.int64))
+        also[s] = int(sum(x in seen for x in map(tuple, a.tolist())))
+        known = np.isin(a[:, 0], ents) & np.isin(a[:, 2], ents) & np.isin(a[:, 1], rels)
+        unseen[s] = int((~known).sum())
+    return out, {"duplicates_removed": dups, "also_in_train": also, "unseen_in_train": unseen}
+
+
+def kg_warnings(meta: dict) -> list[str]:
+    """One line per check of :func:`split_checks` (and shared display names) that found something,
+    for the CLI to print: each changes the benchmark's numbers without any error."""
+    lines = []
+    dup = meta.get("duplicates_removed") or {}
+    if sum(dup.values()):
+        parts = ", ".join(f"{n} {s}" for s, n in dup.items() if n)
+        lines.append(f"{sum(dup.values())} repeated triple line(s) removed ({parts}); each triple is kept once")
+    for key, what in (("also_in_train", "are also training triples; kept and ranked (a model that memorises "
+                                        "train ranks them first)"),
+                      ("unseen_in_train", "have an entity or relation that no training triple has; kept and ranked, "
+                                          "as ConvE and NBFNet do (no model has learned them)")):
+        c = meta.get(key) or {}
+        if sum(c.values()):
+            lines.append(f"{sum(c.values())} valid/test triple(s) ({c.get('valid', 0)} valid, {c.get('test', 0)} test) "
+                         f"{what}")
+    if meta.get("numeric_names"):
+        lines.append("every entity and relation name is an integer: if these are id files, check the column order "
+                     "(read as head relation tail; OpenKE's train2id.txt is head tail relation)")
+    if meta.get("shared_names"):
+        lines.append(f"{meta['shared_names']} display name(s) belong to more than one entity; look those entities "
+                     "up by id")
+    return lines
+
+
 def read_kg(
     path: str | Path,
     *,
@@ -105,7 +354,7 @@ def read_kg(
 
     Parameters
     ----------
-    path : folder with split files, or one triples file
+    path : folder with split files (ConvE, OpenKE or SumGNN layout), or one triples file
     inverse : add inverse edges ``(t, r^-1, h)`` to the graph
     names : optional TSV ``id<TAB>name`` file for entity display names
     graph_split : which split becomes the graph's edges (``train`` by default)
@@ -115,10 +364,15 @@ def read_kg(
         raise InvalidInstanceError(f"no such file or folder: {path}")
     folder = path if path.is_dir() else path.parent
     sumgnn = (folder / "node2id.json").exists()
+    layout = "sumgnn" if sumgnn else "conve"
     if path.is_dir():
         files = {s: _find(path, stems) for s, stems in SPLIT_FILES.items()}
+        if files["train"] is None and (path / OPENKE_FILES["train"]).exists() and not sumgnn:
+            layout = "openke"
+            files = {s: (path / f if (path / f).exists() else None) for s, f in OPENKE_FILES.items()}
         if files["train"] is None:
-            raise InvalidInstanceError(f"{path} has no train.txt (or .txt.gz / .tsv) triples file")
+            raise InvalidInstanceError(f"{path} has no train.txt (or .txt.gz / .tsv / .csv) triples file, nor OpenKE's "
+                                       "train2id.txt")
     else:
         files = {"train": path, "valid": None, "test": None}
     id_map: dict[str, str] = {}
@@ -129,13 +383,22 @@ def read_kg(
         except (ValueError, TypeError, AttributeError) as exc:
             raise InvalidInstanceError(f"{folder / 'node2id.json'}: not a JSON object of entity -> integer id "
                                        f"({exc})") from None
+    ent: dict[str, int] = {}
+    rel: dict[str, int] = {}
+    if layout == "openke":  # keep OpenKE's ids
+        ent = {e: i for i, e in enumerate(_openke_vocab(path / "entity2id.txt"))}
+        rel = {r: i for i, r in enumerate(_openke_vocab(path / "relation2id.txt"))}
     splits: dict[str, list[tuple[str, str, str]]] = {}
-    skipped = 0
+    headers: dict[str, str] = {}
     for split, f in files.items():
         if f is None:
             continue
-        triples, bad = _read_lines(f, sumgnn)
-        skipped += bad
+        if layout == "openke":
+            splits[split] = _openke_split(f, list(ent), list(rel))
+            continue
+        triples, header = _read_lines(f, sumgnn)
+        if header is not None:
+            headers[split] = header
         if sumgnn:
             try:
                 triples = [(id_map[h], r, id_map[t]) for h, r, t in triples]
@@ -147,8 +410,6 @@ def read_kg(
         splits[split] = triples
     if not splits.get("train"):
         raise InvalidInstanceError(f"{files['train']}: no head/relation/tail triples found")
-    ent: dict[str, int] = {}
-    rel: dict[str, int] = {}
     if sumgnn:  # keep the benchmark's own integer ids and label order
         for k in sorted(id_map, key=int):
             ent[id_map[k]] = len(ent)
@@ -161,6 +422,7 @@ def read_kg(
         for i, (h, r, t) in enumerate(tr):
             arr[i] = (ent.setdefault(h, len(ent)), rel.setdefault(r, len(rel)), ent.setdefault(t, len(ent)))
         arrays[split] = arr
+    arrays, checks = split_checks(arrays)
     if graph_split not in arrays or not len(arrays[graph_split]):
         raise InvalidInstanceError(f"split {graph_split!r} is empty or missing")
     n, num_rel = len(ent), len(rel)
@@ -169,6 +431,10 @@ def read_kg(
     relation_names = list(rel)
     if sumgnn:
         relation_names = [f"interaction_{int(r) + 1}" for r in rel]  # labels 1..86 as in DeepDDI
+    clash = next((r for r in relation_names if r.endswith("^-1") and r[:-3] in set(relation_names)), None)
+    if clash is not None:
+        raise InvalidInstanceError(f"{path}: relation {clash!r} has the name graphroute gives the inverse of relation "
+                                   f"{clash[:-3]!r} (queries ask both directions); rename one of them")
     if inverse:
         src, dst, r_ids = np.concatenate([src, dst]), np.concatenate([dst, src]), np.concatenate([r_ids, r_ids + num_rel])
         relation_names = relation_names + [f"{r}^-1" for r in relation_names]
@@ -176,28 +442,37 @@ def read_kg(
     display = None
     if names is not None:
         table = {}
+        names = Path(names)
         try:
-            with _open(Path(names)) as fh:
-                for line in fh:
-                    parts = line.rstrip("\n").split("\t")
-                    if len(parts) >= 2:
-                        table[parts[0]] = parts[1]
-        except (OSError, EOFError, UnicodeDecodeError) as exc:
+            for _, line in _lines(names):
+                parts = [p.strip() for p in line.split("\t")]
+                if len(parts) >= 2 and parts[0] and parts[1]:
+                    table[parts[0]] = parts[1]
+        except InvalidInstanceError as exc:  # not UTF-8: the message names the file and line
+            raise InvalidInstanceError(f"cannot read the names file {exc}") from None
+        except (OSError, EOFError) as exc:
             raise InvalidInstanceError(f"cannot read the names file {names}: {exc}") from None
         display = [table.get(i, i) for i in ids]
     elif sumgnn:
         display = _hetionet_names(folder, ids)
     meta = {
         "source": str(path),
-        "layout": "sumgnn" if sumgnn else "conve",
+        "layout": layout,
         "num_entities": n,
         "num_relations": num_rel,
         "inverse": inverse,
         "graph_split": graph_split,
         "triples": {s: int(len(a)) for s, a in arrays.items()},
-        "skipped_lines": skipped,
+        "skipped_lines": 0,
         "default_weight": "hops",
+        **checks,
     }
+    if headers:
+        meta["header_lines"] = headers
+    if layout == "conve" and all(x.isdigit() for x in (*ent, *rel)):  # OpenKE id files renamed to train.txt?
+        meta["numeric_names"] = True
+    if display is not None and len(set(display)) < len(display):  # Graph.node_index cannot tell them apart
+        meta["shared_names"] = sum(1 for c in Counter(display).values() if c > 1)
     g = from_edges(
         src, dst, n, edge_attrs={"relation": r_ids.astype(np.int64)}, kind="kg",
         node_ids=np.array(ids, dtype=str), node_names=display, relation_names=relation_names, meta=meta,

@@ -127,3 +127,206 @@ def test_unreadable_names_file_is_an_error(tmp_path):
         read_kg(d, names=tmp_path / "names.tsv")
     with pytest.raises(InvalidInstanceError, match="cannot read the names file"):
         read_kg(d, names=tmp_path / "missing.tsv")
+
+
+# --------------------------------------------------------------------------- formats a new KG may come in
+
+
+def _kg(tmp_path, train, valid="", test="", suffix=".txt", name="kg"):
+    d = tmp_path / name
+    d.mkdir()
+    for split, text in (("train", train), ("valid", valid), ("test", test)):
+        if text:
+            p = d / f"{split}{suffix}"
+            (p.write_bytes if isinstance(text, bytes) else p.write_text)(text)
+    return d
+
+
+def _named(g, split="train"):
+    return [(g.node_ids[h], g.relation_names[r], g.node_ids[t]) for h, r, t in g.extras[f"triples_{split}"].tolist()]
+
+
+@pytest.mark.parametrize("text", [
+    "p066\tmotherOf\tp134 \np134\tsonOf\tp066\n",        # a trailing space
+    "p066 \t motherOf \t p134\np134\tsonOf\tp066\n",     # spaces around every field
+    "p066\tmotherOf\tp134\t\np134\tsonOf\tp066\n",       # a trailing tab
+    " p066\tmotherOf\tp134\r\np134\tsonOf\tp066\r\n",    # a leading space, CRLF
+])
+def test_spaces_around_fields_are_not_part_of_names(tmp_path, text):
+    g = read_kg(_kg(tmp_path, text))
+    assert g.meta["num_entities"] == 2 and g.meta["num_relations"] == 2
+    assert _named(g) == [("p066", "motherOf", "p134"), ("p134", "sonOf", "p066")]
+
+
+def test_inner_spaces_of_names_stay(tmp_path):
+    g = read_kg(_kg(tmp_path, " new  york \t located in\t usa \n"))
+    assert _named(g) == [("new  york", "located in", "usa")]
+
+
+def test_byte_order_mark_is_dropped_also_before_a_header_and_in_gzip(tmp_path):
+    import gzip
+
+    text = "\ufeffhead\trelation\ttail\np066\tmotherOf\tp134\n"
+    d = _kg(tmp_path, text.encode("utf-8"), valid="\ufeffp134\tsonOf\tp066\n".encode("utf-8"))
+    (d / "test.txt.gz").write_bytes(gzip.compress("\ufeffp066\tmotherOf\tp134\n".encode("utf-8")))
+    g = read_kg(d)
+    assert g.node_ids.tolist() == ["p066", "p134"] and g.meta["header_lines"] == {"train": "head\trelation\ttail"}
+    assert g.meta["triples"] == {"train": 1, "valid": 1, "test": 1}
+
+
+@pytest.mark.parametrize("header", [
+    "head\trelation\ttail", "source\tmetaedge\ttarget", "head_entity\trelation\ttail_entity",
+    "Subject\tPredicate\tObject", "src\trel\tdst", "from\tedge_type\tto", "head_id,relation_label,tail_id",
+    "h r t", "Head Entity\tRelation\tTail Entity",
+])
+def test_header_vocabularies(tmp_path, header):
+    g = read_kg(_kg(tmp_path, f"\n{header}\np066\tmotherOf\tp134\n"))  # the first non-blank line
+    assert _named(g) == [("p066", "motherOf", "p134")] and g.meta["header_lines"]["train"] == header
+
+
+@pytest.mark.parametrize("first", ["source\tmotherOf\ttarget", "p066\trelation\tp134", "head\trelation\ttail\textra"])
+def test_a_line_is_a_header_only_if_all_three_fields_are_column_names(tmp_path, first):
+    text = f"{first}\np066\tmotherOf\tp134\n"
+    if first.count("\t") == 3:
+        with pytest.raises(InvalidInstanceError, match="line 1: expected head, relation and tail"):
+            read_kg(_kg(tmp_path, text))
+        return
+    g = read_kg(_kg(tmp_path, text))
+    assert g.n_edges == 2 and "header_lines" not in g.meta
+
+
+def test_header_words_after_the_first_line_are_entities(tmp_path):
+    g = read_kg(_kg(tmp_path, "p066\tmotherOf\tp134\nsource\tmetaedge\ttarget\n"))
+    assert g.n_edges == 2 and "source" in g.node_ids.tolist()
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("p066, motherOf, p134\n", ("p066", "motherOf", "p134")),
+    ("p066,motherOf,p134\n", ("p066", "motherOf", "p134")),
+    ("new york, located in, usa\n", ("new york", "located in", "usa")),
+    ('"Smith, J.",knows,x\n', ("Smith, J.", "knows", "x")),
+    ("a,b r c\n", ("a,b", "r", "c")),  # three whitespace fields, none ending in a comma: whitespace-separated
+    ("Washington, D.C.\tcapitalOf\tusa\n", ("Washington, D.C.", "capitalOf", "usa")),  # tabs win
+])
+def test_comma_separated_triples(tmp_path, text, expected):
+    assert _named(read_kg(_kg(tmp_path, text))) == [expected]
+
+
+@pytest.mark.parametrize("line", ["a, b", "a,,c", "a, b, c, d"])
+def test_bad_comma_separated_line_is_an_error(tmp_path, line):
+    with pytest.raises(InvalidInstanceError, match=r"line 1: expected head, relation and tail \(comma-separated\)"):
+        read_kg(_kg(tmp_path, f"{line}\n"))
+
+
+def test_csv_folder_and_csv_file(tmp_path):
+    from graphroute.graphs import read_any
+
+    d = _kg(tmp_path, "head,relation,tail\np066,motherOf,p134\np134,sonOf,p066\n", "p066,motherOf,p134\n",
+            "p134,sonOf,p066\n", suffix=".csv")
+    g = read_kg(d)
+    assert _named(g) == [("p066", "motherOf", "p134"), ("p134", "sonOf", "p066")]
+    assert g.meta["triples"] == {"train": 2, "valid": 1, "test": 1}
+    assert read_any(d / "train.csv").kind == "kg" and read_any(d / "valid.csv").n_edges == 1
+
+
+@pytest.mark.parametrize("text,triples", [
+    ("head,relation,tail\n1,2,3\n", True),            # a KG header decides
+    ("p066,motherOf,p134\n", True),                   # a name where a cost would be
+    ("a,r,b\nc,r,d\n", True),
+    ("from,to,cost\n773869,767541,1390.4\n", False),  # DCRNN distances: header, then a number
+    ("773869,767541,1390.4\n", False),
+    ("p1,age,42\n", False),                           # numeric tails: ambiguous, left to traffic
+    ("", False),
+])
+def test_csv_holds_triples(tmp_path, text, triples):
+    from graphroute.graphs.kg import csv_holds_triples
+
+    p = tmp_path / "x.csv"
+    p.write_text(text)
+    assert csv_holds_triples(p) is triples
+
+
+def test_latin1_file_names_the_line(tmp_path):
+    d = _kg(tmp_path, "p066\tmotherOf\tp134\nZo\xeb\tmotherOf\tp134\n".encode("latin-1"))
+    with pytest.raises(InvalidInstanceError, match=r"train.txt line 2: not UTF-8 \(byte 0xeb at column 3\)"):
+        read_kg(d)
+    (tmp_path / "names.tsv").write_bytes("p066\tZo\xeb\n".encode("latin-1"))
+    with pytest.raises(InvalidInstanceError, match=r"names.tsv line 1: not UTF-8"):
+        read_kg(_kg(tmp_path, "p066\tmotherOf\tp134\n", name="kg2"), names=tmp_path / "names.tsv")
+
+
+def _openke(tmp_path, train="3\n0 1 0\n1 2 1\n2 0 0\n", ents="3\nAlice\t0\nBob Ray\t1\ncarol\t2\n",
+            rels="2\nknows\t0\nlikes\t1\n"):
+    d = tmp_path / "openke"
+    d.mkdir()
+    (d / "entity2id.txt").write_text(ents)
+    (d / "relation2id.txt").write_text(rels)
+    (d / "train2id.txt").write_text(train)
+    (d / "valid2id.txt").write_text("1\n0 2 1\n")
+    (d / "test2id.txt").write_text("1\n2 1 1\n")
+    return d
+
+
+def test_openke_layout(tmp_path):
+    g = read_kg(_openke(tmp_path))
+    assert g.meta["layout"] == "openke" and g.node_ids.tolist() == ["Alice", "Bob Ray", "carol"]
+    assert g.relation_names == ["knows", "likes"]
+    # "h t r": 1 2 1 is Bob Ray -likes-> carol
+    assert _named(g) == [("Alice", "knows", "Bob Ray"), ("Bob Ray", "likes", "carol"), ("carol", "knows", "Alice")]
+    assert _named(g, "valid") == [("Alice", "likes", "carol")] and _named(g, "test") == [("carol", "likes", "Bob Ray")]
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"train": "4\n0 1 0\n1 2 1\n2 0 0\n"}, "announces 4 entries, the file has 3"),
+    ({"train": "0 1 0\n"}, "line 1: expected the number of lines that follow"),
+    ({"train": "1\n0 5 0\n"}, "line 2: entity id 5 is not in entity2id.txt"),
+    ({"train": "1\n0 1 knows\n"}, "expected three integer ids 'head tail relation'"),
+    ({"ents": "2\nAlice\t0\nBob\t0\n"}, "id 0 is given to 'Alice' and 'Bob'"),
+    ({"rels": "2\nknows\t0\nlikes\t2\n"}, "ids must run 0..1; 1 is missing"),
+])
+def test_bad_openke_files(tmp_path, kw, msg):
+    with pytest.raises(InvalidInstanceError, match=msg):
+        read_kg(_openke(tmp_path, **kw))
+
+
+def test_duplicates_leakage_and_unseen_are_counted(tmp_path):
+    from graphroute.graphs.kg import kg_warnings
+
+    d = _kg(tmp_path, "a\tr\tb\nb\tr\tc\na\tr\tb\nc\tr\ta\n",
+            valid="a\tr\tc\nb\tr\tc\n",                      # b r c is a training triple
+            test="c\tr\tb\nc\tr\tb\nd\tr\ta\na\ts\tb\n")     # a repeated line; d and s never occur in train
+    g = read_kg(d)
+    assert g.meta["duplicates_removed"] == {"train": 1, "valid": 0, "test": 1}
+    assert g.meta["also_in_train"] == {"valid": 1, "test": 0}
+    assert g.meta["unseen_in_train"] == {"valid": 0, "test": 2}
+    assert g.n_edges == 3 and _named(g) == [("a", "r", "b"), ("b", "r", "c"), ("c", "r", "a")]  # first kept, in order
+    assert _named(g, "test") == [("c", "r", "b"), ("d", "r", "a"), ("a", "s", "b")]
+    assert g.meta["triples"] == {"train": 3, "valid": 2, "test": 3}
+    assert kg_warnings(g.meta) == [
+        "2 repeated triple line(s) removed (1 train, 1 test); each triple is kept once",
+        "1 valid/test triple(s) (1 valid, 0 test) are also training triples; kept and ranked (a model that "
+        "memorises train ranks them first)",
+        "2 valid/test triple(s) (0 valid, 2 test) have an entity or relation that no training triple has; kept "
+        "and ranked, as ConvE and NBFNet do (no model has learned them)",
+    ]
+    assert kg_warnings(read_kg(_kg(tmp_path, "a\tr\tb\n", "b\tr\ta\n", name="clean")).meta) == []
+
+
+def test_relation_named_like_an_inverse_is_refused(tmp_path):
+    d = _kg(tmp_path, "a\tfatherOf\tb\nb\tfatherOf^-1\ta\n")
+    with pytest.raises(InvalidInstanceError, match=r"relation 'fatherOf\^-1' has the name graphroute gives the "
+                                                   r"inverse of relation 'fatherOf'"):
+        read_kg(d)
+    assert read_kg(_kg(tmp_path, "a\tfatherOf^-1\tb\n", name="alone")).relation_names == ["fatherOf^-1"]
+
+
+def test_shared_display_names_and_numeric_ids_are_flagged(tmp_path):
+    from graphroute.graphs.kg import kg_warnings
+
+    d = _kg(tmp_path, "1\t7\t2\n2\t7\t3\n")
+    (tmp_path / "names.tsv").write_text("\ufeff1 \tJohn Smith\n2\tJohn Smith\n3\tMary\n")
+    g = read_kg(d, names=tmp_path / "names.tsv")
+    assert [g.node_label(i) for i in range(3)] == ["John Smith", "John Smith", "Mary"]
+    assert g.meta["shared_names"] == 1 and g.meta["numeric_names"] is True
+    assert kg_warnings(g.meta)[0].startswith("every entity and relation name is an integer")
+    assert kg_warnings(g.meta)[1] == "1 display name(s) belong to more than one entity; look those entities up by id"

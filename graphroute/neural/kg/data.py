@@ -4,12 +4,14 @@ Queries go both ways through inverse relations: a triple ``(h, r, t)`` gives the
 ``(h, r, ?) -> t`` and the head query ``(t, r + R, ?) -> h``, where ``R`` is the number of relations.
 Filtered ranking (Bordes et al. 2013): every other known true answer (train, valid and test) is
 removed from the candidates before the rank of the target is taken; ties count half
-(``rank = 1 + #greater + #equal / 2``), the expected rank under random tie-breaking.
+(``rank = 1 + #greater + #equal / 2``), the expected rank under random tie-breaking. A NaN score
+never helps: a NaN target gets the worst rank (the number of candidates) and a NaN candidate counts as
+ranked above the target (a model that emits NaN would otherwise score MRR 2).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,7 +21,12 @@ from graphroute.exceptions import InvalidArgumentError
 
 @dataclass
 class KGData:
-    """Splits of a KG as int64 ``[k, 3]`` arrays of ``(head, relation, tail)`` indices."""
+    """Splits of a KG as int64 ``[k, 3]`` arrays of ``(head, relation, tail)`` indices.
+
+    ``entity_names`` are the display labels (names, else ids); ``entity_ids`` the ids of the files
+    when known. ``meta`` holds the split checks of :func:`graphroute.graphs.kg.split_checks`
+    (``duplicates_removed``, ``also_in_train``, ``unseen_in_train``); :meth:`warnings` words them.
+    """
 
     name: str
     num_entities: int
@@ -29,27 +36,55 @@ class KGData:
     test: np.ndarray
     entity_names: list[str]
     relation_names: list[str]
+    entity_ids: list[str] | None = None
+    meta: dict = field(default_factory=dict)
 
     @classmethod
     def from_path(cls, path: str | Path) -> KGData:
-        """A KG folder (train/valid/test triples) or a graph file built by ``graph build kg``."""
-        from graphroute.graphs import read_any
+        """A KG folder (train/valid/test triples; ConvE, OpenKE or SumGNN layout), one triples file
+        (``.txt/.tsv/.csv``), or a graph file built by ``graph build kg``.
 
-        g = read_any(path)
+        Anything but a ``.npz`` graph file goes to :func:`~graphroute.graphs.kg.read_kg`: the caller
+        asked for a KG, so a ``.csv`` of triples is not sent to the traffic reader. Repeated triples
+        are removed here too (graph files written before the reader removed them).
+        """
+        from graphroute.graphs.kg import SPLIT_SUFFIXES, read_kg, split_checks
+        from graphroute.graphs.model import load_graph
+
+        p = Path(path)
+        name = p.name.lower()
+        if p.is_file() and not name.endswith((".npz", *SPLIT_SUFFIXES)):  # an OSM, DIMACS or traffic file
+            raise InvalidArgumentError(f"{path} is not a knowledge graph: give a KG folder, a triples "
+                                       ".txt/.tsv/.csv file or a graph file built by 'graph build kg'")
+        g = load_graph(p) if name.endswith(".npz") else read_kg(p)
         if g.kind != "kg" or "triples_train" not in g.extras:
             raise InvalidArgumentError(f"{path} is not a knowledge graph with train/valid/test triples")
         names = [g.node_label(i) for i in range(g.n_nodes)]
         num_rel = int(g.meta.get("num_relations", len(g.relation_names or [])))
         rel_names = list((g.relation_names or [str(i) for i in range(num_rel)])[:num_rel])
+        clash = next((r for r in rel_names if r.endswith("^-1") and r[:-3] in set(rel_names)), None)
+        if clash is not None:
+            raise InvalidArgumentError(f"{path}: relation {clash!r} has the name of the inverse of relation "
+                                       f"{clash[:-3]!r} (queries ask both directions); rename one of them")
         empty = np.zeros((0, 3), dtype=np.int64)
+        splits, checks = split_checks({s: g.extras.get(f"triples_{s}", empty) for s in ("train", "valid", "test")})
+        earlier = g.meta.get("duplicates_removed") or {}
+        checks["duplicates_removed"] = {s: n + int(earlier.get(s, 0)) for s, n in checks["duplicates_removed"].items()}
+        meta = {k: v for k, v in g.meta.items() if k in ("layout", "header_lines", "shared_names", "numeric_names")}
         return cls(
             name=Path(str(g.meta.get("source", path))).name,
             num_entities=g.n_nodes, num_relations=num_rel,
-            train=g.extras["triples_train"].astype(np.int64),
-            valid=g.extras.get("triples_valid", empty).astype(np.int64),
-            test=g.extras.get("triples_test", empty).astype(np.int64),
+            train=splits["train"], valid=splits["valid"], test=splits["test"],
             entity_names=names, relation_names=rel_names,
+            entity_ids=None if g.node_ids is None else [str(v) for v in g.node_ids.tolist()],
+            meta={**checks, **meta},
         )
+
+    def warnings(self) -> list[str]:
+        """One-line warnings on what the splits hold that changes the numbers (see :func:`kg_warnings`)."""
+        from graphroute.graphs.kg import kg_warnings
+
+        return kg_warnings(self.meta)
 
     def reindexed(self, entity_names: list[str], relation_names: list[str], what: str = "the checkpoint") -> KGData:
         """This KG with the ids of another vocabulary (``entity_names[i]`` gets id ``i``), e.g. the one a
@@ -75,9 +110,15 @@ class KGData:
         def remap(tr: np.ndarray) -> np.ndarray:
             return np.stack([ent[tr[:, 0]], rel[tr[:, 1]], ent[tr[:, 2]]], 1) if len(tr) else tr
 
+        ids = None
+        if self.entity_ids is not None:  # entity i of this KG becomes entity ent[i]: its id moves with it
+            ids = [""] * len(self.entity_ids)
+            for i, e in enumerate(ent.tolist()):
+                ids[e] = self.entity_ids[i]
         return KGData(name=self.name, num_entities=self.num_entities, num_relations=self.num_relations,
                       train=remap(self.train), valid=remap(self.valid), test=remap(self.test),
-                      entity_names=list(entity_names), relation_names=list(relation_names))
+                      entity_names=list(entity_names), relation_names=list(relation_names), entity_ids=ids,
+                      meta=dict(self.meta))
 
     def with_inverse(self, triples: np.ndarray) -> np.ndarray:
         """``triples`` followed by their inverses ``(t, r + R, h)``."""
@@ -95,14 +136,30 @@ class KGData:
         return self.relation_names[r - self.num_relations] + "^-1"
 
     def entity_index(self, key: str) -> int:
+        """Index of an entity given by its name or its id. A name that several entities share
+        (a ``--names`` file may give two people one name) is an error listing their ids, not a guess."""
         from graphroute.exceptions import UnknownNameError
 
         table = getattr(self, "_ent", None)
         if table is None:
-            table = self._ent = {s: i for i, s in enumerate(self.entity_names)}
-        if key not in table:
+            table = {}
+            for i, s in enumerate(self.entity_names):
+                table.setdefault(s, []).append(i)
+            self._ent = table
+        hits = table.get(key)
+        if hits is not None and len(hits) > 1:
+            ids = [self.entity_ids[i] if self.entity_ids is not None else str(i) for i in hits]
+            raise UnknownNameError(f"entity name {key!r} is ambiguous: {len(hits)} entities have it (ids "
+                                   f"{', '.join(ids[:5])}{' ...' if len(ids) > 5 else ''}); give the id")
+        if hits is None and self.entity_ids is not None:
+            ids_table = getattr(self, "_ids", None)
+            if ids_table is None:
+                ids_table = self._ids = {s: i for i, s in enumerate(self.entity_ids)}
+            if key in ids_table:
+                return ids_table[key]
+        if hits is None:
             raise UnknownNameError(f"unknown entity {key!r} ({self.num_entities} entities)")
-        return table[key]
+        return hits[0]
 
     def relation_index(self, key: str) -> int:
         from graphroute.exceptions import UnknownNameError
@@ -129,6 +186,10 @@ def filtered_ranks(scores: np.ndarray, queries: np.ndarray, known: dict[tuple[in
     ----------
     scores : float ``[B, num_entities]`` candidate scores, higher is better.
     queries : int ``[B, 3]`` of ``(entity, relation, target)``.
+
+    NaN is pessimistic: a NaN target gets the worst rank, the number of filtered candidates (target
+    included); a NaN candidate counts as above a non-NaN target. ``NaN == NaN`` is false, so the tie
+    count alone would give a NaN target rank 0.5 (MRR 2) and put NaN candidates below it.
     """
     ranks = np.empty(len(queries), dtype=np.float64)
     for i, (h, r, t) in enumerate(queries.tolist()):
@@ -139,7 +200,11 @@ def filtered_ranks(scores: np.ndarray, queries: np.ndarray, known: dict[tuple[in
             mask[list(others)] = False
         target = s[t]
         cand = s[mask]
-        ranks[i] = 1.0 + float((cand > target).sum()) + 0.5 * float((cand == target).sum() - 1)
+        if np.isnan(target):
+            ranks[i] = float(len(cand))
+            continue
+        above = float((cand > target).sum()) + float(np.isnan(cand).sum())
+        ranks[i] = 1.0 + above + 0.5 * float((cand == target).sum() - 1)
     return ranks
 
 

@@ -6,6 +6,12 @@ message (all weights 1). A path's importance is the mean importance of its edges
 paths ``h -> t`` of at most ``T`` hops (``T`` = number of layers) are found by a Bellman-Ford beam
 search that keeps the ``beam`` best loopless paths (by summed importance) into every node, as
 NBFNet's ``beam_search_distance`` does, then ranks the paths that end at ``t`` by mean importance.
+Two additions: a query for the head itself (``t = h``, a self-loop relation) is explained by the
+cycles through ``h`` (a self-loop edge ``h -[r]-> h`` is a one-edge cycle; no loopless path ends
+where it starts), never by an edge walked there and straight back; and the query's own edge
+``h -[r]-> t``, when it is a training triple, is always listed, in its place by importance: it is
+the fact itself, and a user checking an explanation looks for it first (its importance may be low
+or negative: NBFNet scores ``t = h`` mostly from its boundary condition, not from the edge).
 
 The retrieval scorer explains itself: its paths are the retrieved diverse paths ``h -> t``,
 ranked by the confidence of the rule ``relation sequence => r`` each one fires.
@@ -52,12 +58,15 @@ def verbalize(data: KGData, edges: list[tuple[int, int, int]]) -> str:
 
 
 def beam_paths(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, head: int, tail: int,
-               max_hops: int, k: int = 5, beam: int | None = None) -> list[tuple[float, list[int]]]:
+               max_hops: int, k: int = 5, beam: int | None = None,
+               reverse: np.ndarray | None = None) -> list[tuple[float, list[int]]]:
     """Top-``k`` loopless paths ``head -> tail`` of at most ``max_hops`` edges by mean edge ``weight``.
 
     Bellman-Ford beam search: after ``i`` rounds every node holds the ``beam`` (default ``2k``)
     best paths into it by summed weight. Returns ``(mean weight, [edge ids])``, best first; ties by
-    edge ids. Cost O(max_hops * E * beam * L).
+    edge ids. When ``head == tail`` the paths are the cycles through ``head`` (a self-loop edge is a
+    one-edge cycle), except an edge followed by ``reverse[edge]`` (the id of the edge that walks the
+    same triple back, when given). Cost O(max_hops * E * beam * L).
     """
     beam = beam or 2 * k
     n = int(max(src.max(initial=0), dst.max(initial=0), head, tail)) + 1
@@ -71,8 +80,10 @@ def beam_paths(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, head: int, 
             for e in order[starts[u]:starts[u + 1]].tolist():
                 v = int(dst[e])
                 for total, edges, nodes in items:
-                    if v in nodes:
-                        continue
+                    if v in nodes:  # only a cycle closing at the head, when the head is asked for
+                        walked_back = reverse is not None and edges and reverse[edges[-1]] == e
+                        if not (v == tail == head) or walked_back:
+                            continue
                     cand = (total + float(weight[e]), edges + (e,), nodes + (v,))
                     if v == tail:
                         found[cand[1]] = cand[0] / len(cand[1])
@@ -97,8 +108,14 @@ def nbfnet_paths(model, data: KGData, head: int, relation: int, tail: int, k: in
     score = model(torch.tensor([head]), torch.tensor([relation]), graph)[0, tail]
     (grad,) = torch.autograd.grad(score, w)
     g = grad.numpy()
+    half = len(src) // 2  # graph_edges(): the training triples, then their inverses in the same order
+    reverse = (np.arange(len(src)) + half) % len(src)
+    found = beam_paths(src, dst, g, head, tail, max_hops=len(model.linear), k=k, reverse=reverse)
+    own = np.flatnonzero((src == head) & (et == relation) & (dst == tail))
+    if len(own) and [int(own[0])] not in [edges for _, edges in found]:  # the fact itself is always listed
+        found = sorted(found[: k - 1] + [(float(g[own[0]]), [int(own[0])])], key=lambda c: (-c[0], c[1]))
     out = []
-    for mean, edges in beam_paths(src, dst, g, head, tail, max_hops=len(model.linear), k=k):
+    for mean, edges in found:
         triples = [(int(src[e]), int(et[e]), int(dst[e])) for e in edges]
         out.append(ExplainedPath(triples, float(mean), verbalize(data, triples)))
     return out

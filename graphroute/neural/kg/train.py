@@ -9,6 +9,12 @@ removed from the message-passing graph, so the model cannot read the answer off 
 the loss is binary cross-entropy of the true tail against every other entity that is not a known
 training answer, the negatives weighted by self-adversarial sampling (softmax of their scores at
 ``adversarial_temperature``). DistMult is trained 1-N with cross-entropy and N3 regularisation.
+
+Stops that keep the run: ``time_limit`` (checked between steps, with the time of the validation that
+ends the run kept back), ``max_steps``, and Ctrl-C, which finishes the step in progress and writes a
+resumable ``last.pt`` at it (no validation: a user who presses Ctrl-C wants the prompt back). A
+diverged run (a non-finite loss, weight or valid MRR) stops with :class:`TrainingDivergedError` and
+writes nothing of the diverged state: ``last.pt`` / ``best.pt`` stay the last good ones.
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +31,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.exceptions import ConfigError, GraphrouteError, InvalidArgumentError
 from graphroute.neural.config import empty_config_error, floats_from_text
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 
@@ -118,6 +126,56 @@ class KGRunResult:
     elapsed_s: float
     metrics: dict
     out_dir: Path
+    #: set when ``time_limit`` stopped the run (where, how to continue) or could not be kept (by how much, why)
+    note: str | None = None
+    #: one-line warnings on the KG's splits (repeated lines removed, triples unseen in train, ...: KGData.warnings)
+    warnings: list[str] = dataclasses.field(default_factory=list)
+
+
+class TrainingDivergedError(GraphrouteError):
+    """The loss, the weights or the valid MRR became NaN or infinite (a learning rate too high, most
+    often); the message names the epoch and step. Nothing of the diverged state is saved."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C stopped training after a completed step; ``checkpoint`` (``last.pt``) holds the run at
+    ``where`` ("epoch 2, step 5 of 27") and ``resume`` continues it. A ``KeyboardInterrupt``, so that
+    whatever handles Ctrl-C still does (the CLI exits 130)."""
+
+    def __init__(self, checkpoint: Path, where: str) -> None:
+        super().__init__(f"interrupted at {where}; {checkpoint} holds the run there")
+        self.checkpoint = checkpoint
+        self.where = where
+
+
+class _CtrlC:
+    """SIGINT while installed (``with _CtrlC() as c``): the first Ctrl-C only sets ``c.requested`` and the
+    training loop stops after the step in progress, as a time limit does (a step cut in the middle can
+    leave Adam's update half applied and the random state mid-draw, which no checkpoint should hold);
+    a second one, or any one while ``at_once`` (validation: nothing to tear, and it can take long),
+    raises ``KeyboardInterrupt`` at once. Only the main thread receives signals, and only the default
+    handler is replaced (an ignored SIGINT stays ignored): otherwise this does nothing."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self.at_once = False
+        self._old = None
+
+    def __enter__(self) -> _CtrlC:
+        if threading.current_thread() is threading.main_thread() and \
+                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            self._old = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+            self._old = None
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.requested or self.at_once:
+            raise KeyboardInterrupt
+        self.requested = True
 
 
 def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
@@ -258,7 +316,20 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     ``time_limit`` (seconds of this call) and ``max_steps`` (optimizer steps of this call) stop early,
     also inside an epoch: the checkpoint then records the steps done of the epoch in progress
     (``epoch_step``), and ``resume`` carries on from the next one with the same batches and random
-    draws as an uninterrupted run.
+    draws as an uninterrupted run. The time limit includes the validation that ends the run: the
+    steps stop while the last validation's measured time (before the first one, an estimate from
+    one timed validation batch) and one more step still fit; the first step of a call always runs.
+
+    Ctrl-C (SIGINT, main thread) finishes the step in progress, writes ``last.pt`` there without
+    validating (the steps of the unvalidated epoch are kept in it, so the resumed run logs the same
+    rows) and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once without saving.
+
+    ``resume`` checks the checkpoint against this call: the same config but ``epochs`` (the KG path
+    compared resolved), and the same KG by entity and relation names; a KG whose files list the same
+    names in another order is trained in the checkpoint's ids (:meth:`KGData.reindexed`).
+
+    Raises :class:`TrainingDivergedError` at the first non-finite loss, weight or valid MRR, before
+    that state is saved.
     """
     import torch
 
@@ -280,9 +351,12 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         if "optimizer" not in ck:
             raise InvalidArgumentError(f"{resume} holds weights only (an exported checkpoint) and cannot be resumed; "
                                        "resume from a run's last.pt")
-        was = dataclasses.asdict(KGConfig.from_dict(ck["config"], source=f"{resume} (checkpoint config)"))
-        if {k: v for k, v in was.items() if k != "epochs"} != {k: v for k, v in dataclasses.asdict(cfg).items() if k != "epochs"}:
-            raise InvalidArgumentError(f"{resume} was trained with another config; only 'epochs' may change")
+        was = KGConfig.from_dict(ck["config"], source=f"{resume} (checkpoint config)")
+        changed = config_changes(was, cfg)
+        if changed:
+            raise InvalidArgumentError(f"{resume} was trained with another config ({'; '.join(changed)}); "
+                                       "only 'epochs' may change")
+        data = match_kg(ck, data, Path(resume).name)
     out.mkdir(parents=True, exist_ok=True)
     start_fresh(out, resume)
     log_path = out / "log.csv"
@@ -292,13 +366,19 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     torch.manual_seed(cfg.seed)
     model = build_model(cfg, data).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch, start_step, best, history = 0, 0, -1.0, []
+    start_epoch, start_step, best, history, pending = 0, 0, -1.0, [], {}
     if ck is not None:
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
+        try:
+            model.load_state_dict(ck["model"])
+            opt.load_state_dict(ck["optimizer"])
+        except (RuntimeError, ValueError, KeyError) as exc:
+            first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise InvalidArgumentError(f"{resume}: the saved state does not fit the model its config describes "
+                                       f"({first_line})") from None
         torch.set_rng_state(ck["rng"])
         start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
         start_step = int(ck.get("epoch_step", 0))
+        pending = ck.get("pending") or {}  # steps of an epoch that Ctrl-C stopped before its validation
     _write_log(log_path, history)  # a fresh run starts a fresh log; a resumed one keeps the checkpoint's rows
     train = data.train
     if cfg.max_train_triples is not None and len(train) > cfg.max_train_triples:
@@ -312,62 +392,201 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     t0 = time.perf_counter()
     done = 0  # optimizer steps of this call
     metrics: dict = history[-1] if history else {}
+    at = _at(start_epoch, start_step, steps_per_epoch)  # where the run stands, in words
+    saved = f"{resume} ({at})" if ck is not None else None  # the last good checkpoint, for a divergence message
+    valid_s = 0.0  # seconds of the last validation: what a time limit keeps back for the one that ends the run
+    if time_limit is not None:
+        valid_s = history[-1].get("valid_s") if history else None
+        valid_s = float(valid_s) if valid_s not in (None, "") else validation_estimate(model, data, cfg, device)
+    step_s = 0.0  # mean seconds of a step in this call
+    stopped_by_time = False
 
-    def out_of_time() -> bool:
-        return ((time_limit is not None and time.perf_counter() - t0 > time_limit)
-                or (max_steps is not None and done >= max_steps))
+    def time_is_up(next_step_s: float) -> bool:
+        """Whether one more step of ``next_step_s`` and a validation no longer fit in the time limit."""
+        return time_limit is not None and time.perf_counter() - t0 + next_step_s + valid_s > time_limit
 
-    for epoch in range(start_epoch, cfg.epochs):
-        if out_of_time():
-            break
-        model.train()
-        gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
-        perm = torch.randperm(len(queries), generator=gen).to(device)
-        first = start_step if epoch == start_epoch else 0
-        for _ in range(first if cfg.fact_ratio < 1.0 else 0):  # the random draws of the steps done before resuming
-            torch.rand(len(data.train), generator=gen)
-        losses = []
-        t_epoch = time.perf_counter()
-        for s in range(first, steps_per_epoch):
-            batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
-            keep = None
-            if cfg.fact_ratio < 1.0:
-                keep = (torch.rand(len(data.train), generator=gen) < cfg.fact_ratio).to(device)
-            loss = _loss(cfg, scorer, model, batch, train_known, keep)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            done += 1
-            losses.append(float(loss.detach()))
-            if on_progress:
-                on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
-                             "loss": losses[-1], "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {losses[-1]:.4f}"
-                             + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
-            if out_of_time():
+    def steps_are_up() -> bool:
+        return max_steps is not None and done >= max_steps
+
+    def interrupted(epoch: int, stopped_at: int, losses: list[float], train_s: float) -> TrainingInterrupted:
+        """Write ``last.pt`` at the last completed step (``stopped_at`` of epoch ``epoch``), unvalidated: the
+        epoch's losses and seconds so far wait in ``pending`` for the row the resumed run writes."""
+        state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(), epoch=epoch,
+                            epoch_step=stopped_at, rng=torch.get_rng_state(), best_valid_mrr=best, history=history,
+                            metrics=metrics, pending={"losses": losses, "train_s": train_s})
+        save_atomic(state, out / "last.pt")
+        return TrainingInterrupted(out / "last.pt", _at(epoch, stopped_at, steps_per_epoch))
+
+    def diverged(what: str, where: str) -> TrainingDivergedError:
+        kept = f"{saved} is the last good checkpoint" if saved else "no checkpoint was written"
+        return TrainingDivergedError(f"training diverged: {what} at {where}; lower the learning rate (config key "
+                                     f"'lr', now {cfg.lr:g}); {kept}")
+
+    with _CtrlC() as ctrl_c:
+        for epoch in range(start_epoch, cfg.epochs):
+            if steps_are_up() or (done and time_is_up(step_s)):  # the first step of a call always runs
+                stopped_by_time = not steps_are_up()
                 break
-        if not losses:
-            break
-        train_s = time.perf_counter() - t_epoch
-        finished = first + len(losses) == steps_per_epoch
-        val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
-                       seed=cfg.seed, device=device)
-        metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
-                   "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
-                   "steps": len(losses), "s_per_step": train_s / len(losses)}
-        history.append(metrics)
-        _write_log(log_path, [metrics], append=True)
-        improved = val["mrr"] > best
-        best = max(best, val["mrr"])
-        ck = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
-                         epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + len(losses),
-                         rng=torch.get_rng_state(), best_valid_mrr=best, history=history, metrics=metrics)
-        save_atomic(ck, out / "last.pt")
-        if improved:
-            save_atomic(ck, out / "best.pt")
-        if not finished:
-            break
+            model.train()
+            gen = torch.Generator().manual_seed(cfg.seed * 100_003 + epoch)
+            perm = torch.randperm(len(queries), generator=gen).to(device)
+            first = start_step if epoch == start_epoch else 0
+            for _ in range(first if cfg.fact_ratio < 1.0 else 0):  # the random draws of the steps done before resuming
+                torch.rand(len(data.train), generator=gen)
+            carried = pending if epoch == start_epoch else {}
+            losses = [float(x) for x in carried.get("losses", [])]
+            new = 0  # steps of this epoch in this call
+            t_epoch = time.perf_counter() - float(carried.get("train_s", 0.0))
+            t_steps = time.perf_counter()
+            for s in range(first, steps_per_epoch):
+                where = f"epoch {epoch + 1}, step {s + 1} of {steps_per_epoch}"  # the step being taken
+                batch = queries[perm[s * cfg.batch_size : (s + 1) * cfg.batch_size]]
+                keep = None
+                if cfg.fact_ratio < 1.0:
+                    keep = (torch.rand(len(data.train), generator=gen) < cfg.fact_ratio).to(device)
+                loss = _loss(cfg, scorer, model, batch, train_known, keep)
+                value = float(loss.detach())
+                if not math.isfinite(value):
+                    raise diverged(f"the loss is {value}", where)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                if not _finite_weights(model):
+                    raise diverged("the weights became NaN or infinite", where)
+                done += 1
+                new += 1
+                losses.append(value)
+                step_s = (time.perf_counter() - t_steps) / new
+                if on_progress:
+                    on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
+                                 "loss": value, "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {value:.4f}"
+                                 + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
+                if ctrl_c.requested or steps_are_up():
+                    break
+                if s + 1 < steps_per_epoch and time_is_up(step_s):
+                    stopped_by_time = True
+                    break
+            if not losses:
+                break
+            train_s = time.perf_counter() - t_epoch
+            finished = first + new == steps_per_epoch
+            if ctrl_c.requested:
+                raise interrupted(epoch, first + new, losses, train_s)
+            t_val = time.perf_counter()
+            ctrl_c.at_once = True
+            try:
+                val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
+                               seed=cfg.seed, device=device)
+            except KeyboardInterrupt:
+                ctrl_c.at_once = False
+                raise interrupted(epoch, first + new, losses, train_s) from None
+            ctrl_c.at_once = False
+            valid_s = time.perf_counter() - t_val
+            if not math.isfinite(val["mrr"]):
+                raise diverged(f"the valid MRR is {val['mrr']}", f"the end of epoch {epoch + 1}")
+            metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
+                       "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
+                       "steps": len(losses), "s_per_step": train_s / len(losses), "valid_s": valid_s}
+            history.append(metrics)
+            _write_log(log_path, [metrics], append=True)
+            improved = val["mrr"] > best
+            best = max(best, val["mrr"])
+            state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
+                                epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + new,
+                                rng=torch.get_rng_state(), best_valid_mrr=best, history=history, metrics=metrics)
+            save_atomic(state, out / "last.pt")
+            at = _at(epoch + 1, 0, steps_per_epoch) if finished else _at(epoch, first + new, steps_per_epoch)
+            saved = f"{out / 'last.pt'} ({at})"
+            if improved:
+                save_atomic(state, out / "best.pt")
+            if not finished:
+                break
+            if ctrl_c.requested and epoch + 1 < cfg.epochs:  # pressed during the validation's bookkeeping
+                raise TrainingInterrupted(out / "last.pt", f"the end of epoch {epoch + 1}")
     total = sum(int(h.get("steps", 0)) for h in history)
-    return KGRunResult(step=total, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+    elapsed = time.perf_counter() - t0
+    note = None
+    if stopped_by_time:
+        note = (f"stopped by the time limit after {elapsed:.1f} s (validation included) at {at}; --resume "
+                f"{out / 'last.pt'} continues the run")
+    if time_limit is not None and elapsed > time_limit:
+        over = (f"the run took {elapsed:.1f} s, {elapsed - time_limit:.1f} s over the time limit: every call trains "
+                "at least one step and validates it, and the time kept back for the validation is an estimate")
+        note = f"{note}; {over}" if note else over
+    return KGRunResult(step=total, elapsed_s=elapsed, metrics=metrics, out_dir=out, note=note,
+                       warnings=data.warnings())
+
+
+def _at(epochs_done: int, epoch_step: int, steps_per_epoch: int) -> str:
+    """Where a checkpoint stands, in words: "the end of epoch 3" or "epoch 4, step 5 of 27"."""
+    if epoch_step == 0:
+        return f"the end of epoch {epochs_done}" if epochs_done else "the start"
+    return f"epoch {epochs_done + 1}, step {epoch_step} of {steps_per_epoch}"
+
+
+def _finite_weights(model) -> bool:  # noqa: ANN001
+    """Whether every parameter is finite (one device sync for all of them)."""
+    import torch
+
+    params = list(model.parameters())
+    return bool(torch.stack([torch.isfinite(p).all() for p in params]).all()) if params else True
+
+
+def validation_estimate(model, data: KGData, cfg: KGConfig, device: str = "cpu") -> float:  # noqa: ANN001
+    """Seconds a validation of ``model`` should take, from timing its set-up and one batch of it:
+    what a time limit keeps back before the first validation of a run has been measured. One batch
+    of ``eval_batch_size`` queries, after a one-query warm-up (first calls pay for allocations),
+    scaled to all of them."""
+    import torch
+
+    queries = data.with_inverse(data.valid)
+    n = len(queries) if cfg.max_eval_queries is None else min(len(queries), cfg.max_eval_queries)
+    b = min(cfg.eval_batch_size, n)
+    t = time.perf_counter()
+    known = known_answers(data)
+    scorer = Scorer(model, data, device)
+    setup = time.perf_counter() - t
+    if hasattr(model, "eval"):
+        model.eval()
+    with torch.no_grad():
+        scorer(torch.as_tensor(queries[:1]))
+        t = time.perf_counter()
+        q = queries[:b]
+        filtered_ranks(scorer(torch.as_tensor(q)).float().cpu().numpy(), q, known)
+    return setup + (time.perf_counter() - t) * n / b
+
+
+def config_changes(was: KGConfig, now: KGConfig) -> list[str]:
+    """``key: old -> new`` for every config key but ``epochs`` that differs; ``data`` counts only when
+    the two paths are different folders (a relative and an absolute path to one KG are the same)."""
+    out = []
+    now_d = dataclasses.asdict(now)
+    for key, old in dataclasses.asdict(was).items():
+        new = now_d[key]
+        if key == "epochs" or old == new:
+            continue
+        if key == "data" and _recorded_path(old).resolve() == Path(new).resolve():
+            continue
+        out.append(f"{key}: {old!r} -> {new!r}")
+    return out
+
+
+def match_kg(ck: dict, data: KGData, what: str) -> KGData:
+    """``data`` in the ids of the KG the checkpoint ``ck`` (``what``: its file name) was trained on.
+
+    The sizes must match; then, when the checkpoint records its vocabulary (entity and relation names
+    in id order), the names are matched (:meth:`KGData.reindexed`): a KG whose files list the same
+    names in another order is remapped, another KG is refused by name. Both errors name the KGs.
+    """
+    if (data.num_entities, data.num_relations) != (ck["num_entities"], ck["num_relations"]):
+        raise InvalidArgumentError(
+            f"{what} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} relations "
+            f"({ck.get('config', {}).get('data', 'path not recorded')}); {data.name} has {data.num_entities} and "
+            f"{data.num_relations}")
+    vocab = ck.get("vocab")
+    if vocab is not None:  # ids follow the order of the files: match them by name
+        data = data.reindexed(vocab["entities"], vocab["relations"], what=what)
+    return data
 
 
 def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
@@ -381,7 +600,9 @@ def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
 def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None,
                    time_limit: float | None = None) -> KGRunResult:
     """"Training" of the retrieval scorer: retrieve paths for the training pairs and count the rule table
-    (with ``time_limit``, from the random sample of pairs counted in that time)."""
+    (with ``time_limit``, from the random sample of pairs counted in the time left once the validation's
+    estimate (:func:`retrieval_validation_estimate`) is kept back; when the validation alone needs more
+    than the limit, nothing is kept back: the limit then bounds the counting only, and a note says so)."""
     from graphroute.neural.train import save_atomic
 
     t0 = time.perf_counter()
@@ -391,29 +612,99 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
         if on_progress and (i == total or i % 100 == 0):
             on_progress({"step": i, "total": total, "loss": None, "info": f"entity pairs {i}/{total}"})
 
-    model.fit(progress, deadline=None if time_limit is None else t0 + time_limit, seed=cfg.seed)
+    deadline = valid_est = None
+    if time_limit is not None:  # keep the validation's time back, unless it alone needs the whole limit
+        valid_est = retrieval_validation_estimate(model, data, cfg, budget_s=0.05 * time_limit)
+        deadline = t0 + time_limit - (valid_est if valid_est < time_limit else 0.0)
+    model.fit(progress, deadline=deadline, seed=cfg.seed)
     fit_s = time.perf_counter() - t0
+    t_val = time.perf_counter()
     val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
                    seed=cfg.seed)
     metrics = {"epoch": 1, "loss": float("nan"), "valid_mrr": val["mrr"], "valid_hits@10": val["hits@10"],
                "elapsed_s": fit_s, "rules": len(model.rules), "pairs_fitted": model.pairs_fitted,
-               "pairs_total": model.pairs_total}
+               "pairs_total": model.pairs_total, "valid_s": time.perf_counter() - t_val}
     _write_log(out / "log.csv", [metrics])
     ck = _checkpoint(cfg, data, model.state(), epoch=1, best_valid_mrr=val["mrr"], history=[metrics], metrics=metrics)
     save_atomic(ck, out / "last.pt")
     save_atomic(ck, out / "best.pt")
-    return KGRunResult(step=1, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+    elapsed = time.perf_counter() - t0
+    note = None
+    if time_limit is not None and elapsed > time_limit:
+        if valid_est < time_limit:
+            why = f"{valid_est:.1f} s were kept back for it"
+        else:  # starving the fit to one pair would not bring the run under the limit: the limit bounds the fit only
+            why = (f"it alone needs more than the limit (about {valid_est:.1f} s), so the limit bounds the rule "
+                   f"counting only: {model.pairs_fitted} of {model.pairs_total} training pairs")
+        note = (f"the run took {elapsed:.1f} s, {elapsed - time_limit:.1f} s over the time limit: the validation took "
+                f"{metrics['valid_s']:.1f} s ({why})")
+    return KGRunResult(step=1, elapsed_s=elapsed, metrics=metrics, out_dir=out, note=note,
+                       warnings=data.warnings())
+
+
+def retrieval_validation_estimate(model, data: KGData, cfg: KGConfig, budget_s: float) -> float:  # noqa: ANN001
+    """Seconds the retrieval scorer's validation should take: the entity pairs it may retrieve paths for
+    (each query head with every tail within ``paths_max_len`` hops, or every reachable one: a bound,
+    since only tails within the longest rule get scored) times the mean time of one retrieval, timed
+    on a seeded sample of those pairs for at most ``budget_s`` (at least one pair; their paths are
+    cached, so the validation does not retrieve them again). Pair retrieval is the validation's cost."""
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import shortest_path
+
+    queries = data.with_inverse(data.valid)
+    if cfg.max_eval_queries is not None and len(queries) > cfg.max_eval_queries:
+        queries = queries[np.random.default_rng(cfg.seed).choice(len(queries), cfg.max_eval_queries, replace=False)]
+    heads = np.unique(queries[:, 0])
+    indptr, indices, w, _ = model._graph()
+    n = data.num_entities
+    adj = csr_matrix((w, indices, indptr), shape=(n, n))
+    pairs = []
+    for i in range(0, len(heads), 256):  # [256, n] hop counts at a time
+        hops = shortest_path(adj, unweighted=True, indices=heads[i : i + 256])
+        reach = np.isfinite(hops) & (hops > 0)
+        if cfg.paths_max_len is not None:
+            reach &= hops <= cfg.paths_max_len
+        rows, tails = np.nonzero(reach)
+        pairs.append(np.stack([heads[i : i + 256][rows], tails], 1))
+    pairs = np.concatenate(pairs) if pairs else np.zeros((0, 2), dtype=np.int64)
+    if not len(pairs):
+        return 0.0
+    t = time.perf_counter()
+    timed = 0
+    for h, tail in pairs[np.random.default_rng(cfg.seed).permutation(len(pairs))[:256]].tolist():
+        model.sequences(h, tail)
+        timed += 1
+        if time.perf_counter() - t > budget_s:
+            break
+    return (time.perf_counter() - t) / timed * (len(pairs) - timed)
 
 
 def _write_log(path: Path, rows: list[dict], append: bool = False) -> None:
-    """``log.csv``: ``rows`` appended, or the file rewritten with them (no file for no rows)."""
+    """``log.csv``: ``rows`` appended, or the file rewritten with them (no file for no rows). A row with
+    a column the file lacks (``valid_s``, added later, on a run resumed from an older checkpoint) has
+    the file rewritten with the wider header, the old rows' new cells empty."""
     if not append:
         path.unlink(missing_ok=True)
     if not rows:
         return
+    fields = list(rows[0])
+    if path.exists():
+        with open(path, newline="") as fh:
+            reader = csv.DictReader(fh)
+            old = list(reader)
+            header = list(reader.fieldnames or fields)
+        if not set(fields) <= set(header):
+            header += [f for f in fields if f not in header]
+            tmp = path.with_name(f".{path.name}.tmp")
+            with open(tmp, "w", newline="") as fh:
+                w = csv.DictWriter(fh, fieldnames=header)
+                w.writeheader()
+                w.writerows(old)
+            tmp.replace(path)
+        fields = header
     new = not path.exists()
     with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w = csv.DictWriter(fh, fieldnames=fields)
         if new:
             w.writeheader()
         w.writerows(rows)
@@ -436,13 +727,7 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
     cfg = KGConfig.from_dict(ck["config"], source=f"{path} (checkpoint config)")
     if not isinstance(data, KGData):
         data = KGData.from_path(data if data is not None else _recorded_path(cfg.data))
-    if (data.num_entities, data.num_relations) != (ck["num_entities"], ck["num_relations"]):
-        raise InvalidArgumentError(
-            f"{Path(path).name} was trained on a KG with {ck['num_entities']} entities and {ck['num_relations']} "
-            f"relations; this one has {data.num_entities} and {data.num_relations}")
-    vocab = ck.get("vocab")
-    if vocab is not None:  # ids follow the order of the files: match them by name
-        data = data.reindexed(vocab["entities"], vocab["relations"], what=Path(path).name)
+    data = match_kg(ck, data, Path(path).name)
     if cfg.model == "retrieval":
         from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
@@ -481,15 +766,16 @@ def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", 
 
 
 def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
-    """A shippable copy of a KG checkpoint: weights (or rule table), config, KG sizes and metrics;
-    no optimizer or random state (so it cannot be resumed, only evaluated and explained)."""
+    """A shippable copy of a KG checkpoint: weights (or rule table), config, KG sizes and vocabulary (so
+    that evaluation matches a KG by its names, as the original does) and metrics; no optimizer or
+    random state (so it cannot be resumed, only evaluated and explained)."""
     from graphroute.neural.train import load_checkpoint, save_atomic
 
     ck = load_checkpoint(src)
     if ck.get("task") != "kg":
         raise InvalidArgumentError(f"{src} is not a knowledge-graph checkpoint")
-    keep = ("task", "config", "model_config", "model", "num_entities", "num_relations", "epoch", "best_valid_mrr",
-            "history", "metrics")
+    keep = ("task", "config", "model_config", "model", "num_entities", "num_relations", "vocab", "epoch",
+            "best_valid_mrr", "history", "metrics")
     dst = Path(dst)
     save_atomic({k: ck[k] for k in keep if k in ck}, dst)
     return dst

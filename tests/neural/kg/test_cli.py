@@ -147,3 +147,27 @@ def test_evaluate_finds_the_kg_from_any_directory_or_from_data(shared_data, tmp_
     assert res.exit_code == 0 and json.loads(res.stdout)["data"].endswith("UMLS")
     res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--data", shared_data / "kg" / "Kinship")
     assert res.exit_code == 1 and "was trained on a KG with 135 entities" in res.stderr
+
+
+def test_commands_warn_about_what_the_splits_hold(tmp_path):
+    """Repeated lines, test triples also in train and triples unseen in train change the numbers:
+    graph build kg, train, evaluate (also in --json) and explain each say so in one line."""
+    kg = tmp_path / "kg"
+    kg.mkdir()
+    train = [f"e{i}\tr{i % 3}\te{(i + 1) % 12}" for i in range(24)]
+    (kg / "train.txt").write_text("\n".join(train + train[:2]) + "\n")  # 2 repeated lines
+    (kg / "valid.txt").write_text("e0\tr0\te5\n")
+    (kg / "test.txt").write_text(f"{train[3]}\ne1\tr1\tnew_entity\n")  # one leaked, one unseen
+    runner = CliRunner()
+    res = runner.invoke(app, ["graph", "build", "kg", str(kg), "--out", str(tmp_path / "k.graph.npz")])
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert text.count("warning: ") >= 2 and "no training triple has" in text, text
+    out = tmp_path / "run"
+    res = runner.invoke(app, ["train", "--task", "kg", "--config", str(REPO / "experiments" / "configs" / "kg_umls_distmult.yaml"),
+                              "--set", f"data={kg}", "--set", "epochs=1", "--out", str(out), "--device", "cpu"])
+    assert res.exit_code == 0, res.output
+    assert res.output.count("warning: ") >= 2, res.output
+    res = runner.invoke(app, ["evaluate", "--task", "kg", "--checkpoint", str(out / "best.pt"), "--json"])
+    assert res.exit_code == 0, res.output
+    assert len(json.loads(res.stdout)["data_warnings"]) >= 2 and "warning: " in res.stderr
