@@ -55,7 +55,7 @@ def train_command(
     config: Path = typer.Option(..., "--config", "-c", help="YAML config, e.g. experiments/configs/pomo_tsp20.yaml."),
     task: str = typer.Option("vrp", "--task", help=f"What to train: {', '.join(TASKS)}."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
-    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint (a run's last.pt; --task kg also writes it when Ctrl-C stops a run)."),
+    resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint: a run's last.pt, also the one Ctrl-C writes where it stops a run (the first Ctrl-C finishes the step in progress and saves; a second stops at once)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
@@ -104,7 +104,7 @@ def train_command(
     except BaseException as exc:
         if created and out.is_dir() and not any(out.iterdir()):  # failed before writing anything: leave no folder
             out.rmdir()
-        # Ctrl-C: a trainer that saved the run there (kg: TrainingInterrupted) says where; the others just stop
+        # Ctrl-C: a trainer that saved the run there (TrainingInterrupted) says where; a second Ctrl-C just stops
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
         if saved is None or common.state.debug:
             raise

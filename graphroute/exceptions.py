@@ -44,3 +44,9 @@ class ConfigError(GraphrouteError, ValueError):
 
 class InvalidArgumentError(GraphrouteError, ValueError):
     """An argument is out of range (a time limit <= 0, K <= 0, ...)."""
+
+
+class TrainingDivergedError(GraphrouteError):
+    """A training run's loss, weights or validation metric became NaN or infinite (a learning rate too
+    high, most often); the message names where (epoch / step) and the last good checkpoint. Nothing
+    of the diverged state is saved: ``last.pt`` / ``best.pt`` stay the last good ones."""

@@ -30,3 +30,37 @@ def _reference_cache_in_tmp(tmp_path_factory) -> None:
     import os
 
     os.environ.setdefault("GRAPHROUTE_REFERENCE_CACHE", str(tmp_path_factory.mktemp("cache") / "reference_costs.csv"))
+
+
+def poison_optimizer_step(monkeypatch, call: int, value: float) -> None:
+    """Make the ``call``-th ``torch.optim.Adam.step`` fill the first parameter with ``value`` (NaN or
+    inf) after updating: weights that diverge while the loss that got them there was finite."""
+    import torch
+
+    real_step, calls = torch.optim.Adam.step, []
+
+    def step(self, *args, **kw):  # noqa: ANN001, ANN002, ANN003, ANN202
+        out = real_step(self, *args, **kw)
+        calls.append(1)
+        if len(calls) == call:
+            with torch.no_grad():
+                self.param_groups[0]["params"][0].fill_(value)
+        return out
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+
+
+def ctrl_c_at(step: int, times: int = 1):  # noqa: ANN201
+    """An ``on_progress`` callback that presses Ctrl-C (SIGINT to this process) ``times`` times after
+    optimizer step ``step`` (progress rows carry ``"step"``)."""
+    import os
+    import signal
+    import time
+
+    def on_progress(m):  # noqa: ANN001, ANN202
+        if m["step"] == step:
+            for _ in range(times):
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(0.01)  # the handler runs at the next bytecode boundary
+
+    return on_progress

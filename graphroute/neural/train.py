@@ -14,7 +14,13 @@ rollout is its cost minus the mean cost of the rollouts of the same instance.
   the temp files a killed checkpoint write left (:func:`remove_stale_temp_files`);
 * ``log.csv``: one row per ``log_every`` steps (and TensorBoard events when ``tensorboard`` is
   installed). ``last.pt`` also holds the steps of the logging window not yet written, so that a run
-  stopped early (``time_limit_s``) and resumed writes the same rows as an uninterrupted one.
+  stopped early (``time_limit_s``, Ctrl-C) and resumed writes the same rows as an uninterrupted one.
+
+Stops that keep the run: ``time_limit_s``, ``max_steps``, and Ctrl-C, which finishes the step in
+progress (its validation and checkpoint included), writes a resumable ``last.pt`` at it and raises
+:class:`~graphroute.neural.runs.TrainingInterrupted`. A diverged run (a non-finite loss, weight or
+validation cost) stops with :class:`~graphroute.exceptions.TrainingDivergedError` and writes nothing of
+the diverged state: ``last.pt`` / ``best.pt`` stay the last good ones.
 
 Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (``amp``) and optional
 ``torch.compile`` of the encoder layers (``compile``). Several GPUs: launch with ``torchrun
@@ -42,6 +48,7 @@ from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
 from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
+from graphroute.neural.runs import CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -217,6 +224,18 @@ def train(
     (every ``val_every`` steps) was reached; ``TrainResult.note`` says so after a time-limit stop.
     A fresh run (no ``resume``) removes the ``last.pt`` / ``best.pt`` of an earlier run in
     ``out_dir`` once its config, ``init_from`` and validation set are checked, before its first step.
+
+    Ctrl-C (SIGINT, main thread, one process) lets the step in progress finish with its validation,
+    log row and checkpoint when they are due (validation is short: ``val_size`` greedy rollouts, and
+    letting it finish keeps a resumed run the same as an uninterrupted one), writes ``last.pt`` there
+    and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once without saving. Under
+    torchrun the launcher stops the ranks itself and Ctrl-C keeps only the periodic checkpoints.
+
+    Raises :class:`TrainingDivergedError` at the first non-finite loss (before its backward pass),
+    weight (after the optimizer step) or validation cost, before that state is saved. Under torchrun
+    the loss is not checked on its own (a rank stopping before the gradient all-reduce would leave the
+    others waiting in it); a non-finite loss on any rank makes every rank's weights non-finite after
+    the averaged step, which every rank then reports.
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -232,9 +251,10 @@ def train(
             raise ConfigError(f"--resume {resume}: an exported checkpoint has no optimizer state and cannot be "
                               f"resumed; use --set init_from={resume} to start a new run from its weights")
         free = ("steps", "threads", "val_every", "checkpoint_every", "log_every", "compile", "init_from")
-        diff = [k for k, v in cfg.to_dict().items() if k not in free and ck["config"].get(k) != v]
-        if diff:
-            raise ConfigError(f"--resume: the config differs from the checkpoint's in {', '.join(diff)}")
+        changed = config_changes(ck["config"], cfg.to_dict(), free=free)
+        if changed:
+            raise ConfigError(f"--resume {resume}: the config differs from the checkpoint's ({'; '.join(changed)}); "
+                              f"only {', '.join(free)} may change")
     torch.manual_seed(cfg.seed + rank)
     model = build_model(cfg).to(dev)
     if cfg.init_from and ck is None:
@@ -242,7 +262,9 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 7919 * rank)
     step, elapsed, best_val = 0, 0.0, math.inf
+    saved = None  # the last good checkpoint, in words, for a divergence message
     if ck is not None:
+        saved = f"{resume} (step {int(ck['step'])})"
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         step, elapsed = int(ck["step"]), float(ck.get("elapsed_s", 0.0))
@@ -262,6 +284,8 @@ def train(
     log = _Log(out, step, enabled=rank == 0)
 
     def checkpoint(name: str, metrics: dict) -> None:
+        nonlocal saved
+        saved = f"{out / name} (step {step})"  # on every rank: rank 0 writes it for all of them
         if rank != 0:
             return
         state = {
@@ -285,54 +309,64 @@ def train(
     stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
     note = None
     t_start = time.perf_counter()
-    while step < stop_at:
-        t0 = time.perf_counter()
-        if time_limit_s is not None and t0 - t_start > time_limit_s:
-            stop_at = step
-            checkpoint("last.pt", last_metrics)
-            note = _time_limit_note(cfg, step, out, validated=best_val < math.inf)
-            break
-        lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
-        for g in opt.param_groups:
-            g["lr"] = lr
-        data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,
-                            device=dev)
-        with _autocast(dev, cfg.amp):
-            r = policy(data, cfg.num_starts, gen)
-        cost = r.cost.float()
-        advantage = cost - cost.mean(dim=1, keepdim=True)  # shared baseline
-        loss = (advantage * r.logp).mean()  # minimise expected cost
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        if cfg.grad_clip:
-            nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-        opt.step()
-        step += 1
-        elapsed += time.perf_counter() - t0
-        n_window += local_batch * world
-        losses.append(loss.item())
-        costs.append(float(cost.min(1).values.mean()))
-        val_cost = val_gap = None
-        if step % cfg.val_every == 0 or step == cfg.steps:
-            val_cost, val_gap = validator(model, dev, cfg.amp)
-            if val_cost is not None and val_cost < best_val:
-                best_val = val_cost
-                if rank == 0:
-                    checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
-        if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
-            now = time.perf_counter()
-            last_metrics = {
-                "step": step, "loss": sum(losses) / len(losses), "cost": sum(costs) / len(costs),
-                "val_cost": val_cost, "val_gap_pct": val_gap, "inst_per_s": n_window / max(now - t_window, 1e-9),
-                "lr": lr, "elapsed_s": elapsed,
-            }
-            log.write(last_metrics)
-            if on_progress is not None and rank == 0:
-                on_progress({**last_metrics, "total": cfg.steps})
-            t_window, n_window, losses, costs = now, 0, [], []
-        if step % cfg.checkpoint_every == 0 or step == stop_at:
-            checkpoint("last.pt", last_metrics)
-    log.close()
+    with log, CtrlC(enabled=world == 1) as ctrl_c:
+        while step < stop_at:
+            t0 = time.perf_counter()
+            if time_limit_s is not None and t0 - t_start > time_limit_s:
+                stop_at = step
+                checkpoint("last.pt", last_metrics)
+                note = _time_limit_note(cfg, step, out, validated=best_val < math.inf)
+                break
+            where = f"step {step + 1} of {cfg.steps}"  # the step being taken
+            lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
+            for g in opt.param_groups:
+                g["lr"] = lr
+            data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,
+                                device=dev)
+            with _autocast(dev, cfg.amp):
+                r = policy(data, cfg.num_starts, gen)
+            cost = r.cost.float()
+            advantage = cost - cost.mean(dim=1, keepdim=True)  # shared baseline
+            loss = (advantage * r.logp).mean()  # minimise expected cost
+            value = loss.item()
+            if world == 1 and not math.isfinite(value):
+                raise diverged(f"the loss is {value}", where, cfg.lr, saved)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            if cfg.grad_clip:
+                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+            opt.step()
+            if not finite_weights(model):
+                raise diverged("the weights became NaN or infinite", where, cfg.lr, saved)
+            step += 1
+            elapsed += time.perf_counter() - t0
+            n_window += local_batch * world
+            losses.append(value)
+            costs.append(float(cost.min(1).values.mean()))
+            val_cost = val_gap = None
+            if step % cfg.val_every == 0 or step == cfg.steps:
+                val_cost, val_gap = validator(model, dev, cfg.amp)
+                if val_cost is not None and not math.isfinite(val_cost):
+                    raise diverged(f"the validation cost is {val_cost}", f"step {step} of {cfg.steps}", cfg.lr, saved)
+                if val_cost is not None and val_cost < best_val:
+                    best_val = val_cost
+                    if rank == 0:
+                        checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
+            if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
+                now = time.perf_counter()
+                last_metrics = {
+                    "step": step, "loss": sum(losses) / len(losses), "cost": sum(costs) / len(costs),
+                    "val_cost": val_cost, "val_gap_pct": val_gap,
+                    "inst_per_s": n_window / max(now - t_window, 1e-9), "lr": lr, "elapsed_s": elapsed,
+                }
+                log.write(last_metrics)
+                if on_progress is not None and rank == 0:
+                    on_progress({**last_metrics, "total": cfg.steps})
+                t_window, n_window, losses, costs = now, 0, [], []
+            if step % cfg.checkpoint_every == 0 or step == stop_at or ctrl_c.requested:
+                checkpoint("last.pt", last_metrics)  # Ctrl-C: at this step, with the logging window
+            if ctrl_c.requested and step < stop_at:
+                raise TrainingInterrupted(out / "last.pt", f"step {step} of {cfg.steps}")
     if world > 1:
         torch.distributed.destroy_process_group()
     return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out, note=note)
@@ -408,6 +442,12 @@ class _Log:
             self.fh.close()
             if self.tb is not None:
                 self.tb.close()
+
+    def __enter__(self) -> _Log:
+        return self
+
+    def __exit__(self, *exc: object) -> None:  # also when training stops on Ctrl-C or divergence
+        self.close()
 
 
 def export_checkpoint(src: str | Path, dst: str | Path, *, half: bool = True, extra: dict | None = None) -> Path:

@@ -22,8 +22,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-import signal
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +29,12 @@ from typing import Any, Callable
 
 import numpy as np
 
-from graphroute.exceptions import ConfigError, GraphrouteError, InvalidArgumentError
+from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised by diverged(); importable from here)
 from graphroute.neural.config import empty_config_error, floats_from_text
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
+from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged
+from graphroute.neural.runs import config_changes as _config_changes
 
 MODELS = ("nbfnet", "distmult", "retrieval")
 
@@ -130,52 +131,6 @@ class KGRunResult:
     note: str | None = None
     #: one-line warnings on the KG's splits (repeated lines removed, triples unseen in train, ...: KGData.warnings)
     warnings: list[str] = dataclasses.field(default_factory=list)
-
-
-class TrainingDivergedError(GraphrouteError):
-    """The loss, the weights or the valid MRR became NaN or infinite (a learning rate too high, most
-    often); the message names the epoch and step. Nothing of the diverged state is saved."""
-
-
-class TrainingInterrupted(KeyboardInterrupt):
-    """Ctrl-C stopped training after a completed step; ``checkpoint`` (``last.pt``) holds the run at
-    ``where`` ("epoch 2, step 5 of 27") and ``resume`` continues it. A ``KeyboardInterrupt``, so that
-    whatever handles Ctrl-C still does (the CLI exits 130)."""
-
-    def __init__(self, checkpoint: Path, where: str) -> None:
-        super().__init__(f"interrupted at {where}; {checkpoint} holds the run there")
-        self.checkpoint = checkpoint
-        self.where = where
-
-
-class _CtrlC:
-    """SIGINT while installed (``with _CtrlC() as c``): the first Ctrl-C only sets ``c.requested`` and the
-    training loop stops after the step in progress, as a time limit does (a step cut in the middle can
-    leave Adam's update half applied and the random state mid-draw, which no checkpoint should hold);
-    a second one, or any one while ``at_once`` (validation: nothing to tear, and it can take long),
-    raises ``KeyboardInterrupt`` at once. Only the main thread receives signals, and only the default
-    handler is replaced (an ignored SIGINT stays ignored): otherwise this does nothing."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.at_once = False
-        self._old = None
-
-    def __enter__(self) -> _CtrlC:
-        if threading.current_thread() is threading.main_thread() and \
-                signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-            self._old = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._old is not None:
-            signal.signal(signal.SIGINT, self._old)
-            self._old = None
-
-    def _handle(self, signum: int, frame: object) -> None:
-        if self.requested or self.at_once:
-            raise KeyboardInterrupt
-        self.requested = True
 
 
 def build_model(cfg: KGConfig, data: KGData):  # noqa: ANN201
@@ -417,12 +372,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         save_atomic(state, out / "last.pt")
         return TrainingInterrupted(out / "last.pt", _at(epoch, stopped_at, steps_per_epoch))
 
-    def diverged(what: str, where: str) -> TrainingDivergedError:
-        kept = f"{saved} is the last good checkpoint" if saved else "no checkpoint was written"
-        return TrainingDivergedError(f"training diverged: {what} at {where}; lower the learning rate (config key "
-                                     f"'lr', now {cfg.lr:g}); {kept}")
-
-    with _CtrlC() as ctrl_c:
+    with CtrlC() as ctrl_c:
         for epoch in range(start_epoch, cfg.epochs):
             if steps_are_up() or (done and time_is_up(step_s)):  # the first step of a call always runs
                 stopped_by_time = not steps_are_up()
@@ -445,14 +395,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                 if cfg.fact_ratio < 1.0:
                     keep = (torch.rand(len(data.train), generator=gen) < cfg.fact_ratio).to(device)
                 loss = _loss(cfg, scorer, model, batch, train_known, keep)
-                value = float(loss.detach())
-                if not math.isfinite(value):
-                    raise diverged(f"the loss is {value}", where)
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
-                if not _finite_weights(model):
-                    raise diverged("the weights became NaN or infinite", where)
+                value = checked_step(loss, opt, model, where, cfg.lr, saved)
                 done += 1
                 new += 1
                 losses.append(value)
@@ -483,7 +426,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             ctrl_c.at_once = False
             valid_s = time.perf_counter() - t_val
             if not math.isfinite(val["mrr"]):
-                raise diverged(f"the valid MRR is {val['mrr']}", f"the end of epoch {epoch + 1}")
+                raise diverged(f"the valid MRR is {val['mrr']}", f"the end of epoch {epoch + 1}", cfg.lr, saved)
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
                        "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
                        "steps": len(losses), "s_per_step": train_s / len(losses), "valid_s": valid_s}
@@ -524,14 +467,6 @@ def _at(epochs_done: int, epoch_step: int, steps_per_epoch: int) -> str:
     return f"epoch {epochs_done + 1}, step {epoch_step} of {steps_per_epoch}"
 
 
-def _finite_weights(model) -> bool:  # noqa: ANN001
-    """Whether every parameter is finite (one device sync for all of them)."""
-    import torch
-
-    params = list(model.parameters())
-    return bool(torch.stack([torch.isfinite(p).all() for p in params]).all()) if params else True
-
-
 def validation_estimate(model, data: KGData, cfg: KGConfig, device: str = "cpu") -> float:  # noqa: ANN001
     """Seconds a validation of ``model`` should take, from timing its set-up and one batch of it:
     what a time limit keeps back before the first validation of a run has been measured. One batch
@@ -559,16 +494,8 @@ def validation_estimate(model, data: KGData, cfg: KGConfig, device: str = "cpu")
 def config_changes(was: KGConfig, now: KGConfig) -> list[str]:
     """``key: old -> new`` for every config key but ``epochs`` that differs; ``data`` counts only when
     the two paths are different folders (a relative and an absolute path to one KG are the same)."""
-    out = []
-    now_d = dataclasses.asdict(now)
-    for key, old in dataclasses.asdict(was).items():
-        new = now_d[key]
-        if key == "epochs" or old == new:
-            continue
-        if key == "data" and _recorded_path(old).resolve() == Path(new).resolve():
-            continue
-        out.append(f"{key}: {old!r} -> {new!r}")
-    return out
+    return _config_changes(dataclasses.asdict(was), dataclasses.asdict(now), free=("epochs",),
+                           paths={"data": _recorded_path})
 
 
 def match_kg(ck: dict, data: KGData, what: str) -> KGData:

@@ -2,7 +2,14 @@
 
 One file, a plain loop, the conventions of :mod:`graphroute.neural.train`: a typed YAML config
 (:class:`RouterConfig`), a CSV log, checkpoints written atomically every ``checkpoint_every`` steps
-(config, weights, optimizer, step, random state), ``resume`` from ``last.pt``.
+(config, weights, optimizer, step, random state), ``resume`` from ``last.pt``. Every step draws its
+graph and targets from its own seed, so a run resumed from any step's ``last.pt`` gives the losses of
+an uninterrupted one.
+
+Stops that keep the run: ``time_limit`` and Ctrl-C, which finishes the step in progress (its
+validation included) and writes a resumable ``last.pt`` at it. A diverged run (a non-finite loss,
+weight or validation error) stops with :class:`~graphroute.exceptions.TrainingDivergedError` and
+writes nothing of the diverged state: ``last.pt`` / ``best.pt`` stay the last good ones.
 
 Each step draws a graph (perturbed grid, Delaunay or random geometric, ``min_nodes .. max_nodes``
 nodes) from the step's own seed, ``batch_targets`` random targets, and exact costs to them by one
@@ -25,8 +32,10 @@ import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.neural.config import empty_config_error, floats_from_text
+from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, config_changes, diverged
 
 KINDS = ("grid", "delaunay", "geometric")
+LOG_FIELDS = ["step", "loss", "final_rel_err", "val_rel_err", "nodes", "s_per_step", "elapsed_s"]
 
 
 @dataclass
@@ -209,6 +218,18 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     the CPU (scipy). The min-plus iterations stay in float64 (float32 in truncated inference passes)
     on every device: there is no bf16 path, because a bf16 sum keeps 8 significant bits (a path
     cost of 1,000 plus an edge of 3 is still 1,000), which would corrupt the labels being learned.
+
+    ``resume`` continues from the checkpoint's step with the same config but ``steps`` (a refusal
+    names each changed key); ``log.csv`` keeps the rows up to that step, and a fresh run starts a
+    fresh one.
+
+    Ctrl-C (SIGINT, main thread) lets the step in progress finish, its validation included (a few
+    small graphs, ``val_graphs``), writes ``last.pt`` there and raises :class:`TrainingInterrupted`;
+    a second Ctrl-C stops at once without saving.
+
+    Raises :class:`TrainingDivergedError` at the first non-finite loss (before its backward pass),
+    weight (after the optimizer step) or validation error, before that state is saved. The loss
+    counts a NaN prediction as an error of 1, so NaN weights show in the weights check first.
     """
     import torch
 
@@ -224,63 +245,94 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     model = BFRouter(hidden=cfg.hidden).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     start, best, metrics = 0, math.inf, {}
+    saved = None  # the last good checkpoint, in words, for a divergence message
     if resume is not None:
         ck = load_checkpoint(resume)
         if ck.get("task") != "router":
             raise InvalidArgumentError(f"{resume} is not a router checkpoint")
-        if {k: v for k, v in ck["config"].items() if k != "steps"} != {k: v for k, v in cfg.to_dict().items()
-                                                                        if k != "steps"}:
-            raise InvalidArgumentError(f"{resume} was trained with another config; only 'steps' may change")
+        changed = config_changes(ck["config"], cfg.to_dict(), free=("steps",))
+        if changed:
+            raise InvalidArgumentError(f"{resume} was trained with another config ({'; '.join(changed)}); "
+                                       "only 'steps' may change")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng"])
         start, best, metrics = ck["step"], ck["best_val"], ck.get("metrics", {})
+        saved = f"{resume} (step {start})"
     start_fresh(out, resume)
     log_path = out / "log.csv"
+    _keep_log_rows(log_path, start)
     t0 = time.perf_counter()
     step = start
-    for step in range(start + 1, cfg.steps + 1):
-        t_step = time.perf_counter()
-        rg, _ = sample_graph(cfg, cfg.seed * 1_000_003 + step)
-        rng = np.random.default_rng(cfg.seed * 7_919 + step)
-        targets = torch.from_numpy(rng.choice(rg.n, min(cfg.batch_targets, rg.n), replace=False))
-        exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy())).to(dev)
-        model.train()
-        loss, final = batch_loss(model, rg.to(dev), exact, targets.to(dev), cfg)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        metrics = {"step": step, "loss": float(loss.detach()), "final_rel_err": float(final.detach()), "nodes": rg.n,
-                   "s_per_step": time.perf_counter() - t_step, "elapsed_s": time.perf_counter() - t0}
-        stop = time_limit is not None and time.perf_counter() - t0 > time_limit
-        if step % cfg.val_every == 0 or step == cfg.steps or stop:
-            model.eval()
-            metrics.update(validate(model, cfg))
-        _append_log(log_path, metrics)
-        if on_progress:
-            on_progress({"step": step, "total": cfg.steps, "loss": metrics["loss"],
-                         "info": f"loss {metrics['loss']:.4f}  final rel err {metrics['final_rel_err']:.4f}"
-                         + (f"  val {metrics['val_rel_err']:.4f}" if "val_rel_err" in metrics else "")})
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps or stop:
-            val = metrics.get("val_rel_err", math.inf)
-            improved = val < best
-            best = min(best, val)
-            ck = {"task": "router", "config": cfg.to_dict(), "model_config": {"hidden": cfg.hidden},
-                  "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
-                  "step": step, "best_val": best, "metrics": metrics, "device": str(dev)}
-            save_atomic(ck, out / "last.pt")
-            if improved:
-                save_atomic(ck, out / "best.pt")
-        if stop:
-            break
+
+    def checkpoint(improved: bool) -> None:
+        nonlocal saved
+        ck = {"task": "router", "config": cfg.to_dict(), "model_config": {"hidden": cfg.hidden},
+              "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
+              "step": step, "best_val": best, "metrics": metrics, "device": str(dev)}
+        save_atomic(ck, out / "last.pt")
+        if improved:
+            save_atomic(ck, out / "best.pt")
+        saved = f"{out / 'last.pt'} (step {step})"
+
+    with CtrlC() as ctrl_c:
+        for step in range(start + 1, cfg.steps + 1):
+            where = f"step {step} of {cfg.steps}"
+            t_step = time.perf_counter()
+            rg, _ = sample_graph(cfg, cfg.seed * 1_000_003 + step)
+            rng = np.random.default_rng(cfg.seed * 7_919 + step)
+            targets = torch.from_numpy(rng.choice(rg.n, min(cfg.batch_targets, rg.n), replace=False))
+            exact = torch.from_numpy(exact_costs_to(*_csr(rg), targets.numpy())).to(dev)
+            model.train()
+            loss, final = batch_loss(model, rg.to(dev), exact, targets.to(dev), cfg)
+            value = checked_step(loss, opt, model, where, cfg.lr, saved)
+            metrics = {"step": step, "loss": value, "final_rel_err": float(final.detach()), "nodes": rg.n,
+                       "s_per_step": time.perf_counter() - t_step, "elapsed_s": time.perf_counter() - t0}
+            stop = time_limit is not None and time.perf_counter() - t0 > time_limit
+            if step % cfg.val_every == 0 or step == cfg.steps or stop:
+                model.eval()
+                metrics.update(validate(model, cfg))
+                if not math.isfinite(metrics["val_rel_err"]):
+                    raise diverged(f"the validation error is {metrics['val_rel_err']}", where, cfg.lr, saved)
+            _append_log(log_path, metrics)
+            if on_progress:
+                on_progress({"step": step, "total": cfg.steps, "loss": metrics["loss"],
+                             "info": f"loss {metrics['loss']:.4f}  final rel err {metrics['final_rel_err']:.4f}"
+                             + (f"  val {metrics['val_rel_err']:.4f}" if "val_rel_err" in metrics else "")})
+            if step % cfg.checkpoint_every == 0 or step == cfg.steps or stop:
+                val = metrics.get("val_rel_err", math.inf)
+                improved = val < best
+                best = min(best, val)
+                checkpoint(improved)
+            elif ctrl_c.requested:  # last.pt at this step; best.pt only where an uninterrupted run writes it
+                checkpoint(False)
+            if stop:
+                break
+            if ctrl_c.requested and step < cfg.steps:
+                raise TrainingInterrupted(out / "last.pt", where)
     return RouterRunResult(step=step, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
 
 
+def _keep_log_rows(path: Path, step: int) -> None:
+    """``log.csv`` at the start of a run: the rows up to ``step`` (the resumed checkpoint's; a fresh run,
+    step 0, keeps none). Rows an earlier call wrote after its last checkpoint go, so that a resumed run
+    does not log those steps twice."""
+    rows = []
+    if step and path.exists():
+        with open(path, newline="") as fh:
+            rows = [r for r in csv.DictReader(fh) if r.get("step", "").isdigit() and int(r["step"]) <= step]
+    path.unlink(missing_ok=True)
+    if rows:
+        with open(path, "w", newline="") as fh:
+            w = csv.DictWriter(fh, fieldnames=LOG_FIELDS, extrasaction="ignore")
+            w.writeheader()
+            w.writerows(rows)
+
+
 def _append_log(path: Path, row: dict) -> None:
-    fields = ["step", "loss", "final_rel_err", "val_rel_err", "nodes", "s_per_step", "elapsed_s"]
     new = not path.exists()
     with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+        w = csv.DictWriter(fh, fieldnames=LOG_FIELDS, extrasaction="ignore")
         if new:
             w.writeheader()
         w.writerow(row)

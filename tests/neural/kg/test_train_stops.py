@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 import signal
 import time
 
@@ -18,6 +17,7 @@ from graphroute.neural.kg.train import (  # noqa: E402
     TrainingInterrupted,
     train_kg,
 )
+from tests.conftest import ctrl_c_at, poison_optimizer_step  # noqa: E402
 
 
 def rows(run_dir):
@@ -73,18 +73,7 @@ def test_divergence_in_a_later_epoch_keeps_the_last_good_checkpoints(tmp_path, r
 
 def test_weights_that_become_infinite_stop_training(tmp_path, random_kg, monkeypatch):
     """A finite loss whose update overflows the weights: caught before the next step or a checkpoint."""
-    real_step = torch.optim.Adam.step
-    calls = []
-
-    def step(self, *args, **kw):
-        out = real_step(self, *args, **kw)
-        calls.append(1)
-        if len(calls) == 3:
-            with torch.no_grad():
-                self.param_groups[0]["params"][0].fill_(float("inf"))
-        return out
-
-    monkeypatch.setattr(torch.optim.Adam, "step", step)
+    poison_optimizer_step(monkeypatch, 3, float("inf"))
     with pytest.raises(TrainingDivergedError, match="the weights became NaN or infinite at epoch 1, step 3 of 6"):
         train_kg(small(random_kg), tmp_path / "run")
     assert not (tmp_path / "run" / "last.pt").exists()
@@ -108,17 +97,6 @@ def test_a_non_finite_valid_mrr_is_never_best(tmp_path, random_kg, monkeypatch):
 
 # --- Ctrl-C ------------------------------------------------------------------------------------------------
 
-
-def ctrl_c_at(step, times=1):
-    """An ``on_progress`` that presses Ctrl-C (SIGINT to this process) after optimizer step ``step``."""
-
-    def on_progress(m):
-        if m["step"] == step:
-            for _ in range(times):
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.01)  # the handler runs at the next bytecode boundary
-
-    return on_progress
 
 
 @pytest.mark.parametrize("model", ["distmult", "nbfnet"])

@@ -1,0 +1,190 @@
+"""How router training (``--task router``) stops: divergence (never saved), Ctrl-C (saved, resumable), a
+refused resume that names each changed key, and a log that matches the checkpoint it resumes from."""
+
+from __future__ import annotations
+
+import csv
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+torch = pytest.importorskip("torch")
+
+import graphroute.neural.router.train as mod  # noqa: E402
+from graphroute.exceptions import InvalidArgumentError, TrainingDivergedError  # noqa: E402
+from graphroute.neural.router.train import RouterConfig, train_router  # noqa: E402
+from graphroute.neural.runs import TrainingInterrupted  # noqa: E402
+from tests.conftest import ctrl_c_at, poison_optimizer_step  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+TINY = REPO / "experiments/configs/router_tiny.yaml"
+
+
+def tiny(**kw) -> RouterConfig:
+    """8 steps of graphs of 16-49 nodes; validation every 2 steps, last.pt every 3 (best.pt at steps 6 and 8)."""
+    return RouterConfig.from_dict({**RouterConfig.from_yaml(TINY).to_dict(), "steps": 8, "val_every": 2,
+                                   "checkpoint_every": 3, **kw})
+
+
+def rows(run: Path, drop=("s_per_step", "elapsed_s")) -> list[dict]:
+    with (run / "log.csv").open() as fh:
+        return [{k: v for k, v in r.items() if k not in drop} for r in csv.DictReader(fh)]
+
+
+def ck(path: Path) -> dict:
+    return torch.load(path, weights_only=False)
+
+
+def assert_same_weights(a: Path, b: Path) -> None:
+    for k, v in ck(a)["model"].items():
+        torch.testing.assert_close(v, ck(b)["model"][k], rtol=0, atol=0)
+
+
+
+# --- Ctrl-C ------------------------------------------------------------------------------------------------
+
+
+def test_ctrl_c_between_checkpoints_saves_a_run_that_resumes_as_if_never_stopped(tmp_path):
+    """Ctrl-C at step 5 (last.pt was due at 3 and 6): last.pt at step 5, and the resumed run logs the rows
+    and ends with the weights and best.pt of an uninterrupted one. The old loop kept only step 3."""
+    cfg = tiny()
+    train_router(cfg, tmp_path / "straight")
+    with pytest.raises(TrainingInterrupted) as err:
+        train_router(cfg, tmp_path / "split", on_progress=ctrl_c_at(5))
+    last = tmp_path / "split" / "last.pt"
+    assert isinstance(err.value, KeyboardInterrupt)
+    assert err.value.checkpoint == last and err.value.where == "step 5 of 8"
+    assert ck(last)["step"] == 5 and not (tmp_path / "split" / "best.pt").exists()
+    assert [r["step"] for r in rows(tmp_path / "split")] == ["1", "2", "3", "4", "5"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
+    res = train_router(cfg, tmp_path / "split", resume=last)
+    assert res.step == 8
+    assert rows(tmp_path / "split") == rows(tmp_path / "straight")
+    assert_same_weights(tmp_path / "straight" / "last.pt", last)
+    assert ck(tmp_path / "split" / "best.pt")["step"] == ck(tmp_path / "straight" / "best.pt")["step"]
+
+
+def test_a_second_ctrl_c_stops_at_once_without_saving(tmp_path):
+    with pytest.raises(KeyboardInterrupt) as err:
+        train_router(tiny(), tmp_path, on_progress=ctrl_c_at(5, times=2))
+    assert not isinstance(err.value, TrainingInterrupted)
+    assert ck(tmp_path / "last.pt")["step"] == 3  # the periodic checkpoint only
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_resumed_run_drops_log_rows_past_its_checkpoint_and_a_fresh_run_starts_a_fresh_log(tmp_path):
+    """The old loop appended: a fresh run in a used folder, or a resume from an earlier last.pt, logged
+    steps twice."""
+    cfg = tiny()
+    train_router(cfg, tmp_path)
+    train_router(cfg, tmp_path)
+    assert [r["step"] for r in rows(tmp_path)] == [str(i) for i in range(1, 9)]
+    with pytest.raises(KeyboardInterrupt):  # a killed run: rows 4 and 5 are past its last.pt (step 3)
+        train_router(cfg, tmp_path / "b", on_progress=ctrl_c_at(5, times=2))
+    train_router(cfg, tmp_path / "b", resume=tmp_path / "b" / "last.pt")
+    assert rows(tmp_path / "b") == rows(tmp_path)
+
+
+# --- divergence --------------------------------------------------------------------------------------------
+
+
+def nan_loss_at(monkeypatch, step: int) -> None:
+    real, calls = mod.batch_loss, []
+
+    def batch_loss(*args, **kw):
+        calls.append(1)
+        loss, final = real(*args, **kw)
+        return (loss * float("nan"), final) if len(calls) == step else (loss, final)
+
+    monkeypatch.setattr(mod, "batch_loss", batch_loss)
+
+
+def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, monkeypatch):
+    """The old loop stepped on the NaN loss and wrote NaN weights into last.pt at step 6."""
+    nan_loss_at(monkeypatch, 5)
+    last = tmp_path / "last.pt"
+    with pytest.raises(TrainingDivergedError) as err:
+        train_router(tiny(), tmp_path)
+    assert str(err.value) == (f"training diverged: the loss is nan at step 5 of 8; lower the learning rate (config "
+                              f"key 'lr', now 0.003); {last} (step 3) is the last good checkpoint")
+    assert ck(last)["step"] == 3 and all(torch.isfinite(v).all() for v in ck(last)["model"].values())
+    assert not (tmp_path / "best.pt").exists()
+
+
+def test_weights_that_become_infinite_stop_training(tmp_path, monkeypatch):
+    """The loss counts a NaN prediction as an error of 1, so NaN weights would train on with a finite loss."""
+    poison_optimizer_step(monkeypatch, 2, float("nan"))
+    with pytest.raises(TrainingDivergedError, match=r"the weights became NaN or infinite at step 2 of 8; .*; no "
+                                                    "checkpoint was written"):
+        train_router(tiny(), tmp_path)
+    assert not (tmp_path / "last.pt").exists()
+
+
+def test_a_non_finite_validation_error_stops_before_its_checkpoint(tmp_path, monkeypatch):
+    real, calls = mod.validate, []
+
+    def validate(*args, **kw):
+        calls.append(1)
+        return {"val_rel_err": float("inf")} if len(calls) == 3 else real(*args, **kw)
+
+    monkeypatch.setattr(mod, "validate", validate)
+    with pytest.raises(TrainingDivergedError, match="the validation error is inf at step 6 of 8"):
+        train_router(tiny(), tmp_path)
+    assert ck(tmp_path / "last.pt")["step"] == 3 and not (tmp_path / "best.pt").exists()
+
+
+# --- a refused resume --------------------------------------------------------------------------------------
+
+
+def test_a_refused_resume_names_each_changed_key_with_both_values(tmp_path):
+    """The old message said only 'was trained with another config'."""
+    train_router(tiny(steps=2), tmp_path)
+    with pytest.raises(InvalidArgumentError) as err:
+        train_router(tiny(steps=4, hidden=4, kinds=["grid"]), tmp_path, resume=tmp_path / "last.pt")
+    assert str(err.value) == (f"{tmp_path / 'last.pt'} was trained with another config (hidden: 8 -> 4; kinds: "
+                              "['grid', 'delaunay', 'geometric'] -> ['grid']); only 'steps' may change")
+
+
+# --- the command -------------------------------------------------------------------------------------------
+
+
+def cli(*args):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    return CliRunner().invoke(app, [str(a) for a in args])
+
+
+def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
+    real, calls = mod.batch_loss, []
+
+    def batch_loss(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C during step 2: the step finishes, then the run stops
+            os.kill(os.getpid(), signal.SIGINT)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(mod, "batch_loss", batch_loss)
+    out = tmp_path / "run"
+    res = cli("train", "--task", "router", "--config", TINY, "--out", out, "--device", "cpu")
+    assert res.exit_code == 130, res.output
+    last = out / "last.pt"
+    assert res.stderr.strip() == (f"error: interrupted at step 2 of 3; {last} holds the run there: "
+                                  f"--resume {last} continues it")
+    assert ck(last)["step"] == 2
+    monkeypatch.undo()
+    res = cli("train", "--task", "router", "--config", TINY, "--out", out, "--device", "cpu", "--resume", last)
+    assert res.exit_code == 0 and "step 3" in res.stdout
+
+
+def test_cli_a_diverging_run_is_one_line_and_exit_1(tmp_path, monkeypatch):
+    nan_loss_at(monkeypatch, 1)
+    res = cli("train", "--task", "router", "--config", TINY, "--out", tmp_path / "run", "--device", "cpu")
+    assert res.exit_code == 1, res.output
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in res.output
+    assert err.startswith("error: training diverged: the loss is nan at step 1 of 3") and "no checkpoint" in err
+    assert not (tmp_path / "run" / "last.pt").exists()
