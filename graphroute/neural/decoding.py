@@ -12,12 +12,14 @@ from dataclasses import dataclass
 import torch
 
 from graphroute.exceptions import InvalidArgumentError
-from graphroute.neural.envs import RoutingEnv, VRPData
+from graphroute.neural.envs import RoutingEnv, VRPData, tour_cost
 from graphroute.neural.models import AttentionModel
 
 STRATEGIES = ("greedy", "sample")
-#: instances per chunk when decoding without gradients (see :func:`rollout`)
+#: instances per chunk when decoding without gradients on the CPU (see :func:`rollout`)
 INFER_CHUNK = 64
+#: CVRP on CUDA: steps between two reads of "every construction done" (each read is a host sync)
+CUDA_DONE_EVERY = 8
 
 
 @dataclass
@@ -37,6 +39,7 @@ def rollout(
     with_logp: bool = False,
     chunk: int | None = INFER_CHUNK,
     start_offset: int = 0,
+    done_every: int | None = None,
 ) -> Rollout:
     """Construct ``num_starts`` solutions per instance (default: every node / customer, POMO).
 
@@ -51,13 +54,21 @@ def rollout(
     about 1.4x faster than one batch on a 2-core EPYC (chunks of 128; 64 were a further 1.1x
     faster, 256 slower; ``experiments/results/train_speed.md``).
     Results are the same as one batch for greedy decoding; sampling draws from the same generator
-    chunk after chunk. Training (gradients on) always runs the batch as one.
+    chunk after chunk. Training (gradients on) always runs the batch as one, and so does CUDA (the
+    chunks only served the CPU caches; on a GPU they made the decoding launch-bound).
+
+    ``done_every`` (CVRP): steps between two checks that every construction is done; each check is a
+    host sync on CUDA. Default: :data:`CUDA_DONE_EVERY` on CUDA, 1 elsewhere. Steps past the end only
+    add depot visits of cost 0 and log-probability 0 (see :attr:`RoutingEnv.finished`) and are cut
+    off the returned actions, so actions, costs and log-probabilities do not depend on it; sampling
+    draws one unused number per extra step from ``generator``.
     """
     if strategy not in STRATEGIES:
         raise InvalidArgumentError(f"unknown decoding strategy {strategy!r}; available: {', '.join(STRATEGIES)}")
-    if chunk is not None and not torch.is_grad_enabled() and data.batch_size > chunk:
+    if chunk is not None and data.device.type != "cuda" and not torch.is_grad_enabled() and data.batch_size > chunk:
         parts = [rollout(model, data[i : i + chunk], num_starts=num_starts, strategy=strategy,
-                         generator=generator, with_logp=with_logp, chunk=None, start_offset=start_offset)
+                         generator=generator, with_logp=with_logp, chunk=None, start_offset=start_offset,
+                         done_every=done_every)
                  for i in range(0, data.batch_size, chunk)]
         # CVRP constructions of different chunks may take different numbers of steps: pad with depot
         # visits, as the environment itself pads finished constructions (cost 0, no route)
@@ -78,7 +89,20 @@ def rollout(
         env.actions.clear()  # the depot start is implicit in the cost
     else:
         env.reset(env.default_starts() + start_offset if start_offset else None)
-    while not env.done:
+    if done_every is None:
+        done_every = CUDA_DONE_EVERY if data.device.type == "cuda" else 1
+    if done_every < 1:
+        raise InvalidArgumentError(f"done_every must be a positive integer, got {done_every}")
+    lazy = data.is_cvrp and done_every > 1
+    start_len = len(env.actions)
+    finished: list[torch.Tensor] = []  # lazy: finished[i] says whether the env was done after start_len + i actions
+    while True:
+        if lazy:
+            finished.append(env.finished)
+            if (len(finished) - 1) % done_every == 0 and bool(finished[-1]):
+                break
+        elif env.done:
+            break
         if not data.is_cvrp and len(env.actions) == env.N - 1:  # one city left: forced, log-prob 0
             env.step(env.mask.to(torch.uint8).argmax(-1))
             continue
@@ -91,7 +115,12 @@ def rollout(
         if logp is not None:
             logp = logp + logps.gather(2, action[..., None]).squeeze(-1)  # type: ignore[union-attr]
         env.step(action)
-    return Rollout(torch.stack(env.actions, dim=2), env.cost(), logp)
+    if not lazy:
+        return Rollout(torch.stack(env.actions, dim=2), env.cost(), logp)
+    # cut the depot-only steps taken after the end (one sync); the cost of the cut sequence, so that
+    # not even the order of the summation changes
+    actions = torch.stack(env.actions, dim=2)[..., : start_len + int(torch.stack(finished).to(torch.uint8).argmax())]
+    return Rollout(actions, tour_cost(data, actions), logp)
 
 
 def _sample(probs: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:

@@ -221,9 +221,19 @@ class RoutingEnv:
 
     @property
     def done(self) -> bool:
+        """Every construction is finished (CVRP: a host sync on CUDA; see :attr:`finished`)."""
         if self.data.is_cvrp:
-            return bool(self.all_served.all() and (self.current == 0).all())
+            return bool(self.finished)
         return len(self.actions) == self.N
+
+    @property
+    def finished(self) -> torch.Tensor:
+        """0-dim bool tensor, :attr:`done` without reading it on the host (no sync on CUDA). Stepping a
+        finished CVRP construction further is harmless: with every customer served and the vehicle at
+        the depot, :attr:`mask` allows the depot alone, the step costs 0 and its log-probability is 0."""
+        if self.data.is_cvrp:
+            return self.all_served.all() & (self.current == 0).all()
+        return torch.tensor(len(self.actions) == self.N, device=self.data.device)
 
     @property
     def all_served(self) -> torch.Tensor:

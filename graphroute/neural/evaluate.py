@@ -217,6 +217,8 @@ def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu", 
     from graphroute.check import check
     from graphroute.neural.decoding import best_solutions
     from graphroute.neural.envs import actions_to_routes, from_instances
+    import torch
+
     from graphroute.problems.instance import Solution
 
     costs, routes = [], []
@@ -224,8 +226,11 @@ def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu", 
         part = insts[s:s + chunk]
         data = from_instances(part).to(device)
         _, seqs = best_solutions(model, data, augment_k=augment_k)
-        for inst, seq in zip(part, seqs):
-            r = actions_to_routes(seq.cpu(), inst.problem == "cvrp")
+        # one copy to the host per chunk, not one per instance (a sync each on CUDA); CVRP sequences
+        # of different lengths are padded with depot visits, which split no route
+        host = torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True).cpu().tolist()
+        for inst, seq in zip(part, host):
+            r = actions_to_routes(seq, inst.problem == "cvrp")
             res = check(inst, Solution(r))
             costs.append(res.cost if res.feasible else float("inf"))
             routes.append(r)

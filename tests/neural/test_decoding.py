@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from graphroute.check import check
+from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural.decoding import augment, best_solutions, dihedral8, rollout
 from graphroute.neural.envs import actions_to_routes, from_instances, sample_batch, tour_cost
 from graphroute.neural.evaluate import eval_instances
@@ -122,3 +123,30 @@ def test_inference_chunks_give_the_same_greedy_solutions(problem):
     # with gradients (training) the batch is never split: the same graph, the same losses
     r = rollout(model, data, chunk=5, with_logp=True)
     assert r.logp.requires_grad and r.cost.shape == one.cost.shape
+
+
+@pytest.mark.parametrize("problem", ["cvrp", "acvrp"])
+@pytest.mark.parametrize("strategy", ["greedy", "sample"])
+@pytest.mark.parametrize("num_starts", [None, 1])
+def test_checking_done_every_k_steps_changes_nothing(problem, strategy, num_starts):
+    """CUDA checks "all CVRP constructions done" every CUDA_DONE_EVERY steps (each check is a host
+    sync); the steps taken past the end are cut and cost nothing: the same actions, costs and
+    log-probabilities as checking every step, with and without gradients."""
+    model = tiny(problem)
+    data = sample_batch(problem, 6, 9, generator=torch.Generator().manual_seed(4))
+    for grad in (False, True):
+        with torch.set_grad_enabled(grad):
+            runs = [rollout(model, data, num_starts=num_starts, strategy=strategy, with_logp=True, chunk=None,
+                            done_every=k, generator=torch.Generator().manual_seed(2)) for k in (1, 8, 1000)]
+        for r in runs[1:]:
+            assert torch.equal(r.actions, runs[0].actions)
+            assert torch.equal(r.cost, runs[0].cost)
+            assert torch.equal(r.logp, runs[0].logp)
+    assert runs[0].actions[..., -1].eq(0).all()  # ends at the depot, cut right there
+    assert not runs[0].actions[..., -2].eq(0).all()
+
+
+def test_done_every_must_be_positive():
+    data = sample_batch("cvrp", 2, 5, generator=torch.Generator().manual_seed(0))
+    with pytest.raises(InvalidArgumentError, match="done_every"):
+        rollout(tiny("cvrp"), data, done_every=0)

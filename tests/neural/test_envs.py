@@ -110,3 +110,22 @@ def test_matrix_scale_ignores_the_diagonal():
     a = from_instances([Instance("tsp", matrix=m, distance_type="EXPLICIT")])
     b = from_instances([Instance("tsp", matrix=big, distance_type="EXPLICIT")])
     assert torch.equal(a.dist, b.dist) and float(a.dist.max()) == 1.0
+
+
+@pytest.mark.parametrize("problem", ["cvrp", "acvrp"])
+def test_a_finished_cvrp_construction_only_pads_with_free_depot_visits(problem):
+    """What lets CUDA decoding check 'done' only every few steps: once every customer is served and
+    the vehicle is back, only the depot is allowed, the step costs 0 and the state stays finished."""
+    data = sample_batch(problem, 3, 6, generator=torch.Generator().manual_seed(1))
+    env = random_rollout(data, 4, torch.Generator().manual_seed(2))
+    assert env.done and bool(env.finished) and env.finished.dim() == 0
+    before = env.cost()
+    for _ in range(3):
+        mask = env.mask
+        assert mask[..., 0].all() and not mask[..., 1:].any()
+        env.step(torch.zeros(env.B, env.P, dtype=torch.long))
+        assert env.done
+    torch.testing.assert_close(env.cost(), before)  # depot -> depot arcs have length 0
+    fresh = RoutingEnv(data, 2)
+    fresh.reset()
+    assert not fresh.done and not bool(fresh.finished)
