@@ -25,8 +25,12 @@ the diverged state: ``last.pt`` / ``best.pt`` stay the last good ones.
 Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (``amp``) and optional
 ``torch.compile`` of the encoder layers (``compile``). Several GPUs: launch with ``torchrun
 --nproc_per_node=K -m graphroute_cli.main train --config C``; each rank draws ``batch_size / K``
-instances from its own seed and DistributedDataParallel averages the gradients (rank 0 logs and
-saves). The DDP path has run on CPU (gloo, two ranks; a slow test), not on several GPUs.
+instances from its own generator and DistributedDataParallel averages the gradients (rank 0 validates,
+logs and saves, with every rank's generator state, so a resumed run keeps each rank's own batches).
+Rank 0 decides for all ranks, in one small broadcast a step, whether to stop (its clock against
+``time_limit_s``) or fail (a non-finite validation cost): a rank deciding alone would leave the
+others waiting in the next all-reduce. The DDP path has run on CPU (gloo, two ranks; slow tests), not
+on several GPUs.
 """
 
 from __future__ import annotations
@@ -71,13 +75,29 @@ def build_model(cfg: TrainConfig) -> AttentionModel:
 
 
 def resolve_device(device: str) -> torch.device:
+    """``auto``, ``cpu``, ``cuda`` or ``cuda:N`` checked here, so that a typo (``cuda:x``) or a GPU this
+    machine lacks (``cuda:7`` on one GPU) is one line naming the device, not a traceback at the first
+    tensor. Under torchrun :func:`train` replaces ``cuda:N`` by ``cuda:LOCAL_RANK`` (one GPU per rank)."""
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
-        raise InvalidArgumentError(f"unknown device {device!r}; use auto, cpu or cuda")
+    if device not in ("cpu", "cuda") and not re.fullmatch(r"cuda:\d+", device):
+        raise InvalidArgumentError(f"unknown device {device!r}; use auto, cpu, cuda or cuda:N")
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise InvalidArgumentError("--device cuda was asked for but CUDA is not available")
+        raise InvalidArgumentError(f"--device {device} was asked for but CUDA is not available")
+    if device.startswith("cuda:") and int(device[5:]) >= torch.cuda.device_count():
+        n = torch.cuda.device_count()
+        raise InvalidArgumentError(f"--device {device}: this machine has {n} GPU{'s' * (n != 1)} "
+                                   f"(cuda:0 to cuda:{n - 1})")
     return torch.device(device)
+
+
+def refuse_torchrun(task: str) -> None:
+    """The KG and router trainers run in one process: under torchrun every rank would train the same
+    run into the same folder, so WORLD_SIZE > 1 is refused by name."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1:
+        raise InvalidArgumentError(f"--task {task} runs in one process (WORLD_SIZE is {world}): "
+                                   "only --task vrp supports torchrun; run it without torchrun")
 
 
 def save_atomic(obj: Any, path: Path) -> None:
@@ -178,13 +198,15 @@ class Validator:
         return cls(from_instances(insts), None if ref is None else float(sum(ref) / len(ref)))
 
     @torch.no_grad()
-    def __call__(self, model: AttentionModel, device: torch.device, amp: bool) -> tuple[float | None, float | None]:
+    def __call__(self, model: AttentionModel, device: torch.device) -> tuple[float | None, float | None]:
+        """Mean greedy cost (and gap) in fp32 even when training uses bf16 autocast (``amp``): bf16
+        rounding would make the best.pt choice noisy and ``val_cost`` differ from ``graphroute evaluate``."""
         if self.data is None:
             return None, None
         model.eval()
         costs = []
         for s in range(0, self.data.batch_size, 256):
-            with _autocast(device, amp):
+            with torch.autocast(device.type, enabled=False):
                 costs.append(rollout(model, self.data[s:s + 256].to(device)).cost.min(1).values.float())
         model.train()
         cost = float(torch.cat(costs).mean())
@@ -202,7 +224,8 @@ class TrainResult:
     elapsed_s: float
     metrics: dict = field(default_factory=dict)
     out_dir: Path | None = None
-    #: set when ``time_limit_s`` stopped the run: where it stopped, how to continue, and whether best.pt exists
+    #: set when ``time_limit_s`` stopped the run (where it stopped, how to continue, whether best.pt exists)
+    #: and when a resume had to reseed the batch generator (another device type or number of ranks)
     note: str | None = None
 
 
@@ -231,6 +254,10 @@ def train(
     and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once without saving. Under
     torchrun the launcher stops the ranks itself and Ctrl-C keeps only the periodic checkpoints.
 
+    Resuming on another device type (CPU <-> CUDA) or with another number of ranks reseeds the batch
+    generator (``seed + 7919 * rank + step``): the run goes on, but not bit-identical to an
+    uninterrupted one, and ``TrainResult.note`` says so.
+
     Raises :class:`TrainingDivergedError` at the first non-finite loss (before its backward pass),
     weight (after the optimizer step) or validation cost, before that state is saved. Under torchrun
     the loss is not checked on its own (a rank stopping before the gradient all-reduce would leave the
@@ -239,7 +266,7 @@ def train(
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    dev = resolve_device(device)
+    dev = _distributed_device(resolve_device(device))
     rank, world = _init_distributed(dev)
     if dev.type == "cpu" and cfg.threads:
         torch.set_num_threads(cfg.threads)
@@ -262,6 +289,7 @@ def train(
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     gen = torch.Generator(device=dev).manual_seed(cfg.seed + 7919 * rank)
     step, elapsed, best_val = 0, 0.0, math.inf
+    notes: list[str] = []
     saved = None  # the last good checkpoint, in words, for a divergence message
     if ck is not None:
         saved = f"{resume} (step {int(ck['step'])})"
@@ -269,8 +297,9 @@ def train(
         opt.load_state_dict(ck["optimizer"])
         step, elapsed = int(ck["step"]), float(ck.get("elapsed_s", 0.0))
         best_val = float(ck.get("best_val", math.inf))
-        if ck.get("generator") is not None:
-            gen.set_state(ck["generator"])
+        reseeded = _restore_generator(gen, ck, rank, world, cfg.seed, step)
+        if reseeded:
+            notes.append(reseeded)
     if cfg.compile and dev.type == "cuda":
         for layer in model.layers:
             layer.compile()
@@ -278,20 +307,32 @@ def train(
     if world > 1:
         policy = nn.parallel.DistributedDataParallel(policy)
     local_batch = max(1, cfg.batch_size // world)
-    validator = Validator.build(cfg) if rank == 0 else Validator(None)
+    validator, failure = Validator(None), None
+    if rank == 0:
+        try:
+            validator = Validator.build(cfg)
+        except Exception as exc:  # re-raised below, after the other ranks are told to stop too
+            if world == 1:
+                raise
+            failure = exc
     if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
         start_fresh(out, resume)
     log = _Log(out, step, enabled=rank == 0)
 
     def checkpoint(name: str, metrics: dict) -> None:
+        """Called on every rank (each sends its batch generator's state); rank 0 writes."""
         nonlocal saved
         saved = f"{out / name} (step {step})"  # on every rank: rank 0 writes it for all of them
+        generators = [gen.get_state()]
+        if world > 1:
+            generators = [None] * world
+            torch.distributed.all_gather_object(generators, gen.get_state())
         if rank != 0:
             return
         state = {
             "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
             "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
-            "generator": gen.get_state(), "best_val": best_val,
+            "generator": gen.get_state(), "generators": generators, "world_size": world, "best_val": best_val,
             "metrics": metrics, "torch": torch.__version__, "device": str(dev),
         }
         if name == "last.pt":  # the logging window not yet written (best.pt is saved before its row)
@@ -307,15 +348,21 @@ def train(
         losses, costs = list(window["losses"]), list(window["costs"])
         n_window, t_window = int(window["instances"]), t_window - float(window["seconds"])
     stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
-    note = None
     t_start = time.perf_counter()
+
+    def over_time() -> bool:  # rank 0's clock decides for every rank (see _agree)
+        return rank == 0 and time_limit_s is not None and time.perf_counter() - t_start > time_limit_s
+
+    code = _agree((FAILED if failure else GO) | (STOP if over_time() else GO), world, dev, failure)
+    if failure is not None:
+        raise failure
     with log, CtrlC(enabled=world == 1) as ctrl_c:
         while step < stop_at:
             t0 = time.perf_counter()
-            if time_limit_s is not None and t0 - t_start > time_limit_s:
+            if code & STOP:  # the time limit, checked (by rank 0) before each step
                 stop_at = step
                 checkpoint("last.pt", last_metrics)
-                note = _time_limit_note(cfg, step, out, validated=best_val < math.inf)
+                notes.insert(0, _time_limit_note(cfg, step, out, validated=best_val < math.inf))
                 break
             where = f"step {step + 1} of {cfg.steps}"  # the step being taken
             lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
@@ -344,14 +391,21 @@ def train(
             losses.append(value)
             costs.append(float(cost.min(1).values.mean()))
             val_cost = val_gap = None
+            code = GO
             if step % cfg.val_every == 0 or step == cfg.steps:
-                val_cost, val_gap = validator(model, dev, cfg.amp)
+                val_cost, val_gap = validator(model, dev)
                 if val_cost is not None and not math.isfinite(val_cost):
-                    raise diverged(f"the validation cost is {val_cost}", f"step {step} of {cfg.steps}", cfg.lr, saved)
-                if val_cost is not None and val_cost < best_val:
-                    best_val = val_cost
-                    if rank == 0:
-                        checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
+                    failure = diverged(f"the validation cost is {val_cost}", f"step {step} of {cfg.steps}", cfg.lr,
+                                       saved)
+                    code |= FAILED
+                elif val_cost is not None and val_cost < best_val:
+                    code |= BEST
+            code = _agree(code | (STOP if step < stop_at and over_time() else GO), world, dev, failure)
+            if failure is not None:
+                raise failure
+            if code & BEST:
+                best_val = val_cost if val_cost is not None else best_val  # rank 0's; the others' stay unused
+                checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
             if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
                 now = time.perf_counter()
                 last_metrics = {
@@ -367,9 +421,11 @@ def train(
                 checkpoint("last.pt", last_metrics)  # Ctrl-C: at this step, with the logging window
             if ctrl_c.requested and step < stop_at:
                 raise TrainingInterrupted(out / "last.pt", f"step {step} of {cfg.steps}")
-    if world > 1:
+    if world > 1:  # together: a rank that leaves while rank 0 still writes aborts gloo's teardown
+        torch.distributed.barrier()
         torch.distributed.destroy_process_group()
-    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out, note=note)
+    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out,
+                       note="; ".join(notes) or None)
 
 
 def _time_limit_note(cfg: TrainConfig, step: int, out: Path, validated: bool) -> str:
@@ -388,18 +444,88 @@ def _asdict(mc: ModelConfig) -> dict:
     return asdict(mc)
 
 
+def _distributed_device(dev: torch.device) -> torch.device:
+    """Under torchrun (WORLD_SIZE > 1) a CUDA rank uses ``cuda:LOCAL_RANK`` whatever ``cuda:N`` was
+    asked for: one explicit index for every rank would put them all on one GPU."""
+    if int(os.environ.get("WORLD_SIZE", "1")) == 1 or dev.type != "cuda":
+        return dev
+    local = int(os.environ.get("LOCAL_RANK", "0"))
+    if local >= torch.cuda.device_count():
+        raise InvalidArgumentError(f"torchrun rank with LOCAL_RANK {local} but this machine has "
+                                   f"{torch.cuda.device_count()} GPU(s); lower --nproc_per_node")
+    return torch.device("cuda", local)
+
+
 def _init_distributed(dev: torch.device) -> tuple[int, int]:
-    """Under torchrun (WORLD_SIZE > 1): join the process group, pin this rank's GPU."""
+    """Under torchrun (WORLD_SIZE > 1): pin this rank's GPU, then join the process group. The GPU is
+    pinned first (and named by ``device_id``) so that NCCL's communicator is built on it, not on
+    cuda:0 for every rank."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world == 1:
         return 0, 1
     import torch.distributed as dist
 
     if not dist.is_initialized():
-        dist.init_process_group("nccl" if dev.type == "cuda" else "gloo")
-    if dev.type == "cuda":
-        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        if dev.type == "cuda":
+            torch.cuda.set_device(dev)
+            dist.init_process_group("nccl", device_id=dev)
+        else:
+            dist.init_process_group("gloo")
+    elif dev.type == "cuda":
+        torch.cuda.set_device(dev)
     return dist.get_rank(), world
+
+
+#: Rank 0's word for every rank, one small broadcast a step (:func:`_agree`): the clocks of the ranks
+#: differ, and only rank 0 validates, so a rank deciding alone would leave the others waiting in the
+#: next all-reduce.
+GO, STOP, FAILED, BEST = 0, 1, 2, 4
+
+
+def _agree(code: int, world: int, dev: torch.device, failure: BaseException | None = None) -> int:
+    """Rank 0's ``code`` (``STOP | FAILED | BEST`` bits) on every rank; with ``FAILED`` every rank but
+    0 raises rank 0's ``failure`` in words (rank 0 raises its own, the caller's job)."""
+    if world == 1:
+        return code
+    import torch.distributed as dist
+
+    t = torch.tensor([code], dtype=torch.int64, device=dev)
+    dist.broadcast(t, src=0)
+    code = int(t.item())
+    if code & FAILED:
+        from graphroute.exceptions import GraphrouteError, TrainingDivergedError
+
+        words = [None if failure is None else (isinstance(failure, TrainingDivergedError), str(failure))]
+        dist.broadcast_object_list(words, src=0)
+        if dist.get_rank() != 0:
+            was_divergence, msg = words[0]
+            raise (TrainingDivergedError(msg) if was_divergence else GraphrouteError(f"rank 0 failed: {msg}"))
+    return code
+
+
+def _restore_generator(gen: torch.Generator, ck: dict, rank: int, world: int, seed: int, step: int) -> str | None:
+    """Set ``gen`` to this rank's saved state; else reseed it (``seed + 7919 * rank + step``, so every
+    rank still draws its own batches) and say why: a checkpoint of another device type (a CUDA state
+    is 16 bytes, a CPU one 5,056) or another number of ranks. Returns that note, or None."""
+    states = ck.get("generators")
+    if states is None and ck.get("generator") is not None:
+        states = [ck["generator"]]  # one process, or rank 0's only (best.pt of an older run)
+    if states is None:
+        return None
+    saved_type = torch.device(ck.get("device", "cpu")).type
+    why = None
+    if saved_type != gen.device.type:
+        why = f"the checkpoint's random generator is on {saved_type} and this run is on {gen.device.type}"
+    elif len(states) != world:
+        why = f"the checkpoint was written by {len(states)} rank(s) and this run has {world}"
+    else:
+        try:
+            gen.set_state(states[rank])
+            return None
+        except RuntimeError:  # a state of another size (another torch build)
+            why = "the checkpoint's random generator state does not fit this torch's generator"
+    gen.manual_seed(seed + 7919 * rank + step)
+    return f"{why}: the batch generator was reseeded, so the resumed run is not bit-identical to an uninterrupted one"
 
 
 class _Log:

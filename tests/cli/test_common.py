@@ -30,3 +30,34 @@ def test_file_exists_is_one_line(capsys, tmp_path):
     with pytest.raises(typer.Exit):
         mk()
     assert "File exists" in capsys.readouterr().err
+
+
+class OutOfMemoryError(RuntimeError):
+    """Stands in for torch.OutOfMemoryError (recognised by class name: the CLI never imports torch)."""
+
+
+@pytest.mark.parametrize("error", [
+    OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB"),
+    RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory: you tried ..."),
+    MemoryError(),
+])
+def test_out_of_memory_is_one_line_naming_the_batch_sizes(capsys, error):
+    """A CUDA OOM in train / evaluate used to print a traceback."""
+    @cli_errors
+    def run() -> None:
+        raise error
+
+    with pytest.raises(typer.Exit) as exc:
+        run()
+    err = capsys.readouterr().err
+    assert exc.value.exit_code == 1 and len(err.strip().splitlines()) == 1
+    assert "batch_size" in err and "eval_batch_size" in err
+
+
+def test_other_runtime_errors_still_raise():
+    @cli_errors
+    def run() -> None:
+        raise RuntimeError("a bug")
+
+    with pytest.raises(RuntimeError, match="a bug"):
+        run()

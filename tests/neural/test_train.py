@@ -194,3 +194,30 @@ def test_init_from_another_model_is_named(tmp_path):
     with pytest.raises(ConfigError, match=r"init_from .*kg\.pt: not a routing \(VRP\) checkpoint"):
         train(cfg.replace(init_from=str(tmp_path / "kg.pt")), tmp_path / "c", device="cpu")
     train(cfg.replace(init_from=str(src)), tmp_path / "d", device="cpu")  # the same shape loads
+
+
+@pytest.mark.parametrize("device, message", [
+    ("cuda:x", "unknown device 'cuda:x'; use auto, cpu, cuda or cuda:N"),
+    ("cuda:7", "--device cuda:7: this machine has 1 GPU (cuda:0 to cuda:0)"),
+])
+def test_a_device_this_machine_lacks_is_one_line(monkeypatch, device, message):
+    """``cuda:x`` and ``cuda:7`` on a one-GPU machine used to be tracebacks at the first tensor."""
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.neural.train import resolve_device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    with pytest.raises(InvalidArgumentError) as err:
+        resolve_device(device)
+    assert str(err.value) == message
+
+
+def test_under_torchrun_each_rank_takes_its_local_gpu(monkeypatch):
+    """An explicit cuda:N used to put every rank on that one GPU."""
+    from graphroute.neural.train import _distributed_device
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("LOCAL_RANK", "1")
+    assert _distributed_device(torch.device("cuda", 0)) == torch.device("cuda", 1)
+    assert _distributed_device(torch.device("cpu")) == torch.device("cpu")

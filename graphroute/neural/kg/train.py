@@ -288,8 +288,9 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     """
     import torch
 
-    from graphroute.neural.train import load_checkpoint, save_atomic, start_fresh
+    from graphroute.neural.train import load_checkpoint, refuse_torchrun, save_atomic, start_fresh
 
+    refuse_torchrun("kg")
     out = Path(out)
     data = KGData.from_path(cfg.data)
     if not len(data.valid):
@@ -331,6 +332,9 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             raise InvalidArgumentError(f"{resume}: the saved state does not fit the model its config describes "
                                        f"({first_line})") from None
         torch.set_rng_state(ck["rng"])
+        if ck.get("cuda_rng") is not None and torch.device(device).type == "cuda" \
+                and len(ck["cuda_rng"]) == torch.cuda.device_count():
+            torch.cuda.set_rng_state_all(ck["cuda_rng"])
         start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
         start_step = int(ck.get("epoch_step", 0))
         pending = ck.get("pending") or {}  # steps of an epoch that Ctrl-C stopped before its validation
@@ -367,7 +371,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         """Write ``last.pt`` at the last completed step (``stopped_at`` of epoch ``epoch``), unvalidated: the
         epoch's losses and seconds so far wait in ``pending`` for the row the resumed run writes."""
         state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(), epoch=epoch,
-                            epoch_step=stopped_at, rng=torch.get_rng_state(), best_valid_mrr=best, history=history,
+                            epoch_step=stopped_at, rng=torch.get_rng_state(), cuda_rng=_cuda_rng(device), best_valid_mrr=best, history=history,
                             metrics=metrics, pending={"losses": losses, "train_s": train_s})
         save_atomic(state, out / "last.pt")
         return TrainingInterrupted(out / "last.pt", _at(epoch, stopped_at, steps_per_epoch))
@@ -436,7 +440,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             best = max(best, val["mrr"])
             state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
                                 epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + new,
-                                rng=torch.get_rng_state(), best_valid_mrr=best, history=history, metrics=metrics)
+                                rng=torch.get_rng_state(), cuda_rng=_cuda_rng(device), best_valid_mrr=best, history=history, metrics=metrics)
             save_atomic(state, out / "last.pt")
             at = _at(epoch + 1, 0, steps_per_epoch) if finished else _at(epoch, first + new, steps_per_epoch)
             saved = f"{out / 'last.pt'} ({at})"
@@ -514,6 +518,14 @@ def match_kg(ck: dict, data: KGData, what: str) -> KGData:
     if vocab is not None:  # ids follow the order of the files: match them by name
         data = data.reindexed(vocab["entities"], vocab["relations"], what=what)
     return data
+
+
+def _cuda_rng(device: str) -> list | None:
+    """The CUDA generators' states on a CUDA run (DistMult's dropout there draws from them, not from
+    the CPU generator), so that a resumed run draws what an uninterrupted one would; None on CPU."""
+    import torch
+
+    return torch.cuda.get_rng_state_all() if torch.device(device).type == "cuda" else None
 
 
 def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:

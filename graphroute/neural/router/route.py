@@ -78,13 +78,13 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
             h, n_steps, up = model(rg, tg, steps=steps, max_steps=max_steps, return_wave=True, return_steps=True, **kw)
             used.append(int(n_steps))
             h = h.double()
-            wave[:, i : i + batch] = up.double().numpy()
+            wave[:, i : i + batch] = up.double().cpu().numpy()
             if admissible:
                 h = h.clone()
                 h[tg, torch.arange(tg.numel())] = 0.0
                 h, _ = exact_project(rg, h)
                 h = h * (1.0 - 1e-9)  # rounding margin: g sums in path order may differ in the last bits
-            out[:, i : i + batch] = h.numpy()
+            out[:, i : i + batch] = h.cpu().numpy()
     if on_batch is not None:
         on_batch(targets.size, targets.size)
     if stats is not None:

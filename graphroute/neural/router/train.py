@@ -234,8 +234,9 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     import torch
 
     from graphroute.neural.router.model import BFRouter
-    from graphroute.neural.train import load_checkpoint, resolve_device, save_atomic, start_fresh
+    from graphroute.neural.train import load_checkpoint, refuse_torchrun, resolve_device, save_atomic, start_fresh
 
+    refuse_torchrun("router")
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
     out = Path(out)

@@ -219,3 +219,12 @@ def test_a_fresh_run_clears_the_earlier_runs_checkpoints_and_temp_files(tmp_path
     assert not (out / ".best.pt.77.tmp").exists()
     assert (out / "best.pt").read_bytes() != b"an earlier run's"
     load_kg_model(out / "best.pt")
+
+
+def test_torchrun_is_refused_in_one_line(tmp_path, random_kg, monkeypatch):
+    """Every rank used to train the same run into the same folder."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=8, epochs=1, batch_size=16, seed=3)
+    with pytest.raises(InvalidArgumentError, match="only --task vrp supports torchrun"):
+        train_kg(cfg, tmp_path / "run")
+    assert not (tmp_path / "run").exists()

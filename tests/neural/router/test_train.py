@@ -98,3 +98,11 @@ def test_a_fresh_run_clears_the_earlier_runs_checkpoints_and_temp_files(tmp_path
     run_from_yaml(TINY, out=tmp_path, overrides={"steps": 1, "val_every": 1000})
     assert not (tmp_path / ".last.pt.123.tmp").exists() and (tmp_path / "notes.txt").read_text() == "mine"
     assert (tmp_path / "best.pt").read_bytes() != b"an earlier run's"
+
+
+def test_torchrun_is_refused_in_one_line(tmp_path, monkeypatch):
+    """Every rank used to train the same run into the same folder."""
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    with pytest.raises(InvalidArgumentError, match="only --task vrp supports torchrun"):
+        run_from_yaml(TINY, out=tmp_path / "run")
+    assert not (tmp_path / "run").exists()
