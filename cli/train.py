@@ -46,6 +46,11 @@ def _task(name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), func)
 
 
+def _resume_command(task: str, config: Path, last: Path) -> str:
+    """The command that continues a run from ``last`` (``--config`` is required again)."""
+    return f"graphroute train --task {task} --config {config} --resume {last}"
+
+
 def _fmt(v: Any, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
@@ -56,7 +61,7 @@ def train_command(
     task: str = typer.Option("vrp", "--task", help=f"What to train: {', '.join(TASKS)}."),
     device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint: a run's last.pt, also the one Ctrl-C writes where it stops a run (the first Ctrl-C finishes the step in progress and saves; a second stops at once)."),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default runs/<config name>)."),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: the folder of the --resume checkpoint, else runs/<config name>)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
     overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
@@ -75,13 +80,14 @@ def train_command(
     if time_limit is not None and not time_limit > 0:
         raise InvalidArgumentError(f"--time-limit must be a positive number of seconds, got {time_limit}")
     sets = parse_overrides(overrides)
-    out = out or Path("runs") / config.stem
+    # a resumed run goes on in its own folder (the config's default folder may hold another run)
+    out = out or (resume.parent if resume is not None else Path("runs") / config.stem)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
     if resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists()):
         console.print(f"[yellow]note[/]: {out} holds an earlier run; this one removes its last.pt and best.pt "
                       "when training starts and rewrites log.csv "
-                      f"(--resume {out / 'last.pt'} continues it instead)", highlight=False)
+                      f"({_resume_command(task, config, out / 'last.pt')} continues it instead)", highlight=False)
     created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
@@ -108,7 +114,8 @@ def train_command(
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
         if saved is None or common.state.debug:
             raise
-        fail(f"interrupted at {exc.where}; {saved} holds the run there: --resume {saved} continues it",
+        fail(f"interrupted at {exc.where}; {saved} holds the run there: {_resume_command(task, config, saved)} "
+             "continues it",
              EXIT_INTERRUPTED)
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
         return
@@ -119,3 +126,6 @@ def train_command(
         from rich.markup import escape
 
         console.print(f"[yellow]note[/]: {escape(result.note)}", highlight=False, soft_wrap=True)
+        last = Path(result.out_dir) / "last.pt"
+        if "last.pt" in result.note and last.is_file():
+            console.print(f"to continue: {escape(_resume_command(task, config, last))}", highlight=False, soft_wrap=True)

@@ -121,7 +121,7 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
         try:
             obj = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise InvalidInstanceError(f"{path.name}: malformed JSON ({exc.msg} at line {exc.lineno})") from None
+            raise InvalidInstanceError(f"{path.name}: malformed JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno})") from None
         except RecursionError:
             raise InvalidInstanceError(f"{path.name}: JSON nested too deeply to read") from None
         except ValueError as exc:  # e.g. an integer of more than 4300 digits
@@ -389,6 +389,10 @@ def _get(obj: dict, key: str, kinds: tuple[type, ...], what: str, *, required: b
 
 
 def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
+    if ndim == 2 and isinstance(v, list) and all(isinstance(r, list) for r in v) and len({len(r) for r in v}) > 1:
+        lengths = sorted({len(r) for r in v})
+        raise InvalidInstanceError(f"field {key!r} must have rows of equal length, got rows of {lengths[0]} to "
+                                   f"{lengths[-1]} entries")
     try:
         a = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError, OverflowError, RecursionError):

@@ -226,7 +226,7 @@ def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
     assert res.exit_code == 130, res.output
     last = out / "last.pt"
     assert res.stderr.strip() == (f"error: interrupted at step 3 of 8; {last} holds the run there: "
-                                  f"--resume {last} continues it")
+                                  f"graphroute train --task vrp --config {TINY} --resume {last} continues it")
     assert load_checkpoint(last)["step"] == 3
     monkeypatch.undo()
     res = cli("train", "--config", TINY, "--device", "cpu", "--out", out, "--set", "steps=8", "--set",

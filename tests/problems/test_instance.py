@@ -89,7 +89,8 @@ def test_json_defaults_and_shipped_examples(examples):
 
 @pytest.mark.parametrize(
     "text,msg",
-    [("{", "malformed JSON"), ('{"problem": "tsp", "coords": [[0, 0], [1', "malformed JSON"), ("", "malformed JSON")],
+    [("{", "malformed JSON"), ('{"problem": "tsp", "coords": [[0, 0], [1', "malformed JSON"), ("", "malformed JSON"),
+     ('{"problem": "tsp", "name": "x', r"malformed JSON \(Unterminated string starting at line 1\)")],
 )
 def test_malformed_files(tmp_path, text, msg):
     p = tmp_path / "bad.json"
@@ -138,3 +139,9 @@ def test_geo_known_value():
     # TSPLIB GEO: two cities of burma14 (16.47 96.10) and (16.47 94.44)
     inst = Instance("tsp", coords=[[16.47, 96.10], [16.47, 94.44]], distance_type="GEO")
     assert inst.distances[0, 1] == 153.0 and math.isclose(inst.distances[1, 0], 153.0)
+
+
+def test_ragged_matrix_names_the_row_lengths():
+    """A matrix whose rows differ in length is reported as such, not as "must hold only numbers"."""
+    with pytest.raises(InvalidInstanceError, match="'matrix' must have rows of equal length, got rows of 2 to 3"):
+        instance_from_dict({"problem": "tsp", "distance": "EXPLICIT", "matrix": [[0, 1], [1, 0, 2]]})

@@ -54,7 +54,7 @@ def test_ctrl_c_saves_last_pt_says_how_to_resume_and_exits_130(tmp_path, config,
     assert res.exit_code == 130, res.output
     last = out / "last.pt"
     assert res.stderr.strip() == (f"error: interrupted at epoch 1, step 3 of 6; {last} holds the run there: "
-                                  f"--resume {last} continues it")
+                                  f"graphroute train --task kg --config {config} --resume {last} continues it")
     assert torch.load(last, weights_only=False)["epoch_step"] == 3
     monkeypatch.setattr(kg_train, "_loss", real)
     res = run("train", "--task", "kg", "--config", config, "--out", out, "--resume", last)

@@ -173,7 +173,7 @@ def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
     assert res.exit_code == 130, res.output
     last = out / "last.pt"
     assert res.stderr.strip() == (f"error: interrupted at step 2 of 3; {last} holds the run there: "
-                                  f"--resume {last} continues it")
+                                  f"graphroute train --task router --config {TINY} --resume {last} continues it")
     assert ck(last)["step"] == 2
     monkeypatch.undo()
     res = cli("train", "--task", "router", "--config", TINY, "--out", out, "--device", "cpu", "--resume", last)
@@ -188,3 +188,15 @@ def test_cli_a_diverging_run_is_one_line_and_exit_1(tmp_path, monkeypatch):
     assert len(err.splitlines()) == 1 and "Traceback" not in res.output
     assert err.startswith("error: training diverged: the loss is nan at step 1 of 3") and "no checkpoint" in err
     assert not (tmp_path / "run" / "last.pt").exists()
+
+
+def test_a_resumed_run_goes_on_in_the_checkpoints_folder(tmp_path, monkeypatch):
+    """Without --out, --resume runs/X/last.pt continues in runs/X, not in the config's default folder
+    (which may hold another run: it was overwritten)."""
+    monkeypatch.chdir(tmp_path)
+    res = cli("train", "--task", "router", "--config", TINY, "--out", "mine", "--device", "cpu",
+              "--time-limit", "0.01")
+    assert res.exit_code == 0, res.output
+    res = cli("train", "--task", "router", "--config", TINY, "--resume", "mine/last.pt", "--device", "cpu")
+    assert res.exit_code == 0, res.output
+    assert not (tmp_path / "runs").exists() and (tmp_path / "mine" / "best.pt").exists()
