@@ -16,7 +16,7 @@ from typing import Any, Callable, TypeVar
 import typer
 from rich.console import Console
 
-from graphroute.exceptions import GraphrouteError
+from graphroute.exceptions import GraphrouteError, is_out_of_memory
 
 #: Width for output that is not a terminal (a file, a pipe, a CI log): rich's default there is 80
 #: columns, which cut every cell of the wider comparison tables. ``COLUMNS`` still wins.
@@ -68,7 +68,7 @@ def cli_errors(fn: F) -> F:
                 raise
             fail(_one_line(f"{exc.strerror or exc}: {exc.filename}"))
         except (MemoryError, RuntimeError) as exc:  # torch.OutOfMemoryError is a RuntimeError
-            if state.debug or not _out_of_memory(exc):
+            if state.debug or not is_out_of_memory(exc):
                 raise
             fail(OUT_OF_MEMORY)
 
@@ -77,13 +77,6 @@ def cli_errors(fn: F) -> F:
 
 OUT_OF_MEMORY = ("out of memory: lower batch_size (training, --set batch_size=N) or eval_batch_size "
                  "(evaluation), or use a smaller problem size")
-
-
-def _out_of_memory(exc: BaseException) -> bool:
-    """Whether ``exc`` is running out of memory: torch's ``OutOfMemoryError`` (CUDA), recognised by
-    class name so that this module never imports torch, or the CPU allocator's failure."""
-    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
-            or "can't allocate memory" in str(exc) or "CUDA out of memory" in str(exc))
 
 
 def _one_line(msg: str) -> str:

@@ -50,3 +50,12 @@ class TrainingDivergedError(GraphrouteError):
     """A training run's loss, weights or validation metric became NaN or infinite (a learning rate too
     high, most often); the message names where (epoch / step) and the last good checkpoint. Nothing
     of the diverged state is saved: ``last.pt`` / ``best.pt`` stay the last good ones."""
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` is running out of memory: Python's ``MemoryError``, torch's ``OutOfMemoryError``
+    (CUDA; recognised by class name, so that callers need not import torch) or the CPU allocator's
+    RuntimeError ("can't allocate memory")."""
+    msg = str(exc).lower()
+    return (isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError"
+            or "can't allocate memory" in msg or "out of memory" in msg)

@@ -19,7 +19,7 @@ import math
 import time
 from pathlib import Path
 
-from graphroute.exceptions import InvalidArgumentError, SolverError
+from graphroute.exceptions import InvalidArgumentError, SolverError, is_out_of_memory
 from graphroute.problems.instance import Instance, Solution
 
 MAX_STARTS = 100  # POMO uses every node as a start; beyond 100 nodes we keep the first 100
@@ -138,7 +138,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
         try:
             cost, seqs = _best_solutions(model, copies[i:i + 1], num_starts, offset)
         except (RuntimeError, MemoryError) as exc:
-            if not _is_out_of_memory(exc):
+            if not is_out_of_memory(exc):
                 raise
             raise SolverError(f"neural: out of memory decoding {inst.name} ({inst.n} nodes, {num_starts} starts); "
                               f"try a smaller instance or a machine with more memory") from None
@@ -242,15 +242,3 @@ def _best_solutions(model, data, num_starts: int, start_offset: int = 0):  # noq
     from graphroute.neural.decoding import best_solutions
 
     return best_solutions(model, data, augment_k=1, num_starts=num_starts, start_offset=start_offset)
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    """torch's out-of-memory errors: ``torch.OutOfMemoryError`` (CUDA), the CPU allocator's
-    RuntimeError ("can't allocate memory") and Python's MemoryError."""
-    import torch
-
-    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", None)
-    if isinstance(exc, MemoryError) or (oom is not None and isinstance(exc, oom)):
-        return True
-    msg = str(exc).lower()
-    return "can't allocate memory" in msg or "out of memory" in msg
