@@ -1,8 +1,9 @@
 """Training of the Bellman-Ford-aligned router on seeded synthetic graphs with exact Dijkstra labels.
 
 One file, a plain loop, the conventions of :mod:`graphroute.neural.train`: a typed YAML config
-(:class:`RouterConfig`), a CSV log, checkpoints written atomically every ``checkpoint_every`` steps
-(config, weights, optimizer, step, random state), ``resume`` from ``last.pt``. Every step draws its
+(:class:`RouterConfig`), a CSV log, ``last.pt`` written atomically every ``checkpoint_every`` steps
+(config, weights, optimizer, step, random state) and ``best.pt`` at every validation (``val_every``)
+that lowers the validation error, ``resume`` from ``last.pt``. Every step draws its
 graph and targets from its own seed, so a run resumed from any step's ``last.pt`` gives the losses of
 an uninterrupted one.
 
@@ -266,15 +267,16 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     t0 = time.perf_counter()
     step = start
 
-    def checkpoint(improved: bool) -> None:
+    def checkpoint(last: bool, improved: bool) -> None:
         nonlocal saved
         ck = {"task": "router", "config": cfg.to_dict(), "model_config": {"hidden": cfg.hidden},
               "model": model.state_dict(), "optimizer": opt.state_dict(), "rng": torch.get_rng_state(),
               "step": step, "best_val": best, "metrics": metrics, "device": str(dev)}
-        save_atomic(ck, out / "last.pt")
+        if last:
+            save_atomic(ck, out / "last.pt")
+            saved = f"{out / 'last.pt'} (step {step})"
         if improved:
             save_atomic(ck, out / "best.pt")
-        saved = f"{out / 'last.pt'} (step {step})"
 
     with CtrlC() as ctrl_c:
         for step in range(start + 1, cfg.steps + 1):
@@ -290,23 +292,22 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
             metrics = {"step": step, "loss": value, "final_rel_err": float(final.detach()), "nodes": rg.n,
                        "s_per_step": time.perf_counter() - t_step, "elapsed_s": time.perf_counter() - t0}
             stop = time_limit is not None and time.perf_counter() - t0 > time_limit
+            improved = False
             if step % cfg.val_every == 0 or step == cfg.steps or stop:
                 model.eval()
                 metrics.update(validate(model, cfg))
                 if not math.isfinite(metrics["val_rel_err"]):
                     raise diverged(f"the validation error is {metrics['val_rel_err']}", where, cfg.lr, saved)
+                improved = metrics["val_rel_err"] < best  # best.pt at every validation that improves,
+                best = min(best, metrics["val_rel_err"])  # not only at those that fall on a checkpoint step
             _append_log(log_path, metrics)
             if on_progress:
                 on_progress({"step": step, "total": cfg.steps, "loss": metrics["loss"],
                              "info": f"loss {metrics['loss']:.4f}  final rel err {metrics['final_rel_err']:.4f}"
                              + (f"  val {metrics['val_rel_err']:.4f}" if "val_rel_err" in metrics else "")})
-            if step % cfg.checkpoint_every == 0 or step == cfg.steps or stop:
-                val = metrics.get("val_rel_err", math.inf)
-                improved = val < best
-                best = min(best, val)
-                checkpoint(improved)
-            elif ctrl_c.requested:  # last.pt at this step; best.pt only where an uninterrupted run writes it
-                checkpoint(False)
+            last = step % cfg.checkpoint_every == 0 or step == cfg.steps or stop or ctrl_c.requested
+            if last or improved:
+                checkpoint(last, improved)
             if stop:
                 break
             if ctrl_c.requested and step < cfg.steps:

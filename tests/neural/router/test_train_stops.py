@@ -23,7 +23,7 @@ TINY = REPO / "experiments/configs/router_tiny.yaml"
 
 
 def tiny(**kw) -> RouterConfig:
-    """8 steps of graphs of 16-49 nodes; validation every 2 steps, last.pt every 3 (best.pt at steps 6 and 8)."""
+    """8 steps of graphs of 16-49 nodes; validation every 2 steps (best.pt where it improves), last.pt every 3."""
     return RouterConfig.from_dict({**RouterConfig.from_yaml(TINY).to_dict(), "steps": 8, "val_every": 2,
                                    "checkpoint_every": 3, **kw})
 
@@ -56,7 +56,8 @@ def test_ctrl_c_between_checkpoints_saves_a_run_that_resumes_as_if_never_stopped
     last = tmp_path / "split" / "last.pt"
     assert isinstance(err.value, KeyboardInterrupt)
     assert err.value.checkpoint == last and err.value.where == "step 5 of 8"
-    assert ck(last)["step"] == 5 and not (tmp_path / "split" / "best.pt").exists()
+    best_before = ck(tmp_path / "split" / "best.pt")["step"]
+    assert ck(last)["step"] == 5 and best_before in (2, 4)
     assert [r["step"] for r in rows(tmp_path / "split")] == ["1", "2", "3", "4", "5"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # the handler is put back
     res = train_router(cfg, tmp_path / "split", resume=last)
@@ -110,7 +111,8 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, 
     assert str(err.value) == (f"training diverged: the loss is nan at step 5 of 8; lower the learning rate (config "
                               f"key 'lr', now 0.003); {last} (step 3) is the last good checkpoint")
     assert ck(last)["step"] == 3 and all(torch.isfinite(v).all() for v in ck(last)["model"].values())
-    assert not (tmp_path / "best.pt").exists()
+    best = ck(tmp_path / "best.pt")  # validated at steps 2 and 4, before the NaN
+    assert best["step"] in (2, 4) and all(torch.isfinite(v).all() for v in best["model"].values())
 
 
 def test_weights_that_become_infinite_stop_training(tmp_path, monkeypatch):
@@ -132,7 +134,7 @@ def test_a_non_finite_validation_error_stops_before_its_checkpoint(tmp_path, mon
     monkeypatch.setattr(mod, "validate", validate)
     with pytest.raises(TrainingDivergedError, match="the validation error is inf at step 6 of 8"):
         train_router(tiny(), tmp_path)
-    assert ck(tmp_path / "last.pt")["step"] == 3 and not (tmp_path / "best.pt").exists()
+    assert ck(tmp_path / "last.pt")["step"] == 3 and ck(tmp_path / "best.pt")["step"] in (2, 4)
 
 
 # --- a refused resume --------------------------------------------------------------------------------------
@@ -200,3 +202,13 @@ def test_a_resumed_run_goes_on_in_the_checkpoints_folder(tmp_path, monkeypatch):
     res = cli("train", "--task", "router", "--config", TINY, "--resume", "mine/last.pt", "--device", "cpu")
     assert res.exit_code == 0, res.output
     assert not (tmp_path / "runs").exists() and (tmp_path / "mine" / "best.pt").exists()
+
+
+def test_best_pt_is_the_best_validation_even_between_checkpoints(tmp_path):
+    """Validation every step, last.pt only at the end: best.pt is the step with the lowest logged validation
+    error. The old loop compared validations only at checkpoint steps, so best.pt was the last step."""
+    train_router(tiny(val_every=1, checkpoint_every=8), tmp_path)
+    vals = {int(r["step"]): float(r["val_rel_err"]) for r in rows(tmp_path)}
+    best = ck(tmp_path / "best.pt")
+    assert best["step"] == min(vals, key=vals.get) and best["best_val"] == pytest.approx(min(vals.values()))
+    assert ck(tmp_path / "last.pt")["step"] == 8
