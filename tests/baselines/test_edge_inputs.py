@@ -25,7 +25,7 @@ TIGHT = Instance("cvrp", coords=[[0, 0], [1, 0], [0, 1], [1, 1]], demands=[0, 6,
 @pytest.mark.parametrize("solver", ["pyvrp", "ortools", "savings", "nearest"])
 def test_atsp_with_9999_diagonal(solver, optimum):
     inst = parse_tsplib(ATSP5)
-    res = solve(inst, solver, time_limit=0.5)
+    res = solve(inst, solver, time_limit=2)  # 2 s: OR-Tools counts building its model, which a loaded CPU can stretch past 0.5 s
     assert res.feasible
     if solver in ("pyvrp", "ortools"):
         assert res.cost == optimum(inst) == 104
@@ -35,7 +35,7 @@ def test_cvrp_matrix_with_nonzero_diagonal(optimum):
     inst = Instance("cvrp", matrix=[[5, 1, 2], [1, 7, 3], [2, 3, 9]], distance_type="EXPLICIT",
                     demands=[0, 1, 1], capacity=1)
     for solver in ("pyvrp", "ortools"):
-        assert solve(inst, solver, time_limit=0.3).cost == 6
+        assert solve(inst, solver, time_limit=2).cost == 6
 
 
 def test_integer_costs_zero_the_diagonal_and_refuse_huge_arcs():

@@ -53,7 +53,7 @@ def test_unknown_option_names_option_and_solver(inst, solver, option, takes):
 
 def test_known_options_still_pass(inst):
     pytest.importorskip("ortools")
-    assert solve(inst, "ortools", time_limit=0.5, settings="plain").feasible  # **options: its own checks
+    assert solve(inst, "ortools", time_limit=2, settings="plain").feasible  # **options: its own checks
     with pytest.raises(InvalidArgumentError, match="unknown OR-Tools option"):
         solve(inst, "ortools", time_limit=0.5, checkpoint="x")
 
