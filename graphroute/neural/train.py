@@ -28,8 +28,8 @@ Devices: CPU (``threads`` sets torch's thread count), CUDA with bf16 autocast (`
 instances from its own generator and DistributedDataParallel averages the gradients (rank 0 validates,
 logs and saves, with every rank's generator state, so a resumed run keeps each rank's own batches).
 Rank 0 decides for all ranks, in one small broadcast a step, whether to stop (its clock against
-``time_limit_s``) or fail (a non-finite validation cost): a rank deciding alone would leave the
-others waiting in the next all-reduce. The DDP path has run on CPU (gloo, two ranks; slow tests), not
+``time_limit_s``, or a Ctrl-C that torchrun passed on to it) or fail (a non-finite validation cost): a
+rank deciding alone would leave the others waiting in the next all-reduce. The DDP path has run on CPU (gloo, two ranks; slow tests), not
 on several GPUs.
 """
 
@@ -248,11 +248,13 @@ def train(
     A fresh run (no ``resume``) removes the ``last.pt`` / ``best.pt`` of an earlier run in
     ``out_dir`` once its config, ``init_from`` and validation set are checked, before its first step.
 
-    Ctrl-C (SIGINT, main thread, one process) lets the step in progress finish with its validation,
-    log row and checkpoint when they are due (validation is short: ``val_size`` greedy rollouts, and
-    letting it finish keeps a resumed run the same as an uninterrupted one), writes ``last.pt`` there
-    and raises :class:`TrainingInterrupted`; a second Ctrl-C stops at once without saving. Under
-    torchrun the launcher stops the ranks itself and Ctrl-C keeps only the periodic checkpoints.
+    Ctrl-C (SIGINT, main thread) lets the step in progress finish with its validation, log row and
+    checkpoint when they are due (validation is short: ``val_size`` greedy rollouts, and letting it
+    finish keeps a resumed run the same as an uninterrupted one), writes ``last.pt`` there and raises
+    :class:`TrainingInterrupted`; a second Ctrl-C stops at once without saving. Under torchrun (whose
+    ranks run in their own sessions: the launcher gets the Ctrl-C, sends each rank one SIGINT and
+    kills them 30 s later) rank 0's SIGINT decides: every rank stops after the same step and
+    ``last.pt`` holds every rank's generator, as a time limit would leave it.
 
     Resuming on another device type (CPU <-> CUDA) or with another number of ranks reseeds the batch
     generator (``seed + 7919 * rank + step``): the run goes on, but not bit-identical to an
@@ -356,7 +358,7 @@ def train(
     code = _agree((FAILED if failure else GO) | (STOP if over_time() else GO), world, dev, failure)
     if failure is not None:
         raise failure
-    with log, CtrlC(enabled=world == 1) as ctrl_c:
+    with log, CtrlC() as ctrl_c:
         while step < stop_at:
             t0 = time.perf_counter()
             if code & STOP:  # the time limit, checked (by rank 0) before each step
@@ -400,9 +402,12 @@ def train(
                     code |= FAILED
                 elif val_cost is not None and val_cost < best_val:
                     code |= BEST
-            code = _agree(code | (STOP if step < stop_at and over_time() else GO), world, dev, failure)
+            code = _agree(code | (STOP if step < stop_at and over_time() else GO)
+                          | (INTERRUPT if rank == 0 and ctrl_c.requested else GO), world, dev, failure)
             if failure is not None:
                 raise failure
+            # Ctrl-C: torchrun sends its SIGINT to every rank, rank 0's decides for all (one step for all)
+            interrupted = ctrl_c.requested if world == 1 else bool(code & INTERRUPT)
             if code & BEST:
                 best_val = val_cost if val_cost is not None else best_val  # rank 0's; the others' stay unused
                 checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
@@ -417,13 +422,12 @@ def train(
                 if on_progress is not None and rank == 0:
                     on_progress({**last_metrics, "total": cfg.steps})
                 t_window, n_window, losses, costs = now, 0, [], []
-            if step % cfg.checkpoint_every == 0 or step == stop_at or ctrl_c.requested:
+            if step % cfg.checkpoint_every == 0 or step == stop_at or interrupted:
                 checkpoint("last.pt", last_metrics)  # Ctrl-C: at this step, with the logging window
-            if ctrl_c.requested and step < stop_at:
+            if interrupted and step < stop_at:
+                _leave_together(world)
                 raise TrainingInterrupted(out / "last.pt", f"step {step} of {cfg.steps}")
-    if world > 1:  # together: a rank that leaves while rank 0 still writes aborts gloo's teardown
-        torch.distributed.barrier()
-        torch.distributed.destroy_process_group()
+    _leave_together(world)
     return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out,
                        note="; ".join(notes) or None)
 
@@ -479,7 +483,15 @@ def _init_distributed(dev: torch.device) -> tuple[int, int]:
 #: Rank 0's word for every rank, one small broadcast a step (:func:`_agree`): the clocks of the ranks
 #: differ, and only rank 0 validates, so a rank deciding alone would leave the others waiting in the
 #: next all-reduce.
-GO, STOP, FAILED, BEST = 0, 1, 2, 4
+GO, STOP, FAILED, BEST, INTERRUPT = 0, 1, 2, 4, 8
+
+
+def _leave_together(world: int) -> None:
+    """Under torchrun, every rank waits for the others (rank 0 may still be writing a checkpoint) before
+    the process group goes: a rank that leaves first aborts gloo's teardown."""
+    if world > 1:
+        torch.distributed.barrier()
+        torch.distributed.destroy_process_group()
 
 
 def _agree(code: int, world: int, dev: torch.device, failure: BaseException | None = None) -> int:

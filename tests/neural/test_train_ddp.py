@@ -57,10 +57,24 @@ WORKER = textwrap.dedent('''
         kw["max_steps"] = 2
     if mode == "resume":
         kw["resume"] = os.path.join(out, "last.pt")
+    if mode == "ctrlc":  # torchrun passes its SIGINT on to each rank: rank 1 gets it a step before rank 0
+        import signal
+        cfg = cfg.replace(steps=6, checkpoint_every=6)
+        real_sample_ctrlc = mod.sample_batch
+
+        def sample_ctrlc(*args, **kwargs):
+            if len(batches) == 2 - rank:
+                os.kill(os.getpid(), signal.SIGINT)
+            return real_sample_ctrlc(*args, **kwargs)
+
+        mod.sample_batch = sample_ctrlc
+    if mode == "ctrlc-resume":
+        cfg = cfg.replace(steps=6, checkpoint_every=6)
+        kw["resume"] = os.path.join(out, "last.pt")
     try:
         r = mod.train(cfg, out, device="cpu", **kw)
         res = {"step": r.step, "note": r.note}
-    except Exception as exc:
+    except BaseException as exc:  # TrainingInterrupted is a KeyboardInterrupt
         res = {"error": type(exc).__name__, "message": str(exc)}
     res["batches"] = batches
     with open(os.path.join(out, f"{mode}.rank{rank}.json"), "w") as fh:
@@ -108,6 +122,20 @@ def test_a_resumed_run_keeps_each_ranks_own_batches(tmp_path):
     resumed = launch(tmp_path, "resume")
     assert [r["step"] for r in resumed] == [4, 4] and all(r["note"] is None for r in resumed)
     assert resumed[0]["batches"] != resumed[1]["batches"]
+
+
+@pytest.mark.slow
+def test_ctrl_c_under_torchrun_stops_every_rank_after_the_same_step_with_a_resumable_last_pt(tmp_path):
+    """Ctrl-C under torchrun used to keep only the periodic checkpoints (here none before step 6): the
+    ranks ignored SIGINT's request and the launcher killed them. Rank 1's SIGINT comes during step 2,
+    rank 0's during step 3: rank 0 decides, both stop after step 3, last.pt holds both generators."""
+    ranks = launch(tmp_path, "ctrlc")
+    assert [r.get("error") for r in ranks] == ["TrainingInterrupted"] * 2, ranks
+    assert all("interrupted at step 3 of 6" in r["message"] for r in ranks)
+    ck = torch.load(tmp_path / "run" / "last.pt", weights_only=False)
+    assert ck["step"] == 3 and len(ck["generators"]) == 2
+    resumed = launch(tmp_path, "ctrlc-resume")
+    assert [r["step"] for r in resumed] == [6, 6] and all(r["note"] is None for r in resumed)
 
 
 def _gen_state(seed: int) -> torch.Tensor:
