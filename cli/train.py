@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 import typer
+from rich.markup import escape as escape_markup
 
 from graphroute_cli import common
 from graphroute_cli.common import EXIT_INTERRUPTED, cli_errors, console, fail, print_warnings
@@ -46,9 +47,18 @@ def _task(name: str) -> Callable[..., Any]:
     return getattr(importlib.import_module(module), func)
 
 
-def _resume_command(task: str, config: Path, last: Path) -> str:
-    """The command that continues a run from ``last`` (``--config`` is required again)."""
-    return f"graphroute train --task {task} --config {config} --resume {last}"
+def _resume_command(task: str, config: Path, last: Path, overrides: list[str] | None = None,
+                    device: str = "auto") -> str:
+    """The command that continues a run from ``last``: ``--config`` and the ``--set`` overrides again (the
+    checkpoint's config must match them), and ``--device`` unless it was ``auto``; shell-quoted."""
+    import shlex
+
+    words = ["graphroute", "train", "--task", task, "--config", str(config)]
+    for item in overrides or []:
+        words += ["--set", item]
+    if device != "auto":
+        words += ["--device", device]
+    return shlex.join([*words, "--resume", str(last)])
 
 
 def _fmt(v: Any, spec: str) -> str:
@@ -85,9 +95,12 @@ def train_command(
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
     if resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists()):
-        console.print(f"[yellow]note[/]: {out} holds an earlier run; this one removes its last.pt and best.pt "
-                      "when training starts and rewrites log.csv "
-                      f"({_resume_command(task, config, out / 'last.pt')} continues it instead)", highlight=False)
+        from rich.markup import escape
+
+        console.print(f"[yellow]note[/]: {escape(str(out))} holds an earlier run; this one removes its last.pt and "
+                      "best.pt when training starts and rewrites log.csv "
+                      f"({escape(_resume_command(task, config, out / 'last.pt', overrides, device))} continues it "
+                      "instead)", highlight=False)
     created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
@@ -95,7 +108,7 @@ def train_command(
 
     def on_progress(m: dict) -> None:
         if "bar" not in state:
-            state["bar"] = progress.add_task(config.stem, total=m["total"], completed=0, info="")
+            state["bar"] = progress.add_task(escape_markup(config.stem), total=m["total"], completed=0, info="")
         if m.get("val_cost") is not None:
             state.update(val_cost=m["val_cost"], val_gap_pct=m["val_gap_pct"])
         info = m.get("info") or (
@@ -114,7 +127,7 @@ def train_command(
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
         if saved is None or common.state.debug:
             raise
-        fail(f"interrupted at {exc.where}; {saved} holds the run there: {_resume_command(task, config, saved)} "
+        fail(f"interrupted at {exc.where}; {saved} holds the run there: {_resume_command(task, config, saved, overrides, device)} "
              "continues it",
              EXIT_INTERRUPTED)
     if os.environ.get("RANK", "0") != "0":  # torchrun: rank 0 reports
@@ -128,4 +141,4 @@ def train_command(
         console.print(f"[yellow]note[/]: {escape(result.note)}", highlight=False, soft_wrap=True)
         last = Path(result.out_dir) / "last.pt"
         if "last.pt" in result.note and last.is_file():
-            console.print(f"to continue: {escape(_resume_command(task, config, last))}", highlight=False, soft_wrap=True)
+            console.print(f"to continue: {escape(_resume_command(task, config, last, overrides, device))}", highlight=False, soft_wrap=True)

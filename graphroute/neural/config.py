@@ -141,15 +141,8 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         keys and some, such as ``data`` or ``dim``, are not ``--task vrp`` keys): the message names
         the ``--task`` to pass.
     """
-    import yaml
-
     p = Path(path)
-    try:
-        d = yaml.safe_load(p.read_text())
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-    if d is None:
-        raise empty_config_error(p)
+    d = load_yaml_config(p)
     if not isinstance(d, dict):
         raise ConfigError(f"{p}: expected a mapping of keys to values, got {type(d).__name__}")
     task = d.get("task", "vrp")
@@ -231,6 +224,53 @@ def floats_from_text(d: dict, cls: type) -> dict:
 def empty_config_error(path: Path) -> ConfigError:
     """The error for a config file that holds no keys."""
     return ConfigError(f"config file {path} is empty")
+
+
+def load_yaml_config(path: str | Path) -> Any:
+    """The YAML document of a training config file (``--task vrp``, ``kg`` and ``router`` alike).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not UTF-8 text (a byte-order mark is allowed), not valid YAML, empty, or
+        gives a key twice in one mapping (YAML would keep the last silently).
+    """
+    import yaml
+
+    p = Path(path)
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {p}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {p} is a directory") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start})") from None
+
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def mapping(loader: yaml.SafeLoader, node: yaml.MappingNode) -> dict:
+        seen: set = set()
+        for key_node, _ in node.value:
+            key = loader.construct_object(key_node)
+            try:
+                repeated = key in seen
+                seen.add(key)
+            except TypeError:  # an unhashable key: the default constructor reports it
+                repeated = False
+            if repeated:
+                raise ConfigError(f"{p}: key {key!r} given twice (line {key_node.start_mark.line + 1})")
+        return loader.construct_mapping(node)
+
+    _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, mapping)
+    try:
+        obj = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+    if obj is None:
+        raise empty_config_error(p)
+    return obj
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:

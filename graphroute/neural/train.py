@@ -298,6 +298,9 @@ def train(
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         step, elapsed = int(ck["step"]), float(ck.get("elapsed_s", 0.0))
+        if step >= cfg.steps:
+            raise ConfigError(f"--resume {resume}: the run is at step {step} and the config asks for {cfg.steps} "
+                              f"steps, so there is nothing to train; raise steps (--set steps=N) to go on")
         best_val = float(ck.get("best_val", math.inf))
         reseeded = _restore_generator(gen, ck, rank, world, cfg.seed, step)
         if reseeded:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -110,3 +111,33 @@ def test_a_typo_in_a_vrp_config_is_not_taken_for_another_task(tmp_path):
     p.write_text("problem: tsp\nlayers: 3\n")  # 'layers' is a kg key, 'problem' is not
     with pytest.raises(ConfigError, match="unknown config key 'layers'"):
         TrainConfig.from_yaml(p)
+
+
+# --- the file itself: one reader for every task's config (load_yaml_config) ---------------------------------
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"\xff\xfe s\x00t\x00", "not UTF-8 text (byte 0)"),  # UTF-16: used to raise UnicodeDecodeError raw
+    (b"steps: 3\nlr: 0.1\nsteps: 4\n", "key 'steps' given twice (line 3)"),  # YAML keeps the last silently
+    (b"steps: [1\n", "not valid YAML"),
+    (b"# nothing\n", "is empty"),
+])
+def test_a_bad_config_file_is_one_config_error_for_every_task(tmp_path, data, message):
+    from graphroute.neural.kg.train import KGConfig
+    from graphroute.neural.router.train import RouterConfig
+
+    path = tmp_path / "c.yaml"
+    path.write_bytes(data)
+    for read in (TrainConfig.from_yaml, KGConfig.from_yaml, RouterConfig.from_yaml):
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            read(path)
+
+
+def test_a_byte_order_mark_and_repeated_keys_in_separate_mappings_are_fine(tmp_path):
+    from graphroute.neural.config import load_yaml_config
+
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\xef\xbb\xbfsteps: 3\nval: {a: 1}\nother: {a: 2}\n")
+    assert load_yaml_config(path) == {"steps": 3, "val": {"a": 1}, "other": {"a": 2}}
+    with pytest.raises(ConfigError, match="is a directory"):
+        load_yaml_config(tmp_path)

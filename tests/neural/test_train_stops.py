@@ -226,12 +226,24 @@ def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
     assert res.exit_code == 130, res.output
     last = out / "last.pt"
     assert res.stderr.strip() == (f"error: interrupted at step 3 of 8; {last} holds the run there: "
-                                  f"graphroute train --task vrp --config {TINY} --resume {last} continues it")
+                                  f"graphroute train --task vrp --config {TINY} --set steps=8 --set checkpoint_every=5 "
+                                  f"--device cpu --resume {last} continues it")
     assert load_checkpoint(last)["step"] == 3
     monkeypatch.undo()
-    res = cli("train", "--config", TINY, "--device", "cpu", "--out", out, "--set", "steps=8", "--set",
-              "checkpoint_every=5", "--resume", last)
-    assert res.exit_code == 0 and "step 8" in res.stdout
+    # the printed command as it is (it used to drop the --set overrides: that one trained to the file's 4 steps)
+    command = res.stderr.split("holds the run there: ")[1].removesuffix(" continues it\n").split()
+    assert command[:2] == ["graphroute", "train"]
+    res = cli(*command[1:], "--out", out)
+    assert res.exit_code == 0 and "step 8" in res.stdout, res.output
+
+
+def test_a_resume_with_nothing_left_to_train_is_refused(tmp_path):
+    """It used to print 'done: step 4' and exit 0 without training (e.g. a resume that forgot --set steps=N)."""
+    train(TrainConfig.from_yaml(TINY), tmp_path, device="cpu")
+    res = cli("train", "--config", TINY, "--device", "cpu", "--resume", tmp_path / "last.pt")
+    assert res.exit_code == 1
+    assert res.stderr.strip() == (f"error: --resume {tmp_path / 'last.pt'}: the run is at step 4 and the config asks "
+                                  "for 4 steps, so there is nothing to train; raise steps (--set steps=N) to go on")
 
 
 def test_cli_a_diverging_run_is_one_line_and_exit_1(tmp_path):

@@ -31,7 +31,7 @@ import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised by diverged(); importable from here)
-from graphroute.neural.config import empty_config_error, floats_from_text
+from graphroute.neural.config import floats_from_text, load_yaml_config
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged
 from graphroute.neural.runs import config_changes as _config_changes
@@ -107,18 +107,7 @@ class KGConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> KGConfig:
-        import yaml
-
-        p = Path(path)
-        try:
-            obj = yaml.safe_load(p.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {p}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        if obj is None:
-            raise empty_config_error(p)
-        return cls.from_dict(obj, source=str(p))
+        return cls.from_dict(load_yaml_config(path), source=str(path))
 
 
 @dataclass
@@ -337,6 +326,10 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             torch.cuda.set_rng_state_all(ck["cuda_rng"])
         start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
         start_step = int(ck.get("epoch_step", 0))
+        if start_epoch >= cfg.epochs and not start_step:
+            raise InvalidArgumentError(f"--resume {resume}: the run has done {start_epoch} epoch(s) and the config asks "
+                                       f"for {cfg.epochs}, so there is nothing to train; raise epochs "
+                                       f"(--set epochs=N) to go on")
         pending = ck.get("pending") or {}  # steps of an epoch that Ctrl-C stopped before its validation
     _write_log(log_path, history)  # a fresh run starts a fresh log; a resumed one keeps the checkpoint's rows
     train = data.train

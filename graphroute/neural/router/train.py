@@ -32,7 +32,7 @@ from typing import Any, Callable
 import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
-from graphroute.neural.config import empty_config_error, floats_from_text
+from graphroute.neural.config import floats_from_text, load_yaml_config
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, config_changes, diverged
 
 KINDS = ("grid", "delaunay", "geometric")
@@ -109,18 +109,7 @@ class RouterConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RouterConfig:
-        import yaml
-
-        p = Path(path)
-        try:
-            obj = yaml.safe_load(p.read_text())
-        except FileNotFoundError:
-            raise ConfigError(f"config file not found: {p}") from None
-        except yaml.YAMLError as exc:
-            raise ConfigError(f"{p}: not valid YAML ({exc})") from None
-        if obj is None:
-            raise empty_config_error(p)
-        return cls.from_dict(obj, source=str(p))
+        return cls.from_dict(load_yaml_config(path), source=str(path))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
@@ -260,6 +249,10 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng"])
         start, best, metrics = ck["step"], ck["best_val"], ck.get("metrics", {})
+        if start >= cfg.steps:
+            raise InvalidArgumentError(f"--resume {resume}: the run is at step {start} and the config asks for "
+                                       f"{cfg.steps} steps, so there is nothing to train; raise steps "
+                                       "(--set steps=N) to go on")
         saved = f"{resume} (step {start})"
     start_fresh(out, resume)
     log_path = out / "log.csv"

@@ -99,3 +99,15 @@ def test_explain_shows_a_self_loop(tmp_path):
               "--top", 6, "--paths", 2)
     assert res.exit_code == 0, res.output
     assert "p0 -[selfOf]-> p0" in res.stdout
+
+
+def test_a_resume_of_a_finished_run_is_refused(tmp_path, config):
+    """It used to print 'done' with 0.0 s of training and exit 0 (a resume that forgot --set epochs=N)."""
+    out = tmp_path / "run"
+    assert run("train", "--task", "kg", "--config", config, "--out", out).exit_code == 0
+    res = run("train", "--task", "kg", "--config", config, "--resume", out / "last.pt")
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip() == (f"error: --resume {out / 'last.pt'}: the run has done 2 epoch(s) and the config asks "
+                                  "for 2, so there is nothing to train; raise epochs (--set epochs=N) to go on")
+    assert run("train", "--task", "kg", "--config", config, "--resume", out / "last.pt", "--set",
+               "epochs=3").exit_code == 0

@@ -175,7 +175,7 @@ def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
     assert res.exit_code == 130, res.output
     last = out / "last.pt"
     assert res.stderr.strip() == (f"error: interrupted at step 2 of 3; {last} holds the run there: "
-                                  f"graphroute train --task router --config {TINY} --resume {last} continues it")
+                                  f"graphroute train --task router --config {TINY} --device cpu --resume {last} continues it")
     assert ck(last)["step"] == 2
     monkeypatch.undo()
     res = cli("train", "--task", "router", "--config", TINY, "--out", out, "--device", "cpu", "--resume", last)
@@ -212,3 +212,13 @@ def test_best_pt_is_the_best_validation_even_between_checkpoints(tmp_path):
     best = ck(tmp_path / "best.pt")
     assert best["step"] == min(vals, key=vals.get) and best["best_val"] == pytest.approx(min(vals.values()))
     assert ck(tmp_path / "last.pt")["step"] == 8
+
+
+def test_a_resume_with_nothing_left_to_train_is_refused(tmp_path):
+    """It used to print 'done: step 3' and exit 0 without training (a resume that forgot --set steps=N)."""
+    out = tmp_path / "run"
+    assert cli("train", "--task", "router", "--config", TINY, "--out", out, "--device", "cpu").exit_code == 0
+    res = cli("train", "--task", "router", "--config", TINY, "--device", "cpu", "--resume", out / "last.pt")
+    assert res.exit_code == 1
+    assert res.stderr.strip() == (f"error: --resume {out / 'last.pt'}: the run is at step 3 and the config asks for 3 "
+                                  "steps, so there is nothing to train; raise steps (--set steps=N) to go on")
