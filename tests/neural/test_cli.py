@@ -26,8 +26,8 @@ def test_train_runs_from_the_test_config(tmp_path):
     rows = (tmp_path / "log.csv").read_text().splitlines()
     assert rows[0].startswith("step,loss,cost,val_cost") and len(rows) == 5
     res = run("train", "--config", REPO / "experiments/configs/test_tiny.yaml", "--device", "cpu", "--out", tmp_path,
-              "--resume", tmp_path / "last.pt")
-    assert res.exit_code == 0, res.output
+              "--resume", tmp_path / "last.pt", "--set", "steps=6")
+    assert res.exit_code == 0 and "step 6" in res.output, res.output
 
 
 @pytest.mark.parametrize("args, message", [
