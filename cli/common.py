@@ -46,8 +46,17 @@ def fail(message: str, code: int = EXIT_ERROR) -> None:
     raise typer.Exit(code)
 
 
-def cli_errors(fn: F) -> F:
-    """Decorator: map library exceptions to one line on stderr and a non-zero exit code."""
+def cli_errors(fn: F | None = None, *, oom: str | None = None) -> Any:
+    """Decorator: map library exceptions to one line on stderr and a non-zero exit code.
+
+    ``@cli_errors`` or ``@cli_errors(oom=TEXT)``: ``oom`` is the line printed when the command runs out
+    of memory; by default :data:`OUT_OF_MEMORY` (batch sizes) for the commands that train or evaluate
+    models (:data:`BATCH_COMMAND_MODULES`), else :data:`OUT_OF_MEMORY_INPUT`.
+    """
+    if fn is None:
+        return functools.partial(cli_errors, oom=oom)
+    if oom is None:
+        oom = OUT_OF_MEMORY if fn.__module__ in BATCH_COMMAND_MODULES else OUT_OF_MEMORY_INPUT
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -67,16 +76,51 @@ def cli_errors(fn: F) -> F:
             if state.debug:
                 raise
             fail(_one_line(f"{exc.strerror or exc}: {exc.filename}"))
+        except OSError as exc:  # any other error of the system (a name too long, no space left, ...)
+            if state.debug:
+                raise
+            fail(_one_line(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)))
         except (MemoryError, RuntimeError) as exc:  # torch.OutOfMemoryError is a RuntimeError
             if state.debug or not is_out_of_memory(exc):
                 raise
-            fail(OUT_OF_MEMORY)
+            fail(oom)
 
     return wrapper  # type: ignore[return-value]
 
 
 OUT_OF_MEMORY = ("out of memory: lower batch_size (training, --set batch_size=N) or eval_batch_size "
                  "(evaluation), or use a smaller problem size")
+#: The out-of-memory line of the commands that neither train nor evaluate models (solve, generate, ...).
+OUT_OF_MEMORY_INPUT = "out of memory: the input is too large for this machine's memory; use a smaller one"
+#: Modules whose commands get the batch-size advice of :data:`OUT_OF_MEMORY`.
+BATCH_COMMAND_MODULES = frozenset({"graphroute_cli.train", "graphroute_cli.evaluate", "graphroute_cli.kg_evaluate"})
+
+
+def check_output_path(path: Any, option: str) -> None:
+    """Refuse, before any work, an output path that cannot be written: a folder, a path under a file,
+    or a folder where no file can be created (read-only, ``/proc``, a name too long). Missing
+    folders are fine (the writer creates them). Raises :class:`InvalidArgumentError` naming ``option``
+    and the path as given."""
+    import tempfile
+    from pathlib import Path
+
+    from graphroute.exceptions import InvalidArgumentError
+
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise InvalidArgumentError(f"{option} {p} is a folder; give a file name")
+        folder = p.parent
+        while not folder.exists() and folder.parent != folder:  # the writer creates the missing folders
+            folder = folder.parent
+        if not folder.is_dir():
+            raise InvalidArgumentError(f"{option} {p}: {folder} is not a folder")
+        # the writers' own temporary name, so that a name too long for the file system fails here
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        raise InvalidArgumentError(f"{option} {p} cannot be written ({exc.strerror or exc})") from None
 
 
 def _one_line(msg: str) -> str:

@@ -10,6 +10,7 @@ from typing import List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
 from rich.table import Table
 
 from graphroute_cli.common import cli_errors, console, print_json
@@ -99,7 +100,7 @@ def compare_command(
                              contract=contract)
 
     from graphroute.compare.core import Grid, run_compare, write_reports
-    from graphroute.compare.suite import Suite, find_suite, resolve_instances
+    from graphroute.compare.suite import Suite, check_instances, find_suite, resolve_instances
     from graphroute.machine import machine_info
     from graphroute.solvers import check_time_limit
 
@@ -120,8 +121,10 @@ def compare_command(
     out = out or Path("runs") / "compare" / name
     base = baseline or s.baseline
     solver_list = _csv_list(solvers, "--solvers") if solvers else [x for x in s.solvers if x != base]
+    instances = resolve_instances(entries, out)
+    check_instances(instances)  # a bad file is one error before any solver runs, not failed rows
     grid = Grid(
-        instances=resolve_instances(entries, out),
+        instances=instances,
         solvers=[base, *solver_list],
         baseline=base,
         time_limit=time_limit if time_limit is not None else float(s.time_limit),
@@ -143,7 +146,7 @@ def compare_command(
                         TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=console, disable=as_json,
                         transient=False)
     with progress:
-        bar = progress.add_task(f"compare {name}", total=None, last="")
+        bar = progress.add_task(f"compare {escape(name)}", total=None, last="")
 
         def on_plan(total: int, todo: int) -> None:
             progress.update(bar, total=total, completed=total - todo,
@@ -151,7 +154,7 @@ def compare_command(
 
         def on_result(row: dict) -> None:
             cost = f"{row['cost']:,.2f}" if row.get("cost") is not None else row["status"]
-            progress.update(bar, advance=1, last=f"{row['instance']} {row['solver']}: {cost}")
+            progress.update(bar, advance=1, last=escape(f"{row['instance']} {row['solver']}: {cost}"))
 
         store = run_compare(grid, out, workers=n_workers, executor=executor, address=address, fresh=fresh,
                             on_plan=on_plan, on_result=on_result)
@@ -175,7 +178,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
         t.add_column(col, justify="right" if col != "solver" else "left")
     for s in summary:
         t.add_row(
-            s["solver"] + (" (baseline)" if s["solver"] == grid.baseline else ""),
+            escape(s["solver"]) + (" (baseline)" if s["solver"] == grid.baseline else ""),
             f(s["feasible_pct"], 1),
             f"{f(s['mean_gap_vs_baseline_pct'])} / {f(s['geomean_gap_vs_baseline_pct'])}, {s['n_gap_vs_baseline']}",
             f"{f(s['mean_gap_vs_bks_pct'])} / {f(s['geomean_gap_vs_bks_pct'])}, {s['n_gap_vs_bks']}",
@@ -189,6 +192,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
     console.print(t)
     below = sum(s["n_below_bks"] for s in summary)
     if below:
-        console.print(f"[yellow]warning: {below} run(s) cost less than their BKS (listed in {out}/summary.md; kept in "
+        console.print(f"[yellow]warning: {below} run(s) cost less than their BKS (listed in {escape(str(out))}/summary.md; kept in "
                       "the means): the reference or the distance convention is likely wrong[/]")
-    console.print(f"[dim]results: {out}/results.csv, {out}/summary.md, plots in {out}/plots/[/]")
+    o = escape(str(out))
+    console.print(f"[dim]results: {o}/results.csv, {o}/summary.md, plots in {o}/plots/[/]")

@@ -54,7 +54,16 @@ def evaluate_command(
     from graphroute.neural.evaluate import evaluate_checkpoint
     from graphroute.neural.train import resolve_device
 
+    from graphroute.solvers import check_time_limit
+
     ref = None if reference in (None, "none") else reference
+    if workers < 1:  # as compare --workers
+        raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
+    if ref is not None:
+        try:
+            check_time_limit(reference_time)
+        except InvalidArgumentError as exc:
+            raise InvalidArgumentError(f"--reference-time: {exc}") from None
     dev = str(resolve_device(device))
     def note(text: str) -> None:  # stderr under --json: stdout holds one JSON object
         (error_console if as_json else console).print(f"[yellow]note[/]: {escape(text)}", highlight=False, soft_wrap=True)
@@ -66,7 +75,7 @@ def evaluate_command(
     if as_json:
         print_json(asdict(res))
         return
-    t = Table(title=f"{Path(res.checkpoint).name} on {res.num} {res.problem}{res.size} {res.distribution} instances "
+    t = Table(title=f"{escape(Path(res.checkpoint).name)} on {res.num} {res.problem}{res.size} {res.distribution} instances "
                     f"(seeds {res.seed}..{res.seed + res.num - 1})", title_justify="left")
     for col in ("solver", "mean cost", "mean gap", "time"):
         t.add_column(col, justify="right" if col != "solver" else "left")
@@ -74,7 +83,7 @@ def evaluate_command(
     t.add_row(f"neural {aug}, all starts", f"{res.mean_cost:.4f}",
               "-" if res.mean_gap_pct is None else f"{res.mean_gap_pct:.3f}%", f"{res.time_s:.1f} s")
     if res.reference is not None:
-        t.add_row(res.reference, f"{res.reference_mean_cost:.4f}", "0 (reference)",
+        t.add_row(escape(res.reference), f"{res.reference_mean_cost:.4f}", "0 (reference)",
                   f"{res.reference_time_s:.1f} s (cached ones count 0)")
     console.print(t)
     if res.infeasible:

@@ -27,7 +27,7 @@ def generate_random(
                                   "files are named after the instances."),
 ) -> None:
     """Seeded random TSP / CVRP instances in graphroute JSON (AM / POMO / MatNet conventions)."""
-    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.exceptions import InvalidArgumentError, is_out_of_memory
     from graphroute.problems.generate import check_generator_seed, generate
     from graphroute.problems.io import write_instance
 
@@ -45,14 +45,21 @@ def generate_random(
         raise InvalidArgumentError(f"--out {out} is a file; {count} instance(s) go to a folder")
     dist = distribution or "uniform"
     # every instance is built (and so checked) before the first file is written
-    insts = [generate(problem, size, distribution=dist, seed=seed + k, asymmetric=asymmetric) for k in range(count)]
+    try:
+        insts = [generate(problem, size, distribution=dist, seed=seed + k, asymmetric=asymmetric) for k in range(count)]
+    except (MemoryError, RuntimeError) as exc:
+        if not is_out_of_memory(exc):
+            raise
+        matrix = f" (an explicit {size} x {size} matrix each)" if asymmetric else ""
+        raise InvalidArgumentError(f"out of memory generating {count} {problem} instance(s) of size {size}{matrix}; "
+                                   "use a smaller --size or --count") from None
     if not to_folder:
         write_instance(insts[0], out)
-        console.print(f"wrote {out}")
+        console.print(f"wrote {out}", markup=False)
         return
     for inst in insts:
         write_instance(inst, out / f"{inst.name}.json")
-    console.print(f"wrote {count} instance(s) to {out}/")
+    console.print(f"wrote {count} instance(s) to {out}/", markup=False)
 
 
 @generate_app.command("vrp")
@@ -79,4 +86,4 @@ def generate_vrp(
     inst = road_vrp_instance(read_any(road), customers=customers, clustered=clustered, seed=seed,
                              capacity=capacity, name=out.stem)
     write_instance(inst, out)
-    console.print(f"wrote {out} ({inst.kind}, {inst.num_customers} customers, capacity {inst.capacity})")
+    console.print(f"wrote {out} ({inst.kind}, {inst.num_customers} customers, capacity {inst.capacity})", markup=False)

@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, fmt_num, print_json
+from graphroute_cli.common import check_output_path, cli_errors, console, fmt_num, print_json
 
 #: What graphroute.plot.plot_routes draws (no suffix means PNG), checked before solving.
 PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf", ".jpg", ".jpeg")
@@ -29,7 +30,7 @@ def solve_command(
                                           help="Neural solver: 1 or 8 (dihedral augmentation; default 8)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
-    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.exceptions import InvalidArgumentError, SolverError, is_out_of_memory
     from graphroute.problems.io import read_instance, write_json, write_solution_sol
     from graphroute.solvers import get_solver, solve
 
@@ -46,28 +47,44 @@ def solve_command(
     for name, path in (("--out", out), ("--plot", plot)):
         if path is not None and same_file(path, file):
             raise InvalidArgumentError(f"{name} {path} is the instance file itself; write it elsewhere")
+    for name, path in (("--out", out), ("--plot", plot)):
+        if path is not None:
+            check_output_path(path, name)  # before solving: no run is lost to an unwritable path
     inst = read_instance(file, bks=bks)
     if out is not None and inst.bks_source and same_file(out, Path(file).parent / inst.bks_source):
         raise InvalidArgumentError(f"--out {out} is the known-best file of this instance; write the solution elsewhere")
     options = {}
     if solver == "neural":
         options = {"checkpoint": checkpoint, "augment": 8 if augment is None else augment}
-    if as_json:
-        result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
-    else:
-        with console.status(f"[bold]{solver}[/] on {inst.name} ({inst.kind}, n={inst.n}) ..."):
+    try:
+        if as_json:
             result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
-    obj = result.to_dict()
-    if out is not None:
-        if out.suffix.lower() == ".sol":
-            write_solution_sol(result.routes, result.cost, out)
         else:
-            write_json(obj, out)
-    if plot is not None:
+            with console.status(f"[bold]{escape(solver)}[/] on {escape(inst.name)} ({inst.kind}, n={inst.n}) ..."):
+                result = solve(inst, solver, time_limit=time_limit, seed=seed, **options)
+    except (MemoryError, RuntimeError) as exc:
+        if not is_out_of_memory(exc):
+            raise
+        raise SolverError(f"out of memory: solver {solver} on {inst.name} ({inst.kind}, n={inst.n}) needs more "
+                          "memory than this machine has; try a smaller instance") from None
+    obj = result.to_dict()
+    drawn = None
+    if plot is not None:  # drawn first: a drawing that fails leaves no --out file behind
         from graphroute.plot import plot_routes
 
+        drawn = None if plot.exists() else plot
         gap = f", gap {result.gap_to_bks_pct:.2f}%" if result.gap_to_bks_pct is not None else ""
         plot_routes(inst, result.routes, plot, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
+    if out is not None:
+        try:
+            if out.suffix.lower() == ".sol":
+                write_solution_sol(result.routes, result.cost, out)
+            else:
+                write_json(obj, out)
+        except BaseException:
+            if drawn is not None:  # nothing half-written: the plot this run drew goes too
+                drawn.unlink(missing_ok=True)
+            raise
     if as_json:
         print_json(obj)
     else:
@@ -86,16 +103,14 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def _render(inst, result, out, plot) -> None:  # noqa: ANN001
-    from rich.markup import escape
-
-    t = Table(title=f"{inst.name}  ({inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type})",
+    t = Table(title=f"{escape(inst.name)}  ({inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type})",
               show_header=False, title_justify="left")
     t.add_column(style="bold")
     t.add_column()
-    t.add_row("solver", result.solver)
+    t.add_row("solver", escape(result.solver))
     t.add_row("cost", fmt_num(result.cost))
     if result.bks is not None:
-        t.add_row("known best", f"{fmt_num(result.bks)}  ({result.bks_source})")
+        t.add_row("known best", f"{fmt_num(result.bks)}  ({escape(str(result.bks_source))})")
         if result.gap_to_bks_pct is not None:
             t.add_row("gap", f"{result.gap_to_bks_pct:.2f}%")
     for key in ("bks_note", "note"):
@@ -109,11 +124,11 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
     t.add_row("time", f"{result.runtime_s:.2f} s (limit {result.time_limit_s:g} s, seed {result.seed}{over})")
     if result.meta.get("no_solution"):
         t.add_row("no solution", f"[red]{escape(str(result.meta['no_solution']))}[/]")
-    t.add_row("feasible", "[green]yes[/]" if result.feasible else "[red]NO: " + "; ".join(result.violations) + "[/]")
+    t.add_row("feasible", "[green]yes[/]" if result.feasible else "[red]NO: " + escape("; ".join(result.violations)) + "[/]")
     if out is not None:
-        t.add_row("solution", str(out))
+        t.add_row("solution", escape(str(out)))
     if plot is not None:
-        t.add_row("plot", str(plot))
+        t.add_row("plot", escape(str(plot)))
     console.print(t)
     if result.below_bks:
         console.print(f"[bold yellow]warning:[/] cost {fmt_num(result.cost)} is below the known best "

@@ -71,8 +71,15 @@ def check_seed(seed: object) -> int:
     return int(seed)
 
 
+#: Longest time limit any solver, ``compare`` or ``evaluate`` takes, in seconds (about 116 days): OR-Tools
+#: counts its limit in milliseconds of a 64-bit integer and PyVRP adds it to a clock, so an unbounded
+#: float (``1e308``) would overflow there.
+MAX_TIME_LIMIT = 1e7
+
+
 def check_time_limit(time_limit: object) -> float:
-    """``time_limit`` as a float if it is a finite number > 0; else :class:`InvalidArgumentError`.
+    """``time_limit`` as a float if it is a finite number > 0 and at most :data:`MAX_TIME_LIMIT`; else
+    :class:`InvalidArgumentError`. The one place time limits are checked (solve, compare, evaluate).
 
     Python and numpy numbers are accepted (``np.float32(0.5)``, ``np.int64(2)``); a bool, a string
     or any other type is refused by its type, as ``seed=True`` is.
@@ -82,6 +89,8 @@ def check_time_limit(time_limit: object) -> float:
     value = float(time_limit)
     if not (math.isfinite(value) and value > 0):
         raise InvalidArgumentError(f"time limit must be a positive number of seconds, got {time_limit}")
+    if value > MAX_TIME_LIMIT:
+        raise InvalidArgumentError(f"time limit {value:g} s is too long; at most {MAX_TIME_LIMIT:g} s")
     return value
 
 
@@ -199,7 +208,8 @@ def solve(
     solver : str
         A name from :data:`SOLVERS`.
     time_limit : float
-        Wall-clock budget in seconds, a finite number > 0 (numpy scalars included, bools not).
+        Wall-clock budget in seconds, a finite number > 0 and at most :data:`MAX_TIME_LIMIT` (numpy
+        scalars included, bools not).
         The search solvers (``pyvrp``, ``ortools``, ``neural``) count it from their call; what
         they cannot interrupt is described in their docstrings. The constructive heuristics
         (``savings``, ``nearest``) ignore it and run to completion (seconds at about 1,000 nodes).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -44,3 +45,21 @@ def test_solve_json_appends_the_new_keys():
     d = solve(_two_nodes(bks=12), "nearest", time_limit=1).to_dict()
     assert list(d)[-3:] == ["over_limit", "below_bks", "bks_checked"]
     assert d["below_bks"] is True and d["bks_checked"] is None
+
+
+@pytest.mark.parametrize("value", [1e308, 1e7 * 1.5, 2**80])
+def test_time_limit_beyond_the_cap_is_refused(value):
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.solvers import MAX_TIME_LIMIT, check_time_limit
+
+    with pytest.raises(InvalidArgumentError, match=re.escape(f"is too long; at most {MAX_TIME_LIMIT:g} s")):
+        check_time_limit(value)  # was OverflowError in OR-Tools (FromMilliseconds)
+    assert check_time_limit(MAX_TIME_LIMIT) == MAX_TIME_LIMIT
+
+
+def test_ortools_time_limit_beyond_the_cap_is_refused():
+    from graphroute.exceptions import InvalidArgumentError
+
+    inst = Instance("tsp", coords=[[0, 0], [1, 0], [1, 1]])
+    with pytest.raises(InvalidArgumentError, match="too long"):
+        solve(inst, "ortools", time_limit=1e308)

@@ -82,6 +82,8 @@ def run_one(task: Task) -> dict[str, Any]:
             inst = read_instance(task.path)
     except GraphrouteError as exc:
         return {**row, "status": "failed", "error": f"cannot read instance: {exc}"}
+    except Exception as exc:  # noqa: BLE001 - a reader bug is recorded as that run's failure, the grid goes on
+        return {**row, "status": "failed", "error": f"cannot read instance: {type(exc).__name__}: {exc}"}
     row.update(problem=inst.kind, n=inst.n, bks=inst.bks)
     t0 = time.perf_counter()
     try:
@@ -120,12 +122,21 @@ def _child(task: Task, conn: Any) -> None:
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator handles it
         conn.close()
         os._exit(EXIT_INTERRUPTED)  # no traceback, no answer: the run is not recorded as finished
+    except BaseException as exc:  # noqa: BLE001 - never a raw traceback on the terminal: the row says what
+        row = {**_dead_row(task, f"{type(exc).__name__}: {exc}"), "status": "failed"}
     try:
         conn.send(row)
         conn.close()
     except (BrokenPipeError, ConnectionResetError, EOFError, OSError, KeyboardInterrupt):
         # the coordinator is gone (killed) or interrupted: nobody to answer, and nothing to print
         os._exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - a row that cannot be sent (pickling): say so in a row that can
+        try:
+            conn.send({**_dead_row(task, f"result could not be sent: {type(exc).__name__}: {exc}"),
+                       "status": "failed"})
+            conn.close()
+        except BaseException:  # noqa: BLE001
+            os._exit(EXIT_INTERRUPTED)
 
 
 def _deadline(task: Task, grace: float) -> float:

@@ -218,6 +218,29 @@ def resolve_instances(entries: list[Any], workdir: Path) -> list[InstanceRef]:
     return list(uniq.values())
 
 
+def check_instances(refs: list[InstanceRef]) -> None:
+    """Read every instance file of ``refs`` once, before any solver runs; raise
+    :class:`~graphroute.exceptions.InvalidInstanceError` naming the first file that is not a valid
+    instance. (Generated instances not written yet were built, and so checked, already.)
+
+    :func:`resolve_instances` keeps unreadable files, and a grid records their runs as failed; the
+    ``compare`` command calls this first, so that a bad file is one error instead of failed rows.
+    """
+    from graphroute.exceptions import GraphrouteError, InvalidInstanceError
+    from graphroute.problems.io import read_instance
+
+    for ref in refs:
+        if ref.pending is not None:
+            continue
+        try:
+            read_instance(ref.path)
+        except GraphrouteError as exc:
+            msg = str(exc)
+            name = Path(ref.path).name
+            msg = msg.removeprefix(f"{name}: ") if not msg.startswith(ref.path) else msg.removeprefix(f"{ref.path}: ")
+            raise InvalidInstanceError(f"{ref.path}: {msg}") from None
+
+
 def _stem(p: Path) -> str:
     name = p.name[:-3] if p.name.endswith(".gz") else p.name
     return name.rsplit(".", 1)[0]

@@ -38,6 +38,16 @@ MAX_LOAD = 2**63 - 1
 #: (Python ints, numpy integer arrays, integer literals in JSON and TSPLIB files) stay exact up to MAX_LOAD.
 MAX_EXACT_FLOAT = 2**53
 
+#: Largest distance (an off-diagonal matrix entry, a duration, or a distance between coordinates) an
+#: instance may hold. Sums of a million such arcs stay far inside float64 and the integers Python and
+#: the JSON output print; OR-Tools and PyVRP take tighter ones (their 64-bit integer costs,
+#: :data:`graphroute.baselines.ortools.MAX_INTEGER_ARC`) and refuse longer arcs themselves.
+MAX_DISTANCE = 1e15
+
+#: Largest absolute coordinate: two nodes within ``[-MAX_COORD, MAX_COORD]**2`` are at most
+#: :data:`MAX_DISTANCE` apart under every convention (``MAN_2D``: ``2 * 2 * MAX_COORD``).
+MAX_COORD = MAX_DISTANCE / 4
+
 
 def _as_matrix(value: Any, what: str) -> np.ndarray:
     try:
@@ -53,6 +63,9 @@ def _as_matrix(value: Any, what: str) -> np.ndarray:
     if np.any((m < 0) & off):
         i, j = np.argwhere((m < 0) & off)[0]
         raise InvalidInstanceError(f"{what}[{i}][{j}] is negative ({m[i, j]:g})")
+    if np.any((m > MAX_DISTANCE) & off):
+        i, j = np.argwhere((m > MAX_DISTANCE) & off)[0]
+        raise InvalidInstanceError(f"{what}[{i}][{j}] is too large ({m[i, j]:g}); at most {MAX_DISTANCE:g}")
     return m
 
 
@@ -97,19 +110,20 @@ class Instance:
         Instance name (file stem for files).
     coords : np.ndarray or None
         ``[n, 2]`` coordinates. Required unless ``distance_type == "EXPLICIT"``, where they are
-        optional and used for drawing only.
+        optional and used for drawing only. Finite and at most :data:`MAX_COORD` in absolute value.
     distance_type : str
         A TSPLIB convention from :data:`~graphroute.problems.distances.DISTANCE_TYPES`.
     matrix : np.ndarray or None
-        ``[n, n]`` explicit distances; required iff ``distance_type == "EXPLICIT"``.
+        ``[n, n]`` explicit distances; required iff ``distance_type == "EXPLICIT"``. Off the diagonal:
+        finite, >= 0 and at most :data:`MAX_DISTANCE`.
     durations : np.ndarray or None
-        ``[n, n]`` optional travel times (road instances); reported, not optimised.
+        ``[n, n]`` optional travel times (road instances); reported, not optimised. Same bounds.
     demands : np.ndarray or None
         ``[n]`` integer demands for CVRP; ``demands[0]`` (the depot) must be 0.
     capacity : int or None
         Vehicle capacity for CVRP.
     num_vehicles : int or None
-        Fleet size; ``None`` means as many vehicles as needed (the CVRPLIB rule).
+        Fleet size, 1 to the number of customers; ``None`` means as many vehicles as needed (the CVRPLIB rule).
     bks : float or None
         Best known (or optimal) cost, if known, under this instance's own convention; > 0, since no
         gap can be computed against 0.
@@ -157,6 +171,13 @@ class Instance:
             if bad.any():
                 i = int(np.argmax(bad))
                 raise InvalidInstanceError(f"coordinates of node {i} are not finite ({c[i, 0]}, {c[i, 1]})")
+            far = np.any(np.abs(c) > MAX_COORD, axis=1)
+            if far.any():
+                i = int(np.argmax(far))
+                raise InvalidInstanceError(
+                    f"coordinates of node {i} are too large ({c[i, 0]:g}, {c[i, 1]:g}); at most {MAX_COORD:g} in "
+                    f"absolute value, so that no distance exceeds {MAX_DISTANCE:g}"
+                )
             self.coords = c
             n = len(c)
         if self.distance_type == "EXPLICIT":
@@ -239,6 +260,12 @@ class Instance:
             k = self.num_vehicles
             if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
                 raise InvalidInstanceError(f"num_vehicles must be a positive integer or null, got {k!r}")
+            customers = n - 1
+            if k > customers:  # a route serves at least one customer: more vehicles are never used
+                raise InvalidInstanceError(
+                    f"num_vehicles {_big(k)} is more than the {customers} customer(s); at most one vehicle per "
+                    "customer (null means as many as needed)"
+                )
             self.num_vehicles = int(k)
             need = -(-int(self.demands.sum()) // self.capacity)  # integer ceil: exact beyond 2**53
             if self.num_vehicles < need:

@@ -38,19 +38,34 @@ INSTANCE_SUFFIXES = (".json", ".vrp", ".tsp", ".atsp")
 
 
 def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` atomically: temp file in the same folder, then rename."""
+    """Write ``text`` to ``path`` atomically: temp file in the same folder, then rename.
+
+    An OSError names ``path``, never the temporary file (which is removed).
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise _naming(exc, path) from None
     try:
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         if os.path.exists(tmp):
             os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise _naming(exc, path) from None
         raise
+
+
+def _naming(exc: OSError, path: Path) -> OSError:
+    """``exc`` as the same kind of OSError about ``path`` (the user's file, not a temporary one)."""
+    if exc.errno is None or exc.filename == str(path.parent):
+        return exc
+    return OSError(exc.errno, exc.strerror, str(path))  # OSError(EISDIR, ...) is an IsADirectoryError
 
 
 def _umask() -> int:
@@ -107,8 +122,13 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
         raise InvalidArgumentError(f"path must be a str or Path, got {type(path).__name__}")
     path = Path(path)
     stem, ext = _strip_suffixes(path)
-    if not path.exists():
-        raise InvalidInstanceError(f"no such file: {path}")
+    try:
+        if not path.exists():
+            raise InvalidInstanceError(f"no such file: {path}")
+        if path.is_dir():
+            raise InvalidInstanceError(f"{path} is a folder, not an instance file")
+    except OSError as exc:  # a name too long for the file system, ...
+        raise InvalidInstanceError(f"cannot read {path}: {exc.strerror or exc}") from None
     if ext not in INSTANCE_SUFFIXES:
         raise InvalidInstanceError(
             f"unknown instance format {ext or '(no suffix)'!r} for {path.name}; expected one of "
@@ -245,8 +265,8 @@ def _fixed_edges_reference(inst: Instance, path: Path, stem: str, ext: str, head
 def _same_plain_instance(inst: Instance, path: Path, ext: str, name: str) -> Path | None:
     """The file ``name`` + ``ext`` (or ``.gz``) beside ``path`` when it holds ``inst``'s nodes, distance
     convention and demands without fixed edges; else None."""
-    for cand in (path.parent / f"{name}{ext}", path.parent / f"{name}{ext}.gz"):
-        if not cand.is_file() or cand.resolve() == path.resolve():
+    for cand in (_beside(path.parent, f"{name}{ext}"), _beside(path.parent, f"{name}{ext}.gz")):
+        if cand is None or not cand.is_file() or cand.resolve() == path.resolve():
             continue
         try:
             other = parse_tsplib(_read_text(cand), name=name)
@@ -278,8 +298,8 @@ def _opt_tour_length(path: Path, inst: Instance, stem: str) -> _Known | None:
 
     from graphroute.check import check
 
-    tour_file = path.parent / f"{stem}.opt.tour"
-    if inst.problem != "tsp" or not tour_file.exists():
+    tour_file = _beside(path.parent, f"{stem}.opt.tour")
+    if inst.problem != "tsp" or tour_file is None:
         return None
     try:
         lines = tour_file.read_text(encoding="utf-8-sig").splitlines()
@@ -339,40 +359,81 @@ def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | Non
     return (math.nan if known.value is None else known.value), known.source
 
 
+def _beside(folder: Path, name: str) -> Path | None:
+    """The file ``name`` in ``folder`` when it exists there, else None.
+
+    ``name`` is built from an instance name (a ``NAME`` header, the JSON ``name``), which may be
+    anything: one that holds a path separator or a NUL, or that no file system takes as a name (too
+    long), names no file beside the instance and is never looked up outside ``folder``.
+    """
+    if not name or name in (".", "..") or "\0" in name or "/" in name or (os.altsep and os.altsep in name) \
+            or os.sep in name:
+        return None
+    path = folder / name
+    try:
+        return path if path.exists() else None
+    except (OSError, ValueError):  # ENAMETOOLONG and kin
+        return None
+
+
+def _read_table(f: Path) -> list[dict[str, str]]:
+    """The rows of a CSV table beside an instance; OSError / ValueError (not UTF-8, NUL bytes) when unusable."""
+    with open(f, newline="", encoding="utf-8-sig") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _known_best(folder: Path, keys: list[str]) -> _Known | None:
-    """The first known best for ``keys`` (in order: all sources for the first key, then the next)."""
+    """The first known best for ``keys`` (in order: all sources for the first key, then the next).
+
+    A table (``bks.csv``, ``solutions``, ...) that cannot be read (not UTF-8 text, not CSV) is
+    returned as a problem, as an unreadable ``.sol`` is: the caller notes it and uses no value.
+    """
+    tables: dict[str, list[dict[str, str]] | str] = {}  # each table read once, or why it cannot be
+
+    def table(name: str) -> list[dict[str, str]] | str | None:
+        if name not in tables:
+            f = _beside(folder, name)
+            if f is None:
+                return None
+            try:
+                tables[name] = _read_table(f) if name != "solutions" else [
+                    {"line": line} for line in f.read_text(encoding="utf-8-sig").splitlines()]
+            except (OSError, ValueError, csv.Error) as exc:  # UnicodeDecodeError is a ValueError
+                tables[name] = f"unreadable ({type(exc).__name__}: {str(exc)[:80]})"
+        return tables[name]
+
     for key in dict.fromkeys(keys):
-        sol = folder / f"{key}.sol"
-        if sol.exists():
+        sol = _beside(folder, f"{key}.sol")
+        if sol is not None:
             try:
                 routes, cost = read_sol(sol)
             except Exception as exc:  # noqa: BLE001 - a broken neighbour file must not stop reading the instance
                 return _Known(None, sol.name, problem=str(exc))
             if cost is not None:
                 return _Known(cost, sol.name, routes=routes)
-        for table in ("bks.csv", "optimal_tour_lengths.csv"):
-            f = folder / table
-            if not f.exists():
-                continue
-            with open(f, newline="") as fh:
-                for row in csv.DictReader(fh):
-                    if (row.get("name") or row.get("instance")) != key:
-                        continue
-                    for col in ("bks", "optimal_tour_length", "optimum", "cost"):
-                        if row.get(col):
-                            try:
-                                return _Known(float(row[col]), table)
-                            except ValueError:
-                                pass
-        f = folder / "solutions"
-        if f.exists():
-            for line in f.read_text().splitlines():
-                k, _, val = line.partition(":")
-                if k.strip() == key:
-                    try:
-                        return _Known(float(val.split()[0]), "solutions")
-                    except (ValueError, IndexError):
-                        pass
+        for name in ("bks.csv", "optimal_tour_lengths.csv"):
+            rows = table(name)
+            if isinstance(rows, str):
+                return _Known(None, name, problem=rows)
+            for row in rows or ():
+                if (row.get("name") or row.get("instance")) != key:
+                    continue
+                for col in ("bks", "optimal_tour_length", "optimum", "cost"):
+                    if row.get(col):
+                        try:
+                            return _Known(float(row[col]), name)
+                        except ValueError:
+                            pass
+        rows = table("solutions")
+        if isinstance(rows, str):
+            return _Known(None, "solutions", problem=rows)
+        for row in rows or ():
+            k, _, val = row["line"].partition(":")
+            if k.strip() == key:
+                try:
+                    return _Known(float(val.split()[0]), "solutions")
+                except (ValueError, IndexError):
+                    pass
     return None
 
 

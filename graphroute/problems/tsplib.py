@@ -97,6 +97,15 @@ def _explicit_matrix(values: list[float], n: int, fmt: str) -> np.ndarray:
         "LOWER_DIAG_COL": "UPPER_DIAG_ROW",
     }
     fmt = twin.get(fmt, fmt)
+    needed = {"FULL_MATRIX": n * n, "UPPER_ROW": n * (n - 1) // 2, "LOWER_ROW": n * (n - 1) // 2,
+              "UPPER_DIAG_ROW": n * (n + 1) // 2, "LOWER_DIAG_ROW": n * (n + 1) // 2}.get(fmt)
+    if needed is None:
+        raise InvalidInstanceError(f"unsupported EDGE_WEIGHT_FORMAT {fmt!r}")
+    if len(values) != needed:  # before allocating: a DIMENSION the file cannot hold is refused here
+        raise InvalidInstanceError(
+            f"EDGE_WEIGHT_SECTION holds {len(values)} numbers, but {fmt} with DIMENSION {n} needs {needed}"
+            " (truncated file?)"
+        )
     m = np.zeros((n, n), dtype=np.float64)
     # (row, col) of the k-th number in row-major order; np.triu/tril_indices list them in that order
     if fmt == "FULL_MATRIX":
@@ -132,7 +141,11 @@ def _int_or_float(tok: str) -> int | float:
 
 def _node_table(rows: list[list[str]], n: int, width: int, what: str, *, exact: bool = False) -> np.ndarray:
     """``[n, width]`` values by 1-based node id. ``exact``: an object array whose integer tokens stay
-    Python ints (demands), instead of float64."""
+    Python ints (demands), instead of float64. A node given twice is an error, and so are fewer lines
+    than ``n``, checked before anything of size ``n`` is allocated (a DIMENSION the file cannot hold)."""
+    if n > len(rows):
+        raise InvalidInstanceError(f"{what}: {n - len(rows)} node(s) missing: DIMENSION is {n} but the section "
+                                   f"has {len(rows)} line(s) (truncated file?)")
     out = np.full((n, width), np.nan, dtype=object if exact else np.float64)
     number = _int_or_float if exact else float
     seen = set()
@@ -146,6 +159,8 @@ def _node_table(rows: list[list[str]], n: int, width: int, what: str, *, exact: 
             raise InvalidInstanceError(f"{what}: line {' '.join(row)!r} is not numeric") from None
         if not 1 <= node <= n:
             raise InvalidInstanceError(f"{what}: node {node} outside 1..{n}")
+        if node in seen:
+            raise InvalidInstanceError(f"node {node} given twice in {what}")
         out[node - 1] = vals
         seen.add(node)
     if len(seen) != n:

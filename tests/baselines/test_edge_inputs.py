@@ -41,9 +41,11 @@ def test_cvrp_matrix_with_nonzero_diagonal(optimum):
 def test_integer_costs_zero_the_diagonal_and_refuse_huge_arcs():
     mat, _ = integer_costs(parse_tsplib(ATSP5))
     assert (mat.diagonal() == 0).all()
-    huge = Instance("tsp", matrix=[[0, 1e30], [1, 0]], distance_type="EXPLICIT")
+    huge = Instance("tsp", matrix=[[0, 1e14], [1, 0]], distance_type="EXPLICIT")  # within MAX_DISTANCE, above 2**42
     with pytest.raises(InvalidInstanceError, match="too large for the solvers' 64-bit integer costs"):
         integer_costs(huge)
+    with pytest.raises(InvalidInstanceError, match=r"distance matrix\[0\]\[1\] is too large"):
+        Instance("tsp", matrix=[[0, 1e30], [1, 0]], distance_type="EXPLICIT")  # refused by the instance itself
 
 
 @pytest.mark.parametrize("solver", ["pyvrp", "ortools"])

@@ -6,7 +6,7 @@ import pytest
 import typer
 
 from graphroute.exceptions import InvalidInstanceError
-from graphroute_cli.common import cli_errors
+from graphroute_cli.common import OUT_OF_MEMORY, cli_errors
 
 
 def test_error_text_in_square_brackets_is_printed_verbatim(capsys):
@@ -43,7 +43,7 @@ class OutOfMemoryError(RuntimeError):
 ])
 def test_out_of_memory_is_one_line_naming_the_batch_sizes(capsys, error):
     """A CUDA OOM in train / evaluate used to print a traceback."""
-    @cli_errors
+    @cli_errors(oom=OUT_OF_MEMORY)
     def run() -> None:
         raise error
 
@@ -61,3 +61,54 @@ def test_other_runtime_errors_still_raise():
 
     with pytest.raises(RuntimeError, match="a bug"):
         run()
+
+
+def test_out_of_memory_of_other_commands_gives_no_batch_advice(capsys):
+    """solve / generate / graph commands used to advise lowering batch_size, which they do not have."""
+    @cli_errors
+    def run() -> None:
+        raise MemoryError()
+
+    with pytest.raises(typer.Exit):
+        run()
+    err = capsys.readouterr().err
+    assert "out of memory: the input is too large" in err and "batch_size" not in err
+
+
+def test_training_and_evaluation_commands_keep_the_batch_advice():
+    from graphroute_cli.common import BATCH_COMMAND_MODULES
+    from graphroute_cli.evaluate import evaluate_command
+    from graphroute_cli.train import train_command
+
+    for cmd in (evaluate_command, train_command):
+        assert cmd.__wrapped__.__module__ in BATCH_COMMAND_MODULES
+
+
+def test_generate_out_of_memory_names_the_size(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import importlib
+
+    from graphroute_cli.main import app
+
+    gen = importlib.import_module("graphroute.problems.generate")  # the package's name "generate" is the function
+
+    def oom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise MemoryError()
+
+    monkeypatch.setattr(gen, "generate", oom)
+    res = CliRunner().invoke(app, ["generate", "random", "-p", "tsp", "--size", "100000", "--asymmetric",
+                                   "--out", str(tmp_path / "g.json")])
+    assert res.exit_code == 1 and "out of memory generating 1 tsp instance(s) of size 100000" in res.stderr
+    assert "batch_size" not in res.stderr and not (tmp_path / "g.json").exists()
+
+
+def test_other_os_errors_are_one_line(capsys):
+    @cli_errors
+    def run() -> None:
+        raise OSError(36, "File name too long", "/x/" + "n" * 300)
+
+    with pytest.raises(typer.Exit):
+        run()
+    err = capsys.readouterr().err
+    assert err.startswith("error: File name too long: /x/nnn") and len(err.strip().splitlines()) == 1

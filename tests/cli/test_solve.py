@@ -261,3 +261,90 @@ def test_ortools_with_no_time_left_exits_2_not_1(examples, as_json):
         assert "used up building the OR-Tools model" in obj["meta"]["no_solution"]
     else:
         assert "no solution" in res.stdout and "NO: node(s) never visited" in res.stdout
+
+
+# -- fuzz review: one line and exit 1 for bad input, nothing written
+
+
+def test_coordinates_that_overflow_are_one_line(examples, tmp_path):
+    obj = json.loads((examples / "tsp20.json").read_text())
+    obj["coords"][1] = [1e308, -1e308]
+    f = tmp_path / "big.json"
+    f.write_text(json.dumps(obj))
+    for solver in ("savings", "nearest"):  # was OverflowError in to_dict / a hang
+        res = run("solve", f, "-s", solver, "-t", "1")
+        assert res.exit_code == 1 and "coordinates of node 1 are too large" in res.stderr, res.output
+        assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_instance_name_with_rich_markup_is_printed_verbatim(examples, tmp_path):
+    obj = json.loads((examples / "tsp20.json").read_text())
+    obj["name"] = "[/]"  # was rich.errors.MarkupError
+    f = tmp_path / "mk.json"
+    f.write_text(json.dumps(obj))
+    out = tmp_path / "[red]o.json"
+    res = run("solve", f, "-s", "savings", "--out", out)
+    assert res.exit_code == 0, res.output
+    assert "[/]" in res.stdout and "[red]o.json" in res.stdout
+
+
+def test_time_limit_beyond_the_cap_is_one_line(examples):
+    res = run("solve", examples / "tsp20.json", "-s", "savings", "-t", "1e308")  # was OverflowError in OR-Tools
+    assert res.exit_code == 1 and "time limit 1e+308 s is too long; at most 1e+07 s" in res.stderr, res.output
+
+
+def test_plot_to_a_folder_is_refused_before_solving_and_writes_no_out(examples, tmp_path):
+    (tmp_path / "pd").mkdir()
+    out = tmp_path / "s.json"
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", out, "--plot", tmp_path / "pd")
+    assert res.exit_code == 1 and f"--plot {tmp_path / 'pd'} is a folder" in res.stderr, res.output
+    assert not out.exists() and ".tmp" not in res.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pd"]
+
+
+@pytest.mark.parametrize("bad,msg", [
+    ("/proc/o.json", "--out /proc/o.json cannot be written"),
+    ("FILE/x.json", "is not a folder"),
+    ("n" * 300 + ".json", "cannot be written (File name too long)"),
+])
+def test_unwritable_out_is_refused_before_solving(examples, tmp_path, bad, msg):
+    (tmp_path / "FILE").write_text("x")
+    target = bad if bad.startswith("/") else tmp_path / bad
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", target)
+    assert res.exit_code == 1 and msg in res.stderr, res.output
+
+
+def test_out_in_new_folders_still_works(examples, tmp_path):
+    out, plot = tmp_path / "a" / "b" / "s.json", tmp_path / "c" / "p.png"
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", out, "--plot", plot)
+    assert res.exit_code == 0, res.output
+    assert json.loads(out.read_text())["feasible"] and plot.stat().st_size > 0
+
+
+def test_failed_plot_leaves_no_out(examples, tmp_path, monkeypatch):
+    import graphroute.plot
+
+    def broken(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise IsADirectoryError(21, "Is a directory", str(tmp_path / ".p.png.x.tmp"))
+
+    monkeypatch.setattr(graphroute.plot, "plot_routes", broken)
+    out = tmp_path / "s.json"
+    res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", out, "--plot", tmp_path / "p.png")
+    assert res.exit_code == 1 and not out.exists(), res.output
+
+
+def test_folder_as_instance_says_folder(examples):
+    res = run("solve", examples, "-s", "savings")
+    assert res.exit_code == 1 and "is a folder, not an instance file" in res.stderr, res.output
+
+
+def test_out_of_memory_in_a_solver_says_what_was_too_large(examples, monkeypatch):
+    import graphroute.baselines.constructive as constructive
+
+    def oom(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise MemoryError()
+
+    monkeypatch.setattr(constructive, "savings", oom)
+    res = run("solve", examples / "cvrp50.json", "-s", "savings")
+    assert res.exit_code == 1 and "out of memory: solver savings on cvrp50-uniform-s3" in res.stderr, res.output
+    assert "batch_size" not in res.stderr

@@ -86,6 +86,7 @@ def test_write_reports_refuses_negative_plot_count(examples, tmp_path):
         (["--plot-routes", "-1"], "--plot-routes must be at least 0, got -1"),
         (["--seeds", "-1"], "seed must be an integer in 0.."),
         (["--generate", "tsp:20:uniform:1:-1"], "seed must be an integer in 0.."),
+        (["-t", "1e308"], "time limit 1e+308 s is too long; at most 1e+07 s"),
     ],
 )
 def test_compare_cli_refuses(examples, tmp_path, args, msg):
@@ -162,3 +163,38 @@ def test_fresh_cli_removes_the_old_grids_files(tmp_path):
     names = _files(out)
     assert not [f for f in names if "s0" in f] and (out / "keep.txt").exists()
     assert "instances/cvrp12-uniform-s7.json" in names and "solutions/cvrp12-uniform-s7__savings__0.json" in names
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("{", "malformed JSON"),
+    (json.dumps({"problem": "tsp", "coords": [[0, 0], [1e308, -1e308]]}), "coordinates of node 1 are too large"),
+])
+def test_compare_refuses_a_bad_instance_before_any_run(examples, tmp_path, text, msg):
+    """A bad file used to become failed rows, exit 0; now one line naming it, and no folder written."""
+    bad = tmp_path / "bad.json"
+    bad.write_text(text)
+    out = tmp_path / "cb"
+    res = runner.invoke(app, ["compare", str(examples / "tsp20.json"), str(bad), "--baseline", "savings", "-t", "1",
+                              "--out", str(out)])
+    assert res.exit_code == 1 and f"{bad}: {msg}" in res.stderr, res.output
+    assert len(res.stderr.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_compare_long_instance_name_runs_without_a_traceback(examples, tmp_path):
+    obj = json.loads((examples / "tsp20.json").read_text())
+    obj["name"] = "n" * 300  # was "Process ForkServerProcess-1: Traceback" (OSError: File name too long)
+    f = tmp_path / "ln.json"
+    f.write_text(json.dumps(obj))
+    out = tmp_path / "c"
+    res = runner.invoke(app, ["compare", str(f), "--baseline", "savings", "--solvers", "nearest", "-t", "1", "-w", "1",
+                              "--out", str(out), "--plot-routes", "0"])
+    assert res.exit_code == 0 and "Traceback" not in res.output, res.output
+    rows = list(csv.DictReader(open(out / "results.csv")))
+    assert sorted(r["status"] for r in rows) == ["ok", "ok"]
+
+
+def test_evaluate_refuses_zero_workers_as_compare_does(tmp_path):
+    res = runner.invoke(app, ["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--workers", "0"])
+    assert res.exit_code == 1 and "--workers must be at least 1, got 0" in res.stderr, res.output
+    res = runner.invoke(app, ["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--reference-time", "1e308"])
+    assert res.exit_code == 1 and "--reference-time: time limit 1e+308 s is too long" in res.stderr, res.output

@@ -84,3 +84,29 @@ def test_no_solution_reason_is_the_runs_error(examples):
     assert row["status"] == "infeasible" and "the time limit of 0.0001 s was used up building" in row["error"]
     assert "never visited" in row["error"]
     assert row["runtime_s"] is not None and row["solution"]["routes"] == []
+
+
+def test_reader_os_error_is_a_failed_row_not_a_traceback(examples, monkeypatch):
+    """An OSError while reading (File name too long) escaped run_one and printed a raw worker traceback."""
+    import graphroute.problems.io as io
+
+    def broken(*a, **k):  # noqa: ANN002, ANN003, ANN202
+        raise OSError(36, "File name too long", "x" * 300)
+
+    monkeypatch.setattr(io, "read_instance", broken)
+    row = run_one(Task("tsp20", str(examples / "tsp20.json"), "savings", 0, 1.0))
+    assert row["status"] == "failed" and "cannot read instance: OSError" in row["error"]
+
+
+def test_worker_that_raises_anything_answers_with_a_failed_row(examples):
+    body = """
+        def boom(task):
+            raise SystemError("a bug")
+        runner.run_one = boom
+        runner._child(task, send)
+        send.close()
+        print(recv.recv())
+    """
+    res = run_child(examples, body)
+    assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
+    assert "'status': 'failed'" in res.stdout and "SystemError: a bug" in res.stdout
