@@ -45,7 +45,8 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
                   as_json: bool, contract: bool | None = None) -> None:
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs import read_any
-    from graphroute.neural.router.evaluate import DEFAULT_METHODS, NOTES, compare_routers, markdown_table, random_pairs
+    from graphroute.neural.router.evaluate import (DEFAULT_METHODS, NOTES, check_pair_seed, compare_routers,
+                                                   markdown_table, random_pairs)
     from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router
 
@@ -59,6 +60,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         raise InvalidArgumentError(f"--queries must be at least 1, got {queries}")
     if queries > MAX_QUERIES:
         raise InvalidArgumentError(f"--queries must be at most {MAX_QUERIES:,}, got {queries}")
+    check_pair_seed(seed, "--seed")
     if k_queries < 0:
         raise InvalidArgumentError(f"--k-queries must be at least 0, got {k_queries}")
     if k < 1:

@@ -9,6 +9,8 @@ import typer
 
 from graphroute_cli.common import cli_errors, console, print_json, print_warnings
 
+#: most answers ``--top`` explains: each gets its own path search (about a second on UMLS)
+MAX_TOP = 100
 
 @cli_errors
 def explain_command(
@@ -16,17 +18,24 @@ def explain_command(
     checkpoint: Path = typer.Option(..., "--checkpoint", help="A KG checkpoint (NBFNet or retrieval), e.g. data/checkpoints/kg_umls.pt."),
     head: str = typer.Option(..., "--head", help="Head entity, by name."),
     relation: str = typer.Option(..., "--relation", help="Query relation, by name (NAME^-1 asks for heads)."),
-    top: int = typer.Option(5, "--top", help="How many predicted answers (tails; heads for NAME^-1)."),
-    paths: int = typer.Option(3, "--paths", help="Explaining paths per tail."),
+    top: int = typer.Option(5, "--top", help="How many predicted answers (tails; heads for NAME^-1), at most 100 (each is explained by a path search); more than the KG's entities gives them all."),
+    paths: int = typer.Option(3, "--paths", help="Explaining paths per tail (1 to 100)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
+    from rich.markup import escape
+
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.neural.kg.data import KGData
-    from graphroute.neural.kg.explain import predict
+    from graphroute.neural.kg.explain import MAX_PATHS, predict
     from graphroute.neural.kg.train import load_kg_model
 
     if top < 1 or paths < 1:
         raise InvalidArgumentError("--top and --paths must be at least 1")
+    if paths > MAX_PATHS:
+        raise InvalidArgumentError(f"--paths must be at most {MAX_PATHS}, got {paths}")
+    if top > MAX_TOP:
+        raise InvalidArgumentError(f"--top must be at most {MAX_TOP}, got {top}; graphroute evaluate ranks every "
+                                   "entity")
     if not checkpoint.is_file():
         raise InvalidArgumentError(f"checkpoint not found: {checkpoint}")
     model, _, data = load_kg_model(checkpoint, KGData.from_path(graph))  # checks the KG matches the checkpoint first
@@ -37,10 +46,12 @@ def explain_command(
         print_json({"head": head, "relation": relation, "checkpoint": str(checkpoint),
                     "predictions": [asdict(p) for p in preds]})
         return
-    console.print(f"[bold]({head}, {relation}, ?)[/]  top {len(preds)} answers", highlight=False)
+    every = f" (every entity of the KG; --top {top} asked for more)" if len(preds) < top else ""
+    console.print(f"[bold]({escape(head)}, {escape(relation)}, ?)[/]  top {len(preds)} answers{every}",
+                  highlight=False)
     for i, p in enumerate(preds, 1):
         mark = "  [dim](training triple)[/]" if p.known else ""
-        console.print(f"{i}. [bold]{p.name}[/]  score {p.score:.4f}{mark}", highlight=False)
+        console.print(f"{i}. [bold]{escape(p.name)}[/]  score {p.score:.4f}{mark}", highlight=False)
         for path in p.paths:
             console.print(f"     {path.weight:+.4f}  {path.text}", highlight=False, markup=False, soft_wrap=True)
         if not p.paths:

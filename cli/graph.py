@@ -7,6 +7,7 @@ it writes a ``.graph.npz`` file (see ``docs/graph-format.md``) and prints the bu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Optional
 
 import typer
 from rich.table import Table
@@ -189,15 +190,20 @@ def build_traffic(
     locations: Path = typer.Option(None, "--locations", help="Sensor locations CSV (default: found beside)."),
     speeds: Path = typer.Option(None, "--speeds", help="Speed series: CSV with sensor-id header, .npz [steps, sensors(, features)] or .h5 (default: *speed*.csv[.gz]/.npz beside)."),
     sigma: float = typer.Option(None, "--sigma", help="Kernel width (default: std of the distances)."),
-    slot_minutes: int = typer.Option(5, "--slot-minutes", help="Minutes between rows of the speed series."),
-    speed_unit: str = typer.Option("mph", "--speed-unit", help="mph, kmh or mps."),
+    slot_minutes: Optional[int] = typer.Option(None, "--slot-minutes", help="Minutes between rows of the speed series (default 5; only with a speed series)."),
+    speed_unit: Optional[str] = typer.Option(None, "--speed-unit", help="mph (default), kmh or mps (only with a speed series)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
     """Traffic sensor graph (DCRNN Gaussian kernel) with per-time-slot travel times from a speed series."""
+    from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs.traffic import read_traffic
 
     g = read_traffic(source, ids=ids, locations=locations, speeds=speeds, sigma=sigma,
-                     slot_minutes=slot_minutes, speed_unit=speed_unit)
+                     slot_minutes=5 if slot_minutes is None else slot_minutes, speed_unit=speed_unit or "mph")
+    unused = [opt for opt, v in (("--slot-minutes", slot_minutes), ("--speed-unit", speed_unit)) if v is not None]
+    if unused and "speeds" not in g.meta:  # refused like --depart with --k in `paths`: an option that does nothing
+        raise InvalidArgumentError(f"{' and '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to a speed series, and none was given (--speeds) "
+                                   f"or found beside {source.name}")
     save_and_report(g, out, as_json)
     skipped = g.meta.get("rows_skipped", 0)
     if skipped:  # DCRNN drops them too, but silently; say so, on stderr under --json (stdout is one JSON object)

@@ -21,7 +21,7 @@ def paths_command(
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
     k: Optional[int] = typer.Option(None, "--k", "-k", help="Number of paths (>= 1; default 10)."),
     diverse: bool = typer.Option(False, "--diverse", help="Keep only paths that overlap little (K-Paths style)."),
-    max_overlap: float = typer.Option(0.5, "--max-overlap", help="--diverse: largest overlap with a kept path, 0..1."),
+    max_overlap: Optional[float] = typer.Option(None, "--max-overlap", help="--diverse: largest overlap with a kept path, 0..1 (default 0.5)."),
     overlap: Optional[str] = typer.Option(
         None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
@@ -39,6 +39,19 @@ def paths_command(
         if given:
             raise InvalidArgumentError(f"--depart gives the one earliest-arrival path on the time-slot travel times; "
                                        f"it does not combine with {', '.join(given)}")
+    from graphroute.paths.diverse import MEASURES
+
+    if overlap is not None and overlap not in MEASURES:
+        raise InvalidArgumentError(f"unknown overlap measure {overlap!r}; available: {', '.join(MEASURES)}")
+    if not diverse and depart is None:
+        given = [opt for opt, on in (("--overlap", overlap is not None), ("--max-overlap", max_overlap is not None)) if on]
+        if given:
+            raise InvalidArgumentError(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to "
+                                       "--diverse paths; add --diverse or drop it")
+    if depart is not None and max_overlap is not None:
+        raise InvalidArgumentError("--depart gives the one earliest-arrival path on the time-slot travel times; "
+                                   "it does not combine with --max-overlap")
+    max_overlap = 0.5 if max_overlap is None else max_overlap
     k = _check_k(10 if k is None else k)
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")

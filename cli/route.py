@@ -86,6 +86,7 @@ def route_command(
 def parse_steps(value: str, *, allow_zero: bool) -> int | str | None:
     """``--steps``: ``auto``, a positive number, or (where ``allow_zero``) 0 = a full pass (None)."""
     from graphroute.exceptions import InvalidArgumentError
+    from graphroute.neural.router.route import MAX_STEPS
 
     if str(value).strip().lower() == "auto":
         return "auto"
@@ -93,9 +94,9 @@ def parse_steps(value: str, *, allow_zero: bool) -> int | str | None:
         n = int(value)
     except ValueError:
         n = -1
-    if n < 0 or (n == 0 and not allow_zero):
+    if n < 0 or (n == 0 and not allow_zero) or n > MAX_STEPS:
         allowed = "auto, 0 (run to convergence) or a positive number" if allow_zero else "auto or a positive number"
-        raise InvalidArgumentError(f"--steps must be {allowed}, got {value!r}")
+        raise InvalidArgumentError(f"--steps must be {allowed} up to {MAX_STEPS:,}, got {value!r}")
     return n or None
 
 

@@ -11,6 +11,11 @@ class InvalidInstanceError(GraphrouteError, ValueError):
     """An instance file or object is malformed or violates the problem definition."""
 
 
+class GraphFormatError(InvalidInstanceError):
+    """A graph file's arrays are inconsistent or out of range; the message names the file, the
+    array and the first bad position."""
+
+
 class InvalidSolutionError(GraphrouteError, ValueError):
     """A solution is malformed (unknown node ids, wrong shape) before feasibility is even asked."""
 

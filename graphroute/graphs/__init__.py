@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from graphroute.exceptions import InvalidInstanceError
-from graphroute.graphs.model import GRAPH_SUFFIX, Graph, from_edges, load_graph, save_graph
+from graphroute.graphs.model import GRAPH_SUFFIX, Graph, GraphFormatError, from_edges, load_graph, save_graph
 
-__all__ = ["GRAPH_SUFFIX", "Graph", "from_edges", "load_graph", "read_any", "save_graph"]
+__all__ = ["GRAPH_SUFFIX", "Graph", "GraphFormatError", "from_edges", "load_graph", "read_any", "save_graph"]
 
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
 

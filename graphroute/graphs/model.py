@@ -26,6 +26,12 @@ array               content
 ``extra__NAME``     any further array a builder keeps (KG splits, traffic speed profiles ...)
 ==================  ===========================================================================
 
+Every array is checked on load (:func:`load_graph`): integer dtypes where ids and offsets are
+stored, ``indptr`` non-decreasing from 0 to the edge count, targets, relation ids and KG triples in
+range, float weights finite, non-negative (``length``, ``time``, ``weight``) and at most
+:data:`MAX_EDGE_WEIGHT`, coordinates finite, node ids unique, one name per node. A file that breaks
+one raises :class:`GraphFormatError` naming the file, the array and the first bad position.
+
 The user-facing description, with the attributes and extras each builder writes, is
 ``docs/graph-format.md``.
 """
@@ -42,12 +48,19 @@ from typing import Any
 
 import numpy as np
 
-from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError, UnknownNameError
+from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError, UnknownNameError
 
 FORMAT_NAME = "graphroute.graph"
 FORMAT_VERSION = 1
 GRAPH_SUFFIX = ".graph.npz"
 KINDS = ("road", "traffic", "kg", "synthetic")
+
+#: Largest absolute value of a float edge attribute (``length``, ``time``, ``weight``, any attribute
+#: ``--weight`` may name) and of a ``time_slots`` travel time: 1e15, a million times the Earth's
+#: circumference in metres, 30 million years in seconds. A path has fewer than 2**53 edges, so its
+#: cost stays below 1e31: finite even in float32 (the router's working precision, at most 3.4e38),
+#: never infinity, which every search reads as "no path".
+MAX_EDGE_WEIGHT = 1e15
 
 
 #: Extras that hold one value per edge on their last axis (``time_slots``: ``[T, m]``): subgraphs and
@@ -110,11 +123,16 @@ class Graph:
             arr = np.ascontiguousarray(arr)
             if arr.shape[:1] != (m,):
                 raise InvalidInstanceError(f"edge attribute {name!r} has {arr.shape[:1]} values for {m} edges")
-            if arr.dtype.kind == "f":
-                bad = ~np.isfinite(arr)
-                if bad.any():
-                    raise InvalidInstanceError(f"edge attribute {name!r} is not finite on edge {int(np.argmax(bad))}")
-                if name in ("length", "time", "weight") and np.any(arr < 0):
+            if arr.dtype.kind == "f" and arr.size:
+                lo, hi = arr.min(), arr.max()  # NaN propagates: two passes, no temporaries
+                if not (-MAX_EDGE_WEIGHT <= lo and hi <= MAX_EDGE_WEIGHT):
+                    bad = ~(np.abs(arr) <= MAX_EDGE_WEIGHT)
+                    e = int(np.argmax(bad))
+                    if not np.isfinite(arr.flat[e]):
+                        raise InvalidInstanceError(f"edge attribute {name!r} is not finite on edge {e}")
+                    raise InvalidInstanceError(f"edge attribute {name!r} is {arr.flat[e]:g} on edge {e}, above the "
+                                               f"largest weight a graph may hold ({MAX_EDGE_WEIGHT:g})")
+                if name in ("length", "time", "weight") and lo < 0:
                     e = int(np.argmax(arr < 0))
                     raise InvalidInstanceError(f"negative {name} {arr[e]:g} on edge {e} ({self._edge_str(e)})")
             self.edge_attrs[name] = arr
@@ -128,6 +146,11 @@ class Graph:
             self.coords = np.asarray(self.coords, dtype=np.float64)
             if self.coords.shape != (n, 2):
                 raise InvalidInstanceError(f"coords must have shape [{n}, 2], got {self.coords.shape}")
+            bad = ~np.isfinite(self.coords)
+            if bad.any():
+                i = int(np.argmax(bad.any(axis=1)))
+                raise InvalidInstanceError(f"coords are not finite at node {i} ({self.coords[i, 0]:g}, "
+                                           f"{self.coords[i, 1]:g})")
         if self.relation_names is not None:
             self.relation_names = [str(s) for s in self.relation_names]
         self._lookup: dict[str, int] | None = None
@@ -392,9 +415,13 @@ def from_edges(
 def save_graph(g: Graph, path: str | Path) -> Path:
     """Write ``g`` in the graphroute graph format (see module docstring), atomically.
 
-    A path without the ``.graph.npz`` suffix gets it appended; the final path is returned.
+    A path without the ``.graph.npz`` suffix gets it appended; the final path is returned. An existing
+    folder is refused (``DIR.graph.npz`` would be written beside it, not in it).
     """
     path = Path(path)
+    if path.is_dir():
+        raise InvalidArgumentError(f"cannot write {path}: it is a folder; give a file name such as "
+                                   f"{path / ('graph' + GRAPH_SUFFIX)}")
     if not path.name.endswith(GRAPH_SUFFIX):
         path = path.with_name(path.name.removesuffix(".npz") + GRAPH_SUFFIX)
     header = {
@@ -459,34 +486,223 @@ def is_graph_file(path: str | Path) -> bool:
 
 
 def load_graph(path: str | Path) -> Graph:
-    """Read a graph written by :func:`save_graph`; a missing, truncated or foreign file raises."""
+    """Read a graph written by :func:`save_graph`; a missing, truncated or foreign file raises.
+
+    Every array is checked (see the module docstring) in vectorised passes: a file edited by hand or by
+    another program raises :class:`GraphFormatError` naming the array and its first bad position,
+    rather than giving wrong routes, infinite costs or an index error deep in a model.
+    """
     path = Path(path)
     if not path.exists():
         raise InvalidInstanceError(f"no such file: {path}")
+    name = path.name
     try:
         with np.load(path, allow_pickle=False) as z:
             files = set(z.files)
             if "header" not in files:
-                raise InvalidInstanceError(f"{path.name} is not a graphroute graph file (no header)")
-            header = json.loads(str(z["header"]))
-            if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
-                raise InvalidInstanceError(f"{path.name} is not a graphroute graph file")
-            if header.get("version") != FORMAT_VERSION:
-                raise InvalidInstanceError(f"{path.name}: unsupported graph format version {header.get('version')}")
-            edge_attrs = {k: z[f"edge__{k}"] for k in header["edge_attrs"]}
-            extras = {k: z[f"extra__{k}"] for k in header.get("extras", [])}
-            meta = dict(header.get("meta") or {})
-            if header.get("default_weight"):
-                meta.setdefault("default_weight", header["default_weight"])
-            return Graph(
-                indptr=z["indptr"], indices=z["indices"], edge_attrs=edge_attrs, kind=header["kind"],
-                node_ids=z["node_ids"] if "node_ids" in files else None,
-                node_names=z["node_names"].tolist() if "node_names" in files else None,
-                coords=z["coords"] if "coords" in files else None,
-                relation_names=z["relation_names"].tolist() if "relation_names" in files else None,
-                meta=meta, extras=extras,
-            )
+                raise InvalidInstanceError(f"{name} is not a graphroute graph file (no header)")
+            header = _read_header(name, z["header"])
+            wanted = ["indptr", "indices", *(f"edge__{k}" for k in header["edge_attrs"]),
+                      *(f"extra__{k}" for k in header["extras"]), "node_ids", "node_names", "coords", "relation_names"]
+            for key in wanted[:2 + len(header["edge_attrs"]) + len(header["extras"])]:
+                if key not in files:
+                    raise GraphFormatError(f"{name}: the header lists {key!r} but the file has no such array")
+            arrays = {k: z[k] for k in wanted if k in files}
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
         if isinstance(exc, InvalidInstanceError):
             raise
-        raise InvalidInstanceError(f"{path.name}: cannot read graph file ({type(exc).__name__}: {exc}); truncated?") from None
+        raise InvalidInstanceError(f"{name}: cannot read graph file ({type(exc).__name__}: {exc}); truncated?") from None
+    n, relation_names = _check_arrays(name, header, arrays)
+    meta = header["meta"]
+    if header.get("default_weight"):
+        meta.setdefault("default_weight", header["default_weight"])
+    try:
+        return Graph(
+            indptr=arrays["indptr"], indices=arrays["indices"],
+            edge_attrs={k: arrays[f"edge__{k}"] for k in header["edge_attrs"]}, kind=header["kind"],
+            node_ids=arrays.get("node_ids"),
+            node_names=arrays["node_names"].tolist() if "node_names" in arrays else None,
+            coords=arrays.get("coords"), relation_names=relation_names, meta=meta,
+            extras={k: arrays[f"extra__{k}"] for k in header["extras"]},
+        )
+    except InvalidInstanceError as exc:  # the model's own checks (finite weights, coordinates ...)
+        raise GraphFormatError(f"{name}: {exc}") from None
+
+
+def _read_header(name: str, raw: np.ndarray) -> dict:
+    """The JSON header, its fields type-checked: ``meta`` is always a dict, ``extras`` a list."""
+    if raw.ndim != 0 or raw.dtype.kind != "U":
+        raise InvalidInstanceError(f"{name} is not a graphroute graph file (header is not a string)")
+    try:
+        header = json.loads(str(raw))
+    except ValueError:
+        raise InvalidInstanceError(f"{name} is not a graphroute graph file (header is not JSON)") from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT_NAME:
+        raise InvalidInstanceError(f"{name} is not a graphroute graph file")
+    version = header.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:  # noqa: E721 - true == 1, 1.0 == 1
+        raise GraphFormatError(f"{name}: unsupported graph format version {json.dumps(version)}")
+    if header.get("kind") not in KINDS:
+        raise GraphFormatError(f"{name}: header kind {json.dumps(header.get('kind'))} is not one of {', '.join(KINDS)}")
+    header.setdefault("extras", [])
+    for key in ("edge_attrs", "extras"):
+        v = header.get(key)
+        if not isinstance(v, list) or not all(isinstance(x, str) and x for x in v) or len(set(v)) != len(v):
+            raise GraphFormatError(f"{name}: header {key} must be a list of distinct names, got {json.dumps(v)[:80]}")
+    if header.get("default_weight") is not None and not isinstance(header["default_weight"], str):
+        raise GraphFormatError(f"{name}: header default_weight must be a name, got {json.dumps(header['default_weight'])}")
+    meta = header.get("meta")
+    if meta is not None and not isinstance(meta, dict):
+        raise GraphFormatError(f"{name}: header meta must be an object, got {json.dumps(meta)[:80]}")
+    header["meta"] = dict(meta or {})
+    return header
+
+
+def _ints(name: str, key: str, a: np.ndarray, ndim: int = 1) -> np.ndarray:
+    """``a`` as int64 when it holds integers of ``ndim`` dimensions (a float ``1.5`` offset is no offset)."""
+    if a.dtype.kind not in "iu":
+        raise GraphFormatError(f"{name}: {key} must hold integers, got dtype {a.dtype}")
+    if a.ndim != ndim:
+        raise GraphFormatError(f"{name}: {key} must have {ndim} dimension(s), got shape {list(a.shape)}")
+    if a.dtype == np.uint64 and a.size and int(a.max()) > np.iinfo(np.int64).max:
+        raise GraphFormatError(f"{name}: {key} holds {int(a.max())}, above the int64 range")
+    return a.astype(np.int64, copy=False)
+
+
+def _first(mask: np.ndarray) -> int:
+    return int(np.argmax(mask))
+
+
+def _check_range(name: str, key: str, a: np.ndarray, hi: int, what: str, unit: str = "position") -> None:
+    """Every value of the 1-d ``a`` in ``0..hi-1``; else one line naming the first bad position."""
+    if a.size and (a.min() < 0 or a.max() >= hi):
+        i = _first((a < 0) | (a >= hi))
+        raise GraphFormatError(f"{name}: {key} holds {what} {int(a[i])} at {unit} {i}, outside 0..{hi - 1}")
+
+
+def _strings(name: str, key: str, a: np.ndarray, n: int | None) -> None:
+    if a.dtype.kind != "U" or a.ndim != 1:
+        raise GraphFormatError(f"{name}: {key} must be a 1-d array of strings, got dtype {a.dtype} shape {list(a.shape)}")
+    if n is not None and len(a) != n:
+        raise GraphFormatError(f"{name}: {key} has {len(a)} entries for {n} nodes")
+
+
+def first_duplicate(values: np.ndarray) -> tuple[int, int] | None:
+    """Positions ``(i, j)``, ``i < j``, of the first repeated value (smallest ``j``), or None.
+
+    O(n) for strictly increasing integers (OSM and DIMACS ids are); strings are first told apart by a
+    64-bit hash of their code points (sorting numbers is 10x faster than sorting strings), and only a
+    repeated hash leads to the stable sort of the strings themselves."""
+    if len(values) < 2:
+        return None
+    if values.dtype.kind in "iu":
+        if bool(np.all(values[1:] > values[:-1])):
+            return None
+    elif values.dtype.kind == "U" and values.itemsize:
+        raw = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
+        if raw.shape[1] % 8:
+            raw = np.pad(raw, ((0, 0), (0, 8 - raw.shape[1] % 8)))
+        words = raw.view(np.uint64)  # two code points a word
+        mult = np.random.default_rng(0x9E3779B9).integers(0, 2 ** 63, words.shape[1], dtype=np.uint64) * 2 + 1
+        h = words[:, 0] * mult[0]
+        for j in range(1, words.shape[1]):  # column by column: no [n, width] temporary
+            h += words[:, j] * mult[j]  # wraps modulo 2**64
+        h.sort()
+        if not (h[1:] == h[:-1]).any():
+            return None
+    order = np.argsort(values, kind="stable")
+    s = values[order]
+    eq = s[1:] == s[:-1]
+    if not eq.any():
+        return None
+    j = int(order[1:][eq].min())
+    i = int(np.flatnonzero(values == values[j])[0])
+    return i, j
+
+
+def _check_arrays(name: str, header: dict, arrays: dict[str, np.ndarray]) -> tuple[int, list[str] | None]:
+    """The checks of the module docstring, before the model's own (finite weights and coordinates).
+    Returns the node count and the relation names."""
+    indptr = arrays["indptr"] = _ints(name, "indptr", arrays["indptr"])
+    indices = arrays["indices"] = _ints(name, "indices", arrays["indices"])
+    m = len(indices)
+    if len(indptr) < 1 or indptr[0] != 0:
+        raise GraphFormatError(f"{name}: indptr must start at 0" + (f", got {int(indptr[0])}" if len(indptr) else ""))
+    step = np.diff(indptr)
+    if step.size and step.min() < 0:
+        u = _first(step < 0)
+        raise GraphFormatError(f"{name}: indptr decreases at node {u} ({int(indptr[u])} -> {int(indptr[u + 1])})")
+    if indptr[-1] != m:
+        raise GraphFormatError(f"{name}: indptr ends at {int(indptr[-1])} but indices holds {m} edges")
+    n = len(indptr) - 1
+    _check_range(name, "indices", indices, n, "node", "edge")
+    relation_names = None
+    if "relation_names" in arrays:
+        _strings(name, "relation_names", arrays["relation_names"], None)
+        relation_names = arrays["relation_names"].tolist()
+    for k in header["edge_attrs"]:
+        key = f"edge__{k}"
+        a = arrays[key]
+        if a.ndim != 1 or len(a) != m:
+            raise GraphFormatError(f"{name}: {key} must hold one value per edge ({m}), got shape {list(a.shape)}")
+        if k == "relation":
+            a = arrays[key] = _ints(name, key, a)
+            if relation_names is not None:
+                _check_range(name, key, a, len(relation_names), "relation", "edge")
+            else:
+                _check_range(name, key, a, np.iinfo(np.int64).max, "relation", "edge")
+        elif a.dtype.kind not in "iuf":
+            raise GraphFormatError(f"{name}: {key} must hold numbers, got dtype {a.dtype}")
+    if "node_ids" in arrays:
+        ids = arrays["node_ids"]
+        if ids.dtype.kind not in "iuU" or ids.ndim != 1:
+            raise GraphFormatError(f"{name}: node_ids must be a 1-d array of integers or strings, got dtype {ids.dtype} "
+                                   f"shape {list(ids.shape)}")
+        if len(ids) != n:
+            raise GraphFormatError(f"{name}: node_ids has {len(ids)} entries for {n} nodes")
+        dup = first_duplicate(ids)
+        if dup is not None:
+            raise GraphFormatError(f"{name}: node_ids repeats {ids[dup[1]]!s:.60} (nodes {dup[0]} and {dup[1]}); "
+                                   "ids must be unique")
+    if "node_names" in arrays:
+        _strings(name, "node_names", arrays["node_names"], n)
+    if "coords" in arrays:
+        c = arrays["coords"]
+        if c.dtype.kind not in "iuf" or c.shape != (n, 2):
+            raise GraphFormatError(f"{name}: coords must be numbers of shape [{n}, 2], got dtype {c.dtype} "
+                                   f"shape {list(c.shape)}")
+    meta = header["meta"]
+    num_rel = meta.get("num_relations")
+    if num_rel is not None:
+        if type(num_rel) is not int or num_rel < 0:  # noqa: E721
+            raise GraphFormatError(f"{name}: meta num_relations must be an integer >= 0, got {json.dumps(num_rel)}")
+        if relation_names is not None and len(relation_names) < num_rel:
+            raise GraphFormatError(f"{name}: relation_names has {len(relation_names)} names for {num_rel} relations")
+    elif relation_names is not None:
+        num_rel = len(relation_names)
+    for k in header["extras"]:
+        key = f"extra__{k}"
+        if k.startswith("triples_"):
+            t = arrays[key] = _ints(name, key, arrays[key], ndim=2)
+            if t.shape[1] != 3:
+                raise GraphFormatError(f"{name}: {key} must have shape [k, 3] (head, relation, tail), "
+                                       f"got {list(t.shape)}")
+            if not len(t):
+                continue
+            hi = [t[:, j].max() for j in range(3)]  # 50x faster than t.max(axis=0) on int64 [k, 3]
+            if t.min() < 0 or hi[0] >= n or hi[2] >= n or (num_rel is not None and hi[1] >= num_rel):
+                _check_range(name, f"{key} (heads)", t[:, 0], n, "entity", "row")
+                _check_range(name, f"{key} (tails)", t[:, 2], n, "entity", "row")
+                _check_range(name, f"{key} (relations)", t[:, 1],
+                             np.iinfo(np.int64).max if num_rel is None else num_rel, "relation", "row")
+        elif k in EDGE_EXTRAS:
+            a = arrays[key]
+            if a.dtype.kind != "f" or a.ndim != 2 or a.shape[1] != m:
+                raise GraphFormatError(f"{name}: {key} must be floats of shape [slots, {m}], got dtype {a.dtype} "
+                                       f"shape {list(a.shape)}")
+            bad = ~((a >= 0) & (a <= MAX_EDGE_WEIGHT))
+            if bad.any():
+                s, e = np.unravel_index(_first(bad.ravel()), a.shape)
+                raise GraphFormatError(f"{name}: {key} holds {a[s, e]:g} at slot {s}, edge {e}; travel times must be "
+                                       f"finite, >= 0 and at most {MAX_EDGE_WEIGHT:g}")
+    return n, relation_names

@@ -21,6 +21,10 @@ from graphroute.graphs.model import Graph, from_edges
 
 KINDS = ("grid", "geometric", "delaunay")
 
+#: Most nodes a synthetic graph may ask for: a million nodes take about 10 s and 750 MB to build, so
+#: the cap, 10 million, stays within minutes and a few GB; more is refused in one line, not swapped.
+MAX_NODES = 10_000_000
+
 
 def _grid(rng: np.random.Generator, n: int, perturb: float, drop: float) -> tuple[np.ndarray, np.ndarray]:
     side = max(2, int(round(np.sqrt(n))))
@@ -83,6 +87,8 @@ def synthetic_graph(
         raise InvalidArgumentError(f"unknown synthetic graph kind {kind!r}; available: {', '.join(KINDS)}")
     if n < 4:
         raise InvalidArgumentError(f"a synthetic graph needs at least 4 nodes, got {n}")
+    if n > MAX_NODES:
+        raise InvalidArgumentError(f"a synthetic graph may have at most {MAX_NODES:,} nodes, got {n:,}")
     if not 0 <= speed_spread < 1:
         raise InvalidArgumentError(f"speed_spread must be in [0, 1), got {speed_spread}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

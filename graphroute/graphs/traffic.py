@@ -114,21 +114,64 @@ def _read_rows(path: Path) -> list[list[str]]:
         raise InvalidInstanceError(f"cannot read {path.name}: {exc} (truncated?)") from None
 
 
+#: Most sensors a traffic graph may have: the DCRNN kernel is a dense ``[n, n]`` float64 matrix, 3.2 GB
+#: at 20,000 sensors (METR-LA has 207, PEMS-BAY 325, LargeST's California 8,600).
+MAX_SENSORS = 20_000
+
+
+def check_sensor_ids(ids: list[str], listed_in: str | Path) -> list[str]:
+    """``ids`` when they are unique, non-empty and at most :data:`MAX_SENSORS`; else one line naming the file."""
+    name = Path(listed_in).name
+    if not ids:
+        raise InvalidInstanceError(f"{name}: no sensor id")
+    first: dict[str, int] = {}
+    for k, s in enumerate(ids, 1):
+        if s in first:
+            raise InvalidInstanceError(f"{name}: sensor id {s!r} is listed twice (entries {first[s]} and {k}); "
+                                       "sensor ids must be unique. Is it the right file?")
+        first[s] = k
+    if len(ids) > MAX_SENSORS:
+        raise InvalidInstanceError(f"{name} lists {len(ids):,} sensors; at most {MAX_SENSORS:,} are supported (the "
+                                   "kernel is a dense sensors x sensors matrix). Is it the right file?")
+    return ids
+
+
+def _looks_like_location_header(row: list[str]) -> bool:
+    if len(row) < 3:
+        return False
+    lat, lon = row[-2].strip().lower(), row[-1].strip().lower()
+    return ("lat" in lat and ("lon" in lon or "lng" in lon)) or (lat, lon) == ("y", "x")
+
+
 def read_locations(path: str | Path) -> tuple[list[str], np.ndarray]:
-    """Sensor ids and (lon, lat) from ``[index,]sensor_id,latitude,longitude`` rows (header optional)."""
+    """Sensor ids and (lon, lat) from ``[index,]sensor_id,latitude,longitude`` rows (header optional).
+
+    A header must end with latitude and longitude columns (``latitude,longitude``, ``lat,lng``, ``y,x``);
+    every latitude must lie in [-90, 90] and longitude in [-180, 180], and ids must be unique: a
+    distances CSV (``from,to,cost``) given as the locations file is refused, not read as 8,358 sensors."""
+    name = Path(path).name
     rows = _read_rows(Path(path))
+    start = 1
     if rows and not _is_number(rows[0][-1]):
-        rows = rows[1:]
+        if not _looks_like_location_header(rows[0]):
+            raise InvalidInstanceError(f"{name}: header {','.join(rows[0])[:60]!r} does not look like sensor "
+                                       "locations; expected '[index,]sensor_id,latitude,longitude'")
+        rows, start = rows[1:], 2
     ids, xy = [], []
-    for k, row in enumerate(rows, 1):
+    for k, row in enumerate(rows, start):
         try:
             sid, lat, lon = row[-3], float(row[-2]), float(row[-1])
         except (IndexError, ValueError):
-            raise InvalidInstanceError(f"{Path(path).name} row {k}: expected 'sensor_id,latitude,longitude', "
+            raise InvalidInstanceError(f"{name} row {k - start + 1}: expected 'sensor_id,latitude,longitude', "
                                        f"got {','.join(row)[:60]!r}") from None
+        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+            raise InvalidInstanceError(f"{name} row {k - start + 1}: latitude {row[-2].strip()} / longitude {row[-1].strip()} is "
+                                       "not a position (latitude in [-90, 90], longitude in [-180, 180]); expected "
+                                       "'[index,]sensor_id,latitude,longitude' rows. Is it the locations file?")
         ids.append(sid.strip())
         xy.append((lon, lat))
-    return ids, np.array(xy, dtype=np.float64)
+    check_sensor_ids(ids, path)
+    return ids, np.array(xy, dtype=np.float64).reshape(-1, 2)
 
 
 def _is_number(s: str) -> bool:
@@ -335,11 +378,7 @@ def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, lengt
 
 def _slot_speeds(speeds: str | Path, ids: list[str], *, slot_minutes: int, speed_unit: str) -> tuple[np.ndarray, dict]:
     """``[T, sensors]`` speed (m/s) per time-of-day slot and the counts of missing and implausible readings."""
-    if slot_minutes <= 0 or (24 * 60) % slot_minutes:
-        raise InvalidInstanceError(f"slot length must divide a day into whole slots, got {slot_minutes} minutes")
-    factor = {"mph": 0.44704, "kmh": 1 / 3.6, "mps": 1.0}.get(speed_unit)
-    if factor is None:
-        raise InvalidInstanceError(f"unknown speed unit {speed_unit!r}; use mph, kmh or mps")
+    factor = _check_slots(slot_minutes, speed_unit)
     data = read_speed_series(speeds, ids)
     per_day = 24 * 60 // slot_minutes
     steps = (len(data) // per_day) * per_day or len(data)
@@ -361,6 +400,20 @@ def _slot_speeds(speeds: str | Path, ids: list[str], *, slot_minutes: int, speed
     per_sensor = np.where(np.isfinite(per_sensor), per_sensor, np.nanmedian(data))
     prof = np.where(np.isfinite(prof), prof, per_sensor)
     return np.maximum(prof * factor, 5 / 3.6), stats  # [T, sensors]
+
+
+SPEED_UNITS = {"mph": 0.44704, "kmh": 1 / 3.6, "mps": 1.0}
+
+
+def _check_slots(slot_minutes: int, speed_unit: str) -> float:
+    """The m/s factor of ``speed_unit`` when it and ``slot_minutes`` are valid; else one line."""
+    if isinstance(slot_minutes, bool) or not isinstance(slot_minutes, (int, np.integer)) or slot_minutes <= 0 \
+            or (24 * 60) % slot_minutes:
+        raise InvalidInstanceError(f"slot length must divide a day into whole slots, got {slot_minutes} minutes")
+    factor = SPEED_UNITS.get(speed_unit)  # type: ignore[call-overload]
+    if factor is None:
+        raise InvalidInstanceError(f"unknown speed unit {speed_unit!r}; use mph, kmh or mps")
+    return factor
 
 
 def fifo_repair(tt: np.ndarray, slot_seconds: float) -> np.ndarray:
@@ -396,6 +449,7 @@ def read_traffic(
     path = Path(path)
     if not path.exists():
         raise InvalidInstanceError(f"no such file: {path}")
+    _check_slots(slot_minutes, speed_unit)  # bad values are refused even when no speed series is used
     folder = path.parent
     loc_path = Path(locations) if locations else _find_beside(folder, ("*locations*.csv",))
     loc_ids, xy = read_locations(loc_path) if loc_path else (None, None)
@@ -405,6 +459,7 @@ def read_traffic(
         if sigma is not None:
             raise InvalidInstanceError(f"{path.name} holds the kernel weights already; sigma applies to a distances CSV")
         sensor_ids, w = load_adjacency_pickle(path)
+        check_sensor_ids(sensor_ids, path)
     else:
         if ids is not None:
             try:
@@ -413,6 +468,7 @@ def read_traffic(
                 raise InvalidInstanceError(f"{Path(ids).name}: not a UTF-8 text file of sensor ids") from None
             sensor_ids = [s.strip() for s in text.replace("\n", ",").split(",") if s.strip()]
             listed_in = Path(ids)
+            check_sensor_ids(sensor_ids, listed_in)
         elif loc_ids is not None:
             sensor_ids = loc_ids
             listed_in = loc_path
@@ -423,6 +479,7 @@ def read_traffic(
                 seen.setdefault(r[1].strip())
             sensor_ids = list(seen)
             listed_in = path
+            check_sensor_ids(sensor_ids, listed_in)
         dist, skipped = _distance_matrix(path, sensor_ids)
         notes.update({"rows_skipped": skipped, "sensor_list": str(listed_in)})
         sigma = kernel_sigma(dist, sigma, name=path.name)
@@ -477,6 +534,6 @@ def read_traffic(
                       node_ids=np.array(sensor_ids, dtype=str), coords=coords, meta=meta, extras=extras)
 
 
-__all__ = ["SIGMA_QUANTILE", "dcrnn_adjacency", "distance_rows", "estimate_sigma", "fifo_repair", "kernel_distance",
+__all__ = ["MAX_SENSORS", "SIGMA_QUANTILE", "check_sensor_ids", "dcrnn_adjacency", "distance_rows", "estimate_sigma", "fifo_repair", "kernel_distance",
            "kernel_sigma", "load_adjacency_pickle", "read_locations", "read_speed_series", "read_traffic",
            "slot_travel_times"]

@@ -31,6 +31,11 @@ from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural.kg.data import KGData
 
 
+#: Most explaining paths per answer (``--paths``): the beam search keeps ``2 * paths`` partial paths
+#: per node and hop, so its time and memory grow with it; a person reads a handful.
+MAX_PATHS = 100
+
+
 @dataclass
 class ExplainedPath:
     edges: list[tuple[int, int, int]]  # (u, relation, v), relation ids with inverses (r + R)
@@ -136,7 +141,10 @@ def retrieval_paths(scorer, data: KGData, head: int, relation: int, tail: int, k
 
 
 def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, paths: int = 5) -> list[Prediction]:  # noqa: ANN001
-    """The ``top`` highest-scoring tails of ``(head, relation, ?)``, each with its top ``paths`` explanations."""
+    """The ``top`` highest-scoring tails of ``(head, relation, ?)``, each with its top ``paths`` explanations.
+
+    ``top`` above the number of entities gives every entity, ranked (a KG has no more answers);
+    ``paths`` must be in ``1..MAX_PATHS``."""
     import torch
 
     from graphroute.neural.kg.distmult import DistMult
@@ -145,9 +153,12 @@ def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, path
 
     if isinstance(model, DistMult):
         raise InvalidArgumentError("a DistMult checkpoint has no paths to explain; use an NBFNet or retrieval checkpoint")
+    if top < 1 or not 1 <= paths <= MAX_PATHS:
+        raise InvalidArgumentError(f"top must be at least 1 and paths in 1..{MAX_PATHS}, got top {top}, paths {paths}")
+    top = min(top, data.num_entities)
     with torch.no_grad():
         scores = Scorer(model, data)(torch.tensor([[head, relation, head]])).float().numpy()[0]
-    order = sorted(range(len(scores)), key=lambda t: (-scores[t], t))[:top]
+    order = sorted(range(len(scores)), key=lambda t: (-scores[t], t))[:top]  # ties by entity id
     train = {tuple(x) for x in data.with_inverse(data.train).tolist()}
     explain = retrieval_paths if isinstance(model, PathRetrievalScorer) else nbfnet_paths
     return [Prediction(t, data.entity_names[t], float(scores[t]), (head, relation, t) in train,

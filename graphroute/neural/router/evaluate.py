@@ -37,8 +37,20 @@ import numpy as np
 from graphroute.exceptions import InvalidArgumentError
 
 
+#: Seeds of the random query pairs: integers in ``0..MAX_PAIR_SEED`` (int64, as the instance generator's).
+MAX_PAIR_SEED = 2**63 - 1
+
+
+def check_pair_seed(seed: object, option: str = "seed") -> int:
+    """``seed`` when it is an integer in ``0..MAX_PAIR_SEED``; else one line naming ``option``."""
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_PAIR_SEED:
+        raise InvalidArgumentError(f"{option} must be an integer in 0..{MAX_PAIR_SEED}, got {seed!r}")
+    return int(seed)
+
+
 def random_pairs(n: int, count: int, seed: int = 0) -> np.ndarray:
     """``count`` seeded (source, target) pairs with source != target: int64 ``[count, 2]``."""
+    check_pair_seed(seed)
     if n < 2:
         raise InvalidArgumentError("a graph with fewer than 2 nodes has no pairs to route")
     rng = np.random.default_rng(seed)

@@ -1,0 +1,84 @@
+"""Traffic builder refuses the wrong side file (fuzz review defects 2 and 6): a distances CSV given as
+the locations or the sensor-id list, duplicate ids, positions off the globe, and speed options that
+have no speed series to apply to. Each case was accepted before (exit 0, thousands of bogus sensors)."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from graphroute.exceptions import InvalidInstanceError
+from graphroute.graphs.traffic import MAX_SENSORS, check_sensor_ids, read_locations, read_traffic
+from graphroute_cli.main import app
+
+DIST = "400001,400017,10\n400017,400001,12\n400017,400030,9\n400030,400017,11\n400001,400001,0\n"  # PEMS-BAY-like ids
+
+
+@pytest.fixture
+def folder(tmp_path):
+    (tmp_path / "distances.csv").write_text(DIST)
+    (tmp_path / "locs.csv").write_text("sensor_id,latitude,longitude\n400001,37.0,-121.0\n400017,37.01,-121.0\n400030,37.02,-121.0\n")
+    return tmp_path
+
+
+def _build(*args):
+    return CliRunner().invoke(app, ["graph", "build", "traffic", *map(str, args)])
+
+
+def test_valid_files_still_build(folder):
+    res = _build(folder / "distances.csv", "--locations", folder / "locs.csv", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    g = read_traffic(folder / "distances.csv", locations=folder / "locs.csv")
+    assert g.node_ids.tolist() == ["400001", "400017", "400030"] and g.coords is not None
+
+
+@pytest.mark.parametrize("option,msg", [
+    ("--locations", r"distances.csv row 1: latitude 400017 / longitude 10 is not a position"),
+    ("--ids", r"distances.csv: sensor id '400017' is listed twice \(entries 2 and 4\)"),
+])
+def test_distances_file_as_a_side_file_is_one_error(folder, option, msg):
+    shutil.copy(folder / "distances.csv", folder / "d2.csv")
+    res = _build(folder / "d2.csv", option, folder / "distances.csv", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    import re
+
+    assert re.search(msg, res.stderr), res.stderr
+    assert not (folder / "t.graph.npz").exists()
+
+
+@pytest.mark.parametrize("text,msg", [
+    ("sensor_id,latitude,longitude\na,37,-121\na,37.1,-121\n", "sensor id 'a' is listed twice"),
+    ("sensor_id,latitude,longitude\na,91,-121\n", "latitude 91 / longitude -121 is not a position"),
+    ("sensor_id,latitude,longitude\na,37,-181\n", "is not a position"),
+    ("sensor_id,latitude,longitude\na,nan,-121\n", "is not a position"),
+    ("from,to,cost\na,b,1\n", "header 'from,to,cost' does not look like sensor locations"),
+])
+def test_bad_locations(tmp_path, text, msg):
+    (tmp_path / "l.csv").write_text(text)
+    with pytest.raises(InvalidInstanceError, match=msg):
+        read_locations(tmp_path / "l.csv")
+
+
+def test_location_headers_that_stay_accepted(tmp_path):
+    for head in ("index,sensor_id,latitude,longitude\n0,", "id,lat,lng\n", "sensor,y,x\n"):
+        (tmp_path / "l.csv").write_text(head + "a,37,-121\n")
+        assert read_locations(tmp_path / "l.csv")[0] == ["a"]
+
+
+def test_sensor_count_cap():
+    with pytest.raises(InvalidInstanceError, match=f"at most {MAX_SENSORS:,}"):
+        check_sensor_ids([str(i) for i in range(MAX_SENSORS + 1)], "ids.txt")
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--slot-minutes", "0"], "slot length must divide a day"),
+    (["--speed-unit", "bogus"], "unknown speed unit 'bogus'"),
+    (["--slot-minutes", "10"], "--slot-minutes applies to a speed series, and none was given"),
+    (["--speed-unit", "kmh", "--slot-minutes", "10"], "--slot-minutes and --speed-unit apply to a speed series"),
+])
+def test_speed_options_without_speeds_are_refused(folder, args, msg):
+    res = _build(folder / "distances.csv", *args, "--out", folder / "t.graph.npz")
+    assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
+    assert not (folder / "t.graph.npz").exists()
