@@ -81,6 +81,8 @@ def compare_command(
 
     if task not in ("vrp", "paths"):
         raise InvalidArgumentError(f"unknown task {task!r}; available: vrp, paths")
+    if address is not None and executor != "ray":  # it used to be ignored without a word
+        raise InvalidArgumentError("--address is the Ray cluster's address: it needs --executor ray")
     if task == "paths":
         if not files or len(files) != 1:
             raise InvalidArgumentError("--task paths takes exactly one GRAPH file")

@@ -139,11 +139,13 @@ def read_instance(path: str | Path, *, bks: float | None = None) -> Instance:
     text = _read_text(path)
     if ext == ".json":
         try:
-            obj = json.loads(text)
+            obj = json.loads(text, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             raise InvalidInstanceError(f"{path.name}: malformed JSON ({exc.msg.removesuffix(' at')} at line {exc.lineno})") from None
         except RecursionError:
             raise InvalidInstanceError(f"{path.name}: JSON nested too deeply to read") from None
+        except InvalidInstanceError as exc:  # a repeated key
+            raise InvalidInstanceError(f"{path.name}: {exc}") from None
         except ValueError as exc:  # e.g. an integer of more than 4300 digits
             raise InvalidInstanceError(f"{path.name}: unreadable JSON ({str(exc).split(';')[0]})") from None
         inst = instance_from_dict(obj, default_name=stem)
@@ -438,6 +440,23 @@ def _known_best(folder: Path, keys: list[str]) -> _Known | None:
 
 
 # ----------------------------------------------------------------------------- JSON
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
+    """A JSON object whose keys are all different (``json`` would keep the last of a repeated key)."""
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        repeated = next(k for k, _ in pairs if k in seen or seen.add(k))
+        raise InvalidInstanceError(f"key {repeated!r} given twice in one JSON object")
+    return obj
+
+
+def _has_bool(v: Any) -> bool:
+    """Whether a (nested) list holds a JSON true/false, which numpy would read as 1/0."""
+    if isinstance(v, list):
+        return any(_has_bool(x) if isinstance(x, list) else isinstance(x, bool) for x in v)
+    return isinstance(v, bool)
+
+
 def _get(obj: dict, key: str, kinds: tuple[type, ...], what: str, *, required: bool = False) -> Any:
     if key not in obj or obj[key] is None:
         if required:
@@ -458,6 +477,8 @@ def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
         a = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError, OverflowError, RecursionError):
         raise InvalidInstanceError(f"field {key!r} must hold only numbers") from None
+    if _has_bool(v):
+        raise InvalidInstanceError(f"field {key!r} must hold only numbers, got true/false")
     if a.ndim != ndim:
         shape = "a list of numbers" if ndim == 1 else "a list of lists of numbers (rows of equal length)"
         raise InvalidInstanceError(f"field {key!r} must be {shape}")
@@ -482,7 +503,7 @@ def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
     if fmt != FORMAT_NAME:
         raise InvalidInstanceError(f"field 'format' must be {FORMAT_NAME!r}, got {fmt!r}")
     version = obj.get("version", FORMAT_VERSION)
-    if version != FORMAT_VERSION:
+    if isinstance(version, bool) or version != FORMAT_VERSION:  # true == 1 in Python
         raise InvalidInstanceError(f"unsupported instance format version {version!r}; this graphroute reads 1")
     known = {
         "format", "version", "name", "problem", "distance", "coords", "matrix", "durations",

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -175,3 +177,37 @@ def test_name_too_long_for_the_file_system_is_one_error(tmp_path):
 def test_distances_of_valid_instances_are_unchanged(examples):
     inst = read_instance(examples / "cvrp50.json")
     assert np.isfinite(inst.distances).all() and inst.distances.max() < 2
+
+
+# --- wrong types the JSON reader let through (fuzz review, low) ---------------------------------------------
+
+
+def _json(tmp_path, text: str):
+    path = tmp_path / "i.json"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"problem": "tsp", "coords": [[0, 0], [true, false], [1, 1]]}', "field 'coords' must hold only numbers, got true/false"),
+    ('{"problem": "tsp", "matrix": [[0, 1], [false, 0]]}', "field 'matrix' must hold only numbers, got true/false"),
+    ('{"version": true, "problem": "tsp", "coords": [[0, 0], [1, 1]]}', "unsupported instance format version True"),
+    ('{"problem": "tsp", "coords": [[0, 0], [1, 1]], "problem": "cvrp"}', "i.json: key 'problem' given twice"),
+    ('{"problem": "tsp", "coords": [[0, 0], [1, 1]], "meta": {"a": 1, "a": 2}}', "key 'a' given twice"),
+])
+def test_booleans_and_repeated_keys_are_refused(tmp_path, text, message):
+    """JSON true/false were read as 1/0 and a repeated key kept its last value, without a word."""
+    with pytest.raises(InvalidInstanceError, match=re.escape(message)):
+        read_instance(_json(tmp_path, text))
+
+
+def test_compare_refuses_address_without_ray(tmp_path):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    example = Path(__file__).resolve().parents[2] / "data" / "examples" / "tsp20.json"
+    res = CliRunner().invoke(app, ["compare", str(example), "--baseline", "nearest", "--address",
+                                   "host:1", "--out", str(tmp_path / "c")])
+    assert res.exit_code == 1 and "--address is the Ray cluster's address: it needs --executor ray" in res.stderr
+    assert not (tmp_path / "c").exists()
