@@ -68,41 +68,69 @@ def beam_paths(src: np.ndarray, dst: np.ndarray, weight: np.ndarray, head: int, 
     """Top-``k`` loopless paths ``head -> tail`` of at most ``max_hops`` edges by mean edge ``weight``.
 
     Bellman-Ford beam search: after ``i`` rounds every node holds the ``beam`` (default ``2k``)
-    best paths into it by summed weight. Returns ``(mean weight, [edge ids])``, best first; ties by
-    edge ids. When ``head == tail`` the paths are the cycles through ``head`` (a self-loop edge is a
-    one-edge cycle), except an edge followed by ``reverse[edge]`` (the id of the edge that walks the
-    same triple back, when given). Cost O(max_hops * E * beam * L).
+    best paths into it by summed weight, ties by edge ids. Returns ``(mean weight, [edge ids])``,
+    best first; ties by edge ids. When ``head == tail`` the paths are the cycles through ``head``
+    (a self-loop edge is a one-edge cycle), except an edge followed by ``reverse[edge]`` (the id of
+    the edge that walks the same triple back, when given). Each round extends all kept paths by
+    all their out-edges at once in numpy: O(max_hops * E * beam * max_hops) work, in memory at once.
     """
     beam = beam or 2 * k
+    src, dst = np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
     n = int(max(src.max(initial=0), dst.max(initial=0), head, tail)) + 1
     order = np.argsort(src, kind="stable")
     starts = np.searchsorted(src[order], np.arange(n + 1))
-    frontier: dict[int, list[tuple[float, tuple[int, ...], tuple[int, ...]]]] = {head: [(0.0, (), (head,))]}
-    found: dict[tuple[int, ...], float] = {}
+    # the kept paths of the current round: summed weight, edge ids [P, i], nodes [P, i + 1]
+    total = np.zeros(1)
+    edges = np.zeros((1, 0), dtype=np.int64)
+    nodes = np.full((1, 1), head, dtype=np.int64)
+    found: list[tuple[float, tuple[int, ...]]] = []
     for _ in range(max_hops):
-        nxt: dict[int, list] = {}
-        for u, items in frontier.items():
-            for e in order[starts[u]:starts[u + 1]].tolist():
-                v = int(dst[e])
-                for total, edges, nodes in items:
-                    if v in nodes:  # only a cycle closing at the head, when the head is asked for
-                        walked_back = reverse is not None and edges and reverse[edges[-1]] == e
-                        if not (v == tail == head) or walked_back:
-                            continue
-                    cand = (total + float(weight[e]), edges + (e,), nodes + (v,))
-                    if v == tail:
-                        found[cand[1]] = cand[0] / len(cand[1])
-                    else:
-                        nxt.setdefault(v, []).append(cand)
-        frontier = {v: sorted(items, key=lambda c: (-c[0], c[1]))[:beam] for v, items in nxt.items()}
-        if not frontier:
+        ends = nodes[:, -1]
+        degree = starts[ends + 1] - starts[ends]
+        parent = np.repeat(np.arange(len(ends)), degree)
+        first = np.repeat(starts[ends], degree)
+        offset = np.arange(len(parent)) - np.repeat(np.cumsum(degree) - degree, degree)
+        e = order[first + offset]
+        v = dst[e]
+        seen = (nodes[parent] == v[:, None]).any(axis=1)
+        if seen.any():  # only a cycle closing at the head, when the head is asked for, and not straight back
+            ok = ~seen | ((v == head) & (head == tail))
+            if reverse is not None and edges.shape[1]:
+                ok &= ~(seen & (np.asarray(reverse)[edges[parent, -1]] == e))
+            parent, e, v = parent[ok], e[ok], v[ok]
+        total_new = total[parent] + weight[e]
+        edges_new = np.concatenate([edges[parent], e[:, None]], axis=1)
+        hit = v == tail
+        found.extend((float(t) / edges_new.shape[1], tuple(row)) for t, row in
+                     zip(total_new[hit].tolist(), edges_new[hit].tolist()))
+        keep = ~hit
+        parent, v, total_new, edges_new = parent[keep], v[keep], total_new[keep], edges_new[keep]
+        if not len(v):
             break
-    best = sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-    return [(w, list(edges)) for edges, w in best]
+        # per end node, the beam best by summed weight, ties by edge ids (lexsort: last key first)
+        rank = np.lexsort((*edges_new.T[::-1], -total_new, v))
+        v_sorted = v[rank]
+        group_start = np.flatnonzero(np.r_[True, v_sorted[1:] != v_sorted[:-1]])
+        position = np.arange(len(rank)) - np.repeat(group_start, np.diff(np.r_[group_start, len(rank)]))
+        rank = rank[position < beam]
+        total, edges = total_new[rank], edges_new[rank]
+        nodes = np.concatenate([nodes[parent[rank]], v[rank, None]], axis=1)
+    best = sorted(found, key=lambda c: (-c[0], c[1]))[:k]
+    return [(w, list(path)) for w, path in best]
 
 
 def nbfnet_paths(model, data: KGData, head: int, relation: int, tail: int, k: int = 5) -> list[ExplainedPath]:  # noqa: ANN001
     """NBFNet's gradient path explanation of ``(head, relation, tail)`` (module docstring)."""
+    _, gradients = edge_gradients(model, data, head, relation, [tail])
+    return gradient_paths(model, data, head, relation, tail, gradients[0], k=k)
+
+
+def edge_gradients(model, data: KGData, head: int, relation: int,  # noqa: ANN001
+                   tails: list[int]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Scores of every tail of ``(head, relation, ?)`` and, for each of ``tails``, the gradient of
+    its score with respect to a weight (1) on every edge of :meth:`KGData.graph_edges`: one forward
+    pass and one backward pass per tail."""
     import torch
 
     from graphroute.neural.kg.nbfnet import EdgeIndex
@@ -110,9 +138,16 @@ def nbfnet_paths(model, data: KGData, head: int, relation: int, tail: int, k: in
     src, dst, et = data.graph_edges()
     w = torch.ones(len(src), requires_grad=True)
     graph = EdgeIndex(torch.as_tensor(src), torch.as_tensor(dst), torch.as_tensor(et), data.num_entities, edge_weight=w)
-    score = model(torch.tensor([head]), torch.tensor([relation]), graph)[0, tail]
-    (grad,) = torch.autograd.grad(score, w)
-    g = grad.numpy()
+    scores = model(torch.tensor([head]), torch.tensor([relation]), graph)[0]
+    gradients = [torch.autograd.grad(scores[t], w, retain_graph=i < len(tails) - 1)[0].numpy()
+                 for i, t in enumerate(tails)]
+    return scores.detach().float().numpy(), gradients
+
+
+def gradient_paths(model, data: KGData, head: int, relation: int, tail: int, g: np.ndarray,  # noqa: ANN001
+                   k: int = 5) -> list[ExplainedPath]:
+    """The top ``k`` paths ``head -> tail`` by mean edge gradient ``g`` (from :func:`edge_gradients`)."""
+    src, dst, et = data.graph_edges()
     half = len(src) // 2  # graph_edges(): the training triples, then their inverses in the same order
     reverse = (np.arange(len(src)) + half) % len(src)
     found = beam_paths(src, dst, g, head, tail, max_hops=len(model.linear), k=k, reverse=reverse)
@@ -160,6 +195,10 @@ def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, path
         scores = Scorer(model, data)(torch.tensor([[head, relation, head]])).float().numpy()[0]
     order = sorted(range(len(scores)), key=lambda t: (-scores[t], t))[:top]  # ties by entity id
     train = {tuple(x) for x in data.with_inverse(data.train).tolist()}
-    explain = retrieval_paths if isinstance(model, PathRetrievalScorer) else nbfnet_paths
-    return [Prediction(t, data.entity_names[t], float(scores[t]), (head, relation, t) in train,
-                       explain(model, data, head, relation, t, k=paths)) for t in order]
+    if isinstance(model, PathRetrievalScorer):
+        explained = [retrieval_paths(model, data, head, relation, t, k=paths) for t in order]
+    else:  # one forward pass for all answers, a backward pass each
+        _, gradients = edge_gradients(model, data, head, relation, order)
+        explained = [gradient_paths(model, data, head, relation, t, g, k=paths) for t, g in zip(order, gradients)]
+    return [Prediction(t, data.entity_names[t], float(scores[t]), (head, relation, t) in train, found)
+            for t, found in zip(order, explained)]
