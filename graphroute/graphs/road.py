@@ -72,6 +72,9 @@ CLOSED_ACCESS = frozenset({"no", "private", "agricultural", "forestry", "emergen
 ACCESS_HIERARCHY = ("motorcar", "motor_vehicle", "vehicle", "access")
 
 _MPH = 1.609344
+
+#: Countries whose limits are legally in mph: OSM tags their zone numbers (``GB:zone20``) in mph too.
+MPH_COUNTRIES = frozenset({"gb", "us"})
 #: ``maxspeed=walk`` (walking pace, km/h): OSRM's car profile reads the German living-street limit,
 #: "Schrittgeschwindigkeit" (walking pace), as 7 km/h (``de:living_street`` in ``profiles/car.lua``).
 #: A pedestrian walks at about 5 km/h; a car held to walking pace runs a little faster than that.
@@ -132,7 +135,7 @@ def parse_maxspeed(value: str | None, highway: str | None = None) -> float | Non
 
     Numbers in km/h (default), mph or knots; ``walk`` and ``none`` (which depends on ``highway``: a
     motorway or trunk without a limit, or a road of no given type, is driven at :data:`NO_LIMIT_KMH`,
-    any other road at its type default, i.e. None here); implicit limits ``CC:zone`` from :data:`IMPLICIT_SPEED_KMH`. Several
+    any other road at its type default, i.e. None here); implicit limits ``CC:zone`` from :data:`IMPLICIT_SPEED_KMH`, numbered zones ``CC:zone30`` (mph in :data:`MPH_COUNTRIES`). Several
     values separated by ``;`` give the lowest one readable: conservative, since they usually differ
     by lane, time or vehicle. Values <= 0 or above :data:`MAX_PLAUSIBLE_KMH` are None.
     """
@@ -155,8 +158,8 @@ def _one_maxspeed(text: str, highway: str | None) -> float | None:
         m = re.match(r"^([a-z]{2}(?:-[a-z0-9]+)?):(?:zone:?(\d+)|([a-z_]+))$", text)
         if not m:
             return None
-        if m.group(2):
-            v = float(m.group(2))
+        if m.group(2):  # a zone's number is in the country's legal unit
+            v = float(m.group(2)) * (_MPH if m.group(1).split("-")[0] in MPH_COUNTRIES else 1.0)
         else:
             region, zone = m.group(1), m.group(3)  # a region (be-vlg) falls back to its country, then to "*"
             v = next((IMPLICIT_SPEED_KMH[k][zone] for k in (region, region.split("-")[0], "*")
