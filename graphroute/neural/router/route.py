@@ -317,7 +317,7 @@ def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int
 
     After each route, the weights of its edges are multiplied by ``1 + penalty`` and the search is
     repeated (Bader et al. 2011, "Alternative route graphs in road networks"); a route already found
-    is skipped, at most ``tries`` searches (default ``4 k``). Penalised weights only grow, so an
+    (the same edges) is skipped, at most ``tries`` searches (default ``4 k``). Penalised weights only grow, so an
     admissible ``h`` stays admissible and the first route is optimal. Costs are under the original
     weights; routes come back in order of that cost.
     """
@@ -341,8 +341,8 @@ def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k
         r = _learned(graph.ptr, graph.idx, w, hl, s, t)
         if r.path is None:
             break
-        if r.path.nodes not in found:
-            found[r.path.nodes] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
+        if r.path.edges not in found:  # by edges: parallel edges (chains a contraction joined) are different routes
+            found[r.path.edges] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
         if len(found) >= k:
             break
         for e in r.path.edges:

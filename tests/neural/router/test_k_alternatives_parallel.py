@@ -1,0 +1,38 @@
+"""K alternatives on graphs with parallel edges: routes that differ only in a parallel edge (as the
+chains a contraction joins into edges between the same junctions) are different routes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from graphroute.graphs import from_edges
+from graphroute.neural.router.route import k_alternatives
+from graphroute_cli.main import app
+from tests.paths.test_paths_cli import GR
+
+
+def test_parallel_edges_give_separate_alternatives():
+    g = from_edges([0, 0, 1], [1, 1, 2], 3, edge_attrs={"time": np.array([1.0, 2.0, 1.0])},
+                   meta={"default_weight": "time"})
+    paths = k_alternatives(g.indptr, g.indices, g.weights(), np.zeros(3), 0, 2, 2)
+    assert [p.cost for p in paths] == pytest.approx([2.0, 3.0])
+    assert paths[0].nodes == paths[1].nodes == (0, 1, 2) and paths[0].edges != paths[1].edges
+
+
+@pytest.mark.parametrize("contract", ["--contract", "--no-contract"])
+def test_route_k_finds_the_same_routes_on_the_contracted_graph(tmp_path, contract):
+    (tmp_path / "tiny.gr").write_text(GR)
+    graph = tmp_path / "t.graph.npz"
+    assert CliRunner().invoke(app, ["graph", "build", "road", str(tmp_path / "tiny.gr"), "--out", str(graph)]).exit_code == 0
+    res = CliRunner().invoke(app, ["route", str(graph), "-s", "1", "-t", "6", "--mode", "k", "--k", "3", "--exact",
+                                   contract, "--json"])
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.output)
+    assert q["contracted"] == (contract == "--contract")
+    paths = q["queries"][0]["paths"]
+    assert [(p["nodes"], p["cost"]) for p in paths] == [(["1", "2", "3", "6"], 4.0), (["1", "4", "5", "6"], 5.0),
+                                                        (["1", "6"], 9.0)]
