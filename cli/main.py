@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from graphroute_cli import common
 from graphroute_cli.compare import compare_command
@@ -15,7 +18,73 @@ from graphroute_cli.train import train_command
 from graphroute_cli.evaluate import evaluate_command
 from graphroute_cli.explain import explain_command
 
+
+def _usage_piece(piece: str) -> str:
+    """An argument in the usage line the classic way: ``FILE``, ``[FILES]...`` (recent typers print
+    ``{file}`` and ``[files]...``)."""
+    if piece.startswith("{") and "}" in piece:
+        name, rest = piece[1:].split("}", 1)
+        return name.upper() + rest
+    if piece.startswith("[") and "]" in piece:
+        name, rest = piece[1:].split("]", 1)
+        return f"[{name.upper()}]{rest}"
+    return piece
+
+
+def _element_type(label: str | None) -> str | None:
+    """``<list[str]>`` -> ``<str>``: a repeatable option or argument shows the type of one value (the
+    argument's name already ends in ``...``; the option's help says it repeats)."""
+    if isinstance(label, str) and label.startswith("<list[") and label.endswith("]>"):
+        return f"<{label[6:-2]}>"
+    return label
+
+
+def tidy_help(command: Any) -> None:
+    """Help screens without value placeholders on flags, whatever typer renders them.
+
+    Typer 0.2x (``pyproject`` asks for ``typer>=0.12``) prints a type column for every option, flags
+    included (``--json <bool>``, even its own ``--help <bool>``), a repeatable option as
+    ``<list[str]>`` and a required argument as ``{file}`` in the usage line. This sets an empty
+    metavar on every flag (older typers print none there either), the type of one value on a repeatable
+    option or argument (``<str>``; an option's own metavar still wins: ``--set KEY=VALUE``), and the
+    classic ``FILE`` in the usage line; on older typers (click 8.1) it changes nothing visible. Walks
+    ``command`` and its subcommands; called once, when the app's click group is built.
+    """
+    import types
+
+    params = list(getattr(command, "params", []))
+    try:  # --help is made on demand; typers that cache it (click >= 8.2 style) keep the tidied one
+        ctx = command.context_class(command, **(command.context_settings or {}))
+        help_option = command.get_help_option(ctx)
+    except Exception:  # an older click without the cache, or another signature: nothing to tidy
+        help_option = None
+    if help_option is not None:
+        params.append(help_option)
+    for param in params:
+        kind = getattr(param, "param_type_name", None)
+        if kind == "option" and getattr(param, "is_flag", False) and not getattr(param, "count", False):
+            param.metavar = ""
+            continue
+        if hasattr(param, "display_type_rich"):  # typer 0.2x: "<list[str]>" for a repeatable value
+            param.display_type_rich = types.MethodType(
+                lambda self, ctx, _original=param.display_type_rich: _element_type(_original(ctx)), param)
+        if kind == "argument" and hasattr(param, "_usage_display_name"):
+            param.get_usage_pieces = types.MethodType(
+                lambda self, ctx, _original=param.get_usage_pieces: [_usage_piece(p) for p in _original(ctx)], param)
+    for sub in (getattr(command, "commands", None) or {}).values():
+        tidy_help(sub)
+
+
+class _Group(TyperGroup):
+    """The root group: its help screens, and its subcommands', are tidied once built (:func:`tidy_help`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        tidy_help(self)
+
+
 app = typer.Typer(
+    cls=_Group,
     name="graphroute",
     help="Graph-based routing research: neural VRP solvers and GNN routers against strong classical baselines.",
     no_args_is_help=True,
