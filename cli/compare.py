@@ -65,7 +65,7 @@ def compare_command(
     plot_routes: Optional[int] = typer.Option(None, "--plot-routes", help="Draw the routes of the first N instances (N >= 0; 0 draws none)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
     task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
-    router: Optional[Path] = typer.Option(None, "--router", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
+    router: Optional[Path] = typer.Option(None, "--router", "--checkpoint", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt); --checkpoint is the same option."),
     queries: int = typer.Option(200, "--queries", "-q", help="--task paths: number of seeded random pairs."),
     seed: int = typer.Option(0, "--seed", help="--task paths: seed of the pairs."),
     steps: str = typer.Option("auto", "--steps", help="--task paths: message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5) or a number."),
@@ -144,6 +144,7 @@ def compare_command(
         f"time limit {grid.time_limit:g} s per run, {n_workers} worker process(es), one thread each, executor {executor}\n"
         f"- every solution re-checked by graphroute.check before it is counted\n"
     )
+    _check_grid(out, grid, fresh)  # a folder of another grid is one error line, before any progress display
     progress = Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TimeElapsedColumn(), TextColumn("{task.fields[last]}"), console=console, disable=as_json,
                         transient=False)
@@ -169,7 +170,35 @@ def compare_command(
     _render(summary, grid, out)
 
 
+#: What to do about a folder that holds another grid's results, said at the end of the refusal.
+OTHER_GRID_ADVICE = "pass --out DIR for a new comparison or --fresh to replace it"
+
+
+def _check_grid(out: Path, grid, fresh: bool) -> None:  # noqa: ANN001
+    """Refuse, before anything runs or is displayed, a results folder that holds another grid's results
+    (the store's own check, read-only here: it records nothing when the grid matches). The refusal ends
+    with what to do (every ad-hoc comparison defaults to runs/compare/custom)."""
+    from graphroute.compare.store import ResultStore
+    from graphroute.exceptions import InvalidArgumentError
+
+    if fresh or not (out / "results.sqlite").is_file():
+        return
+    store = ResultStore(out)
+    try:
+        if store.grid():  # an empty folder records nothing here: run_compare records the grid itself
+            store.bind_grid(grid.fingerprint())
+    except InvalidArgumentError as exc:
+        msg = str(exc)
+        if "--out" not in msg or "--fresh" not in msg:
+            msg = f"{msg.rstrip('; ')}; {OTHER_GRID_ADVICE}"
+        raise InvalidArgumentError(msg) from None
+    finally:
+        store.close()
+
+
 def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
+    from graphroute.compare.summary import wtl_cell
+
     def f(v, d=2):  # noqa: ANN001, ANN202
         return "-" if v is None else f"{v:.{d}f}"
 
@@ -185,7 +214,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
             f"{f(s['mean_gap_vs_baseline_pct'])} / {f(s['geomean_gap_vs_baseline_pct'])}, {s['n_gap_vs_baseline']}",
             f"{f(s['mean_gap_vs_bks_pct'])} / {f(s['geomean_gap_vs_bks_pct'])}, {s['n_gap_vs_bks']}",
             f"{f(s['mean_gap_vs_bks_common_pct'])} / {f(s['geomean_gap_vs_bks_common_pct'])}, {s['n_common']}",
-            f"{s['wins']}/{s['ties']}/{s['losses']}",
+            wtl_cell(s, grid.baseline),
             f"{f(s['mean_time_s'])} / {f(s['median_time_s'])}",
             str(s["over_limit"]),
             str(s["n_below_bks"]),

@@ -14,7 +14,7 @@ from graphroute_cli.common import cli_errors, console, fmt_num, print_json
 @cli_errors
 def route_command(
     graph: Path = typer.Argument(..., help="A built graph file, or any raw file `graphroute graph build` reads."),
-    router: Optional[Path] = typer.Option(None, "--router", help="Router checkpoint (default: the shipped data/checkpoints/router_road.pt)."),
+    router: Optional[Path] = typer.Option(None, "--router", "--checkpoint", help="Router checkpoint, a --task router run's best.pt or last.pt (default: the shipped data/checkpoints/router_road.pt); --checkpoint is the same option."),
     source: Optional[str] = typer.Option(None, "--source", "-s", help="Source node: id as in the file, or name."),
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Target node: id as in the file, or name."),
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
@@ -51,8 +51,8 @@ def route_command(
     from graphroute.neural.router.train import load_router
 
     keep_freed_memory()  # the pass's [nodes, targets] temporaries: 3.9x on a 100k-node graph (cpu_malloc.md)
+    model, _ = load_router(router)  # a wrong checkpoint is refused before a large graph is read
     g = read_any(graph)
-    model, _ = load_router(router)
     keyed = [(s, t, g.node_index(s), g.node_index(t)) for s, t in queries]
     contract = want_contraction(g, contract)
     if contract:

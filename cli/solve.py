@@ -103,8 +103,11 @@ def same_file(a: Path, b: Path) -> bool:
 
 
 def _render(inst, result, out, plot) -> None:  # noqa: ANN001
-    t = Table(title=f"{escape(inst.name)}  ({inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type})",
-              show_header=False, title_justify="left")
+    # the heading is its own line, not the table's title: a title wraps at the table's width (the two
+    # columns' contents), which cut "name  (cvrp, 100 customers, EXACT)" mid-phrase at 80 columns
+    details = f"{inst.kind}, {inst.num_customers} {'customers' if inst.problem == 'cvrp' else 'nodes'}, {inst.distance_type}"
+    console.print(f"[bold]{escape(inst.name)}[/]  ({escape(details)})", highlight=False)
+    t = Table(show_header=False)
     t.add_column(style="bold")
     t.add_column()
     t.add_row("solver", escape(result.solver))

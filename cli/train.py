@@ -19,7 +19,9 @@ from graphroute_cli import common
 from graphroute_cli.common import EXIT_INTERRUPTED, cli_errors, console, fail, print_warnings
 
 #: task name -> "module:function"; the function takes (config_path, *, out, device, resume,
-#: on_progress, time_limit, overrides) and returns an object with ``step``, ``elapsed_s``, ``metrics``, ``out_dir``.
+#: on_progress, time_limit, overrides, on_start) and returns an object with ``step``, ``elapsed_s``,
+#: ``metrics``, ``out_dir`` (and optionally ``note``, ``warnings``). ``on_start()`` must be called once the
+#: config, device and checkpoint are checked, right before training starts (neural.train.start_fresh).
 TASKS: dict[str, str] = {
     "vrp": "graphroute.neural.train:run_from_yaml",
     "kg": "graphroute.neural.kg.train:run_from_yaml",
@@ -73,7 +75,7 @@ def train_command(
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint: a run's last.pt, also the one Ctrl-C writes where it stops a run (the first Ctrl-C finishes the step in progress and saves; a second stops at once)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: the folder of the --resume checkpoint, else runs/<config name>)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),
-    overrides: Optional[list[str]] = typer.Option(None, "--set", help="Override a config key: --set lr=1e-4 (repeatable)."),
+    overrides: Optional[list[str]] = typer.Option(None, "--set", metavar="KEY=VALUE", help="Override a config key: --set lr=1e-4 (repeatable)."),
 ) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -94,20 +96,26 @@ def train_command(
     out = out or (resume.parent if resume is not None else Path("runs") / config.stem)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
-    if resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists()):
-        from rich.markup import escape
+    earlier = resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists())
 
-        console.print(f"[yellow]note[/]: {escape(str(out))} holds an earlier run; this one removes its last.pt and "
-                      "best.pt when training starts and rewrites log.csv "
-                      f"({escape(_resume_command(task, config, out / 'last.pt', overrides, device))} continues it "
-                      "instead)", highlight=False)
+    def on_start() -> None:
+        """Called by the trainer once the config, device and checkpoint are checked, right before it removes
+        an earlier run's checkpoints: a run refused for a typo warns of nothing. No resume command here:
+        the last.pt it would name is gone a moment later."""
+        if earlier:
+            console.print(f"[yellow]note[/]: {escape_markup(str(out))} holds an earlier run; this one removes its "
+                          "last.pt and best.pt when training starts (now) and rewrites log.csv (to keep a run, train "
+                          "into another --out; to continue one, pass --resume with its last.pt)",
+                          highlight=False, soft_wrap=True)
+
     created = not out.exists()
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
     state: dict = {"val_cost": None, "val_gap_pct": None}
 
     def on_progress(m: dict) -> None:
-        if "bar" not in state:
+        if "bar" not in state:  # started at the first report: a run refused before it prints no empty bar
+            progress.start()
             state["bar"] = progress.add_task(escape_markup(config.stem), total=m["total"], completed=0, info="")
         if m.get("val_cost") is not None:
             state.update(val_cost=m["val_cost"], val_gap_pct=m["val_gap_pct"])
@@ -117,9 +125,12 @@ def train_command(
         progress.update(state["bar"], completed=m["step"], info=info)
 
     try:
-        with progress:
+        try:
             result = run(config, out=out, device=device, resume=resume, on_progress=on_progress,
-                         time_limit=time_limit, overrides=sets)
+                         time_limit=time_limit, overrides=sets, on_start=on_start)
+        finally:
+            if "bar" in state:  # started (stop() on a display never started would print an empty line)
+                progress.stop()
     except BaseException as exc:
         if created and out.is_dir() and not any(out.iterdir()):  # failed before writing anything: leave no folder
             out.rmdir()

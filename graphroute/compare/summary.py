@@ -189,6 +189,13 @@ def _cost(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 else f"{v:.3f}"
 
 
+def wtl_cell(s: dict[str, Any], baseline: str) -> str:
+    """The W/T/L cell of a human table (``summary.md``, the terminal table): ``W/T/L``, and ``-`` on the
+    baseline's own row (it would tie with itself, its infeasible runs included). ``summary.csv`` and
+    ``--json`` keep the counts (0 / runs / 0 for the baseline)."""
+    return "-" if s["solver"] == baseline else f"{s['wins']}/{s['ties']}/{s['losses']}"
+
+
 def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, header: str, baseline: str,
                 solvers: list[str], time_limit: float | None = None) -> str:
     """``summary.md``: the per-solver table, the gaps over the common runs, what the columns cover,
@@ -204,7 +211,7 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
         lines.append("| " + " | ".join([
             s["solver"], str(s["runs"]), _md(s["feasible_pct"], 1), _md(s["mean_gap_vs_baseline_pct"]),
             _md(s["geomean_gap_vs_baseline_pct"]), str(s["n_gap_vs_baseline"]), _md(s["mean_gap_vs_bks_pct"]),
-            _md(s["geomean_gap_vs_bks_pct"]), str(s["n_gap_vs_bks"]), f"{s['wins']}/{s['ties']}/{s['losses']}",
+            _md(s["geomean_gap_vs_bks_pct"]), str(s["n_gap_vs_bks"]), wtl_cell(s, baseline),
             _md(s["mean_time_s"]), _md(s["median_time_s"]), str(s["over_limit"]), str(s["failed"]),
             str(s["timeouts"]), str(s["n_below_bks"]),
         ]) + " |")

@@ -6,6 +6,7 @@
   the first non-finite loss, weight or validation metric, before that state is saved.
 * :func:`finite_weights`: the weights check after an optimizer step.
 * :func:`config_changes`: ``key: old -> new`` for each key a ``--resume`` may not change.
+* :func:`time_limit_note`: the note of a run that a time limit stopped, with the ``--resume`` that continues it.
 
 A light module: no torch at import (``graphroute --help`` stays fast); :func:`finite_weights` imports
 it when called, by which time a trainer has.
@@ -21,7 +22,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 from graphroute.exceptions import TrainingDivergedError
 
-__all__ = ["CtrlC", "TrainingInterrupted", "config_changes", "diverged", "finite_weights"]
+__all__ = ["CtrlC", "TrainingInterrupted", "config_changes", "diverged", "finite_weights", "time_limit_note"]
 
 
 class TrainingInterrupted(KeyboardInterrupt):
@@ -75,6 +76,13 @@ def diverged(what: str, where: str, lr: float, last_good: str | None) -> Trainin
     kept = f"{last_good} is the last good checkpoint" if last_good else "no checkpoint was written"
     return TrainingDivergedError(f"training diverged: {what} at {where}; lower the learning rate (config key "
                                  f"'lr', now {lr:g}); {kept}")
+
+
+def time_limit_note(at: str, last: str | Path, *, after: str = "") -> str:
+    """The note of a run that ``time_limit`` stopped at ``at`` ("step 40 of 300", "epoch 2, step 5 of 27"),
+    the same words for every task: ``graphroute train`` prints it and, because it names ``last.pt``, the
+    command that continues the run. ``after``: how long it ran, in words (" after 12.3 s ...")."""
+    return f"stopped by the time limit{after} at {at}; --resume {last} continues the run"
 
 
 def finite_weights(model: Any) -> bool:

@@ -52,7 +52,7 @@ from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
 from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
-from graphroute.neural.runs import CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights
+from graphroute.neural.runs import CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights, time_limit_note
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -120,10 +120,16 @@ def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.
     return removed
 
 
-def start_fresh(out: Path, resume: str | Path | None) -> None:
+def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], None] | None = None) -> None:
     """The start of a training run in ``out`` (every task): leftover checkpoint temp files go, and a
     fresh run (no ``resume``) also removes an earlier run's ``last.pt`` / ``best.pt``, so that no
-    checkpoint of another run is left beside this run's."""
+    checkpoint of another run is left beside this run's.
+
+    Every trainer calls it once its config, device, checkpoint and data are checked, right before the
+    first step; ``on_start()`` is called first (``graphroute train`` says there that an earlier run's
+    checkpoints go: said before, a run refused for a typo would warn of a removal that never happens)."""
+    if on_start is not None:
+        on_start()
     remove_stale_temp_files(out)
     if resume is None:
         for name in ("best.pt", "last.pt"):
@@ -238,6 +244,7 @@ def train(
     on_progress: Callable[[dict], None] | None = None,
     max_steps: int | None = None,
     time_limit_s: float | None = None,
+    on_start: Callable[[], None] | None = None,
 ) -> TrainResult:
     """Run (or continue) a POMO training run; see the module docstring.
 
@@ -246,7 +253,8 @@ def train(
     can carry on. No validation runs at such a stop: ``best.pt`` exists only once a validation step
     (every ``val_every`` steps) was reached; ``TrainResult.note`` says so after a time-limit stop.
     A fresh run (no ``resume``) removes the ``last.pt`` / ``best.pt`` of an earlier run in
-    ``out_dir`` once its config, ``init_from`` and validation set are checked, before its first step.
+    ``out_dir`` once its config, ``init_from`` and validation set are checked, before its first step;
+    ``on_start()`` is called then, just before (see :func:`start_fresh`).
 
     Ctrl-C (SIGINT, main thread) lets the step in progress finish with its validation, log row and
     checkpoint when they are due (validation is short: ``val_size`` greedy rollouts, and letting it
@@ -321,7 +329,7 @@ def train(
                 raise
             failure = exc
     if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
-        start_fresh(out, resume)
+        start_fresh(out, resume, on_start)
     log = _Log(out, step, enabled=rank == 0)
 
     def checkpoint(name: str, metrics: dict) -> None:
@@ -436,7 +444,7 @@ def train(
 
 
 def _time_limit_note(cfg: TrainConfig, step: int, out: Path, validated: bool) -> str:
-    msg = f"stopped by the time limit at step {step} of {cfg.steps}; --resume {out / 'last.pt'} continues the run"
+    msg = time_limit_note(f"step {step} of {cfg.steps}", out / "last.pt")
     if cfg.val_size == 0:
         return msg + "; validation is off (val_size 0), so there is no best.pt"
     if not validated:
@@ -606,8 +614,10 @@ def export_checkpoint(src: str | Path, dst: str | Path, *, half: bool = True, ex
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
-                  overrides: dict | None = None) -> TrainResult:
+                  overrides: dict | None = None, on_start: Callable[[], None] | None = None) -> TrainResult:
     """The ``graphroute train --task vrp`` entry point: load the YAML config (``overrides`` replace
-    its keys, checked the same way; see :meth:`TrainConfig.from_yaml`) and :func:`train`."""
+    its keys, checked the same way; see :meth:`TrainConfig.from_yaml`) and :func:`train`. ``on_start()``:
+    called once everything is checked, right before training starts (:func:`start_fresh`)."""
     cfg = TrainConfig.from_yaml(config, overrides)
-    return train(cfg, out, device=device, resume=resume, on_progress=on_progress, time_limit_s=time_limit)
+    return train(cfg, out, device=device, resume=resume, on_progress=on_progress, time_limit_s=time_limit,
+                 on_start=on_start)

@@ -33,7 +33,7 @@ from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised by diverged(); importable from here)
 from graphroute.neural.config import floats_from_text, load_yaml_config
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
-from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged
+from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
 from graphroute.neural.runs import config_changes as _config_changes
 
 MODELS = ("nbfnet", "distmult", "retrieval")
@@ -254,7 +254,7 @@ def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples
 
 def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
              on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
-             max_steps: int | None = None) -> KGRunResult:
+             max_steps: int | None = None, on_start: Callable[[], None] | None = None) -> KGRunResult:
     """Train ``cfg.model`` on ``cfg.data``; checkpoints ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``.
 
     ``time_limit`` (seconds of this call) and ``max_steps`` (optimizer steps of this call) stop early,
@@ -271,6 +271,13 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     ``resume`` checks the checkpoint against this call: the same config but ``epochs`` (the KG path
     compared resolved), and the same KG by entity and relation names; a KG whose files list the same
     names in another order is trained in the checkpoint's ids (:meth:`KGData.reindexed`).
+
+    ``on_start()`` is called once the config, checkpoint and KG are checked, right before training
+    starts (:func:`~graphroute.neural.train.start_fresh`).
+
+    ``log.csv`` has a row per validation: ``steps`` counts the optimizer steps of that row (a resumed
+    epoch's row counts those after the resume only; the rows' sum is the run's), ``step`` is the run's
+    global step at the row (the progress bar's).
 
     Raises :class:`TrainingDivergedError` at the first non-finite loss, weight or valid MRR, before
     that state is saved.
@@ -303,7 +310,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                                        "only 'epochs' may change")
         data = match_kg(ck, data, Path(resume).name)
     out.mkdir(parents=True, exist_ok=True)
-    start_fresh(out, resume)
+    start_fresh(out, resume, on_start)
     log_path = out / "log.csv"
     if cfg.model == "retrieval":
         log_path.unlink(missing_ok=True)
@@ -344,6 +351,13 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     t0 = time.perf_counter()
     done = 0  # optimizer steps of this call
     metrics: dict = history[-1] if history else {}
+    last_mrr = float(metrics["valid_mrr"]) if metrics.get("valid_mrr") not in (None, "") else None
+
+    def mrr_info() -> str:
+        """The progress bar's words on validation: the last valid MRR (this call's once it has validated)."""
+        if last_mrr is None:
+            return ""
+        return f"  valid MRR {last_mrr:.3f}" + (f" (best {best:.3f})" if best > last_mrr else "")
     at = _at(start_epoch, start_step, steps_per_epoch)  # where the run stands, in words
     saved = f"{resume} ({at})" if ck is not None else None  # the last good checkpoint, for a divergence message
     valid_s = 0.0  # seconds of the last validation: what a time limit keeps back for the one that ends the run
@@ -400,7 +414,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                 if on_progress:
                     on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
                                  "loss": value, "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {value:.4f}"
-                                 + (f"  valid MRR {best:.3f}" if best >= 0 else "")})
+                                 + mrr_info()})
                 if ctrl_c.requested or steps_are_up():
                     break
                 if s + 1 < steps_per_epoch and time_is_up(step_s):
@@ -426,11 +440,16 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                 raise diverged(f"the valid MRR is {val['mrr']}", f"the end of epoch {epoch + 1}", cfg.lr, saved)
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
                        "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
-                       "steps": len(losses), "s_per_step": train_s / len(losses), "valid_s": valid_s}
+                       "steps": len(losses), "s_per_step": train_s / len(losses), "valid_s": valid_s,
+                       "step": epoch * steps_per_epoch + first + new}  # last: log.csv's columns only grow
             history.append(metrics)
             _write_log(log_path, [metrics], append=True)
             improved = val["mrr"] > best
             best = max(best, val["mrr"])
+            last_mrr = val["mrr"]
+            if on_progress:  # the bar shows this validation's MRR, not the one before it
+                on_progress({"step": metrics["step"], "total": cfg.epochs * steps_per_epoch, "loss": metrics["loss"],
+                             "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {metrics['loss']:.4f}" + mrr_info()})
             state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
                                 epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + new,
                                 rng=torch.get_rng_state(), cuda_rng=_cuda_rng(device), best_valid_mrr=best, history=history, metrics=metrics)
@@ -447,8 +466,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     elapsed = time.perf_counter() - t0
     note = None
     if stopped_by_time:
-        note = (f"stopped by the time limit after {elapsed:.1f} s (validation included) at {at}; --resume "
-                f"{out / 'last.pt'} continues the run")
+        note = time_limit_note(at, out / "last.pt", after=f" after {elapsed:.1f} s (validation included)")
     if time_limit is not None and elapsed > time_limit:
         over = (f"the run took {elapsed:.1f} s, {elapsed - time_limit:.1f} s over the time limit: every call trains "
                 "at least one step and validates it, and the time kept back for the validation is an estimate")
@@ -686,15 +704,17 @@ def _recorded_path(p: str) -> Path:
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
-                  overrides: dict | None = None) -> KGRunResult:
-    """Entry point of ``graphroute train --task kg`` (``device``: auto, cpu or cuda)."""
+                  overrides: dict | None = None, on_start: Callable[[], None] | None = None) -> KGRunResult:
+    """Entry point of ``graphroute train --task kg`` (``device``: auto, cpu or cuda); ``on_start()``: called
+    right before training starts, once everything is checked."""
     from graphroute.neural.train import resolve_device
 
     dev = str(resolve_device(device))
     cfg = KGConfig.from_yaml(config)
     if overrides:
         cfg = KGConfig.from_dict({**dataclasses.asdict(cfg), **overrides}, source="--set")
-    return train_kg(cfg, out, resume=resume, device=dev, on_progress=on_progress, time_limit=time_limit)
+    return train_kg(cfg, out, resume=resume, device=dev, on_progress=on_progress, time_limit=time_limit,
+                    on_start=on_start)
 
 
 def export_checkpoint(src: str | Path, dst: str | Path) -> Path:

@@ -46,6 +46,8 @@ import torch
 from torch import nn
 from torch_geometric.nn import MessagePassing
 
+from graphroute.exceptions import InvalidArgumentError
+
 EARTH_RADIUS_M = 6_371_008.8
 #: ``steps="auto"``: the pass runs this many times the steps the exact wave took to reach every
 #: query source (see :meth:`BFRouter.forward`)
@@ -286,11 +288,11 @@ class BFRouter(nn.Module):
             auto = steps == "auto"
             if auto:
                 if reach is None:
-                    raise ValueError('steps="auto" needs reach=(rows, cols)')
+                    raise InvalidArgumentError('steps="auto" needs reach=(rows, cols)')
                 rows, cols = (torch.as_tensor(x, dtype=torch.long, device=g.device).reshape(-1) for x in reach)
-            elif not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
-                raise ValueError(f'steps must be a non-negative integer, "auto" or None, got {steps!r}')
-            limit = max_steps if auto else steps
+            elif not is_step_count(steps):
+                raise InvalidArgumentError(f'steps must be a non-negative integer, "auto" or None, got {steps!r}')
+            limit = max_steps if auto else int(steps)
             done = 0
             while done < limit:
                 new = torch.minimum(upper, self.step(upper, g.edge_index, w))
@@ -315,6 +317,12 @@ class BFRouter(nn.Module):
         new = self.step(h, g.edge_index, w_eff)
         cols = torch.arange(targets.numel(), device=new.device)
         return new.index_put((targets, cols), torch.zeros(targets.numel(), dtype=new.dtype, device=new.device))
+
+
+def is_step_count(steps: object) -> bool:
+    """Whether ``steps`` is a step count: a non-negative Python or numpy integer, not a bool (``True`` is
+    an ``int`` to Python; ``np.bool_`` is no ``np.integer``)."""
+    return isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps >= 0
 
 
 def exact_project(g: RouterGraph, h: torch.Tensor, max_steps: int = 100_000) -> tuple[torch.Tensor, int]:

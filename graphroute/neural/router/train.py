@@ -33,7 +33,8 @@ import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.neural.config import floats_from_text, load_yaml_config
-from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, config_changes, diverged
+from graphroute.neural.runs import (CtrlC, TrainingInterrupted, checked_step, config_changes, diverged,
+                                    time_limit_note)
 
 KINDS = ("grid", "delaunay", "geometric")
 LOG_FIELDS = ["step", "loss", "final_rel_err", "val_rel_err", "nodes", "s_per_step", "elapsed_s"]
@@ -123,6 +124,8 @@ class RouterRunResult:
     elapsed_s: float
     metrics: dict
     out_dir: Path
+    #: set when ``time_limit`` stopped the run (where, how to continue), as the other tasks do
+    note: str | None = None
 
 
 def exact_costs_to(indptr, indices, weights, targets) -> np.ndarray:
@@ -200,7 +203,8 @@ def _csr(rg):  # noqa: ANN001, ANN202
 
 
 def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
-                 on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> RouterRunResult:
+                 on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
+                 on_start: Callable[[], None] | None = None) -> RouterRunResult:
     """Train :class:`~graphroute.neural.router.model.BFRouter`; ``last.pt`` / ``best.pt`` and ``log.csv`` in ``out``.
 
     ``device``: ``cpu``, ``cuda[:i]`` or ``auto`` (CUDA when available). On CUDA the graph tensors,
@@ -216,6 +220,11 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     Ctrl-C (SIGINT, main thread) lets the step in progress finish, its validation included (a few
     small graphs, ``val_graphs``), writes ``last.pt`` there and raises :class:`TrainingInterrupted`;
     a second Ctrl-C stops at once without saving.
+
+    ``time_limit`` (seconds of this call) is checked after each step; the step it stops at is validated
+    and saved in ``last.pt``, and ``RouterRunResult.note`` says where it stopped and how to continue.
+    ``on_start()`` is called once the config, device and checkpoint are checked, right before the
+    first step (:func:`~graphroute.neural.train.start_fresh`).
 
     Raises :class:`TrainingDivergedError` at the first non-finite loss (before its backward pass),
     weight (after the optimizer step) or validation error, before that state is saved. The loss
@@ -240,7 +249,8 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
     if resume is not None:
         ck = load_checkpoint(resume)
         if ck.get("task") != "router":
-            raise InvalidArgumentError(f"{resume} is not a router checkpoint")
+            raise InvalidArgumentError(f"{resume} is {checkpoint_kind(ck)}; --task router resumes a --task router "
+                                       "run's last.pt")
         changed = config_changes(ck["config"], cfg.to_dict(), free=("steps",))
         if changed:
             raise InvalidArgumentError(f"{resume} was trained with another config ({'; '.join(changed)}); "
@@ -254,11 +264,12 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
                                        f"{cfg.steps} steps, so there is nothing to train; raise steps "
                                        "(--set steps=N) to go on")
         saved = f"{resume} (step {start})"
-    start_fresh(out, resume)
+    start_fresh(out, resume, on_start)
     log_path = out / "log.csv"
     _keep_log_rows(log_path, start)
     t0 = time.perf_counter()
     step = start
+    note = None
 
     def checkpoint(last: bool, improved: bool) -> None:
         nonlocal saved
@@ -302,10 +313,12 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
             if last or improved:
                 checkpoint(last, improved)
             if stop:
+                if step < cfg.steps:
+                    note = time_limit_note(where, out / "last.pt")
                 break
             if ctrl_c.requested and step < cfg.steps:
                 raise TrainingInterrupted(out / "last.pt", where)
-    return RouterRunResult(step=step, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out)
+    return RouterRunResult(step=step, elapsed_s=time.perf_counter() - t0, metrics=metrics, out_dir=out, note=note)
 
 
 def _keep_log_rows(path: Path, step: int) -> None:
@@ -333,6 +346,19 @@ def _append_log(path: Path, row: dict) -> None:
         w.writerow(row)
 
 
+def checkpoint_kind(ck: dict) -> str:
+    """What a loaded checkpoint is, in words ("a VRP (POMO/MatNet) checkpoint, problem tsp"), for refusals."""
+    task = ck.get("task")
+    problem = (ck.get("model_config") or {}).get("problem") if isinstance(ck.get("model_config"), dict) else None
+    if task == "router":
+        return "a router (--task router) checkpoint"
+    if task == "kg":
+        return "a knowledge-graph (--task kg) checkpoint"
+    if task in (None, "vrp") and problem is not None:
+        return f"a VRP (POMO/MatNet, --task vrp) checkpoint for {problem}"
+    return f"not a router checkpoint (task {task!r})"
+
+
 def load_router(path: str | Path):  # noqa: ANN201
     """``(model, config)`` from a router checkpoint (``last.pt``, ``best.pt`` or a shipped file)."""
     from graphroute.neural.router.model import BFRouter
@@ -340,7 +366,9 @@ def load_router(path: str | Path):  # noqa: ANN201
 
     ck = load_checkpoint(path)
     if ck.get("task") != "router":
-        raise InvalidArgumentError(f"{path} is not a router checkpoint (task {ck.get('task')!r})")
+        raise InvalidArgumentError(f"{path} is {checkpoint_kind(ck)}; route and compare --task paths need a "
+                                   "--task router checkpoint (the best.pt of a graphroute train --task router run, "
+                                   "or the shipped data/checkpoints/router_road.pt)")
     cfg = RouterConfig.from_dict(ck["config"], source=str(path))
     model = BFRouter(hidden=ck["model_config"]["hidden"])
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
@@ -364,9 +392,10 @@ def export_checkpoint(src: str | Path, dst: str | Path, extra: dict | None = Non
 
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
-                  overrides: dict | None = None) -> RouterRunResult:
+                  overrides: dict | None = None, on_start: Callable[[], None] | None = None) -> RouterRunResult:
     """Entry point of ``graphroute train --task router``."""
     cfg = RouterConfig.from_yaml(config)
     if overrides:
         cfg = RouterConfig.from_dict({**cfg.to_dict(), **overrides}, source="--set")
-    return train_router(cfg, out, resume=resume, device=device, on_progress=on_progress, time_limit=time_limit)
+    return train_router(cfg, out, resume=resume, device=device, on_progress=on_progress, time_limit=time_limit,
+                        on_start=on_start)

@@ -15,16 +15,20 @@ def write_kg(folder: Path, train, valid, test) -> Path:
     return folder
 
 
-@pytest.fixture
-def random_kg(tmp_path) -> Path:
-    """12 entities, 3 relations, 60 random triples (48 / 6 / 6)."""
+def random_triples() -> list[tuple[str, str, str]]:
+    """60 distinct seeded triples over 12 entities ``e0..e11`` and 3 relations ``r0..r2``, sorted."""
     rng = np.random.default_rng(0)
-    ents = [f"e{i}" for i in range(12)]
     rows = set()
     while len(rows) < 60:
         h, t = rng.choice(12, 2, replace=False)
-        rows.add((ents[h], f"r{rng.integers(3)}", ents[t]))
-    rows = sorted(rows)
+        rows.add((f"e{h}", f"r{rng.integers(3)}", f"e{t}"))
+    return sorted(rows)
+
+
+@pytest.fixture
+def random_kg(tmp_path) -> Path:
+    """12 entities, 3 relations, 60 random triples (48 / 6 / 6)."""
+    rows = random_triples()
     return write_kg(tmp_path / "random_kg", rows[:48], rows[48:54], rows[54:])
 
 

@@ -12,20 +12,13 @@ import graphroute.neural.kg.train as kg_train  # noqa: E402
 from graphroute.neural.kg.data import KGData  # noqa: E402
 from graphroute.neural.kg.train import KGConfig, build_model, query_ranks, train_kg  # noqa: E402
 from graphroute.neural.kg.train import evaluate as REAL_EVALUATE  # noqa: E402
+from tests.neural.kg.conftest import random_triples, write_kg  # noqa: E402
 
 
 @pytest.fixture
 def kg(tmp_path):
-    rng = np.random.default_rng(0)
-    rows = set()
-    while len(rows) < 60:
-        h, t = rng.choice(12, 2, replace=False)
-        rows.add((f"e{h}", f"r{rng.integers(3)}", f"e{t}"))
-    rows = sorted(rows)
-    for name, part in (("train", rows[:48]), ("valid", rows[48:52]), ("test", rows[52:])):  # 4 valid, 8 test
-        (tmp_path / "kg" / f"{name}.txt").parent.mkdir(exist_ok=True)
-        (tmp_path / "kg" / f"{name}.txt").write_text("".join(f"{h}\t{r}\t{t}\n" for h, r, t in part))
-    return tmp_path / "kg"
+    rows = random_triples()
+    return write_kg(tmp_path / "kg", rows[:48], rows[48:52], rows[52:])  # 4 valid, 8 test
 
 
 def scripted(monkeypatch, mrrs):
