@@ -55,12 +55,14 @@ AUTO_MARGIN = 1.5
 
 
 def planar_coords(coords: np.ndarray | None, lonlat: bool) -> np.ndarray | None:
-    """Coordinates in a plane: (lon, lat) degrees -> local equirectangular metres; planar ones as given."""
+    """Coordinates in a plane, centred on the graph: (lon, lat) degrees -> local equirectangular metres;
+    planar ones shifted by their mean (only differences are used, and the float32 parts of the model
+    keep sub-metre resolution on UTM-like coordinates of millions of metres)."""
     if coords is None:
         return None
     xy = np.asarray(coords, dtype=np.float64)
     if not lonlat:
-        return xy.copy()
+        return xy - xy.mean(axis=0)
     lat0 = math.radians(float(np.mean(xy[:, 1])))
     x = np.radians(xy[:, 0] - xy[:, 0].mean()) * EARTH_RADIUS_M * math.cos(lat0)
     y = np.radians(xy[:, 1] - xy[:, 1].mean()) * EARTH_RADIUS_M
