@@ -139,7 +139,7 @@ class PathRetrievalScorer:
             seqs = self.sequences(h, t)
             for r in rs:
                 for s in seqs:
-                    if s == (r,):  # the triple itself
+                    if s == (r,) or not s:  # the triple itself; a self-loop's empty sequence is no rule
                         continue
                     counts.setdefault(s, np.zeros(num_rel))[r] += 1
                     totals[s] = totals.get(s, 0) + 1
