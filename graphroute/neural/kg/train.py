@@ -353,11 +353,14 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     metrics: dict = history[-1] if history else {}
     last_mrr = float(metrics["valid_mrr"]) if metrics.get("valid_mrr") not in (None, "") else None
 
-    def mrr_info() -> str:
-        """The progress bar's words on validation: the last valid MRR (this call's once it has validated)."""
-        if last_mrr is None:
-            return ""
-        return f"  valid MRR {last_mrr:.3f}" + (f" (best {best:.3f})" if best > last_mrr else "")
+    def report(step: int, epoch: int, loss: float) -> None:
+        """One progress report; its words end with the last valid MRR (this call's once it has validated)."""
+        if on_progress is None:
+            return
+        info = f"epoch {epoch + 1}/{cfg.epochs}  loss {loss:.4f}"
+        if last_mrr is not None:
+            info += f"  valid MRR {last_mrr:.3f}" + (f" (best {best:.3f})" if best > last_mrr else "")
+        on_progress({"step": step, "total": cfg.epochs * steps_per_epoch, "loss": loss, "info": info})
     at = _at(start_epoch, start_step, steps_per_epoch)  # where the run stands, in words
     saved = f"{resume} ({at})" if ck is not None else None  # the last good checkpoint, for a divergence message
     valid_s = 0.0  # seconds of the last validation: what a time limit keeps back for the one that ends the run
@@ -411,10 +414,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                 new += 1
                 losses.append(value)
                 step_s = (time.perf_counter() - t_steps) / new
-                if on_progress:
-                    on_progress({"step": epoch * steps_per_epoch + s + 1, "total": cfg.epochs * steps_per_epoch,
-                                 "loss": value, "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {value:.4f}"
-                                 + mrr_info()})
+                report(epoch * steps_per_epoch + s + 1, epoch, value)
                 if ctrl_c.requested or steps_are_up():
                     break
                 if s + 1 < steps_per_epoch and time_is_up(step_s):
@@ -447,9 +447,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             improved = val["mrr"] > best
             best = max(best, val["mrr"])
             last_mrr = val["mrr"]
-            if on_progress:  # the bar shows this validation's MRR, not the one before it
-                on_progress({"step": metrics["step"], "total": cfg.epochs * steps_per_epoch, "loss": metrics["loss"],
-                             "info": f"epoch {epoch + 1}/{cfg.epochs}  loss {metrics['loss']:.4f}" + mrr_info()})
+            report(metrics["step"], epoch, metrics["loss"])  # the bar shows this validation's MRR, not the one before
             state = _checkpoint(cfg, data, model.state_dict(), optimizer=opt.state_dict(),
                                 epoch=epoch + 1 if finished else epoch, epoch_step=0 if finished else first + new,
                                 rng=torch.get_rng_state(), cuda_rng=_cuda_rng(device), best_valid_mrr=best, history=history, metrics=metrics)

@@ -114,7 +114,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     """
     from graphroute.neural.router.model import BFRouter, RouterGraph
     from graphroute.neural.router.route import (Route, astar_count_prepared, cost_to_go, greedy_routes_prepared,
-                                                k_alternatives_prepared, learned_astar_prepared)
+                                                is_step_count, k_alternatives_prepared, learned_astar_prepared)
     from graphroute.neural.router.train import exact_costs_to
     from graphroute.paths.astar import geometric_distance, geometric_scale
     from graphroute.paths.dijkstra import dijkstra_prepared, prepare
@@ -124,7 +124,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     for m in methods:
         if m not in ALL_METHODS:
             raise InvalidArgumentError(f"unknown method {m!r}; available: {', '.join(ALL_METHODS)}")
-    if steps != "auto" and (not isinstance(steps, (int, np.integer)) or isinstance(steps, bool) or steps < 1):
+    if steps != "auto" and (not is_step_count(steps) or steps < 1):
         raise InvalidArgumentError(f"steps must be a positive integer or 'auto', got {steps!r}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)

@@ -47,6 +47,7 @@ from torch import nn
 from torch_geometric.nn import MessagePassing
 
 from graphroute.exceptions import InvalidArgumentError
+from graphroute.neural.router.route import is_step_count
 
 EARTH_RADIUS_M = 6_371_008.8
 #: ``steps="auto"``: the pass runs this many times the steps the exact wave took to reach every
@@ -319,12 +320,6 @@ class BFRouter(nn.Module):
         new = self.step(h, g.edge_index, w_eff)
         cols = torch.arange(targets.numel(), device=new.device)
         return new.index_put((targets, cols), torch.zeros(targets.numel(), dtype=new.dtype, device=new.device))
-
-
-def is_step_count(steps: object) -> bool:
-    """Whether ``steps`` is a step count: a non-negative Python or numpy integer, not a bool (``True`` is
-    an ``int`` to Python; ``np.bool_`` is no ``np.integer``)."""
-    return isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps >= 0
 
 
 def exact_project(g: RouterGraph, h: torch.Tensor, max_steps: int = 100_000) -> tuple[torch.Tensor, int]:

@@ -63,7 +63,7 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
 
     from graphroute.neural.router.model import exact_project
 
-    if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) and steps > max_steps:
+    if is_step_count(steps) and steps > max_steps:
         raise InvalidArgumentError(f"steps must be at most {max_steps:,}, got {steps:,}")
     targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
     out = np.empty((rg.n, targets.size), dtype=np.float64)
@@ -350,8 +350,14 @@ def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k
     return sorted(found.values(), key=lambda p: p.cost)
 
 
+def is_step_count(n: object) -> bool:
+    """Whether ``n`` is a count (of steps, of routes): a non-negative Python or numpy integer, not a bool
+    (``True`` is an ``int`` to Python; ``np.bool_`` is no ``np.integer``)."""
+    return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
+
+
 def _check_alternatives(k, penalty) -> None:  # noqa: ANN001
-    if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 1:
+    if not is_step_count(k) or k < 1:
         raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
     if not penalty > 0 or not math.isfinite(penalty):
         raise InvalidArgumentError(f"penalty must be a positive number, got {penalty!r}")
