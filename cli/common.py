@@ -11,6 +11,7 @@ import functools
 import json
 import os
 import sys
+import zlib
 from typing import Any, Callable, TypeVar
 
 import typer
@@ -76,6 +77,10 @@ def cli_errors(fn: F | None = None, *, oom: str | None = None) -> Any:
             if state.debug:
                 raise
             fail(_one_line(f"{exc.strerror or exc}: {exc.filename}"))
+        except zlib.error as exc:  # a corrupt .gz a reader did not name (each reader should)
+            if state.debug:
+                raise
+            fail(_one_line(f"corrupt compressed input ({exc})"))
         except OSError as exc:  # any other error of the system (a name too long, no space left, ...)
             if state.debug:
                 raise
@@ -99,8 +104,9 @@ BATCH_COMMAND_MODULES = frozenset({"graphroute_cli.train", "graphroute_cli.evalu
 def check_output_path(path: Any, option: str) -> None:
     """Refuse, before any work, an output path that cannot be written: a folder, a path under a file,
     or a folder where no file can be created (read-only, ``/proc``, a name too long). Missing
-    folders are fine (the writer creates them). Raises :class:`InvalidArgumentError` naming ``option``
-    and the path as given."""
+    folders are fine (the writer creates them). An existing path that is not a regular file (a FIFO,
+    ``/dev/full``) is refused too: the writers rename a temporary file over it, which would replace
+    the device or FIFO itself. Raises :class:`InvalidArgumentError` naming ``option`` and the path as given."""
     import tempfile
     from pathlib import Path
 
@@ -110,6 +116,9 @@ def check_output_path(path: Any, option: str) -> None:
     try:
         if p.is_dir():
             raise InvalidArgumentError(f"{option} {p} is a folder; give a file name")
+        if p.exists() and not p.is_file():  # a FIFO, a device, a socket: the rename would replace it
+            raise InvalidArgumentError(f"{option} {p} exists and is not a regular file (a device, FIFO or socket); "
+                                       "give a file name")
         folder = p.parent
         while not folder.exists() and folder.parent != folder:  # the writer creates the missing folders
             folder = folder.parent
@@ -119,6 +128,35 @@ def check_output_path(path: Any, option: str) -> None:
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".tmp")
         os.close(fd)
         os.unlink(tmp)
+    except OSError as exc:
+        raise InvalidArgumentError(f"{option} {p} cannot be written ({exc.strerror or exc})") from None
+
+
+def check_output_folder(path: Any, option: str) -> None:
+    """Refuse, before any work, an output folder that cannot be made: an existing path that is not a
+    folder, or one under a file (``--out results.csv/run``), or under a folder where nothing can be
+    created. Missing folders are fine (the writer creates them). Raises :class:`InvalidArgumentError`
+    naming ``option`` and the path as given."""
+    import tempfile
+    from pathlib import Path
+
+    from graphroute.exceptions import InvalidArgumentError
+
+    p = Path(path)
+    try:
+        folder = p
+        while not folder.exists() and folder.parent != folder:
+            folder = folder.parent
+        if not folder.is_dir():
+            what = "is a file" if folder.is_file() else "is not a folder"
+            where = f"{option} {p} {what}" if folder == p else f"{option} {p}: {folder} {what}"
+            raise InvalidArgumentError(f"{where}; give a folder")
+        if folder == p:  # files are written inside it
+            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".graphroute.", suffix=".tmp")
+            os.close(fd)
+            os.unlink(tmp)
+        else:  # the writer creates the missing folders under it
+            tempfile.TemporaryDirectory(dir=folder).cleanup()
     except OSError as exc:
         raise InvalidArgumentError(f"{option} {p} cannot be written ({exc.strerror or exc})") from None
 

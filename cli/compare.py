@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.markup import escape
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, print_json
+from graphroute_cli.common import check_output_folder, cli_errors, console, print_json
 
 
 def _parse_generate(spec: str) -> dict:
@@ -66,11 +66,11 @@ def compare_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (summary and paths) instead of tables."),
     task: str = typer.Option("vrp", "--task", help="vrp (solvers on instances) or paths (routers on one GRAPH)."),
     router: Optional[Path] = typer.Option(None, "--router", "--checkpoint", help="--task paths: router checkpoint (default: the shipped data/checkpoints/router_road.pt); --checkpoint is the same option."),
-    queries: int = typer.Option(200, "--queries", "-q", help="--task paths: number of seeded random pairs."),
-    seed: int = typer.Option(0, "--seed", help="--task paths: seed of the pairs."),
-    steps: str = typer.Option("auto", "--steps", help="--task paths: message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5) or a number."),
-    k: int = typer.Option(3, "--k", "-k", help="--task paths: K for router K / Yen K."),
-    k_queries: int = typer.Option(10, "--k-queries", help="--task paths: pairs that also get K alternatives."),
+    queries: Optional[int] = typer.Option(None, "--queries", "-q", help="--task paths: number of seeded random pairs (default 200)."),
+    seed: Optional[int] = typer.Option(None, "--seed", help="--task paths: seed of the pairs (default 0; --task vrp takes --seeds)."),
+    steps: Optional[str] = typer.Option(None, "--steps", help="--task paths: message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5) or a number."),
+    k: Optional[int] = typer.Option(None, "--k", "-k", help="--task paths: K for router K / Yen K (default 3)."),
+    k_queries: Optional[int] = typer.Option(None, "--k-queries", help="--task paths: pairs that also get K alternatives (default 10)."),
     weight: Optional[str] = typer.Option(None, "--weight", help="--task paths: edge weight (length/time; default the graph's)."),
     methods: Optional[str] = typer.Option(None, "--methods", help="--task paths: comma-separated methods (default: all but Bellman-Ford greedy)."),
     contract: Optional[bool] = typer.Option(None, "--contract/--no-contract", help="--task paths: contract degree-2 chains first (pairs of junctions). Default: when at least a quarter of the nodes are chain nodes (OSM road graphs)."),
@@ -96,11 +96,20 @@ def compare_command(
                                        "--weight, --methods, --contract, --baseline, --out")
         from graphroute_cli.compare_paths import compare_paths
 
-        return compare_paths(Path(files[0]), baseline=baseline, router=router, queries=queries, seed=seed,
-                             steps=steps, k=k, k_queries=k_queries, weight=weight,
+        return compare_paths(Path(files[0]), baseline=baseline, router=router,
+                             queries=200 if queries is None else queries, seed=0 if seed is None else seed,
+                             steps="auto" if steps is None else steps, k=3 if k is None else k,
+                             k_queries=10 if k_queries is None else k_queries, weight=weight,
                              methods=_csv_list(methods, "--methods") if methods else None, out=out, as_json=as_json,
                              contract=contract)
 
+    paths_only = {"--router": router, "--queries": queries, "--seed": seed, "--steps": steps, "--k": k,
+                  "--k-queries": k_queries, "--weight": weight, "--methods": methods, "--contract/--no-contract": contract}
+    given = [name for name, v in paths_only.items() if v is not None]
+    if given:  # they used to be ignored without a word (--seed 1 for --seeds 1, --k 0 accepted)
+        raise InvalidArgumentError(f"{', '.join(given)} {'is' if len(given) == 1 else 'are'} for --task paths; "
+                                   "--task vrp takes --suite, --solvers, --baseline, --time-limit, --seeds, --generate, "
+                                   "--workers, --out, --executor, --address, --fresh, --plot-routes")
     from graphroute.compare.core import Grid, run_compare, write_reports
     from graphroute.compare.suite import Suite, check_instances, find_suite, resolve_instances
     from graphroute.machine import machine_info
@@ -121,16 +130,17 @@ def compare_command(
         entries = [*(files or []), *({"generate": _parse_generate(g)} for g in (generate or []))]
     name = s.name if not (files or generate) else "custom"
     out = out or Path("runs") / "compare" / name
+    check_output_folder(out, "--out")  # a file (or a path under one) is one line, before any instance is read
     base = baseline or s.baseline
     solver_list = _csv_list(solvers, "--solvers") if solvers else [x for x in s.solvers if x != base]
     instances = resolve_instances(entries, out)
     check_instances(instances)  # a bad file is one error before any solver runs, not failed rows
     grid = Grid(
         instances=instances,
-        solvers=[base, *solver_list],
+        solvers=list(dict.fromkeys([base, *solver_list])),  # the baseline listed in --solvers too runs once
         baseline=base,
         time_limit=time_limit if time_limit is not None else float(s.time_limit),
-        seeds=_csv_list(seeds, "--seeds", int) if seeds else list(s.seeds),
+        seeds=list(dict.fromkeys(_csv_list(seeds, "--seeds", int))) if seeds else list(s.seeds),  # 0,0 runs once
         options={k: v for k, v in s.options.items() if k in [base, *solver_list]},
     )
     n_workers = workers or s.workers or (os.cpu_count() or 1)

@@ -80,7 +80,12 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     if contract:
         from graphroute.graphs.contract import contract_chains
 
+        scc_nodes = g.n_nodes
         g = contract_chains(g, weight=weight).graph.largest_scc()
+        if g.n_nodes < 2 <= scc_nodes:  # a ring of degree-2 nodes contracts to one junction: not "fewer than 2 nodes" in the file
+            raise InvalidArgumentError(f"{graph.name}: its largest strongly connected component has "
+                                       f"{scc_nodes:,} nodes but {g.n_nodes} junction(s) once its "
+                                       "degree-2 chains are contracted, so no pairs to route; pass --no-contract")
     if g.coords is None:
         chosen = [m for m in chosen if m not in ("Euclidean A*", "geo forwarding")]
         if base == "euclidean-astar":

@@ -56,6 +56,9 @@ def evaluate_command(
 
     from graphroute.solvers import check_time_limit
 
+    if size == 1 and _tour_problem(checkpoint, problem):  # size < 1: evaluate_checkpoint says
+        raise InvalidArgumentError("--size 1 gives one-city tours, which cost 0 whatever the model (no gap to the "
+                                   "reference can be computed); use --size 2 or more")
     ref = None if reference in (None, "none") else reference
     if workers < 1:  # as compare --workers
         raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
@@ -97,3 +100,16 @@ class _null:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+def _tour_problem(checkpoint: Path, problem: str | None) -> bool:
+    """Whether the evaluation is of TSP / ATSP tours (``--problem``, else the checkpoint's own problem);
+    a checkpoint that cannot be read is left to :func:`evaluate_checkpoint` to refuse."""
+    if problem is None:
+        from graphroute.neural.train import load_checkpoint
+
+        try:
+            problem = load_checkpoint(checkpoint).get("model_config", {}).get("problem")
+        except Exception:  # noqa: BLE001 - refused with its own message a moment later
+            return False
+    return problem in ("tsp", "atsp")

@@ -7,7 +7,7 @@ from typing import Optional
 
 import typer
 
-from graphroute_cli.common import cli_errors, console
+from graphroute_cli.common import check_output_folder, check_output_path, cli_errors, console
 
 generate_app = typer.Typer(help="Generate instances: seeded random ones, or VRPs on road networks.", no_args_is_help=True)
 
@@ -42,7 +42,12 @@ def generate_random(
         raise InvalidArgumentError(f"--count {count} writes a folder; give --out a folder name, not {out.name}")
     to_folder = suffix != ".json"
     if to_folder and out.exists() and not out.is_dir():
-        raise InvalidArgumentError(f"--out {out} is a file; {count} instance(s) go to a folder")
+        raise InvalidArgumentError(f"--out {out} is a {'file' if out.is_file() else 'device or FIFO, not a folder'}; "
+                                   f"{count} instance(s) go to a folder")
+    if to_folder:  # before generating: no work is lost to an unwritable path
+        check_output_folder(out, "--out")
+    else:
+        check_output_path(out, "--out")
     dist = distribution or "uniform"
     # every instance is built (and so checked) before the first file is written
     try:
@@ -57,8 +62,21 @@ def generate_random(
         write_instance(insts[0], out)
         console.print(f"wrote {out}", markup=False)
         return
-    for inst in insts:
-        write_instance(inst, out / f"{inst.name}.json")
+    created_folder = not out.exists()
+    written: list[Path] = []  # files this run created: removed again when it stops half-way (Ctrl-C, disk full)
+    try:
+        for inst in insts:
+            path = out / f"{inst.name}.json"
+            new = not path.exists()
+            write_instance(inst, path)
+            if new:
+                written.append(path)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created_folder and out.is_dir() and not any(out.iterdir()):
+            out.rmdir()
+        raise
     console.print(f"wrote {count} instance(s) to {out}/", markup=False)
 
 
@@ -79,6 +97,7 @@ def generate_vrp(
     check_generator_seed(seed)
     if out.suffix.lower() != ".json":
         raise InvalidArgumentError(f"--out must end in .json, got {out.name}")
+    check_output_path(out, "--out")  # before the many-to-many Dijkstra: no work is lost to an unwritable path
     from graphroute.graphs import read_any
     from graphroute.graphs.road_vrp import road_vrp_instance
     from graphroute.problems.io import write_instance

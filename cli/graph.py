@@ -12,11 +12,23 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, error_console, print_json, print_warnings
+from graphroute_cli.common import check_output_path, cli_errors, console, error_console, print_json, print_warnings
 
 graph_app = typer.Typer(help="Build graphs (road, traffic, kg, synthetic) and inspect graph files.", no_args_is_help=True)
 build_app = typer.Typer(help="Build a graph file from source data.", no_args_is_help=True)
 graph_app.add_typer(build_app, name="build")
+
+
+def check_graph_out(out: Path) -> None:
+    """``--out`` of ``graph build``, checked before any work as :func:`save_graph` will write it (the
+    ``.graph.npz`` suffix appended): not under a file, not a FIFO or device, in a writable folder. An
+    existing folder is left to :func:`save_graph`, whose refusal names a file to give instead."""
+    from graphroute.graphs.model import GRAPH_SUFFIX
+
+    if out.is_dir():
+        return
+    name = out.name if out.name.endswith(GRAPH_SUFFIX) else out.name.removesuffix(".npz") + GRAPH_SUFFIX
+    check_output_path(out.with_name(name), "--out")
 
 
 def save_and_report(g, out: Path, as_json: bool = False) -> None:  # noqa: ANN001
@@ -138,11 +150,17 @@ def build_road(
     from graphroute.graphs.road import read_dimacs, read_osm
 
     name = source.name.lower()
+    check_graph_out(out)  # before reading: no build is lost to an unwritable path
     if name.endswith((".gr", ".gr.gz")):
         if weight not in (None, "length"):
             raise InvalidArgumentError(f"DIMACS files carry one arc weight (length); --weight {weight} is not available")
+        if keep_all:  # refused like --co with OSM: an option that would do nothing
+            raise InvalidArgumentError("--keep-all applies to OpenStreetMap files; a DIMACS graph is kept whole")
         g = read_dimacs(source, coords=co)
     else:
+        if co is not None:
+            raise InvalidArgumentError(f"--co gives the coordinates of a DIMACS .gr file; {source.name} is read as "
+                                       "OpenStreetMap, which has its own")
         g = read_osm(source, weight=weight or "time", keep_largest_scc=not keep_all)
     save_and_report(g, out, as_json)
 
@@ -161,6 +179,7 @@ def build_kg(
 
     from graphroute.graphs.kg import kg_warnings
 
+    check_graph_out(out)
     g = read_kg(source, inverse=inverse, names=names)
     print_warnings(kg_warnings(g.meta), as_json)
     save_and_report(g, out, as_json)
@@ -178,6 +197,7 @@ def build_synthetic(
     """Seeded synthetic road-like graph with length and travel time."""
     from graphroute.graphs.synthetic import synthetic_graph
 
+    check_graph_out(out)
     save_and_report(synthetic_graph(kind, nodes, seed=seed), out, as_json)
 
 
@@ -198,6 +218,7 @@ def build_traffic(
     from graphroute.exceptions import InvalidArgumentError
     from graphroute.graphs.traffic import read_traffic
 
+    check_graph_out(out)
     g = read_traffic(source, ids=ids, locations=locations, speeds=speeds, sigma=sigma,
                      slot_minutes=5 if slot_minutes is None else slot_minutes, speed_unit=speed_unit or "mph")
     unused = [opt for opt, v in (("--slot-minutes", slot_minutes), ("--speed-unit", speed_unit)) if v is not None]

@@ -63,6 +63,15 @@ def _resume_command(task: str, config: Path, last: Path, overrides: list[str] | 
     return shlex.join([*words, "--resume", str(last)])
 
 
+def _header_only(log: Path) -> bool:
+    """Whether the CSV ``log`` holds at most its header line (a run that failed before logging a step)."""
+    try:
+        with open(log, "rb") as fh:
+            return len([line for line in fh.read(1 << 16).splitlines() if line.strip()]) <= 1
+    except OSError:
+        return False
+
+
 def _fmt(v: Any, spec: str) -> str:
     return "-" if v is None else format(v, spec)
 
@@ -87,6 +96,8 @@ def train_command(
         from graphroute.machine import keep_freed_memory
 
         keep_freed_memory()
+    if config.is_dir():
+        raise InvalidArgumentError(f"config file {config} is a folder; give a YAML file")
     if not config.is_file():
         raise InvalidArgumentError(f"config file not found: {config}")
     if time_limit is not None and not time_limit > 0:
@@ -132,8 +143,12 @@ def train_command(
             if "bar" in state:  # started (stop() on a display never started would print an empty line)
                 progress.stop()
     except BaseException as exc:
-        if created and out.is_dir() and not any(out.iterdir()):  # failed before writing anything: leave no folder
-            out.rmdir()
+        if created and out.is_dir():  # failed before its first logged step: leave no folder
+            log = out / "log.csv"
+            if [p.name for p in out.iterdir()] == ["log.csv"] and _header_only(log):
+                log.unlink()  # a header and no row (out of memory at the first step) is no output
+            if not any(out.iterdir()):
+                out.rmdir()
         # Ctrl-C: a trainer that saved the run there (TrainingInterrupted) says where; a second Ctrl-C just stops
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
         if saved is None or common.state.debug:

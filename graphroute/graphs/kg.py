@@ -50,6 +50,7 @@ import csv
 import gzip
 import json
 import re
+import zlib
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,8 +79,11 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     reader does not know (only a byte offset inside its read buffer).
     """
     opener = gzip.open if path.name.endswith(".gz") else open
-    with opener(path, "rb") as fh:  # type: ignore[operator]
-        data = fh.read()
+    try:
+        with opener(path, "rb") as fh:  # type: ignore[operator]
+            data = fh.read()
+    except zlib.error as exc:  # a corrupt .gz (gzip raises OSError / EOFError for the other damage)
+        raise InvalidInstanceError(f"cannot read {path}: corrupt gzip data ({exc})") from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -417,14 +421,26 @@ def read_kg(
     if sumgnn:
         try:
             node2id = json.loads((folder / "node2id.json").read_text(encoding="utf-8"))
-            id_map = {str(int(v)): k for k, v in node2id.items()}
+            if not isinstance(node2id, dict):
+                raise TypeError(f"got a JSON {type(node2id).__name__}")
+            node2id = {k: int(v) if isinstance(v, str) and v.strip().isascii() and v.strip().isdigit() else v
+                       for k, v in node2id.items()}  # "7" as 7, as int() read it before
+            bad = next(((k, v) for k, v in node2id.items() if isinstance(v, bool) or not isinstance(v, int)), None)
+            if bad is not None:  # int(0.7) and int(True) would give an id silently
+                raise TypeError(f"entity {bad[0]!r} has id {json.dumps(bad[1])}, not an integer")
+            id_map = {str(v): k for k, v in node2id.items()}
+            if len(id_map) < len(node2id):  # two entities on one id: one of them would vanish
+                seen: dict[int, str] = {}
+                k, v = next((k, v) for k, v in node2id.items() if seen.setdefault(v, k) != k)
+                raise TypeError(f"id {v} is given to {seen[v]!r} and {k!r}")
             long = next((k for k in id_map.values() if len(k) > MAX_NAME_CHARS), None)
             if long is not None:
                 raise InvalidInstanceError(f"{folder / 'node2id.json'}: an entity name of {len(long):,} characters "
                                            f"({long[:40]!r}...); names may have at most {MAX_NAME_CHARS:,}")
-        except (ValueError, TypeError, AttributeError) as exc:
+        except (ValueError, TypeError, AttributeError, RecursionError) as exc:
+            why = "nested too deeply to read" if isinstance(exc, RecursionError) else exc
             raise InvalidInstanceError(f"{folder / 'node2id.json'}: not a JSON object of entity -> integer id "
-                                       f"({exc})") from None
+                                       f"({why})") from None
     ent: dict[str, int] = {}
     rel: dict[str, int] = {}
     if layout == "openke":  # keep OpenKE's ids

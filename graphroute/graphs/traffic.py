@@ -52,12 +52,14 @@ import csv
 import gzip
 import pickle
 import warnings
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 
 from graphroute.exceptions import InvalidInstanceError, MissingDependencyError
-from graphroute.graphs.model import Graph, from_edges
+from graphroute.graphs.model import MAX_EDGE_WEIGHT, Graph, from_edges
 from graphroute.graphs.road import MAX_PLAUSIBLE_KMH, haversine_m
 
 #: Quantile of the per-edge lower bounds of the kernel width taken as its estimate (:func:`estimate_sigma`).
@@ -92,27 +94,56 @@ def load_adjacency_pickle(path: str | Path) -> tuple[list[str], np.ndarray]:
             obj = _NumpyOnlyUnpickler(fh, encoding="latin1").load()
     except FileNotFoundError:
         raise InvalidInstanceError(f"no such file: {path}") from None
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError) as exc:
+    except IsADirectoryError:
+        raise InvalidInstanceError(f"{path} is a folder, not an adjacency pickle") from None
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError, KeyError,
+            RecursionError) as exc:  # a damaged pickle fails in any of these
         raise InvalidInstanceError(f"{path.name}: not a readable adjacency pickle ({exc})") from None
     if not (isinstance(obj, (list, tuple)) and len(obj) == 3):
         raise InvalidInstanceError(f"{path.name}: expected [sensor_ids, id_to_index, matrix]")
     ids, _, adj = obj
-    adj = np.asarray(adj, dtype=np.float64)
+    if isinstance(ids, np.ndarray) and ids.ndim == 1:
+        ids = ids.tolist()
+    if not isinstance(ids, (list, tuple)):  # a string is no list of ids ('abc' would be three sensors)
+        raise InvalidInstanceError(f"{path.name}: the sensor ids must be a list, got {type(ids).__name__}")
+    ids = [i.decode("latin-1") if isinstance(i, bytes) else i for i in ids]  # Python 2 str read as bytes
+    for i in ids:
+        if isinstance(i, (bool, np.bool_)) or not isinstance(i, (str, int, np.integer)) or not str(i).strip():
+            raise InvalidInstanceError(f"{path.name}: sensor ids must be non-empty strings or integers, got {i!r}")
+    try:
+        adj = np.asarray(adj)
+        if adj.dtype.kind not in "iuf":  # complex, text, objects, booleans: no kernel weights
+            raise ValueError(f"dtype {adj.dtype}")
+        adj = adj.astype(np.float64)
+    except (ValueError, TypeError) as exc:
+        raise InvalidInstanceError(f"{path.name}: the adjacency matrix must hold numbers ({str(exc)[:80]})") from None
     if adj.shape != (len(ids), len(ids)):
         raise InvalidInstanceError(f"{path.name}: matrix shape {adj.shape} does not match {len(ids)} sensor ids")
+    outside = ~((adj >= 0) & (adj <= 1))  # NaN too
+    if outside.any():
+        r, c = (int(x[0]) for x in np.nonzero(outside))
+        raise InvalidInstanceError(f"{path.name}: adjacency [{r}][{c}] is {adj[r, c]:g}; Gaussian kernel weights "
+                                   "lie in [0, 1]")
     return [str(i) for i in ids], adj
 
 
 def _read_rows(path: Path) -> list[list[str]]:
     opener = gzip.open if path.name.endswith(".gz") else open
     try:
-        with opener(path, "rt") as fh:  # type: ignore[operator]
+        with opener(path, "rt", encoding="utf-8-sig", newline="") as fh:  # type: ignore[operator]
             return [row for row in csv.reader(fh) if row]
     except FileNotFoundError:
         raise InvalidInstanceError(f"no such file: {path}") from None
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as exc:
-        raise InvalidInstanceError(f"cannot read {path.name}: {exc} (truncated?)") from None
+    except IsADirectoryError:
+        raise InvalidInstanceError(f"{path} is a folder, not a CSV file") from None
+    except UnicodeDecodeError as exc:
+        raise InvalidInstanceError(f"cannot read {path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except (OSError, EOFError, csv.Error, zlib.error) as exc:  # zlib.error: a corrupt .gz
+        raise InvalidInstanceError(f"cannot read {path}: {exc} (truncated?)") from None
 
+
+#: Largest road distance a distances CSV may give: the largest weight a graph may hold.
+MAX_DISTANCE = MAX_EDGE_WEIGHT
 
 #: Most sensors a traffic graph may have: the DCRNN kernel is a dense ``[n, n]`` float64 matrix, 3.2 GB
 #: at 20,000 sensors (METR-LA has 207, PEMS-BAY 325, LargeST's California 8,600).
@@ -208,6 +239,7 @@ def _distance_matrix(distances: str | Path, ids: list[str]) -> tuple[np.ndarray,
     name = Path(distances).name
     index = {s: i for i, s in enumerate(ids)}
     dist = np.full((len(ids), len(ids)), np.inf)
+    seen: dict[tuple[int, int], int] = {}  # (from, to) -> the line that gave it
     skipped = 0
     for k, row in distance_rows(distances):
         a, b = row[0].strip(), row[1].strip()
@@ -217,8 +249,16 @@ def _distance_matrix(distances: str | Path, ids: list[str]) -> tuple[np.ndarray,
             raise InvalidInstanceError(f"{name} line {k}: cost {row[2]!r} is not a number") from None
         if not np.isfinite(cost) or cost < 0:
             raise InvalidInstanceError(f"{name} line {k}: cost {row[2].strip()!r} must be a finite distance >= 0")
+        if cost > MAX_DISTANCE:  # a graph's weights are at most 1e15, and the std of such values overflows
+            raise InvalidInstanceError(f"{name} line {k}: cost {row[2].strip()!r} is above {MAX_DISTANCE:g}, the "
+                                       "largest distance a graph may hold")
         if a in index and b in index:
-            dist[index[a], index[b]] = cost
+            i, j = index[a], index[b]
+            if (i, j) in seen and dist[i, j] != cost:
+                raise InvalidInstanceError(f"{name} line {k}: {a} -> {b} is given again with another cost "
+                                           f"({row[2].strip()}; line {seen[i, j]} says {dist[i, j]:g})")
+            seen.setdefault((i, j), k)
+            dist[i, j] = cost
         else:
             skipped += 1
     if not np.isfinite(dist).any():
@@ -322,13 +362,27 @@ def read_speed_series(speeds: str | Path, ids: list[str], *, feature: int = -1) 
     if name.endswith(".npz"):
         try:
             with np.load(path, allow_pickle=False) as z:
+                if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array saved under a .npz name
+                    raise ValueError("not a .npz archive")
                 key = next((k for k in ("speed", "data") if k in z.files), z.files[0] if len(z.files) == 1 else None)
                 if key is None:
-                    raise InvalidInstanceError(f"{path.name}: no 'speed' or 'data' array (found {', '.join(z.files)})")
-                data = np.asarray(z[key], dtype=np.float64)
-        except (OSError, ValueError, EOFError) as exc:
+                    found = ", ".join(z.files) or "no array"
+                    raise InvalidInstanceError(f"{path.name}: no 'speed' or 'data' array (found {found})")
+                raw = z[key]
+        except IsADirectoryError:
+            raise InvalidInstanceError(f"{path} is a folder, not a speed series file") from None
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, zlib.error, KeyError) as exc:
+            if isinstance(exc, InvalidInstanceError):
+                raise
+            if "pickled" in str(exc):  # numpy's guess for a file that is neither a zip nor a .npy
+                raise InvalidInstanceError(f"cannot read {path.name}: not a .npz archive") from None
             raise InvalidInstanceError(f"cannot read {path.name}: {exc} (truncated?)") from None
+        if raw.dtype.kind not in "iuf":  # complex, text, booleans: no speeds
+            raise InvalidInstanceError(f"{path.name}: array {key!r} must hold numbers, got dtype {raw.dtype}")
+        data = raw.astype(np.float64)
         if data.ndim == 3:
+            if data.shape[2] == 0:
+                raise InvalidInstanceError(f"{path.name}: speeds of shape {data.shape} have no feature to read")
             data = data[:, :, feature]
         if data.ndim != 2 or data.shape[1] != len(ids):
             raise InvalidInstanceError(f"{path.name}: speeds of shape {data.shape}, expected [steps, {len(ids)} sensors]")
@@ -351,7 +405,11 @@ def read_speed_series(speeds: str | Path, ids: list[str], *, feature: int = -1) 
     if len(rows) < 2:
         raise InvalidInstanceError(f"{path.name}: expected a header of sensor ids and rows of speeds")
     header = [h.strip() for h in rows[0]]
-    col = {s: i for i, s in enumerate(header)}
+    col: dict[str, int] = {}
+    for i, s in enumerate(header):
+        if s in col and s in ids:  # which of the two columns is the sensor's? neither is dropped silently
+            raise InvalidInstanceError(f"{path.name}: sensor {s!r} heads two columns ({col[s] + 1} and {i + 1})")
+        col.setdefault(s, i)
     missing = [s for s in ids if s not in col]
     if missing:
         raise InvalidInstanceError(f"{path.name}: no speed column for sensor(s) {', '.join(missing[:5])}")

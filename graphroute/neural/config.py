@@ -171,6 +171,10 @@ def _task_keys(task: str) -> set[str]:
         return set()
 
 
+#: Largest integer a config key may hold: the 64-bit integers torch and numpy take.
+_MAX_INT = 2**63 - 1
+
+
 def _finite(x: float) -> bool:
     return math.isfinite(x)
 
@@ -186,6 +190,9 @@ def _check_type(key: str, value: Any, f: dataclasses.Field, source: str) -> Any:
         return value
     if t.startswith("int"):
         ok = isinstance(value, int) and not isinstance(value, bool)
+        if ok and abs(value) > _MAX_INT:  # torch and numpy take 64-bit integers: a larger one is a traceback there
+            raise ConfigError(f"{source}: config key {key!r} must be an integer of at most {_MAX_INT} in absolute "
+                              f"value, got {value}")
     elif t.startswith("float"):
         if isinstance(value, str):  # YAML reads 1e-4 (no dot) as text
             try:
@@ -268,9 +275,21 @@ def load_yaml_config(path: str | Path) -> Any:
         obj = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as exc:
         raise ConfigError(f"{p}: not valid YAML ({exc})") from None
+    except RecursionError:  # PyYAML composes nested lists and mappings recursively
+        raise ConfigError(f"{p}: YAML nested too deeply to read") from None
     if obj is None:
         raise empty_config_error(p)
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            if _too_large_int(value):  # every task's trainer hands its integers to torch / numpy
+                raise ConfigError(f"{p}: config key {key!r} must be an integer of at most {_MAX_INT} in absolute "
+                                  f"value, got {value}")
     return obj
+
+
+def _too_large_int(value: Any) -> bool:
+    """Whether ``value`` is an integer beyond 64 bits (torch and numpy raise a traceback on it)."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) > _MAX_INT
 
 
 def parse_overrides(items: list[str] | None) -> dict[str, Any]:
@@ -284,5 +303,16 @@ def parse_overrides(items: list[str] | None) -> dict[str, Any]:
         key, eq, value = item.partition("=")
         if not eq or not key.strip():
             raise InvalidArgumentError(f"--set needs KEY=VALUE, got {item!r}")
-        sets[key.strip()] = yaml.safe_load(value)
+        if key.strip() in sets:  # as in a config file: a key given twice is refused, not the last one kept
+            raise InvalidArgumentError(f"--set {key.strip()} given twice")
+        try:
+            sets[key.strip()] = yaml.safe_load(value)
+        except yaml.YAMLError as exc:
+            raise InvalidArgumentError(f"--set {item}: the value is not valid YAML "
+                                       f"({' '.join(str(getattr(exc, 'problem', None) or exc).split())}); "
+                                       "quote it to pass text: --set 'name=\"[x\"'") from None
+        except RecursionError:
+            raise InvalidArgumentError(f"--set {key.strip()}=...: the value is nested too deeply to read") from None
+        if _too_large_int(sets[key.strip()]):
+            raise InvalidArgumentError(f"--set {item}: integers are at most {_MAX_INT} in absolute value")
     return sets

@@ -22,6 +22,7 @@ import json
 import math
 import os
 import tempfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     """
     path = Path(path)
     try:
+        if path.exists() and not path.is_file() and not path.is_dir():  # the rename would replace a FIFO or device
+            raise InvalidArgumentError(f"{path} exists and is not a regular file (a device, FIFO or socket); "
+                                       "write to a file")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
@@ -92,7 +96,7 @@ def _read_text(path: Path) -> str:
         raise InvalidInstanceError(f"no such file: {path}") from None
     except IsADirectoryError:
         raise InvalidInstanceError(f"{path} is a folder, not an instance file") from None
-    except (UnicodeDecodeError, OSError, EOFError) as exc:
+    except (UnicodeDecodeError, OSError, EOFError, zlib.error) as exc:  # zlib.error: a corrupt .gz
         raise InvalidInstanceError(f"cannot read {path}: {exc}") from None
 
 
