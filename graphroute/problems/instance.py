@@ -350,7 +350,7 @@ class Solution:
             clean = []
             for v in route:
                 if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-                    if isinstance(v, float) and v == int(v):
+                    if isinstance(v, float) and math.isfinite(v) and v == int(v):  # int(inf) would raise
                         v = int(v)
                     else:
                         raise InvalidSolutionError(f"route {r + 1} holds a non-integer node {v!r}")
