@@ -122,8 +122,12 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
         )
     meta = {"checkpoint": path.name, "augment": augment, "model_problem": problem}
     n_cust = inst.num_customers
-    if n_cust <= (1 if inst.problem == "cvrp" else 3):  # one possible answer
+    if n_cust <= (1 if inst.problem == "cvrp" else 3):  # one possible answer (up to direction)
         routes = [[1]] if inst.problem == "cvrp" else [list(range(inst.n))]
+        if inst.n == 3 and inst.problem != "cvrp" and not inst.symmetric:  # 0-1-2-0 and 0-2-1-0 differ
+            d = inst.distances
+            if d[0, 2] + d[2, 1] + d[1, 0] < d[0, 1] + d[1, 2] + d[2, 0]:
+                routes = [[0, 2, 1]]
         return Solution(routes, meta={**meta, "model_cost": None, "starts": 0})
     torch.manual_seed(seed)
     model = model_from_checkpoint(ck)
