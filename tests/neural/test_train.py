@@ -96,26 +96,6 @@ def rows(run: Path, drop=("inst_per_s", "elapsed_s")) -> list[dict]:
         return [{k: v for k, v in r.items() if k not in drop} for r in csv.DictReader(fh)]
 
 
-@pytest.fixture
-def step_clock(monkeypatch):
-    """train's clock reads the number of batches sampled so far (1 s per step): a time limit then
-    stops at a known step."""
-    from types import SimpleNamespace
-
-    from graphroute.neural import train as mod
-
-    calls = [0]
-    real = mod.sample_batch
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(mod, "sample_batch", counted)
-    monkeypatch.setattr(mod, "time", SimpleNamespace(perf_counter=lambda: float(calls[0])))
-    return calls
-
-
 def test_a_time_limit_stop_keeps_the_log_window(tmp_path, step_clock):
     """Stopped at step 8 (log_every 3: steps 7 and 8 not logged yet) and resumed, the log has the
     rows of an uninterrupted run: the step-9 row averages steps 7-9, not step 9 alone."""

@@ -222,21 +222,6 @@ def test_validation_is_the_mean_best_of_starts_greedy_cost_over_every_instance(m
 # --- time, throughput and where a run stops ---------------------------------------------------------------
 
 
-@pytest.fixture
-def step_clock(monkeypatch):
-    """train's clock reads the number of batches sampled so far: 1 s per step."""
-    calls = [0]
-    real = mod.sample_batch
-
-    def counted(*args, **kwargs):
-        calls[0] += 1
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(mod, "sample_batch", counted)
-    monkeypatch.setattr(mod, "time", SimpleNamespace(perf_counter=lambda: float(calls[0])))
-    return calls
-
-
 def test_throughput_and_elapsed_survive_a_time_limit_stop(tmp_path, step_clock):
     """1 s a step of 16 instances: every row says 16 instances/s and elapsed = step, also the row
     whose logging window a time-limit stop (after step 5) split; the resumed run ends at 6 s."""
