@@ -28,11 +28,13 @@ def generate_random(
 ) -> None:
     """Seeded random TSP / CVRP instances in graphroute JSON (AM / POMO / MatNet conventions)."""
     from graphroute.exceptions import InvalidArgumentError, is_out_of_memory
-    from graphroute.problems.generate import check_generator_seed, generate
+    from graphroute.problems.generate import check_generate_count, check_generate_size, check_generator_seed, generate
     from graphroute.problems.io import write_instance
 
     if count < 1:
         raise InvalidArgumentError(f"--count must be at least 1, got {count}")
+    check_generate_size(size, asymmetric)  # before any work: 10^8 cities or instances ran for minutes
+    check_generate_count(count, size)
     check_generator_seed(seed)
     check_generator_seed(seed + count - 1)
     suffix = out.suffix.lower()

@@ -19,7 +19,7 @@ def route_command(
     target: Optional[str] = typer.Option(None, "--target", "-t", help="Target node: id as in the file, or name."),
     pairs: Optional[Path] = typer.Option(None, "--pairs", help="File with one 'source target' per line."),
     mode: str = typer.Option("greedy", "--mode", help="greedy (next hop), astar (exact learned A*) or k (alternatives)."),
-    k: int = typer.Option(3, "--k", "-k", help="--mode k: number of alternative routes (>= 1)."),
+    k: Optional[int] = typer.Option(None, "--k", "-k", help="--mode k: number of alternative routes (>= 1; default 3)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
     steps: str = typer.Option("auto", "--steps", help="Message-passing steps of the router's pass: auto (until the exact wave has reached every source, x1.5), a number, or 0 (to convergence, exact)."),
     exact: bool = typer.Option(False, "--exact", help="Also compute the optimal cost (Dijkstra) and report the stretch."),
@@ -33,10 +33,14 @@ def route_command(
         raise InvalidArgumentError(f"unknown mode {mode!r}; available: {', '.join(MODES)}")
     from graphroute.paths.yen import MAX_K
 
-    if k < 1:
+    if k is not None and k < 1:
         raise InvalidArgumentError(f"--k must be at least 1, got {k}")
-    if k > MAX_K:
+    if k is not None and k > MAX_K:
         raise InvalidArgumentError(f"--k must be at most {MAX_K:,}, got {k}")
+    if k is not None and mode != "k":
+        raise InvalidArgumentError(f"--k applies to --mode k (alternative routes), not --mode {mode}; "
+                                   "add --mode k or drop it")
+    k = 3 if k is None else k
     n_steps = parse_steps(steps, allow_zero=True)
     if pairs is not None and (source is not None or target is not None):
         raise InvalidArgumentError("give either --source/--target or --pairs, not both")

@@ -247,7 +247,7 @@ def _stem(p: Path) -> str:
 
 
 def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
-    from graphroute.problems.generate import generate
+    from graphroute.problems.generate import check_generate_count, check_generate_size, generate
     from graphroute.problems.io import instance_text, read_instance
 
     allowed = {"problem", "size", "distribution", "count", "seed", "asymmetric"}
@@ -256,6 +256,8 @@ def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
     count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
     if count < 1:
         raise ConfigError(f"generate count must be at least 1, got {count}")
+    # before any instance is built: the size first, then the set
+    check_generate_count(count, check_generate_size(int(spec.get("size", 50)), bool(spec.get("asymmetric", False))))
     out = []
     for k in range(count):
         inst = generate(spec.get("problem", "cvrp"), int(spec.get("size", 50)),

@@ -190,6 +190,9 @@ class Graph:
 
         Graphs without a numeric weight (knowledge graphs) route by hops: every edge weighs 1.
         """
+        if name is not None and not name.strip():  # "" is no weight, not "the default one"
+            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
+            raise UnknownNameError(f"empty edge weight name; available: {', '.join(numeric + ['hops'])}")
         name = name or self.default_weight
         if name is None or name == "hops":
             if "hops" in self.edge_attrs:  # a contracted graph: an edge stands for several original ones
@@ -497,6 +500,10 @@ def load_graph(path: str | Path) -> Graph:
         raise InvalidInstanceError(f"no such file: {path}")
     name = path.name
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        if magic not in (b"PK\x03\x04", b"PK\x05\x06"):  # np.load would try a .npy array, then a pickle
+            raise InvalidInstanceError(f"{name} is not a graph file ({'empty file' if not magic else 'not a .npz archive'})")
         with np.load(path, allow_pickle=False) as z:
             files = set(z.files)
             if "header" not in files:
@@ -507,6 +514,7 @@ def load_graph(path: str | Path) -> Graph:
             for key in wanted[:2 + len(header["edge_attrs"]) + len(header["extras"])]:
                 if key not in files:
                     raise GraphFormatError(f"{name}: the header lists {key!r} but the file has no such array")
+            _check_default_weight(name, header)
             arrays = {k: z[k] for k in wanted if k in files}
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
         if isinstance(exc, InvalidInstanceError):
@@ -556,6 +564,22 @@ def _read_header(name: str, raw: np.ndarray) -> dict:
         raise GraphFormatError(f"{name}: header meta must be an object, got {json.dumps(meta)[:80]}")
     header["meta"] = dict(meta or {})
     return header
+
+
+def _check_default_weight(name: str, header: dict) -> None:
+    """The header's routing weight (``default_weight``, ``meta.default_weight``) must be one the graph
+    has: :attr:`Graph.default_weight` would fall back to another attribute (``length`` for a missing
+    ``time``) without a word. ``hops`` is always available."""
+    weights = [k for k in header["edge_attrs"] if k != "relation"] + ["hops"] * ("hops" not in header["edge_attrs"])
+    for key, w in (("default_weight", header.get("default_weight")),
+                   ("meta default_weight", header["meta"].get("default_weight"))):
+        if w is None:
+            continue
+        if not isinstance(w, str) or not w:
+            raise GraphFormatError(f"{name}: header {key} must be a name, got {json.dumps(w)[:80]}")
+        if w not in weights:
+            raise GraphFormatError(f"{name}: header {key} {w!r} is not an edge attribute of the graph; "
+                                   f"available: {', '.join(weights)}")
 
 
 def _ints(name: str, key: str, a: np.ndarray, ndim: int = 1) -> np.ndarray:

@@ -256,8 +256,8 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
                 seg_bwd_kmh.append(bwd)
 
     try:
-        Handler().apply_file(str(path), locations=True)
-    except RuntimeError as exc:
+        Handler().apply_file(_osm_file(path), locations=True)
+    except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # a bad lat / lon: InvalidLocationError
         raise InvalidInstanceError(f"cannot read {path.name}: {exc}") from None
     if not seg_u:
         raise InvalidInstanceError(f"{path.name}: no drivable roads found")
@@ -299,6 +299,19 @@ def _lines(path: Path):  # noqa: ANN202
         raise InvalidInstanceError(f"{path.name}: not a readable gzip file ({exc})") from None
 
 
+def _osm_file(path: Path):  # noqa: ANN202
+    """``path`` as an osmium file with its format named: osmium detects it from the exact lower-case
+    suffix, so ``Andorra.OSM.PBF`` was "Could not detect file format"."""
+    import osmium
+
+    name = path.name.lower()
+    for suffix, fmt in ((".osm.pbf", "pbf"), (".pbf", "pbf"), (".osm.gz", "osm.gz"), (".osm.bz2", "osm.bz2"),
+                        (".osm", "osm")):
+        if name.endswith(suffix):
+            return osmium.io.File(str(path), fmt)
+    return str(path)
+
+
 def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_largest_scc: bool = False) -> Graph:
     """Road graph of a DIMACS ``.gr`` file (ids as in the file; ``.co`` coordinates when available)."""
     path = Path(path)
@@ -309,14 +322,17 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
     dst: list[int] = []
     w: list[float] = []
     for lineno, line in _lines(path):
-        if not line.strip() or line[0] == "c":
-            continue
         parts = line.split()
+        if not parts or parts[0][0] == "c":  # comments, also indented ones
+            continue
         if parts[0] == "p":
             if n is not None:
                 raise InvalidInstanceError(f"{path.name} line {lineno}: a second problem line (one 'p sp n m' per file)")
             if len(parts) != 4 or not (parts[2].isdigit() and parts[3].isdigit()):
                 raise InvalidInstanceError(f"{path.name} line {lineno}: bad problem line {line.strip()!r}")
+            if parts[1] != "sp":  # 'p max' (max flow), 'p edge' (colouring): not a shortest-path graph
+                raise InvalidInstanceError(f"{path.name} line {lineno}: problem type {parts[1]!r}, not 'sp' "
+                                           "(a DIMACS shortest-path file has 'p sp n m')")
             n, m = int(parts[2]), int(parts[3])
         elif parts[0] == "a":
             if n is None:
@@ -350,6 +366,7 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
                 break
     if co is not None:
         xy = np.full((n, 2), np.nan)
+        first_line = np.zeros(n, dtype=np.int64)  # the line that gave each node its coordinates (0: none yet)
         if not co.exists():
             raise InvalidInstanceError(f"no such file: {co}")
         for lineno, line in _lines(co):
@@ -363,6 +380,10 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
                     raise InvalidInstanceError(f"{co.name} line {lineno}: node id {i} outside 1..{n}")
                 if not (np.isfinite(x) and np.isfinite(y)):
                     raise InvalidInstanceError(f"{co.name} line {lineno}: coordinate of node {i} is not finite")
+                if first_line[i - 1]:
+                    raise InvalidInstanceError(f"{co.name} line {lineno}: node {i} listed twice "
+                                               f"(first on line {int(first_line[i - 1])})")
+                first_line[i - 1] = lineno
                 xy[i - 1] = (x / 1e6, y / 1e6)
         if np.isnan(xy).any():
             raise InvalidInstanceError(f"{co.name}: coordinates missing for {int(np.isnan(xy[:, 0]).sum())} nodes")

@@ -81,9 +81,7 @@ def time_profile(graph) -> tuple[np.ndarray, float]:
 
     Raises InvalidArgumentError "graph has no time-dependent travel times" when it has none.
     """
-    tt = (getattr(graph, "extras", None) or {}).get("time_slots")
-    if tt is None:  # graphroute.graphs.traffic keeps the [T, m] profile among the graph's extras
-        tt = (getattr(graph, "extras", None) or {}).get("time_slots")
+    tt = (getattr(graph, "extras", None) or {}).get("time_slots")  # graphroute.graphs.traffic keeps it there
     slot = (getattr(graph, "meta", None) or {}).get("slot_seconds")
     if tt is None or slot is None:
         raise InvalidArgumentError(

@@ -20,6 +20,17 @@ DISTRIBUTIONS = ("uniform", "clustered", "mixed")
 
 #: Largest generator seed (numpy takes any non-negative integer; JSON and SQLite hold int64).
 MAX_GENERATOR_SEED = 2**63 - 1
+#: Largest ``size`` (cities, or customers) of a generated instance: a million locations generate and write
+#: in about two seconds (42 MB of JSON), far above any instance a solver here finishes; a hundred million
+#: ran for minutes before anything was said.
+MAX_GENERATE_SIZE = 1_000_000
+#: Largest ``size`` of an asymmetric (MatNet) instance: its explicit ``n x n`` matrix is closed by
+#: Floyd-Warshall, O(n^3): 2,000 takes about 5 s and 32 MB, 10,000 would take ten minutes and 800 MB.
+MAX_ASYMMETRIC_SIZE = 2_000
+#: Most instances of one generated set (``generate random --count``, ``compare --generate P:N:D:COUNT``),
+#: and most locations in all of them together.
+MAX_GENERATE_COUNT = 100_000
+MAX_GENERATE_TOTAL = 10_000_000
 
 
 def check_generator_seed(seed: object) -> int:
@@ -27,6 +38,36 @@ def check_generator_seed(seed: object) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= MAX_GENERATOR_SEED:
         raise InvalidInstanceError(f"seed must be an integer in 0..{MAX_GENERATOR_SEED}, got {seed!r}")
     return int(seed)
+
+
+def check_generate_size(size: object, asymmetric: bool = False) -> int:
+    """``size`` if it is an integer in ``1..MAX_GENERATE_SIZE`` (``MAX_ASYMMETRIC_SIZE`` when
+    ``asymmetric``); else :class:`InvalidInstanceError`, before any work."""
+    if isinstance(size, bool) or not isinstance(size, (int, np.integer)):
+        raise InvalidInstanceError(f"size must be an integer, got {size!r}")
+    if size < 1:
+        raise InvalidInstanceError(f"size must be at least 1, got {size}")
+    if asymmetric and size > MAX_ASYMMETRIC_SIZE:
+        raise InvalidInstanceError(f"size must be at most {MAX_ASYMMETRIC_SIZE:,} for asymmetric instances (an "
+                                   f"explicit n x n matrix closed in O(n^3)), got {size:,}")
+    if size > MAX_GENERATE_SIZE:
+        raise InvalidInstanceError(f"size must be at most {MAX_GENERATE_SIZE:,}, got {size:,}")
+    return int(size)
+
+
+def check_generate_count(count: object, size: int = 1) -> int:
+    """``count`` if it is an integer in ``1..MAX_GENERATE_COUNT`` and ``count`` instances of ``size``
+    hold at most ``MAX_GENERATE_TOTAL`` locations; else :class:`InvalidInstanceError`, before any work."""
+    if isinstance(count, bool) or not isinstance(count, (int, np.integer)):
+        raise InvalidInstanceError(f"count must be an integer, got {count!r}")
+    if count < 1:
+        raise InvalidInstanceError(f"count must be at least 1, got {count}")
+    if count > MAX_GENERATE_COUNT:
+        raise InvalidInstanceError(f"count must be at most {MAX_GENERATE_COUNT:,}, got {count:,}")
+    if count * size > MAX_GENERATE_TOTAL:
+        raise InvalidInstanceError(f"{count:,} instances of size {size:,} hold {count * size:,} locations; at most "
+                                   f"{MAX_GENERATE_TOTAL:,} in one set (lower the count or the size)")
+    return int(count)
 
 
 def capacity_for(num_customers: int) -> int:
@@ -90,8 +131,7 @@ def generate(
     asymmetric : bool
         MatNet-style explicit asymmetric matrix instead of coordinates.
     """
-    if size < 1:
-        raise InvalidInstanceError(f"size must be at least 1, got {size}")
+    check_generate_size(size, asymmetric)
     check_generator_seed(seed)
     if distribution not in DISTRIBUTIONS:
         raise InvalidInstanceError(f"unknown distribution {distribution!r}; available: {', '.join(DISTRIBUTIONS)}")

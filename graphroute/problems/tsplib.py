@@ -67,7 +67,13 @@ def _split_lines(text: str) -> tuple[dict[str, str], dict[str, list[list[str]]]]
             continue
         m = _KEY_RE.match(line)
         if m and not re.match(r"^-?[0-9.]", head) and m.group(2) is not None:
-            header[m.group(1)] = m.group(2).strip()
+            key, value = m.group(1), m.group(2).strip()
+            if key in header:  # several COMMENT lines are one comment; another key given twice, two ways, is ambiguous
+                if key == "COMMENT":
+                    value = f"{header[key]} {value}"
+                elif value != header[key]:
+                    raise InvalidInstanceError(f"header key {key} given twice ({header[key][:40]!r}, then {value[:40]!r})")
+            header[key] = value
             current = None
             continue
         if current is None:

@@ -97,9 +97,9 @@ def test_generate_out_of_memory_names_the_size(tmp_path, monkeypatch):
         raise MemoryError()
 
     monkeypatch.setattr(gen, "generate", oom)
-    res = CliRunner().invoke(app, ["generate", "random", "-p", "tsp", "--size", "100000", "--asymmetric",
+    res = CliRunner().invoke(app, ["generate", "random", "-p", "tsp", "--size", "2000", "--asymmetric",
                                    "--out", str(tmp_path / "g.json")])
-    assert res.exit_code == 1 and "out of memory generating 1 tsp instance(s) of size 100000" in res.stderr
+    assert res.exit_code == 1 and "out of memory generating 1 tsp instance(s) of size 2000 (an explicit 2000 x 2000 matrix each)" in res.stderr
     assert "batch_size" not in res.stderr and not (tmp_path / "g.json").exists()
 
 

@@ -79,3 +79,16 @@ def test_all_nodes_are_kept_unless_asked_for_the_scc(tmp_path):
     s = read_dimacs(gr, keep_largest_scc=True)
     assert s.node_ids.tolist() == [1, 2] and sorted(s.edge_attrs["length"].tolist()) == [5.0, 6.0]
     np.testing.assert_array_equal(s.sources(), [0, 1])
+
+
+@pytest.mark.parametrize("kind", ["max", "edge", "SP"])
+def test_a_problem_type_other_than_sp_is_refused(tmp_path, kind):
+    # a max-flow file ('p max n m') was read as a shortest-path graph
+    gr = _gr(tmp_path, f"p {kind} 3 1\na 1 2 5\n")
+    with pytest.raises(InvalidInstanceError, match=rf"line 1: problem type '{kind}', not 'sp'"):
+        read_dimacs(gr)
+
+
+def test_an_indented_comment_is_a_comment(tmp_path):
+    g = read_dimacs(_gr(tmp_path, "c a road\n  c indented\np sp 3 1\n\tc tab\na 1 2 5\n"))
+    assert g.n_nodes == 3 and g.n_edges == 1

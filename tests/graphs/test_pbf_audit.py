@@ -133,12 +133,13 @@ def test_a_file_without_drivable_roads_is_one_error(tmp_path, fmt):
         read_osm(path)
 
 
-@pytest.mark.xfail(strict=True, raises=InvalidInstanceError,
-                   reason="BUG: read_any matches OSM suffixes case-insensitively, but pyosmium detects the "
-                          "format from the exact (lower-case) suffix: 'Could not detect file format'")
-def test_upper_case_pbf_suffix(tmp_path):
-    _, pbf = _xml_and_pbf(tmp_path)
-    upper = pbf.rename(tmp_path / "TINY.OSM.PBF")
+@pytest.mark.parametrize("fmt", ["xml", "pbf"])
+def test_upper_case_osm_suffix(tmp_path, fmt):
+    # read_any matches OSM suffixes case-insensitively, but pyosmium detects the format from the exact
+    # lower-case suffix: 'Could not detect file format' until the format was named
+    xml, pbf = _xml_and_pbf(tmp_path)
+    src = pbf if fmt == "pbf" else xml
+    upper = src.rename(tmp_path / ("TINY.OSM.PBF" if fmt == "pbf" else "TINY.OSM"))
     assert read_any(upper, keep_largest_scc=False).n_nodes == 6
 
 

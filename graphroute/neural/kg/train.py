@@ -35,8 +35,14 @@ from graphroute.neural.config import floats_from_text, load_yaml_config
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
 from graphroute.neural.runs import config_changes as _config_changes
+from graphroute.paths.yen import MAX_K
 
 MODELS = ("nbfnet", "distmult", "retrieval")
+#: Upper bounds of the size keys of :class:`KGConfig`, far above any real run (NBFNet: dim 32, 6 layers;
+#: DistMult: dim up to a few thousand), so that a typo (``dim: 99999999999``) is one line naming the key,
+#: not an allocation error deep in torch. ``paths_k`` shares the K of ``graphroute paths``.
+MAX_SIZES = {"dim": 65_536, "layers": 64, "epochs": 1_000_000, "batch_size": 1_000_000,
+             "eval_batch_size": 1_000_000, "paths_k": MAX_K}
 
 
 @dataclass
@@ -75,6 +81,8 @@ class KGConfig:
             v = getattr(self, key)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
+            if v > MAX_SIZES[key]:
+                raise ConfigError(f"config key {key!r} must be at most {MAX_SIZES[key]:,}, got {v!r}")
         for key in ("lr", "weight_decay", "adversarial_temperature", "dropout", "n3", "paths_max_overlap",
                     "rule_alpha", "fact_ratio"):
             v = getattr(self, key)

@@ -32,11 +32,20 @@ from typing import Any, Callable
 import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
+from graphroute.graphs.synthetic import MAX_NODES
 from graphroute.neural.config import floats_from_text, load_yaml_config
+from graphroute.neural.router.route import MAX_STEPS
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, checked_step, config_changes, diverged,
                                     time_limit_note)
 
 KINDS = ("grid", "delaunay", "geometric")
+#: Upper bounds of the size keys of :class:`RouterConfig`, far above any real run (hidden 32, graphs of
+#: a few thousand nodes, 16 targets), so that a typo (``hidden: 99999999999``) is one line naming the
+#: key, not an allocation error deep in torch. Graph sizes share the synthetic generator's node limit,
+#: message-passing steps the limit of ``graphroute route --steps``.
+MAX_SIZES = {"hidden": 65_536, "min_nodes": MAX_NODES, "max_nodes": MAX_NODES, "batch_targets": 1_000_000,
+             "steps": 100_000_000, "max_mp_steps": MAX_STEPS, "val_steps": MAX_STEPS, "val_graphs": 10_000,
+             "threads": 1_024}
 LOG_FIELDS = ["step", "loss", "final_rel_err", "val_rel_err", "nodes", "s_per_step", "elapsed_s"]
 
 
@@ -76,6 +85,8 @@ class RouterConfig:
             v = getattr(self, key)
             if not isinstance(v, int) or isinstance(v, bool) or v < 1:
                 raise ConfigError(f"config key {key!r} must be a positive integer, got {v!r}")
+            if v > MAX_SIZES.get(key, v):
+                raise ConfigError(f"config key {key!r} must be at most {MAX_SIZES[key]:,}, got {v!r}")
         if self.min_nodes < 4 or self.max_nodes < self.min_nodes:
             raise ConfigError(f"config keys 'min_nodes' ({self.min_nodes}) and 'max_nodes' ({self.max_nodes}) "
                               "need 4 <= min_nodes <= max_nodes")
@@ -88,11 +99,16 @@ class RouterConfig:
         if not isinstance(self.val_graphs, int) or isinstance(self.val_graphs, bool) or self.val_graphs < 1:
             raise ConfigError(f"config key 'val_graphs' must be a positive integer (validation picks best.pt), "
                               f"got {self.val_graphs!r}")
+        if self.val_graphs > MAX_SIZES["val_graphs"]:
+            raise ConfigError(f"config key 'val_graphs' must be at most {MAX_SIZES['val_graphs']:,}, "
+                              f"got {self.val_graphs!r}")
         if not isinstance(self.seed, int) or isinstance(self.seed, bool) or self.seed < 0:
             raise ConfigError(f"config key 'seed' must be an integer >= 0, got {self.seed!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or isinstance(self.threads, bool)
                                          or self.threads < 1):
             raise ConfigError(f"config key 'threads' must be a positive integer or null, got {self.threads!r}")
+        if self.threads is not None and self.threads > MAX_SIZES["threads"]:
+            raise ConfigError(f"config key 'threads' must be at most {MAX_SIZES['threads']:,}, got {self.threads!r}")
 
     @classmethod
     def from_dict(cls, d: Any, source: str = "config") -> RouterConfig:

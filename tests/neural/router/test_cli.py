@@ -29,7 +29,8 @@ def run(*args):
 
 @pytest.mark.parametrize("mode", ["greedy", "astar", "k"])
 def test_route_json(graph_file, mode):
-    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 99, "--mode", mode, "--k", 2, "--exact", "--json")
+    k = ["--k", 2] if mode == "k" else []  # --k applies to --mode k only
+    res = run("route", graph_file, "--router", CKPT, "-s", 0, "-t", 99, "--mode", mode, *k, "--exact", "--json")
     assert res.exit_code == 0, res.output
     q = json.loads(res.stdout)["queries"][0]
     assert q["success"] and q["paths"][0]["nodes"][0] == "0" and q["paths"][0]["nodes"][-1] == "99"
@@ -52,7 +53,8 @@ def test_route_pairs_file_and_table(graph_file, tmp_path):
     (["-s", 0], "give --source and --target"),
     (["-s", 0, "-t", 5000], "unknown node '5000'"),
     (["-s", 0, "-t", 5, "--mode", "fast"], "unknown mode 'fast'"),
-    (["-s", 0, "-t", 5, "--k", 0], "--k must be at least 1"),
+    (["-s", 0, "-t", 5, "--mode", "k", "--k", 0], "--k must be at least 1"),
+    (["-s", 0, "-t", 5, "--mode", "astar", "--k", 2], "--k applies to --mode k"),
     (["-s", 0, "-t", 5, "--steps", -1], "--steps must be auto, 0 (run to convergence) or a positive number"),
     (["-s", 0, "-t", 5, "--router", "missing.pt"], "router checkpoint not found"),
     (["-s", 0, "-t", 5, "--router", REPO / "pyproject.toml"], "not a readable checkpoint"),
