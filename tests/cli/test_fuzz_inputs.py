@@ -14,9 +14,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
 
-from graphroute_cli.main import app
+from tests.cli._errors import one_line_error, run
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "data" / "examples"
@@ -25,18 +24,6 @@ CONFIGS = REPO / "experiments" / "configs"
 TSP = {"problem": "tsp", "coords": [[0, 0], [1, 0], [1, 1], [0, 1]]}
 
 
-def run(*args):
-    return CliRunner().invoke(app, [str(a) for a in args])
-
-
-def one_line_error(res, *needles: str, code: int = 1) -> None:
-    assert res.exit_code == code, res.output
-    assert "Traceback" not in res.output, res.output
-    assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    for needle in needles:
-        assert needle in lines[0], lines[0]
 
 
 def corrupt_gzip(data: bytes) -> bytes:
