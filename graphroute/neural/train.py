@@ -506,8 +506,9 @@ def _leave_together(world: int) -> None:
 
 
 def _agree(code: int, world: int, dev: torch.device, failure: BaseException | None = None) -> int:
-    """Rank 0's ``code`` (``STOP | FAILED | BEST`` bits) on every rank; with ``FAILED`` every rank but
-    0 raises rank 0's ``failure`` in words (rank 0 raises its own, the caller's job)."""
+    """Rank 0's ``code`` (``STOP | FAILED | BEST`` bits) on every rank; with ``FAILED`` the ranks leave
+    the process group together and every rank but 0 raises rank 0's ``failure`` in words (rank 0 raises
+    its own, the caller's job)."""
     if world == 1:
         return code
     import torch.distributed as dist
@@ -520,7 +521,11 @@ def _agree(code: int, world: int, dev: torch.device, failure: BaseException | No
 
         words = [None if failure is None else (isinstance(failure, TrainingDivergedError), str(failure))]
         dist.broadcast_object_list(words, src=0)
-        if dist.get_rank() != 0:
+        # every rank is about to raise: leave the group together first, or a process that exits with
+        # gloo's threads still running aborts ("terminate called without an active exception", exit -6)
+        rank = dist.get_rank()
+        _leave_together(world)
+        if rank != 0:
             was_divergence, msg = words[0]
             raise (TrainingDivergedError(msg) if was_divergence else GraphrouteError(f"rank 0 failed: {msg}"))
     return code
