@@ -199,7 +199,9 @@ def test_a_resumed_run_goes_on_in_the_checkpoints_folder(tmp_path, monkeypatch):
     res = cli("train", "--task", "router", "--config", TINY, "--out", "mine", "--device", "cpu",
               "--time-limit", "0.01")
     assert res.exit_code == 0, res.output
-    res = cli("train", "--task", "router", "--config", TINY, "--resume", "mine/last.pt", "--device", "cpu")
+    # more steps than the config's: the first run may finish all of them within its time limit on a fast machine
+    res = cli("train", "--task", "router", "--config", TINY, "--resume", "mine/last.pt", "--device", "cpu",
+              "--set", "steps=6")
     assert res.exit_code == 0, res.output
     assert not (tmp_path / "runs").exists() and (tmp_path / "mine" / "best.pt").exists()
 
