@@ -102,8 +102,11 @@ def test_a_folder_refuses_a_grid_with_another_baseline(examples, tmp_path):
 def test_run_compare_refuses_bad_executor_and_workers(examples, tmp_path):
     with pytest.raises(UnknownNameError, match="unknown executor 'spark'"):
         run_compare(grid(examples), tmp_path / "a", executor="spark")
+    def planned(total, todo):  # reached only past the checks: stop before any worker starts
+        raise AssertionError("workers=0 was accepted")
+
     with pytest.raises(InvalidArgumentError, match="--workers must be at least 1, got 0"):
-        run_compare(grid(examples), tmp_path / "b", workers=0)
+        run_compare(grid(examples), tmp_path / "b", workers=0, on_plan=planned)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 

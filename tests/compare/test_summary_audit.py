@@ -10,7 +10,15 @@ import math
 
 import pytest
 
-from graphroute.compare.summary import RESULT_COLUMNS, SUMMARY_COLUMNS, summarize, to_csv, to_markdown, with_gaps, wtl_cell
+from graphroute.compare.summary import (
+    RESULT_COLUMNS,
+    SUMMARY_COLUMNS,
+    summarize,
+    to_csv,
+    to_markdown,
+    with_gaps,
+    wtl_cell,
+)
 
 
 def row(inst, solver, seed, cost, status="ok", bks=None, t=1.0, feasible=None):
