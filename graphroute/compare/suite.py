@@ -6,9 +6,10 @@ A suite is a YAML file (``experiments/suites/NAME.yaml``)::
     description: shared CVRPLIB X instances with at most 300 customers
     instances:
       - glob: ../shared/data/vrp/cvrplib/X/*.vrp   # files, folders or globs (relative to the repo root)
-        max_n: 300                                 # optional filter on the number of nodes
-      - generate: {problem: cvrp, size: 50, distribution: uniform, count: 10, seed: 0}
-      - road: {graph: ../shared/data/road/andorra-osm/andorra-...osm.pbf, customers: 50, count: 2, seed: 0}
+        max_n: 300                                 # optional: at most 300 customers (CVRP) or cities (TSP)
+      - generate: {problem: cvrp, size: 50, distribution: uniform, count: 10, seed: 0, asymmetric: false}
+      - road: {graph: ../shared/data/road/andorra-osm/andorra-...osm.pbf, customers: 50, count: 2, seed: 0,
+               clustered: false}
     solvers: [ortools, pyvrp, savings, neural]
     baseline: ortools
     time_limit: 10
@@ -159,20 +160,22 @@ def _is_instance_file(p: Path) -> bool:
 
 
 def _quick_size(path: Path) -> int | None:
-    """Number of nodes without a full parse (DIMENSION line or JSON), for the max_n filter."""
+    """Customers (CVRP: nodes but the depot) or cities (TSP) without a full parse where the
+    TSPLIB header says it (the DIMENSION line), for the max_n filter; None when unreadable."""
     from graphroute.problems.io import read_instance
 
     if path.suffix in (".vrp", ".tsp", ".atsp"):
-        with open(path) as fh:
+        with open(path, errors="replace") as fh:
             for _, line in zip(range(40), fh):
                 if line.strip().upper().startswith("DIMENSION"):
                     try:
-                        return int(line.split(":")[-1].strip())
+                        n = int(line.split(":")[-1].strip())
                     except ValueError:
                         return None
+                    return n - 1 if path.suffix == ".vrp" else n
         return None
     try:
-        return read_instance(path).n
+        return read_instance(path).num_customers
     except Exception:  # noqa: BLE001 - unreadable files are kept; their run is recorded as failed
         return None
 
@@ -183,6 +186,7 @@ def resolve_instances(entries: list[Any], workdir: Path) -> list[InstanceRef]:
     Unreadable files are kept: their runs are recorded as failed and the others go on.
     """
     refs: list[InstanceRef] = []
+    road_stems: dict[str, Path] = {}  # name stem of road instances -> the graph file it stands for
     for entry in entries:
         if isinstance(entry, (str, Path)):
             entry = {"glob": str(entry)}
@@ -192,23 +196,25 @@ def resolve_instances(entries: list[Any], workdir: Path) -> list[InstanceRef]:
             files = _resolve_path(str(entry["glob"]))
             if not files:
                 raise InvalidArgumentError(f"no instance files match {entry['glob']!r}")
-            max_n = entry.get("max_n")
+            if set(entry) - {"glob", "max_n"}:
+                raise ConfigError(f"glob entry takes glob, max_n; got {entry!r}")
+            max_n = _entry_int(entry, "max_n", None, "glob")
             for f in files:
                 if max_n is not None:
                     size = _quick_size(f)
-                    if size is not None and size > int(max_n) + 1:
+                    if size is not None and size > max_n:
                         continue
                 refs.append(InstanceRef(_stem(f), str(f)))
         elif "generate" in entry:
             refs.extend(_generated(entry["generate"], workdir))
         else:
-            refs.extend(_road(entry["road"], workdir))
-    # unique keys (two files with one stem get a short hash)
-    seen: dict[str, int] = {}
+            refs.extend(_road(entry["road"], workdir, road_stems))
+    # unique keys (two files with one stem get a short hash; one file named twice is one instance)
+    seen: dict[str, set[str]] = {}
     for r in refs:
-        seen[r.key] = seen.get(r.key, 0) + 1
+        seen.setdefault(r.key, set()).add(r.path)
     for r in refs:
-        if seen[r.key] > 1:
+        if len(seen[r.key]) > 1:
             r.key = f"{r.key}-{hashlib.sha1(r.path.encode()).hexdigest()[:6]}"
     uniq: dict[str, InstanceRef] = {}
     for r in refs:
@@ -246,23 +252,45 @@ def _stem(p: Path) -> str:
     return name.rsplit(".", 1)[0]
 
 
+def _entry_int(spec: dict[str, Any], key: str, default: int | None, what: str, minimum: int | None = 1) -> int | None:
+    """``spec[key]`` as an integer >= ``minimum`` (``default`` when absent); a bool, a fraction or text
+    is a :class:`ConfigError` naming the entry and the key, not a silent ``int()``."""
+    value = spec.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or (minimum is not None and value < minimum):
+        bound = f" >= {minimum}" if minimum is not None else ""
+        raise ConfigError(f"{what} entry key {key!r} must be an integer{bound}, got {value!r}")
+    return value
+
+
+def _entry_bool(spec: dict[str, Any], key: str, what: str) -> bool:
+    """``spec[key]`` as true/false (False when absent); the YAML text 'false' is not true."""
+    value = spec.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(f"{what} entry key {key!r} must be true or false, got {value!r}")
+    return value
+
+
 def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
-    from graphroute.problems.generate import check_generate_count, check_generate_size, generate
+    from graphroute.problems.generate import check_generate_count, check_generate_size, check_generator_seed, generate
     from graphroute.problems.io import instance_text, read_instance
 
     allowed = {"problem", "size", "distribution", "count", "seed", "asymmetric"}
     if not isinstance(spec, dict) or set(spec) - allowed:
         raise ConfigError(f"generate entry takes {', '.join(sorted(allowed))}; got {spec!r}")
-    count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
-    if count < 1:
-        raise ConfigError(f"generate count must be at least 1, got {count}")
+    count = _entry_int(spec, "count", 1, "generate")
+    seed = check_generator_seed(_entry_int(spec, "seed", 0, "generate", minimum=None))
+    size = _entry_int(spec, "size", 50, "generate")
+    asymmetric = _entry_bool(spec, "asymmetric", "generate")
     # before any instance is built: the size first, then the set
-    check_generate_count(count, check_generate_size(int(spec.get("size", 50)), bool(spec.get("asymmetric", False))))
+    check_generate_count(count, check_generate_size(size, asymmetric))
     out = []
     for k in range(count):
-        inst = generate(spec.get("problem", "cvrp"), int(spec.get("size", 50)),
-                        distribution=spec.get("distribution", "uniform"), seed=seed + k,
-                        asymmetric=bool(spec.get("asymmetric", False)))
+        inst = generate(spec.get("problem", "cvrp"), size, distribution=spec.get("distribution", "uniform"),
+                        seed=seed + k, asymmetric=asymmetric)
         path = workdir / "instances" / f"{inst.name}.json"
         if not path.exists():  # written by run_compare once the folder accepts the grid
             out.append(InstanceRef(inst.name, str(path), pending=instance_text(inst)))
@@ -272,33 +300,47 @@ def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
     return out
 
 
-def _road(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
+def _road(spec: dict[str, Any], workdir: Path, stems: dict[str, Path] | None = None) -> list[InstanceRef]:
+    """Road VRP instances of one ``road`` entry. ``stems`` (shared by the entries of one suite) maps
+    an instance-name stem to the graph file it stands for: a second graph file with the same stem
+    (``a/city.gr`` and ``b/city.gr``) gets a short hash of its path in its names, so that its
+    instances neither collide with the first file's nor overwrite them in ``DIR/instances/``."""
     try:
         from graphroute.graphs import read_any
         from graphroute.graphs.road_vrp import road_vrp_instance
     except ImportError as exc:
         raise ConfigError(f"road instances need graphroute.graphs ({exc})") from None
-    from graphroute.problems.generate import check_generator_seed
+    from graphroute.problems.generate import check_generate_count, check_generator_seed
     from graphroute.problems.io import instance_text
 
-    files = _resolve_path(str(spec["graph"])) if "graph" in spec else []
+    allowed = {"graph", "customers", "count", "seed", "clustered"}
+    if not isinstance(spec, dict) or set(spec) - allowed or "graph" not in spec:
+        raise ConfigError(f"road entry needs graph and takes {', '.join(sorted(allowed))}; got {spec!r}")
+    files = _resolve_path(str(spec["graph"]))
     graph_path = files[0] if files else None
     if graph_path is None:
         graph_path = Path(str(spec.get("graph")))
         if not graph_path.exists():
             raise InvalidArgumentError(f"road graph not found: {spec.get('graph')!r}")
-    count, seed = int(spec.get("count", 1)), int(spec.get("seed", 0))
-    check_generator_seed(seed)
-    customers = int(spec.get("customers", 50))
+    count = _entry_int(spec, "count", 1, "road")
+    seed = check_generator_seed(_entry_int(spec, "seed", 0, "road", minimum=None))
+    customers = _entry_int(spec, "customers", 50, "road")
+    clustered = _entry_bool(spec, "clustered", "road")
+    check_generate_count(count, customers + 1)
+    stem = _stem(graph_path).split(".")[0]
+    if stems is not None:
+        here = graph_path.resolve()
+        if stems.setdefault(stem, here) != here:
+            stem = f"{stem}-{hashlib.sha1(str(here).encode()).hexdigest()[:6]}"
     graph = None
     out = []
     for k in range(count):
-        name = f"{_stem(graph_path).split('.')[0]}-acvrp{customers}{'-cl' if spec.get('clustered') else ''}-s{seed + k}"
+        name = f"{stem}-acvrp{customers}{'-cl' if clustered else ''}-s{seed + k}"
         path = workdir / "instances" / f"{name}.json"
         if not path.exists():
             if graph is None:
                 graph = read_any(graph_path)
-            inst = road_vrp_instance(graph, customers=customers, clustered=bool(spec.get("clustered", False)),
+            inst = road_vrp_instance(graph, customers=customers, clustered=clustered,
                                      seed=seed + k, name=name)
             out.append(InstanceRef(name, str(path), pending=instance_text(inst)))
         else:

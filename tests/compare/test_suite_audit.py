@@ -92,7 +92,7 @@ def test_generate_entry_count_seed_and_asymmetric(tmp_path):
         r.materialize()
         inst = read_instance(r.path)
         assert inst.kind == "acvrp" and not inst.symmetric
-    with pytest.raises(ConfigError, match="generate count must be at least 1, got 0"):
+    with pytest.raises(ConfigError, match="generate entry key .count. must be an integer >= 1, got 0"):
         resolve_instances([{"generate": {"problem": "cvrp", "size": 10, "count": 0}}], tmp_path)
 
 
