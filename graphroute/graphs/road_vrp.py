@@ -66,6 +66,9 @@ def road_vrp_instance(
     if not (np.isfinite(dist).all() and np.isfinite(dur).all()):  # cannot happen inside one SCC
         raise InvalidArgumentError("some stops cannot reach each other")
     demands = np.concatenate([[0], rng.integers(1, 10, size=customers)])
+    # metres (OSM) and whole-number lengths (DIMACS) round exactly enough; other units keep their values
+    lengths = g.weights("length")
+    whole = g.kind == "road" or bool(np.all(lengths == np.round(lengths)))
     src = str(graph.meta.get("source", "graph"))
     ids = g.node_ids[stops].tolist() if g.node_ids is not None else stops.tolist()
     return Instance(
@@ -73,8 +76,8 @@ def road_vrp_instance(
         name=name or f"road-acvrp{customers}{'-cl' if clustered else ''}-s{seed}",
         coords=g.coords[stops] if g.coords is not None else None,
         distance_type="EXPLICIT",
-        matrix=np.round(dist),
-        durations=np.round(dur, 1) if has_time else None,
+        matrix=np.round(dist) if whole else dist,
+        durations=(np.round(dur, 1) if whole else dur) if has_time else None,
         demands=demands,
         capacity=capacity if capacity is not None else capacity_for(customers),
         meta={"generator": "graphroute.road_vrp", "road": src, "node_ids": ids, "seed": seed,
