@@ -35,7 +35,9 @@ default elsewhere) and the implicit country limits ``CC:urban`` / ``CC:rural`` /
 ``CC:motorway`` / ``CC:living_street`` / ``CC:zone30`` (:data:`IMPLICIT_SPEED_KMH`); of several
 values ("90;30;90", one per lane or per time) the lowest is taken, the conservative reading.
 Anything else ("signals", "variable", "0", above :data:`MAX_PLAUSIBLE_KMH`) falls back to the next
-source. Segments touching nodes missing from the file are skipped and counted
+source. Nodes that come after their way (an unsorted file, as some editors and Overpass queries
+write them) are found by a second pass over the file, run only then (``meta["late_nodes"]``);
+segments touching nodes missing from the file are skipped and counted
 (``meta["skipped_segments"]``, ``meta["missing_nodes"]``). The largest strongly connected component
 is kept. ``time`` is the default routing weight (``weight="length"`` makes it ``length``; both
 attributes are always stored).
@@ -241,33 +243,46 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
                 loc = node.location
                 if loc.valid():
                     coords[node.ref] = (loc.lon, loc.lat)
-                    pts.append(node.ref)
-                else:
+                else:  # not in the file, or later in it (an unsorted file): the second pass looks
                     missing.add(node.ref)
-                    pts.append(None)
+                pts.append(node.ref)
             for a, b in zip(pts[:-1], pts[1:]):
-                if a is None or b is None:
-                    counts["skipped_segments"] += 1  # a segment touching a node missing from the file
-                    continue
                 seg_u.append(a)
                 seg_v.append(b)
                 seg_dir.append(d)
                 seg_fwd_kmh.append(fwd)
                 seg_bwd_kmh.append(bwd)
 
+    class LateNodes(osmium.SimpleHandler):  # type: ignore[misc]
+        """Second pass, only when a way named nodes without a location: those that come after it."""
+
+        def node(self, n) -> None:  # noqa: ANN001
+            if n.id in missing and n.location.valid():
+                coords[n.id] = (n.location.lon, n.location.lat)
+
     try:
         Handler().apply_file(_osm_file(path), locations=True)
+        if missing:
+            LateNodes().apply_file(_osm_file(path))
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # a bad lat / lon: InvalidLocationError
         raise InvalidInstanceError(f"cannot read {path.name}: {exc}") from None
-    if not seg_u:
+    counts["late_nodes"] = len(missing.intersection(coords))  # after their way in the file, found by the second pass
+    missing.difference_update(coords)
+    # a segment touching a node missing from the file is skipped (counted)
+    if missing:
+        located = np.array([a not in missing and b not in missing for a, b in zip(seg_u, seg_v)], dtype=bool)
+    else:
+        located = np.ones(len(seg_u), dtype=bool)
+    counts["skipped_segments"] = int((~located).sum())
+    if not located.any():
         raise InvalidInstanceError(f"{path.name}: no drivable roads found")
     osm_ids = np.array(sorted(coords), dtype=np.int64)
     xy = np.array([coords[i] for i in osm_ids.tolist()], dtype=np.float64)
-    u = np.searchsorted(osm_ids, np.array(seg_u, dtype=np.int64))
-    v = np.searchsorted(osm_ids, np.array(seg_v, dtype=np.int64))
-    direction = np.array(seg_dir, dtype=np.int64)
-    fwd_mps = np.array(seg_fwd_kmh) / 3.6
-    bwd_mps = np.array(seg_bwd_kmh) / 3.6
+    u = np.searchsorted(osm_ids, np.array(seg_u, dtype=np.int64)[located])
+    v = np.searchsorted(osm_ids, np.array(seg_v, dtype=np.int64)[located])
+    direction = np.array(seg_dir, dtype=np.int64)[located]
+    fwd_mps = np.array(seg_fwd_kmh)[located] / 3.6
+    bwd_mps = np.array(seg_bwd_kmh)[located] / 3.6
     length = haversine_m(xy[u, 0], xy[u, 1], xy[v, 0], xy[v, 1])
     fwd = direction >= 0
     bwd = direction <= 0
