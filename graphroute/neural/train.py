@@ -36,6 +36,7 @@ on several GPUs.
 from __future__ import annotations
 
 import csv
+import gc
 import math
 import os
 import re
@@ -317,130 +318,139 @@ def train(
         for layer in model.layers:
             layer.compile()
     policy: nn.Module = Policy(model)
-    if world > 1:
-        policy = nn.parallel.DistributedDataParallel(policy)
-    local_batch = max(1, cfg.batch_size // world)
-    validator, failure = Validator(None), None
-    if rank == 0:
-        try:
-            validator = Validator.build(cfg)
-        except Exception as exc:  # re-raised below, after the other ranks are told to stop too
-            if world == 1:
-                raise
-            failure = exc
-    if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
-        start_fresh(out, resume, on_start)
-    log = _Log(out, step, enabled=rank == 0)
-
-    def checkpoint(name: str, metrics: dict) -> None:
-        """Called on every rank (each sends its batch generator's state); rank 0 writes."""
-        nonlocal saved
-        saved = f"{out / name} (step {step})"  # on every rank: rank 0 writes it for all of them
-        generators = [gen.get_state()]
+    try:
         if world > 1:
-            generators = [None] * world
-            torch.distributed.all_gather_object(generators, gen.get_state())
-        if rank != 0:
-            return
-        state = {
-            "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
-            "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
-            "generator": gen.get_state(), "generators": generators, "world_size": world, "best_val": best_val,
-            "metrics": metrics, "torch": torch.__version__, "device": str(dev),
-        }
-        if name == "last.pt":  # the logging window not yet written (best.pt is saved before its row)
-            state["log_window"] = {"losses": list(losses), "costs": list(costs), "instances": n_window,
-                                   "seconds": time.perf_counter() - t_window}
-        save_atomic(state, out / name)
+            policy = nn.parallel.DistributedDataParallel(policy)
+        local_batch = max(1, cfg.batch_size // world)
+        validator, failure = Validator(None), None
+        if rank == 0:
+            try:
+                validator = Validator.build(cfg)
+            except Exception as exc:  # re-raised below, after the other ranks are told to stop too
+                if world == 1:
+                    raise
+                failure = exc
+        if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
+            start_fresh(out, resume, on_start)
+        log = _Log(out, step, enabled=rank == 0)
 
-    model.train()
-    last_metrics: dict = {}
-    t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
-    window = ck.get("log_window") if ck is not None else None
-    if window:
-        losses, costs = list(window["losses"]), list(window["costs"])
-        n_window, t_window = int(window["instances"]), t_window - float(window["seconds"])
-    stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
-    t_start = time.perf_counter()
+        def checkpoint(name: str, metrics: dict) -> None:
+            """Called on every rank (each sends its batch generator's state); rank 0 writes."""
+            nonlocal saved
+            saved = f"{out / name} (step {step})"  # on every rank: rank 0 writes it for all of them
+            generators = [gen.get_state()]
+            if world > 1:
+                generators = [None] * world
+                torch.distributed.all_gather_object(generators, gen.get_state())
+            if rank != 0:
+                return
+            state = {
+                "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
+                "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
+                "generator": gen.get_state(), "generators": generators, "world_size": world, "best_val": best_val,
+                "metrics": metrics, "torch": torch.__version__, "device": str(dev),
+            }
+            if name == "last.pt":  # the logging window not yet written (best.pt is saved before its row)
+                state["log_window"] = {"losses": list(losses), "costs": list(costs), "instances": n_window,
+                                       "seconds": time.perf_counter() - t_window}
+            save_atomic(state, out / name)
 
-    def over_time() -> bool:  # rank 0's clock decides for every rank (see _agree)
-        return rank == 0 and time_limit_s is not None and time.perf_counter() - t_start > time_limit_s
+        model.train()
+        last_metrics: dict = {}
+        t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
+        window = ck.get("log_window") if ck is not None else None
+        if window:
+            losses, costs = list(window["losses"]), list(window["costs"])
+            n_window, t_window = int(window["instances"]), t_window - float(window["seconds"])
+        stop_at = cfg.steps if max_steps is None else min(cfg.steps, step + max_steps)
+        t_start = time.perf_counter()
 
-    code = _agree((FAILED if failure else GO) | (STOP if over_time() else GO), world, dev, failure)
-    if failure is not None:
-        raise failure
-    with log, CtrlC() as ctrl_c:
-        while step < stop_at:
-            t0 = time.perf_counter()
-            if code & STOP:  # the time limit, checked (by rank 0) before each step
-                stop_at = step
-                checkpoint("last.pt", last_metrics)
-                notes.insert(0, _time_limit_note(cfg, step, out, validated=best_val < math.inf))
-                break
-            where = f"step {step + 1} of {cfg.steps}"  # the step being taken
-            lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
-            for g in opt.param_groups:
-                g["lr"] = lr
-            data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,
-                                device=dev)
-            with _autocast(dev, cfg.amp):
-                r = policy(data, cfg.num_starts, gen)
-            cost = r.cost.float()
-            advantage = cost - cost.mean(dim=1, keepdim=True)  # shared baseline
-            loss = (advantage * r.logp).mean()  # minimise expected cost
-            value = loss.item()
-            if world == 1 and not math.isfinite(value):
-                raise diverged(f"the loss is {value}", where, cfg.lr, saved)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            if cfg.grad_clip:
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-            opt.step()
-            if not finite_weights(model):
-                raise diverged("the weights became NaN or infinite", where, cfg.lr, saved)
-            step += 1
-            elapsed += time.perf_counter() - t0
-            n_window += local_batch * world
-            losses.append(value)
-            costs.append(float(cost.min(1).values.mean()))
-            val_cost = val_gap = None
-            code = GO
-            if step % cfg.val_every == 0 or step == cfg.steps:
-                val_cost, val_gap = validator(model, dev)
-                if val_cost is not None and not math.isfinite(val_cost):
-                    failure = diverged(f"the validation cost is {val_cost}", f"step {step} of {cfg.steps}", cfg.lr,
-                                       saved)
-                    code |= FAILED
-                elif val_cost is not None and val_cost < best_val:
-                    code |= BEST
-            code = _agree(code | (STOP if step < stop_at and over_time() else GO)
-                          | (INTERRUPT if rank == 0 and ctrl_c.requested else GO), world, dev, failure)
-            if failure is not None:
-                raise failure
-            # Ctrl-C: torchrun sends its SIGINT to every rank, rank 0's decides for all (one step for all)
-            interrupted = ctrl_c.requested if world == 1 else bool(code & INTERRUPT)
-            if code & BEST:
-                best_val = val_cost if val_cost is not None else best_val  # rank 0's; the others' stay unused
-                checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
-            if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
-                now = time.perf_counter()
-                last_metrics = {
-                    "step": step, "loss": sum(losses) / len(losses), "cost": sum(costs) / len(costs),
-                    "val_cost": val_cost, "val_gap_pct": val_gap,
-                    "inst_per_s": n_window / max(now - t_window, 1e-9), "lr": lr, "elapsed_s": elapsed,
-                }
-                log.write(last_metrics)
-                if on_progress is not None and rank == 0:
-                    on_progress({**last_metrics, "total": cfg.steps})
-                t_window, n_window, losses, costs = now, 0, [], []
-            if step % cfg.checkpoint_every == 0 or step == stop_at or interrupted:
-                checkpoint("last.pt", last_metrics)  # Ctrl-C: at this step, with the logging window
-            if interrupted and step < stop_at:
-                _leave_together(world)
-                raise TrainingInterrupted(out / "last.pt", f"step {step} of {cfg.steps}")
-    _leave_together(world)
-    return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out,
-                       note="; ".join(notes) or None)
+        def over_time() -> bool:  # rank 0's clock decides for every rank (see _agree)
+            return rank == 0 and time_limit_s is not None and time.perf_counter() - t_start > time_limit_s
+
+        code = _agree((FAILED if failure else GO) | (STOP if over_time() else GO), world, dev, failure)
+        if failure is not None:
+            raise failure
+        with log, CtrlC() as ctrl_c:
+            while step < stop_at:
+                t0 = time.perf_counter()
+                if code & STOP:  # the time limit, checked (by rank 0) before each step
+                    stop_at = step
+                    checkpoint("last.pt", last_metrics)
+                    notes.insert(0, _time_limit_note(cfg, step, out, validated=best_val < math.inf))
+                    break
+                where = f"step {step + 1} of {cfg.steps}"  # the step being taken
+                lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
+                for g in opt.param_groups:
+                    g["lr"] = lr
+                data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,
+                                    device=dev)
+                with _autocast(dev, cfg.amp):
+                    r = policy(data, cfg.num_starts, gen)
+                cost = r.cost.float()
+                advantage = cost - cost.mean(dim=1, keepdim=True)  # shared baseline
+                loss = (advantage * r.logp).mean()  # minimise expected cost
+                value = loss.item()
+                if world == 1 and not math.isfinite(value):
+                    raise diverged(f"the loss is {value}", where, cfg.lr, saved)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                if cfg.grad_clip:
+                    nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
+                opt.step()
+                if not finite_weights(model):
+                    raise diverged("the weights became NaN or infinite", where, cfg.lr, saved)
+                step += 1
+                elapsed += time.perf_counter() - t0
+                n_window += local_batch * world
+                losses.append(value)
+                costs.append(float(cost.min(1).values.mean()))
+                val_cost = val_gap = None
+                code = GO
+                if step % cfg.val_every == 0 or step == cfg.steps:
+                    val_cost, val_gap = validator(model, dev)
+                    if val_cost is not None and not math.isfinite(val_cost):
+                        failure = diverged(f"the validation cost is {val_cost}", f"step {step} of {cfg.steps}", cfg.lr,
+                                           saved)
+                        code |= FAILED
+                    elif val_cost is not None and val_cost < best_val:
+                        code |= BEST
+                code = _agree(code | (STOP if step < stop_at and over_time() else GO)
+                              | (INTERRUPT if rank == 0 and ctrl_c.requested else GO), world, dev, failure)
+                if failure is not None:
+                    raise failure
+                # Ctrl-C: torchrun sends its SIGINT to every rank, rank 0's decides for all (one step for all)
+                interrupted = ctrl_c.requested if world == 1 else bool(code & INTERRUPT)
+                if code & BEST:
+                    best_val = val_cost if val_cost is not None else best_val  # rank 0's; the others' stay unused
+                    checkpoint("best.pt", {"step": step, "val_cost": val_cost, "val_gap_pct": val_gap})
+                if step % cfg.log_every == 0 or val_cost is not None or step == stop_at:
+                    now = time.perf_counter()
+                    last_metrics = {
+                        "step": step, "loss": sum(losses) / len(losses), "cost": sum(costs) / len(costs),
+                        "val_cost": val_cost, "val_gap_pct": val_gap,
+                        "inst_per_s": n_window / max(now - t_window, 1e-9), "lr": lr, "elapsed_s": elapsed,
+                    }
+                    log.write(last_metrics)
+                    if on_progress is not None and rank == 0:
+                        on_progress({**last_metrics, "total": cfg.steps})
+                    t_window, n_window, losses, costs = now, 0, [], []
+                if step % cfg.checkpoint_every == 0 or step == stop_at or interrupted:
+                    checkpoint("last.pt", last_metrics)  # Ctrl-C: at this step, with the logging window
+                if interrupted and step < stop_at:
+                    _leave_together(world)
+                    raise TrainingInterrupted(out / "last.pt", f"step {step} of {cfg.steps}")
+        _leave_together(world)
+        return TrainResult(step=step, elapsed_s=elapsed, metrics=last_metrics, out_dir=out,
+                           note="; ".join(notes) or None)
+    finally:
+        # DDP holds the process group, and reference cycles keep it alive: collect it now, while the
+        # interpreter is whole. Left to the exit (or to a traceback that holds this frame), gloo's
+        # threads were torn down during finalisation and a rank aborted now and then ("terminate
+        # called without an active exception", exit -6) after training had finished.
+        if world > 1:
+            policy = None  # noqa: F841 - the frame outlives a raise; drop the DDP wrapper from it
+            gc.collect()
 
 
 def _time_limit_note(cfg: TrainConfig, step: int, out: Path, validated: bool) -> str:
