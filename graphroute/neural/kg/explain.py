@@ -192,7 +192,7 @@ def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, path
         raise InvalidArgumentError(f"top must be at least 1 and paths in 1..{MAX_PATHS}, got top {top}, paths {paths}")
     top = min(top, data.num_entities)
     with torch.no_grad():
-        scores = Scorer(model, data)(torch.tensor([[head, relation, head]])).float().numpy()[0]
+        scores = Scorer(model, data)(torch.tensor([[head, relation, head]])).double().numpy()[0]
     order = sorted(range(len(scores)), key=lambda t: (-scores[t], t))[:top]  # ties by entity id
     train = {tuple(x) for x in data.with_inverse(data.train).tolist()}
     if isinstance(model, PathRetrievalScorer):

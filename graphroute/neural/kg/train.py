@@ -235,7 +235,7 @@ def query_ranks(model, data: KGData, split: str = "test", *, batch_size: int = 6
     with torch.no_grad():
         for i in range(0, len(queries), batch_size):
             q = queries[i : i + batch_size]
-            scores = scorer(torch.as_tensor(q)).float().cpu().numpy()
+            scores = scorer(torch.as_tensor(q)).double().cpu().numpy()
             ranks.append(filtered_ranks(scores, q, known))
     return np.concatenate(ranks) if ranks else np.zeros(0)
 
@@ -508,7 +508,7 @@ def validation_estimate(model, data: KGData, cfg: KGConfig, device: str = "cpu")
         scorer(torch.as_tensor(queries[:1]))
         t = time.perf_counter()
         q = queries[:b]
-        filtered_ranks(scorer(torch.as_tensor(q)).float().cpu().numpy(), q, known)
+        filtered_ranks(scorer(torch.as_tensor(q)).double().cpu().numpy(), q, known)
     return setup + (time.perf_counter() - t) * n / b
 
 
