@@ -57,9 +57,11 @@ def eval_instances(problem: str, size: int, num: int, seed: int, distribution: s
 
 
 def _read_cache(path: Path | None = None) -> dict[tuple[str, str, str], float]:
-    """Cached costs of ``path``, or (``None``) of the project's table and the user cache together."""
+    """Cached costs of ``path``, or (``None``) of the user cache and the project's table together; a
+    key in both takes the project's cost (the reference of the published results: a user cache can
+    hold an older or another machine's cost for a key the project's table gained later)."""
     out: dict[tuple[str, str, str], float] = {}
-    for p in [path] if path is not None else [REFERENCE_CSV, user_cache()]:
+    for p in [path] if path is not None else [user_cache(), REFERENCE_CSV]:
         if p.exists():
             with p.open() as fh:
                 out.update({(r["instance"], r["solver"], r["time_limit"]): float(r["cost"])

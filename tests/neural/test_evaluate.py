@@ -46,3 +46,18 @@ def test_a_key_is_written_once_and_the_first_cost_kept(tmp_path):
     with path.open(newline="") as fh:
         assert [r["instance"] for r in csv.DictReader(fh)] == ["x", "y"]
     assert _read_cache(path) == {("x", "pyvrp", "0.5"): 6.37, ("y", "pyvrp", "0.5"): 1.5}
+
+
+def test_the_project_table_wins_over_the_user_cache_for_one_key(tmp_path, monkeypatch):
+    """The same (instance, solver, time limit) in both: the published reference is used, and a key
+    only the user cache holds is still read."""
+    from graphroute.neural import evaluate as ev
+
+    project = tmp_path / "project.csv"
+    user = tmp_path / "user.csv"
+    head = "instance,solver,time_limit,cost,runtime_s\n"
+    project.write_text(head + "a,pyvrp,0.5,2.0,0.5\n")
+    user.write_text(head + "a,pyvrp,0.5,9.0,0.5\nb,pyvrp,0.5,3.0,0.5\n")
+    monkeypatch.setattr(ev, "REFERENCE_CSV", project)
+    monkeypatch.setenv("GRAPHROUTE_REFERENCE_CACHE", str(user))
+    assert ev._read_cache() == {("a", "pyvrp", "0.5"): 2.0, ("b", "pyvrp", "0.5"): 3.0}
