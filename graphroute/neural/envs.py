@@ -42,12 +42,20 @@ class VRPData:
         ``[B, N, N]`` distance matrix (atsp / acvrp), ``dist[b, i, j]`` is the arc ``i -> j``.
     demand : Tensor or None
         ``[B, N]`` demands as fractions of the capacity, ``demand[:, 0] == 0`` (cvrp / acvrp).
+    demand_units, capacity : Tensor or None
+        ``[B, N]`` and ``[B]`` int64: the integer demands and capacity the fractions came from
+        (:func:`from_instances`). With them the environment keeps the load in whole units, so its
+        mask is exact at any capacity; without them (random training batches, capacity 30-50) it
+        compares the float32 fractions with a tolerance of ``1e-5`` (far below one unit there),
+        which at a capacity above about 10^5 would let a route exceed the capacity by a few units.
     """
 
     problem: str
     locs: torch.Tensor | None = None
     dist: torch.Tensor | None = None
     demand: torch.Tensor | None = None
+    demand_units: torch.Tensor | None = None
+    capacity: torch.Tensor | None = None
 
     def __post_init__(self) -> None:
         if self.problem not in PROBLEMS:
@@ -85,7 +93,8 @@ class VRPData:
 
     def _map(self, fn) -> "VRPData":  # noqa: ANN001
         return replace(self, **{k: (fn(v) if v is not None else None)
-                                for k, v in (("locs", self.locs), ("dist", self.dist), ("demand", self.demand))})
+                                for k, v in (("locs", self.locs), ("dist", self.dist), ("demand", self.demand),
+                                             ("demand_units", self.demand_units), ("capacity", self.capacity))})
 
     def to(self, device: torch.device | str, dtype: torch.dtype | None = None) -> "VRPData":
         def move(t: torch.Tensor) -> torch.Tensor:
@@ -216,6 +225,11 @@ class RoutingEnv:
         if self.data.is_cvrp:
             self.load = torch.ones(B, P, device=dev)
             self.demand = self.data.demand[:, None, :].expand(B, P, N)  # type: ignore[index]
+            self._exact = self.data.demand_units is not None and self.data.capacity is not None
+            if self._exact:
+                self._cap = self.data.capacity[:, None].expand(B, P)  # type: ignore[index]
+                self._units = self.data.demand_units[:, None, :].expand(B, P, N)  # type: ignore[index]
+                self._left = self._cap.clone()
         self.first = start if start is not None else self.default_starts()
         self.step(self.first)
 
@@ -244,7 +258,8 @@ class RoutingEnv:
         """``[B, P, N]`` bool, True = allowed next node."""
         if not self.data.is_cvrp:
             return ~self.visited
-        ok = ~self.visited & (self.demand <= self.load[..., None] + _EPS)
+        fits = (self._units <= self._left[..., None]) if self._exact else (self.demand <= self.load[..., None] + _EPS)
+        ok = ~self.visited & fits
         served = self.all_served
         ok[..., 0] = (self.current != 0) | served
         ok[..., 1:] &= ~served[..., None]
@@ -268,8 +283,13 @@ class RoutingEnv:
             # out of place: autograd may hold the previous step's bias for the attention backward
             self._bias = self._bias.scatter(2, action[..., None], float("-inf"))
         if self.data.is_cvrp:
-            d = self.demand.gather(2, action[..., None]).squeeze(-1)
-            self.load = torch.where(action == 0, torch.ones_like(self.load), self.load - d)
+            if self._exact:
+                u = self._units.gather(2, action[..., None]).squeeze(-1)
+                self._left = torch.where(action == 0, self._cap, self._left - u)
+                self.load = (self._left.double() / self._cap).to(self.load.dtype)
+            else:
+                d = self.demand.gather(2, action[..., None]).squeeze(-1)
+                self.load = torch.where(action == 0, torch.ones_like(self.load), self.load - d)
         self.current = action
         self.actions.append(action)
 
@@ -309,7 +329,8 @@ def from_instances(insts: list, *, scale: bool = True) -> VRPData:  # noqa: ANN0
     Coordinates outside the unit square are min-max scaled into it with one scale for both axes
     (distances shrink by a constant, tours keep their order); coordinates already inside are kept,
     so generated instances keep their costs. Matrices are divided by their largest entry.
-    Demands become fractions of the capacity.
+    Demands become fractions of the capacity (the model's input) and are kept as integers too
+    (``demand_units``, ``capacity``) for an exact capacity mask.
     """
     import numpy as np
 
@@ -334,7 +355,10 @@ def from_instances(insts: list, *, scale: bool = True) -> VRPData:  # noqa: ANN0
                 c = (c - c.min(0)) / span
             cs.append(c)
         locs = torch.tensor(np.stack(cs), dtype=torch.float32)
+    units = cap = None
     if problem in ("cvrp", "acvrp"):
         demand = torch.tensor(np.stack([np.asarray(i.demands, dtype=np.float64) / i.capacity for i in insts]),
                               dtype=torch.float32)
-    return VRPData(problem, locs=locs, dist=dist, demand=demand)
+        units = torch.tensor(np.stack([np.asarray(i.demands, dtype=np.int64) for i in insts]))
+        cap = torch.tensor([int(i.capacity) for i in insts], dtype=torch.int64)
+    return VRPData(problem, locs=locs, dist=dist, demand=demand, demand_units=units, capacity=cap)
