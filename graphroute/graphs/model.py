@@ -178,7 +178,7 @@ class Graph:
     @property
     def default_weight(self) -> str | None:
         w = self.meta.get("default_weight")
-        if w in self.edge_attrs:
+        if w in self.edge_attrs or w == "hops":  # hops: every edge 1 (or its "hops" count), never another attribute
             return w
         for cand in ("length", "time", "weight"):
             if cand in self.edge_attrs:
@@ -400,7 +400,8 @@ def from_edges(
     edge_attrs: dict[str, np.ndarray] | None = None,
     **kwargs: Any,
 ) -> Graph:
-    """Build a :class:`Graph` from edge lists (sorted into CSR order, stable by input order)."""
+    """Build a :class:`Graph` from edge lists (sorted into CSR order, stable by input order); edge
+    attributes and per-edge extras (:data:`EDGE_EXTRAS`) are reordered with the edges."""
     src = np.asarray(src, dtype=np.int64)
     dst = np.asarray(dst, dtype=np.int64)
     if src.shape != dst.shape:
@@ -410,8 +411,21 @@ def from_edges(
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
-    attrs = {k: np.asarray(v)[order] for k, v in (edge_attrs or {}).items()}
-    return Graph(indptr=indptr, indices=dst[order], edge_attrs=attrs, **kwargs)
+    attrs = {}
+    for k, v in (edge_attrs or {}).items():
+        v = np.asarray(v)
+        if v.shape[:1] != src.shape:
+            raise InvalidInstanceError(f"edge attribute {k!r} has {len(v) if v.ndim else 0} values for {len(src)} edges")
+        attrs[k] = v[order]
+    extras = kwargs.pop("extras", None) or {}
+    if extras:  # per-edge extras (edges on the last axis) follow the edges into CSR order
+        for k in EDGE_EXTRAS & set(extras):
+            v = np.asarray(extras[k])
+            if v.shape[-1:] != src.shape:
+                raise InvalidInstanceError(f"per-edge extra {k!r} has {v.shape[-1] if v.ndim else 0} columns "
+                                           f"for {len(src)} edges")
+        extras = {k: (np.asarray(v)[..., order] if k in EDGE_EXTRAS else v) for k, v in extras.items()}
+    return Graph(indptr=indptr, indices=dst[order], edge_attrs=attrs, extras=extras, **kwargs)
 
 
 # ---------------------------------------------------------------------- file format

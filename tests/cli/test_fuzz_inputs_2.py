@@ -68,7 +68,8 @@ def test_graph_default_weights_the_project_writes_still_load(tmp_path):
     assert load_graph(save_graph(_line({"default_weight": "hops"}), tmp_path / "b")).weights("hops").sum() == 3
     kg = from_edges(np.array([0, 1]), np.array([1, 2]), 3, edge_attrs={"relation": np.array([0, 1])}, kind="kg",
                     relation_names=["r", "s"], meta={"num_relations": 2, "default_weight": "hops"})
-    assert load_graph(save_graph(kg, tmp_path / "kg")).default_weight is None
+    loaded = load_graph(save_graph(kg, tmp_path / "kg"))
+    assert loaded.default_weight == "hops" and loaded.weights().tolist() == [1.0, 1.0]
 
 
 # ----------------------------------------------------------------------------- 4. route --k
