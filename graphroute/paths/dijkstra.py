@@ -106,7 +106,7 @@ def check_csr(indptr, indices, weights=None) -> tuple[np.ndarray, np.ndarray, np
         bad = int(np.flatnonzero(bad_mask)[0])
         u = int(np.searchsorted(indptr, bad, side="right") - 1)
         raise InvalidArgumentError(
-            f"edge {bad} ({u} -> {int(indices[bad])}) has weight {weights[bad]!r}; "
+            f"edge {bad} ({u} -> {int(indices[bad])}) has weight {float(weights[bad])!r}; "
             "shortest-path algorithms here need weights >= 0"
         )
     return indptr, indices, weights

@@ -49,7 +49,7 @@ DAY_SECONDS = 86400.0
 
 
 def _clock(seconds: float) -> str:
-    m = int(round(seconds / 60))
+    m = int(seconds // 60)  # floored: a span just short of a day must not read 24:00 h
     return f"{m // 60}:{m % 60:02d} h"
 
 

@@ -50,7 +50,7 @@ def _check_profile(travel_times, m: int, slot_length: float) -> np.ndarray:
     bad = ~(np.isfinite(tt) & (tt >= 0))
     if bad.any():
         s, e = (int(x) for x in np.argwhere(bad)[0])
-        raise InvalidArgumentError(f"travel time of edge {e} in slot {s} is {tt[s, e]!r}; need a finite value >= 0")
+        raise InvalidArgumentError(f"travel time of edge {e} in slot {s} is {float(tt[s, e])!r}; need a finite value >= 0")
     if not (math.isfinite(slot_length) and slot_length > 0):
         raise InvalidArgumentError(f"slot_length must be > 0, got {slot_length!r}")
     return tt
