@@ -85,10 +85,18 @@ def synthetic_graph(
     """
     if kind not in KINDS:
         raise InvalidArgumentError(f"unknown synthetic graph kind {kind!r}; available: {', '.join(KINDS)}")
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)):
+        raise InvalidArgumentError(f"a synthetic graph's node count must be an integer, got {n!r}")
     if n < 4:
         raise InvalidArgumentError(f"a synthetic graph needs at least 4 nodes, got {n}")
     if n > MAX_NODES:
         raise InvalidArgumentError(f"a synthetic graph may have at most {MAX_NODES:,} nodes, got {n:,}")
+    if not 0 <= drop < 1:  # also refuses NaN
+        raise InvalidArgumentError(f"drop must be in [0, 1), got {drop}")
+    if not 0 <= perturb < float("inf"):
+        raise InvalidArgumentError(f"perturb must be a finite number >= 0, got {perturb}")
+    if radius is not None and not 0 < radius < float("inf"):
+        raise InvalidArgumentError(f"radius must be a finite number > 0, got {radius}")
     if not 0 <= speed_spread < 1:
         raise InvalidArgumentError(f"speed_spread must be in [0, 1), got {speed_spread}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:

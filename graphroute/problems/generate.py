@@ -130,9 +130,17 @@ def generate(
         ``0 <= seed < 2**63`` (numpy's generators take no negative seed).
     asymmetric : bool
         MatNet-style explicit asymmetric matrix instead of coordinates.
+    capacity : int or None
+        CVRP only: the vehicle capacity, at least 9 (demands are 1..9); default the AM/POMO rule.
     """
     check_generate_size(size, asymmetric)
     check_generator_seed(seed)
+    if capacity is not None:
+        if problem != "cvrp":
+            raise InvalidInstanceError(f"a {problem} instance has no capacity (got capacity={capacity!r})")
+        if isinstance(capacity, bool) or not isinstance(capacity, (int, np.integer)) or capacity < 9:
+            raise InvalidInstanceError(f"capacity must be an integer >= 9 (the largest generated demand), "
+                                       f"got {capacity!r}")
     if distribution not in DISTRIBUTIONS:
         raise InvalidInstanceError(f"unknown distribution {distribution!r}; available: {', '.join(DISTRIBUTIONS)}")
     if asymmetric and distribution != "uniform":
@@ -151,7 +159,7 @@ def generate(
     demands = cap = None
     if problem == "cvrp":
         demands = np.concatenate([[0], rng.integers(1, 10, size=size)])
-        cap = capacity or capacity_for(size)
+        cap = capacity if capacity is not None else capacity_for(size)
     return Instance(
         problem=problem, name=name, coords=coords, distance_type=dtype, matrix=matrix,
         demands=demands, capacity=cap, meta=meta,
