@@ -53,14 +53,11 @@ def poison_optimizer_step(monkeypatch, call: int, value: float) -> None:
 def ctrl_c_at(step: int, times: int = 1):  # noqa: ANN201
     """An ``on_progress`` callback that presses Ctrl-C (SIGINT to this process) ``times`` times after
     optimizer step ``step`` (progress rows carry ``"step"``)."""
-    import os
     import signal
-    import time
 
     def on_progress(m):  # noqa: ANN001, ANN202
         if m["step"] == step:
             for _ in range(times):
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(0.01)  # the handler runs at the next bytecode boundary
+                signal.raise_signal(signal.SIGINT)  # this thread; the handler has run when it returns
 
     return on_progress

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
-import os
 import signal
-import time
 from pathlib import Path
 
 import pytest
@@ -48,8 +46,9 @@ def all_finite(path: Path) -> bool:
 
 def press_ctrl_c(times: int = 1) -> None:
     for _ in range(times):
-        os.kill(os.getpid(), signal.SIGINT)
-        time.sleep(0.01)  # the handler runs at the next bytecode boundary
+        # raise() delivers to this (the main) thread and runs the Python handler before returning;
+        # os.kill to the process could land on a torch worker thread and reach the handler late
+        signal.raise_signal(signal.SIGINT)
 
 
 def ctrl_c_during_step(monkeypatch, step: int, times: int = 1) -> None:

@@ -3,7 +3,6 @@ graphroute explain on a self-loop."""
 
 from __future__ import annotations
 
-import os
 import signal
 
 import pytest
@@ -45,7 +44,7 @@ def test_ctrl_c_saves_last_pt_says_how_to_resume_and_exits_130(tmp_path, config,
     def loss(*args, **kw):
         calls.append(1)
         if len(calls) == 3:  # Ctrl-C during step 3 of 6: the step finishes, then the run stops
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
         return real(*args, **kw)
 
     monkeypatch.setattr(kg_train, "_loss", loss)

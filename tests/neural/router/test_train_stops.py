@@ -4,7 +4,6 @@ refused resume that names each changed key, and a log that matches the checkpoin
 from __future__ import annotations
 
 import csv
-import os
 import signal
 from pathlib import Path
 
@@ -166,7 +165,7 @@ def test_cli_ctrl_c_says_how_to_resume_and_exits_130(tmp_path, monkeypatch):
     def batch_loss(*args, **kw):
         calls.append(1)
         if len(calls) == 2:  # Ctrl-C during step 2: the step finishes, then the run stops
-            os.kill(os.getpid(), signal.SIGINT)
+            signal.raise_signal(signal.SIGINT)
         return real(*args, **kw)
 
     monkeypatch.setattr(mod, "batch_loss", batch_loss)
