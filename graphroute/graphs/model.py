@@ -417,14 +417,13 @@ def from_edges(
         if v.shape[:1] != src.shape:
             raise InvalidInstanceError(f"edge attribute {k!r} has {len(v) if v.ndim else 0} values for {len(src)} edges")
         attrs[k] = v[order]
-    extras = kwargs.pop("extras", None) or {}
-    if extras:  # per-edge extras (edges on the last axis) follow the edges into CSR order
-        for k in EDGE_EXTRAS & set(extras):
-            v = np.asarray(extras[k])
-            if v.shape[-1:] != src.shape:
-                raise InvalidInstanceError(f"per-edge extra {k!r} has {v.shape[-1] if v.ndim else 0} columns "
-                                           f"for {len(src)} edges")
-        extras = {k: (np.asarray(v)[..., order] if k in EDGE_EXTRAS else v) for k, v in extras.items()}
+    extras = dict(kwargs.pop("extras", None) or {})
+    for k in EDGE_EXTRAS & set(extras):  # per-edge extras (edges on the last axis) follow their edges
+        v = np.asarray(extras[k])
+        if v.shape[-1:] != src.shape:
+            raise InvalidInstanceError(f"per-edge extra {k!r} has {v.shape[-1] if v.ndim else 0} columns "
+                                       f"for {len(src)} edges")
+        extras[k] = v[..., order]
     return Graph(indptr=indptr, indices=dst[order], edge_attrs=attrs, extras=extras, **kwargs)
 
 
