@@ -64,7 +64,7 @@ WORKER = textwrap.dedent('''
 
         def sample_ctrlc(*args, **kwargs):
             if len(batches) == 2 - rank:
-                os.kill(os.getpid(), signal.SIGINT)
+                signal.raise_signal(signal.SIGINT)  # this thread: the handler has run when it returns
             return real_sample_ctrlc(*args, **kwargs)
 
         mod.sample_batch = sample_ctrlc
