@@ -50,6 +50,9 @@ class Task:
     options: dict[str, Any] = field(default_factory=dict)
     text: str | None = None  # file content, shipped to remote workers
     bks: float | None = None
+    # where ``bks`` came from, read beside the original file (a remote worker has only ``text``):
+    # ``bks_source``, ``bks_checked`` and the instance's ``bks_note``/``note``/``source`` meta
+    known: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, str, int]:
@@ -77,7 +80,8 @@ def run_one(task: Task) -> dict[str, Any]:
             with tempfile.TemporaryDirectory() as tmp:
                 local = Path(tmp) / Path(task.path).name
                 local.write_text(task.text)
-                inst = read_instance(local, bks=task.bks)
+                inst = read_instance(local)
+            _restore_known(inst, task)
         else:
             inst = read_instance(task.path)
     except GraphrouteError as exc:
@@ -262,6 +266,22 @@ def run_ray(
             ray.shutdown()
 
 
+_KNOWN_META = ("bks_note", "note", "source")
+
+
+def _restore_known(inst: Any, task: Task) -> None:
+    """Give an instance read from shipped text what reading the original file found beside it (its known
+    best and where that came from), so a remote run's solution says the same as a local one."""
+    inst.bks = task.bks
+    known = task.known or {}
+    inst.bks_source = known.get("bks_source", "command line" if task.bks is not None else None)
+    inst.bks_checked = known.get("bks_checked")
+    for k in _KNOWN_META:
+        inst.meta.pop(k, None)
+    inst.meta.update(known.get("meta", {}))
+    inst.meta.setdefault("source", task.path)
+
+
 def _attach_text(task: Task) -> None:
     if task.text is not None:
         return
@@ -272,6 +292,9 @@ def _attach_text(task: Task) -> None:
         if p.name.endswith(".gz"):
             return  # remote workers read compressed files from a shared path
         task.text = p.read_text()
-        task.bks = read_instance(p).bks
+        inst = read_instance(p)
+        task.bks = inst.bks
+        task.known = {"bks_source": inst.bks_source, "bks_checked": inst.bks_checked,
+                      "meta": {k: inst.meta[k] for k in _KNOWN_META if k in inst.meta}}
     except (OSError, UnicodeDecodeError, GraphrouteError):
         task.text = None  # the worker will fail to read it and record why

@@ -110,3 +110,51 @@ def test_worker_that_raises_anything_answers_with_a_failed_row(examples):
     res = run_child(examples, body)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr
     assert "'status': 'failed'" in res.stdout and "SystemError: a bug" in res.stdout
+
+
+VRP = """NAME : tiny
+TYPE : CVRP
+DIMENSION : 4
+EDGE_WEIGHT_TYPE : EUC_2D
+CAPACITY : 10
+NODE_COORD_SECTION
+1 0 0
+2 3 4
+3 6 8
+4 -3 -4
+DEMAND_SECTION
+1 0
+2 4
+3 4
+4 4
+DEPOT_SECTION
+1
+-1
+EOF
+"""
+
+
+@pytest.mark.parametrize("cost_line", [20, 30])
+def test_a_shipped_task_says_where_its_known_best_came_from(tmp_path, cost_line):
+    """Remote (Ray) workers get the file's text, not its folder: the solution must still name the .sol
+    beside the original file as the known best's source, and whether its routes were checked (it said
+    "command line" and lost the note)."""
+    from graphroute.compare.runner import _attach_text
+
+    path = tmp_path / "tiny.vrp"
+    path.write_text(VRP)
+    # routes 0-1-2-0 (5 + 5 + 10) and 0-3-0 (5 + 5) cost 30 with the checker; a Cost line of 20 disagrees
+    (tmp_path / "tiny.sol").write_text(f"Route #1: 1 2\nRoute #2: 3\nCost {cost_line}\n")
+    local = run_one(Task("tiny", str(path), "savings", 0, 1.0))
+    shipped = Task("tiny", str(path), "savings", 0, 1.0)
+    _attach_text(shipped)
+    (tmp_path / "tiny.sol").unlink()  # the worker must not need the folder
+    remote = run_one(shipped)
+    assert shipped.text is not None and remote["status"] == local["status"] == "ok"
+    keys = ("bks", "bks_source", "bks_checked")
+    assert {k: remote["solution"][k] for k in keys} == {k: local["solution"][k] for k in keys}
+    assert local["solution"]["bks"] == cost_line and local["solution"]["bks_source"].endswith("tiny.sol")
+    assert local["solution"]["bks_checked"] is (cost_line == 30)
+    for k in ("bks_note", "source"):
+        assert remote["solution"]["meta"].get(k) == local["solution"]["meta"].get(k)
+    assert ("bks_note" in remote["solution"]["meta"]) is (cost_line == 20)
