@@ -53,6 +53,13 @@ class EdgeIndex:
         values = torch.ones(len(src), dtype=torch.float32, device=src.device) if edge_weight is None else edge_weight
         self.A = torch.sparse_coo_tensor(torch.stack([pair, src.long()]), values, (len(uniq), n),
                                          check_invariants=False).coalesce()
+        self._cast: dict[torch.dtype, torch.Tensor] = {self.A.dtype: self.A}
+
+    def matrix(self, dtype: torch.dtype) -> torch.Tensor:
+        """``A`` in ``dtype`` (a float64 model on an unweighted graph: ``A`` was built in float32)."""
+        if dtype not in self._cast:
+            self._cast[dtype] = self.A.to(dtype)
+        return self._cast[dtype]
 
 
 class _PNAEdges(torch.autograd.Function):
@@ -186,7 +193,7 @@ class NBFNet(nn.Module):
             else:
                 w = rel.weight.unsqueeze(0).expand(b, -1, -1)
             if scales is None:
-                s = torch.sparse.mm(graph.A, x.reshape(n, b * d)).view(-1, b, d)  # [P, B, d]
+                s = torch.sparse.mm(graph.matrix(x.dtype), x.reshape(n, b * d)).view(-1, b, d)  # [P, B, d]
                 msg = s * w[:, graph.pair_rel].transpose(0, 1)  # [P, B, d]
                 agg = boundary.index_add(0, graph.pair_dst, msg)
             else:

@@ -241,3 +241,20 @@ def test_independent_relations_are_shared_by_every_query(random_kg):
     scores = model(heads, rels, graph)
     scores.sum().backward()
     assert model.relation[0].weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize("aggregate", ["sum", "pna"])
+def test_a_float64_model_on_an_unweighted_graph(random_kg, aggregate):
+    """A float64 model (the gradient checks use one) on a graph without edge weights: ``A`` is built in
+    float32 and sparse.mm refused the mix."""
+    torch.manual_seed(0)
+    data = KGData.from_path(random_kg)
+    src, dst, et = (torch.as_tensor(a) for a in data.graph_edges())
+    model = NBFNet(2 * data.num_relations, dim=4, layers=2, aggregate=aggregate).double()
+    heads, rels = torch.tensor([0, 3]), torch.tensor([1, 2])
+    got = model(heads, rels, EdgeIndex(src, dst, et, data.num_entities))
+    ones = torch.ones(len(src), dtype=torch.float64)
+    want = model(heads, rels, EdgeIndex(src, dst, et, data.num_entities, edge_weight=ones))
+    assert got.dtype == torch.float64 and torch.allclose(got, want, atol=1e-12)
+    if aggregate == "sum":
+        assert torch.allclose(got, reference_scores(model, heads, rels, src, dst, et, data.num_entities), atol=1e-10)
