@@ -23,7 +23,9 @@ def _layout(inst: Instance) -> np.ndarray:
     b = -0.5 * j @ (d**2) @ j
     w, v = np.linalg.eigh(b)
     idx = np.argsort(w)[::-1][:2]
-    return v[:, idx] * np.sqrt(np.maximum(w[idx], 0.0))
+    xy = np.zeros((n, 2))  # one node has one eigenvector: the second axis stays 0
+    xy[:, : len(idx)] = v[:, idx] * np.sqrt(np.maximum(w[idx], 0.0))
+    return xy
 
 
 def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, title: str | None = None) -> None:

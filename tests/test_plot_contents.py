@@ -119,3 +119,21 @@ def test_instance_routes_one_titled_panel_per_solver(tmp_path, figs):
     assert [ax.get_title() for ax in shown] == ["s0: 12.500 (1.00%)", "s1: 12.500", "s2: 12.500", "s3: 12.500"]
     np.testing.assert_allclose(shown[0].collections[0].get_offsets(), inst.coords)
     np.testing.assert_allclose(shown[0].collections[1].get_offsets(), inst.coords[:1])
+
+
+@pytest.mark.parametrize("problem", ["tsp", "cvrp"])
+def test_a_one_or_two_node_matrix_instance_is_drawn(tmp_path, problem):
+    """A 1x1 matrix has one eigenvector: the layout took two and drawing failed with an IndexError."""
+    from graphroute.plot import plot_routes
+    from graphroute.plot import _layout
+
+    for n in (1, 2) if problem == "tsp" else (2,):  # a CVRP needs a depot and a customer
+        matrix = np.full((n, n), 7.0) - 7.0 * np.eye(n)
+        kw = {"demands": [0, 1], "capacity": 10} if problem == "cvrp" else {}
+        inst = Instance(problem=problem, name="m", distance_type="EXPLICIT", matrix=matrix, **kw)
+        xy = _layout(inst)
+        assert xy.shape == (n, 2)
+        np.testing.assert_allclose(np.linalg.norm(xy[:, None] - xy[None], axis=-1), matrix, atol=1e-9)
+        routes = [[1]] if problem == "cvrp" else [list(range(n))]
+        plot_routes(inst, routes, tmp_path / f"{problem}{n}.png")
+        assert (tmp_path / f"{problem}{n}.png").read_bytes()[:4] == b"\x89PNG"

@@ -48,6 +48,14 @@ def test_solve_table_sol_and_plot(examples, tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_one_node_matrix_instance_solved_and_drawn(tmp_path):
+    (tmp_path / "one.json").write_text(json.dumps({"name": "one", "problem": "tsp", "matrix": [[0]]}))
+    png = tmp_path / "one.png"
+    res = run("solve", tmp_path / "one.json", "-s", "nearest", "--plot", png)
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
 def test_solve_reports_bks_gap(shared_data):
     res = run("solve", shared_data / "vrp/cvrplib/X/X-n101-k25.vrp", "-s", "savings", "--json")
     obj = json.loads(res.stdout)
