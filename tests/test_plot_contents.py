@@ -97,6 +97,17 @@ def test_gap_vs_time_points_medians_and_axes(tmp_path, figs):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (median)", "b (median)"]
 
 
+def test_gap_vs_time_without_a_point_says_so_quietly(tmp_path, figs, recwarn):
+    from graphroute.compare.plots import plot_gap_vs_time
+
+    rows = [{"solver": "a", "instance": "one", "n": 1, "runtime_s": 0.0, "gap_vs_bks_pct": None,
+             "gap_vs_baseline_pct": 0.0}]
+    plot_gap_vs_time(rows, ["a"], tmp_path / "g.png")
+    ax = figs[-1].axes[0]
+    assert ax.get_legend() is None and [t.get_text() for t in ax.texts] == ["no run with both a gap and a runtime > 0"]
+    assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
 def test_instance_gaps_by_size_mean_over_seeds(tmp_path, figs):
     from graphroute.compare.plots import plot_instance_gaps
 

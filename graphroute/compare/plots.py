@@ -55,7 +55,10 @@ def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path)
     ax.set_ylabel(label)
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.grid(alpha=0.3)
-    ax.legend()
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend()
+    else:  # every gap unknown (no BKS, baseline infeasible) or every runtime 0: say so, no empty legend
+        ax.text(0.5, 0.5, "no run with both a gap and a runtime > 0", transform=ax.transAxes, ha="center")
     ax.set_title("Gap against time")
     fig.tight_layout()
     _save(fig, path)
