@@ -112,7 +112,8 @@ def over_limit(runtime_s: float | None, time_limit: float | None) -> bool | None
 
 
 #: A feasible cost is below the known best when it is lower by more than this fraction of it: float
-#: noise in real-valued costs is not flagged; any lower cost of an integral instance is.
+#: noise in real-valued costs is not flagged; any lower cost of an integral instance whose known best
+#: is below 1e9 (every CVRPLIB and TSPLIB value) is, since one unit is then more than that fraction.
 BELOW_BKS_RTOL = 1e-9
 
 
