@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from graphroute.exceptions import InvalidInstanceError
 from graphroute.problems.instance import Instance, Solution
 
 
@@ -49,6 +50,9 @@ def nearest_neighbour(inst: Instance, *, time_limit: float = 0.0, seed: int = 0)
             unvisited[cur] = False
             load += int(demands[cur])
             route.append(cur)
+        if not route:  # an instance changed after it was checked: never loop forever on it
+            i = int(np.flatnonzero(unvisited)[0])
+            raise InvalidInstanceError(f"customer {i} has demand {int(demands[i])} above the capacity {inst.capacity}")
         routes.append(route)
     return Solution(routes)
 
