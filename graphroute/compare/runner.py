@@ -236,29 +236,31 @@ def run_ray(
         ray.init(**kwargs)
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
     pending = deque(tasks)
-    inflight: dict[Any, tuple[Task, float]] = {}
+    inflight: dict[Any, tuple[Task, float, float]] = {}  # ref -> task, deadline, submit time
     try:
         while pending or inflight:
             while pending and len(inflight) < workers:
                 task = pending.popleft()
                 _attach_text(task)
-                inflight[remote.remote(task)] = (task, _deadline(task, grace))
+                inflight[remote.remote(task)] = (task, _deadline(task, grace), time.monotonic())
                 if on_start:
                     on_start(task)
             ready, _ = ray.wait(list(inflight), num_returns=1, timeout=0.25)
             for ref in ready:
-                task, _ = inflight.pop(ref)
+                task, _, started = inflight.pop(ref)
                 try:
                     row = ray.get(ref)
                 except Exception as exc:  # noqa: BLE001 - Ray wraps worker deaths in its own errors
-                    row = _dead_row(task, f"ray worker failed: {type(exc).__name__}")
+                    row = {**_dead_row(task, f"ray worker failed: {type(exc).__name__}"),
+                           "runtime_s": time.monotonic() - started}  # wall time since submission, as run_local
                 on_result(row)
             now = time.monotonic()
-            for ref, (task, deadline) in list(inflight.items()):
+            for ref, (task, deadline, started) in list(inflight.items()):
                 if now > deadline:
                     ray.cancel(ref, force=True)
                     del inflight[ref]
-                    on_result({**_dead_row(task, "cancelled at its deadline"), "status": "timeout"})
+                    on_result({**_dead_row(task, "cancelled at its deadline"), "status": "timeout",
+                               "runtime_s": now - started})
     finally:
         for ref in inflight:
             ray.cancel(ref, force=True)

@@ -127,9 +127,10 @@ def first_difference(old: Any, new: Any, where: str = "") -> str:
     if isinstance(old, dict) and isinstance(new, dict):
         for k in sorted(set(old) | set(new)):
             if old.get(k) != new.get(k):
+                name = f"{where}{'.' if where else ''}{k}"
                 if k not in old or k not in new:
-                    return f"{where}{k}: {_short(old.get(k, '(none)'))} there, {_short(new.get(k, '(none)'))} now"
-                return first_difference(old[k], new[k], f"{where}{'.' if where else ''}{k}")
+                    return f"{name}: {_short(old.get(k, '(none)'))} there, {_short(new.get(k, '(none)'))} now"
+                return first_difference(old[k], new[k], name)
     if isinstance(old, list) and isinstance(new, list):
         for i, (a, b) in enumerate(zip(old, new)):
             if a != b:
