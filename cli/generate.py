@@ -69,10 +69,9 @@ def generate_random(
     try:
         for inst in insts:
             path = out / f"{inst.name}.json"
-            new = not path.exists()
-            write_instance(inst, path)
-            if new:
+            if not path.exists():  # listed before it is written: a Ctrl-C right after the rename removes it too
                 written.append(path)
+            write_instance(inst, path)
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)

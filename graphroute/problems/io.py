@@ -17,6 +17,7 @@ All writes go to a temporary file in the target folder, then ``os.replace`` it i
 from __future__ import annotations
 
 import csv
+import errno
 import gzip
 import json
 import math
@@ -49,20 +50,37 @@ def atomic_write_text(path: str | Path, text: str) -> None:
             raise InvalidArgumentError(f"{path} exists and is not a regular file (a device, FIFO or socket); "
                                        "write to a file")
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
         raise _naming(exc, path) from None
+    tmp = ""
     try:
+        # the name is known before the file exists (unlike mkstemp's): a Ctrl-C that lands while the
+        # file is being created still finds it here and removes it
+        for cand in _temp_names(path):
+            tmp = cand
+            try:
+                fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+                break
+            except FileExistsError:
+                tmp = ""  # someone else's file: never removed
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
         with os.fdopen(fd, "w") as fh:
             fh.write(text)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException as exc:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise _naming(exc, path) from None
         raise
+
+
+def _temp_names(path: Path):  # noqa: ANN202
+    """Up to 100 candidate names ``.NAME.XXXXXXXX.tmp`` beside ``path`` (random, as mkstemp's)."""
+    names = tempfile._get_candidate_names()  # noqa: SLF001 - the generator mkstemp itself draws from
+    return (str(path.parent / f".{path.name}.{next(names)}.tmp") for _ in range(100))
 
 
 def _naming(exc: OSError, path: Path) -> OSError:
