@@ -307,8 +307,8 @@ def _finite_heuristic(h, n: int) -> list[float]:  # noqa: ANN001
 def _learned(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: int, t: int) -> Route:
     try:
         return _astar(ptr, idx, w, h, s, t)
-    except NoPathError as exc:
-        return Route(None, False, 0, str(exc))
+    except NoPathError:  # its message names internal positions (of a contracted graph): not the caller's ids
+        return Route(None, False, 0, "no path from source to target")
 
 
 def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int = 3, *,
