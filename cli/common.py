@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import os
 import sys
 import zlib
@@ -174,11 +175,23 @@ def print_warnings(lines: list[str], as_json: bool = False) -> None:
                                                       soft_wrap=True)
 
 
+def finite_json(v: Any) -> Any:
+    """``v`` with every NaN / infinity (an unknown or unbounded value) as None: JSON has no NaN."""
+    if isinstance(v, float) and not math.isfinite(v):  # np.float64 too (a float subclass)
+        return None
+    if isinstance(v, dict):
+        return {k: finite_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite_json(x) for x in v]
+    return v
+
+
 def print_json(obj: Any) -> None:
-    """Print a JSON object on stdout (plain, no rich markup), ready for programs."""
+    """Print a JSON object on stdout (plain, no rich markup), ready for programs: strict JSON, a
+    non-finite number is printed as null (Python's json would write NaN / Infinity, which parsers refuse)."""
     from graphroute.problems.io import _json_default
 
-    sys.stdout.write(json.dumps(obj, default=_json_default) + "\n")
+    sys.stdout.write(json.dumps(finite_json(obj), default=lambda o: finite_json(_json_default(o)), allow_nan=False) + "\n")
     sys.stdout.flush()
 
 

@@ -12,7 +12,15 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import check_output_path, cli_errors, console, error_console, print_json, print_warnings
+from graphroute_cli.common import (
+    check_output_path,
+    cli_errors,
+    console,
+    error_console,
+    finite_json,
+    print_json,
+    print_warnings,
+)
 
 graph_app = typer.Typer(help="Build graphs (road, traffic, kg, synthetic) and inspect graph files.", no_args_is_help=True)
 build_app = typer.Typer(help="Build a graph file from source data.", no_args_is_help=True)
@@ -74,20 +82,7 @@ def graph_summary(g) -> dict:  # noqa: ANN001
     build = {k: v for k, v in g.meta.items() if k not in ("default_weight",)}
     if build:
         out["meta"] = build
-    return _finite(out)
-
-
-def _finite(v):  # noqa: ANN001, ANN202
-    """NaN / infinity (an unknown or unbounded value) as None: JSON has no NaN."""
-    import math
-
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _finite(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_finite(x) for x in v]
-    return v
+    return finite_json(out)
 
 
 def render_summary(summary: dict, title: str) -> None:

@@ -200,6 +200,15 @@ def test_print_json_is_one_line_with_numpy_values_converted(capsys):
     assert json.loads(out) == {"n": 3, "c": 2.5, "bad": None, "s": "[x]"}
 
 
+def test_print_json_is_strict_json_with_a_python_nan_or_infinity(capsys):
+    """json.dumps writes a Python float('nan') / np.float64 inf as NaN / Infinity, which strict parsers
+    refuse: printed as null, nested in lists, tuples and arrays too."""
+    print_json({"a": float("nan"), "b": [np.float64("inf"), (1.5, -float("inf"))], "c": np.array([np.nan, 2.0])})
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    assert json.loads(out) == {"a": None, "b": [None, [1.5, None]], "c": [None, 2.0]}
+
+
 # ----------------------------------------------------------------------------- numbers
 @pytest.mark.parametrize("x, text", [
     (None, "-"),
