@@ -38,7 +38,7 @@ def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, ti
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
-        raise InvalidArgumentError(f"cannot draw to {path.name}: use .png, .svg or .pdf")
+        raise InvalidArgumentError(f"cannot draw to {path.name}: use .png, .svg, .pdf or .jpg")
     xy = _layout(inst)
     fig, ax = plt.subplots(figsize=(7, 7), dpi=120)
     cmap = plt.get_cmap("tab20")

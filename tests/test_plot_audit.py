@@ -58,7 +58,7 @@ def test_the_suffix_in_any_case_chooses_the_format_and_none_means_png(tmp_path, 
 def test_an_unknown_suffix_is_refused_and_nothing_is_written(tmp_path, tsp):
     from graphroute.plot import plot_routes
 
-    with pytest.raises(InvalidArgumentError, match=r"^cannot draw to t\.gif: use \.png, \.svg or \.pdf$"):
+    with pytest.raises(InvalidArgumentError, match=r"^cannot draw to t\.gif: use \.png, \.svg, \.pdf or \.jpg$"):
         plot_routes(tsp, [list(range(tsp.n))], tmp_path / "t.gif")
     assert list(tmp_path.iterdir()) == []
 

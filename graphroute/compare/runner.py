@@ -29,7 +29,7 @@ from multiprocessing.connection import wait
 from pathlib import Path
 from typing import Any
 
-from graphroute.exceptions import GraphrouteError, MissingDependencyError
+from graphroute.exceptions import GraphrouteError, InvalidArgumentError, MissingDependencyError
 
 #: Seconds a run may take beyond 1.5 x its time limit (process start, imports, model building).
 GRACE_S = 30.0
@@ -160,6 +160,7 @@ def run_local(
     Uses the ``forkserver`` start method (safe with the coordinator's threads) and keeps one
     process per run. Interrupting (Ctrl-C) terminates the running workers and re-raises.
     """
+    _check_workers(workers)
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["graphroute.solvers", "graphroute.problems.io"])
     pending = deque(tasks)
@@ -206,6 +207,11 @@ def run_local(
             proc.join(5)
 
 
+def _check_workers(workers: int) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:  # 0 would wait forever
+        raise InvalidArgumentError(f"workers must be an integer >= 1, got {workers!r}")
+
+
 def _dead_row(task: Task, error: str) -> dict[str, Any]:
     return {"instance": task.instance, "solver": task.solver, "seed": task.seed, "status": "crashed", "error": error}
 
@@ -224,6 +230,7 @@ def run_ray(
     Instance files are shipped as text, so workers need no shared filesystem. At most ``workers``
     tasks are in flight; a task past its deadline is cancelled and recorded as ``timeout``.
     """
+    _check_workers(workers)
     try:
         import ray
     except ImportError:

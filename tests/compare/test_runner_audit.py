@@ -326,3 +326,14 @@ def test_ray_timeouts_and_crashes_keep_their_wall_time(examples, fake_ray):
     rows = []
     run_ray(tasks, workers=2, on_result=rows.append, grace=-1.4)
     assert [(r["status"], r.get("runtime_s") is not None) for r in rows] == [("crashed", True), ("timeout", True)]
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, True])
+def test_a_pool_without_a_worker_is_refused_not_waited_on(workers):
+    """run_local(workers=0) looped forever without starting anything (only run_compare checked it)."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    task = Task("tsp20", "tsp20.json", "savings", 0, 1.0)
+    for run in (run_local, run_ray):
+        with pytest.raises(InvalidArgumentError, match="workers must be an integer >= 1"):
+            run([task], workers=workers, on_result=lambda row: None)
