@@ -181,8 +181,9 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     if "untrained greedy" in methods:
         import torch
 
-        torch.manual_seed(0)
-        plain = BFRouter(hidden=model.hidden).eval()  # alpha = 1, edge correction 0: value iteration
+        with torch.random.fork_rng(devices=[]):  # a fixed init that leaves the caller's random state alone
+            torch.manual_seed(0)
+            plain = BFRouter(hidden=model.hidden).eval()  # alpha = 1, edge correction 0: value iteration
         run("untrained greedy", None, setup(plain, steps), steps, greedy)
     if "Bellman-Ford greedy" in methods:
         run("Bellman-Ford greedy", None, setup(model, None), None, greedy)

@@ -232,3 +232,15 @@ def test_steps_label():
     assert steps_label({"steps": "auto", "steps_used": 144}) == "auto: 144"
     assert steps_label({"steps": "auto", "steps_used": None}) == "auto"
     assert steps_label({"steps": "auto"}) == "auto"
+
+
+def test_the_untrained_baseline_leaves_the_callers_random_state_alone(model):
+    """compare_routers seeds the untrained router's init (fixed) without resetting torch's global RNG."""
+    import torch
+
+    g = synthetic_graph("grid", 16, seed=0)
+    torch.manual_seed(123)
+    want = torch.rand(3)
+    torch.manual_seed(123)
+    compare_routers(g, model, random_pairs(g.n_nodes, 2, seed=1), steps=2, methods=("untrained greedy",))
+    assert torch.equal(torch.rand(3), want)
