@@ -49,7 +49,7 @@ def route_command(
     router = router_checkpoint(router)
     from graphroute.paths.query import read_pairs
 
-    queries = read_pairs(pairs) if pairs is not None else [(source, target)]
+    queries = read_pairs(pairs) if pairs is not None else [(source.strip(), target.strip())]
     from graphroute.graphs import read_any
     from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router

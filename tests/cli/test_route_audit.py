@@ -210,3 +210,10 @@ def test_astar_failure_reason_names_the_users_nodes(files, contract):
     bad = q["queries"][0]
     assert bad["success"] is False and (bad["source"], bad["target"]) == ("3", "1")
     assert bad["reason"] in ("no path from source to target", "no path from node 3 to node 1"), bad["reason"]
+
+
+def test_source_and_target_are_echoed_as_the_graph_names_them(files):
+    """' 1 ' finds node 1 and the JSON says "1", as `paths` does (route echoed ' 1 ')."""
+    q = ok_json(run(files["oneway.gr"], "--source", " 1 ", "--target", "3\t", "--mode", "astar", "--json"))
+    item = q["queries"][0]
+    assert (item["source"], item["target"]) == ("1", "3") and item["success"] is True
