@@ -77,6 +77,8 @@ def evaluate_command(
                                   device=dev, workers=workers, on_note=note)
     if as_json:
         print_json(asdict(res))
+        if res.infeasible:  # exit 2 as the table and `solve --json` do: scripts see it in the exit code
+            raise typer.Exit(2)
         return
     t = Table(title=f"{escape(Path(res.checkpoint).name)} on {res.num} {res.problem}{res.size} {res.distribution} instances "
                     f"(seeds {res.seed}..{res.seed + res.num - 1})", title_justify="left")

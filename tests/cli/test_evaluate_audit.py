@@ -223,3 +223,13 @@ def test_infeasible_solutions_exit_2(fake_eval, tmp_path, bad):
     res = run("evaluate", "--checkpoint", tmp_path / "c.pt")
     assert res.exit_code == 2, res.output
     assert f"{bad} infeasible model solutions" in res.stdout and "neural x8 aug" in res.stdout
+
+
+def test_infeasible_solutions_exit_2_under_json_too(fake_eval, tmp_path):
+    """--json printed the count and exited 0: a script checking the exit code saw success."""
+    fake_eval["result"] = _result(infeasible=2)
+    res = run("evaluate", "--checkpoint", tmp_path / "c.pt", "--json")
+    assert res.exit_code == 2, res.output
+    assert json.loads(res.stdout)["infeasible"] == 2
+    fake_eval["result"] = _result(infeasible=0)
+    assert run("evaluate", "--checkpoint", tmp_path / "c.pt", "--json").exit_code == 0
