@@ -14,6 +14,7 @@ from graphroute_cli.common import cli_errors, console, error_console, print_json
 
 @cli_errors
 def evaluate_command(
+    ctx: typer.Context,
     checkpoint: Path = typer.Option(..., "--checkpoint", help="A .pt checkpoint (graphroute train or data/checkpoints)."),
     problem: Optional[str] = typer.Option(None, "--problem", "-p", help="tsp, cvrp, atsp or acvrp (default: the checkpoint's)."),
     size: Optional[int] = typer.Option(None, "--size", "-n", help="Cities or customers (default: the checkpoint's)."),
@@ -37,12 +38,14 @@ def evaluate_command(
         raise UnknownNameError(f"unknown task {task!r}; available: vrp, kg")
     from graphroute.exceptions import InvalidArgumentError
 
-    other = {"kg": {"--problem": problem is not None, "--size": size is not None, "--num": num != 1000,
-                    "--seed": seed != 2026, "--distribution": distribution != "uniform", "--augment": augment != 8,
-                    "--reference": reference != "pyvrp", "--reference-time": reference_time != 1.0,
-                    "--workers": workers != 1},
-             "vrp": {"--split": split != "test", "--max-queries": max_queries is not None, "--data": data is not None}}
-    given = [name for name, on in other[task].items() if on]
+    def typed(name: str) -> bool:  # given on the command line, even if equal to its default
+        source = ctx.get_parameter_source(name)  # by name: typer may vendor its own click's enum
+        return source is not None and source.name != "DEFAULT"
+
+    other = {"kg": ["problem", "size", "num", "seed", "distribution", "augment", "reference", "reference_time",
+                    "workers"],
+             "vrp": ["split", "max_queries", "data"]}
+    given = ["--" + name.replace("_", "-") for name in other[task] if typed(name)]
     if given:
         raise InvalidArgumentError(f"{', '.join(given)} {'does' if len(given) == 1 else 'do'} not apply to --task {task}")
     if task == "kg":

@@ -139,6 +139,14 @@ def test_kg_options_are_refused_for_task_vrp(tmp_path, option, value):
     one_line_error(res, f"{option} does not apply to --task vrp")
 
 
+@pytest.mark.parametrize("task, option, value", [("kg", "--num", 1000), ("kg", "--reference", "pyvrp"),
+                                                 ("kg", "--reference-time", 1.0), ("vrp", "--split", "test")])
+def test_a_foreign_option_typed_at_its_default_value_is_refused_too(tmp_path, task, option, value):
+    """Options were told apart by comparing with their defaults: --task kg --num 1000 passed silently."""
+    res = run("evaluate", "--task", task, "--checkpoint", tmp_path / "none.pt", option, value)
+    one_line_error(res, f"{option} does not apply to --task {task}")
+
+
 def test_several_foreign_options_are_all_named(tmp_path):
     """Two or more: all named, in order, with 'do'."""
     res = run("evaluate", "--checkpoint", tmp_path / "none.pt", "--split", "valid", "--max-queries", 3, "--data", "x")
