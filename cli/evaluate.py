@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 from typing import Optional
@@ -74,7 +75,7 @@ def evaluate_command(
     def note(text: str) -> None:  # stderr under --json: stdout holds one JSON object
         (error_console if as_json else console).print(f"[yellow]note[/]: {escape(text)}", highlight=False, soft_wrap=True)
 
-    with console.status("evaluating ...") if not as_json else _null():
+    with console.status("evaluating ...") if not as_json else nullcontext():
         res = evaluate_checkpoint(checkpoint, problem=problem, size=size, num=num, seed=seed, augment_k=augment,
                                   reference=ref, reference_time=reference_time, distribution=distribution,
                                   device=dev, workers=workers, on_note=note)
@@ -97,14 +98,6 @@ def evaluate_command(
     if res.infeasible:
         console.print(f"[red]{res.infeasible} infeasible model solutions[/]")
         raise typer.Exit(2)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def _tour_problem(checkpoint: Path, problem: str | None) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from rich.table import Table
@@ -31,7 +32,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     else:
         dev = "cpu"
     t0 = time.perf_counter()
-    with console.status(f"ranking {split} queries ...") if not as_json else _null():
+    with console.status(f"ranking {split} queries ...") if not as_json else nullcontext():
         res = evaluate(model, data, split, batch_size=cfg.eval_batch_size, max_queries=max_queries, seed=cfg.seed,
                        device=dev)
     res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": str(data_path or cfg.data), "split": split, **res,
@@ -46,11 +47,3 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     t.add_row(cfg.model, f"{res['mrr']:.4f}", f"{res['hits@1']:.4f}", f"{res['hits@3']:.4f}", f"{res['hits@10']:.4f}",
               f"{res['time_s']:.1f} s")
     console.print(t)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
