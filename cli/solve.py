@@ -68,23 +68,25 @@ def solve_command(
         raise SolverError(f"out of memory: solver {solver} on {inst.name} ({inst.kind}, n={inst.n}) needs more "
                           "memory than this machine has; try a smaller instance") from None
     obj = result.to_dict()
-    drawn = None
-    if plot is not None:  # drawn first: a drawing that fails leaves no --out file behind
-        from graphroute.plot import plot_routes
+    staged = None
+    try:
+        if plot is not None:  # drawn first, beside the plot: a drawing that fails leaves no --out file behind
+            from graphroute.plot import plot_routes
 
-        drawn = None if plot.exists() else plot
-        gap = f", gap {result.gap_to_bks_pct:.2f}%" if result.gap_to_bks_pct is not None else ""
-        plot_routes(inst, result.routes, plot, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
-    if out is not None:
-        try:
+            # the suffix says the format (none: png, as plot_routes)
+            staged = plot.with_name(f".{plot.stem}.{os.getpid()}.staged{plot.suffix or '.png'}")
+            gap = f", gap {result.gap_to_bks_pct:.2f}%" if result.gap_to_bks_pct is not None else ""
+            plot_routes(inst, result.routes, staged, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
+        if out is not None:
             if out.suffix.lower() == ".sol":
                 write_solution_sol(result.routes, result.cost, out)
             else:
                 write_json(obj, out)
-        except BaseException:
-            if drawn is not None:  # nothing half-written: the plot this run drew goes too
-                drawn.unlink(missing_ok=True)
-            raise
+        if staged is not None:  # both written, or neither: an existing --plot is replaced only now
+            os.replace(staged, plot)
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
     if as_json:
         print_json(obj)
     else:

@@ -79,7 +79,10 @@ def test_out_sol_in_capitals_is_a_sol_file(two, tmp_path):
 def test_every_documented_plot_suffix_is_accepted(two, tmp_path, fake_plot, name):
     res = run("solve", two, "-s", "nearest", "--plot", tmp_path / name)
     assert res.exit_code == 0, res.output
-    assert [c["path"].name for c in fake_plot] == [name] and (tmp_path / name).read_bytes() == b"drawn"
+    # drawn beside the plot in the same format (no suffix: png), renamed into place once --out is written
+    assert [c["path"].suffix for c in fake_plot] == [Path(name).suffix or ".png"]
+    assert [c["path"].parent for c in fake_plot] == [tmp_path]
+    assert (tmp_path / name).read_bytes() == b"drawn" and sorted(p.name for p in tmp_path.iterdir() if p != two) == [name]
 
 
 def test_plot_title_carries_the_solver_cost_and_gap(two, tmp_path, fake_plot):
@@ -235,7 +238,8 @@ def test_failed_out_keeps_a_plot_that_was_there_before(two, tmp_path, fake_plot,
     png = tmp_path / "p.png"
     png.write_bytes(b"old")
     res = run("solve", two, "-s", "nearest", "--plot", png, "--out", tmp_path / "s.json")
-    assert res.exit_code == 1 and png.exists()
+    assert res.exit_code == 1 and png.read_bytes() == b"old"  # not replaced by a drawing of a run that failed
+    assert sorted(p.name for p in tmp_path.iterdir() if p != two) == ["p.png"]
 
 
 # ----------------------------------------------------------------------------- the table
