@@ -279,7 +279,9 @@ def _astar(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: in
                 hv = h[v]
                 if hv < INF:
                     heappush(heap, (nd + hv, next(counter), v))
-    raise NoPathError(f"no path from node {s} to node {t}")
+    err = NoPathError(f"no path from node {s} to node {t}")
+    err.expanded = expanded  # type: ignore[attr-defined]  # the work done before giving up, for the caller's count
+    raise err
 
 
 def learned_astar(indptr, indices, weights, h, source: int, target: int) -> Route:
@@ -307,8 +309,8 @@ def _finite_heuristic(h, n: int) -> list[float]:  # noqa: ANN001
 def _learned(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: int, t: int) -> Route:
     try:
         return _astar(ptr, idx, w, h, s, t)
-    except NoPathError:  # its message names internal positions (of a contracted graph): not the caller's ids
-        return Route(None, False, 0, "no path from source to target")
+    except NoPathError as exc:  # its message names internal positions (of a contracted graph): not the caller's ids
+        return Route(None, False, getattr(exc, "expanded", 0), "no path from source to target")
 
 
 def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int = 3, *,

@@ -165,3 +165,12 @@ def test_prepared_variants_answer_as_the_array_functions_do():
         k_alternatives_prepared(pg, h[:, 0], 1, 0, 0)
     with pytest.raises(Exception, match="heuristic has shape"):
         learned_astar_prepared(pg, h[:5, 0], 1, 0)
+
+
+def test_a_failed_learned_astar_counts_what_it_expanded_and_names_no_internal_node():
+    """One-way 0 -> 1 -> 2 -> 3: from 1 back to 0 the search expands 1, 2 and 3 before giving up (it
+    reported 0 expansions and 'no path from node 1 to node 0', positions the caller may not use)."""
+    indptr, indices, weights = np.array([0, 1, 2, 3, 3]), np.array([1, 2, 3]), np.ones(3)
+    r = learned_astar(indptr, indices, weights, np.zeros(4), 1, 0)
+    assert (r.success, r.path, r.expanded, r.reason) == (False, None, 3, "no path from source to target")
+    assert learned_astar(indptr, indices, weights, np.zeros(4), 3, 0).expanded == 1
