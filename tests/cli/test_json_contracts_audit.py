@@ -59,7 +59,9 @@ def test_solve_plot_title(examples, tmp_path, monkeypatch):  # S3
     gap = f", gap {obj['gap_to_bks_pct']:.2f}%" if obj.get("gap_to_bks_pct") is not None else ""
     assert calls[0]["title"] == f"{name} - nearest: {fmt_num(obj['cost'])}{gap}"
     assert calls[0]["title"].startswith(f"{name} - nearest: ")
-    assert Path(calls[0]["path"]) == png
+    # drawn to a staged file beside the plot (same format), renamed into place once the run has succeeded
+    assert Path(calls[0]["path"]).parent == png.parent and Path(calls[0]["path"]).suffix == ".png"
+    assert png.exists() and not Path(calls[0]["path"]).exists()
 
 
 TSP = """NAME: five
