@@ -75,8 +75,8 @@ def test_max_queries_ranks_the_checkpoints_seeded_sample(kg_run):
 def test_retrieval_checkpoint_json(kg_run):
     """A retrieval checkpoint (a scorer without .to) is ranked on the CPU; the JSON keys and warnings."""
     obj = _json("--checkpoint", kg_run[2], "--device", "auto")
-    assert set(obj) == {"checkpoint", "model", "data", "split", "mrr", "hits@1", "hits@3", "hits@10", "queries",
-                        "time_s", "device", "data_warnings"}
+    assert set(obj) == {"checkpoint", "model", "data", "data_path", "split", "mrr", "hits@1", "hits@3", "hits@10",
+                        "queries", "time_s", "device", "data_warnings"}
     assert obj["model"] == "retrieval" and obj["device"] == "cpu" and obj["checkpoint"] == str(kg_run[2])
     assert obj["time_s"] >= 0 and 0 < obj["mrr"] <= 1
     assert obj["hits@1"] <= obj["hits@3"] <= obj["hits@10"] <= 1
@@ -88,7 +88,7 @@ def test_table_shows_the_json_numbers(kg_run, monkeypatch):
     folder, _, ckpt = kg_run
     monkeypatch.chdir(folder)
     obj = _json("--checkpoint", ckpt, "--data", "kg", "--split", "valid")
-    assert obj["data"] == "kg"
+    assert obj["data"] == obj["data_path"] == "kg"
     res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--data", "kg", "--split", "valid")
     assert res.exit_code == 0, res.output
     text = " ".join(res.stdout.split())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +143,8 @@ def test_evaluate_finds_the_kg_from_any_directory_or_from_data(shared_data, tmp_
     monkeypatch.chdir(tmp_path)
     res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 16, "--json")
     assert res.exit_code == 0, res.output
+    obj = json.loads(res.stdout)  # "data" as recorded; "data_path" the folder read, from the project root
+    assert obj["data"] == "../shared/data/kg/UMLS" and Path(obj["data_path"]) == REPO / obj["data"]
     res = run("evaluate", "--task", "kg", "--checkpoint", ckpt, "--max-queries", 16, "--json",
               "--data", shared_data / "kg" / "UMLS")
     assert res.exit_code == 0 and json.loads(res.stdout)["data"].endswith("UMLS")
