@@ -12,9 +12,7 @@ import inspect
 import multiprocessing as mp
 import os
 import signal
-import subprocess
 import sys
-import textwrap
 import time
 
 import pytest
@@ -25,9 +23,9 @@ from graphroute.compare.runner import (
 )
 from graphroute.exceptions import MissingDependencyError
 from graphroute.problems.io import read_instance
+from tests.compare.test_runner import run_child  # a worker in a fresh interpreter
 
 THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class _Call:
@@ -121,16 +119,6 @@ def test_an_infeasible_solution_is_recorded_as_infeasible_with_its_violations(ex
     row = run_one(Task("cvrp50", str(examples / "cvrp50.json"), "savings", 0, 1.0))
     assert row["status"] == "infeasible" and row["feasible"] is False
     assert row["error"] == "customer 7 never visited"
-
-
-def run_child(examples, body: str) -> subprocess.CompletedProcess:
-    code = textwrap.dedent(f"""
-        import multiprocessing as mp
-        import graphroute.compare.runner as runner
-        task = runner.Task("tsp20", {str(examples / "tsp20.json")!r}, "savings", 0, 1.0)
-        recv, send = mp.Pipe(duplex=False)
-    """) + textwrap.dedent(body)
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
 
 
 def test_a_row_that_cannot_be_sent_is_answered_with_a_failed_row(examples):

@@ -156,15 +156,19 @@ def test_no_k_rows_without_k_queries(model):
     assert [r["method"] for r in rows] == ["Dijkstra"]
 
 
+def _geometric_rows(model, src, dst, times, kind, coords) -> dict:  # noqa: ANN001
+    """The geo forwarding and Euclidean A* rows, by method, of the one query 0 -> 3 on a 4-node graph."""
+    g = from_edges(np.array(src), np.array(dst), 4, edge_attrs={"time": np.array(times)},
+                   meta={"default_weight": "time"}, kind=kind, coords=coords)
+    rows = compare_routers(g, model, np.array([[0, 3]]), steps=1, methods=("geo forwarding", "Euclidean A*"))
+    return {r["method"]: r for r in rows}
+
+
 def test_geometric_rows_of_a_traffic_graph_use_great_circle_distances(model):
     """traffic graphs are lon/lat like road graphs (see test_route_bounds' road case): at 60 degrees north geo
     forwarding takes the detour B on the sphere (stretch 2), the plane would take A (stretch 1)."""
     coords = np.array([[10.0, 60.0], [11.0, 60.0], [10.0, 60.6], [11.0, 60.6]])  # s, A, B, T
-    g = from_edges(np.array([0, 1, 0, 2]), np.array([1, 3, 2, 3]), 4,
-                   edge_attrs={"time": np.array([1.0, 1.0, 2.0, 2.0])}, meta={"default_weight": "time"},
-                   kind="traffic", coords=coords)
-    rows = compare_routers(g, model, np.array([[0, 3]]), steps=1, methods=("geo forwarding", "Euclidean A*"))
-    by = {r["method"]: r for r in rows}
+    by = _geometric_rows(model, [0, 1, 0, 2], [1, 3, 2, 3], [1.0, 1.0, 2.0, 2.0], "traffic", coords)
     assert by["geo forwarding"]["mean_stretch"] == pytest.approx(2.0)
     assert by["Euclidean A*"]["mean_stretch"] == pytest.approx(1.0)
 
@@ -173,11 +177,7 @@ def test_geo_forwarding_goes_to_the_neighbour_nearest_the_target_whatever_the_ed
     """Greedy geographic forwarding picks A (1 from T by straight line, edge cost 10) over B (2.2 from T, cost 1):
     cost 11 against the optimum 2. Euclidean A* finds the optimum."""
     coords = np.array([[0.0, 0.0], [3.0, 0.0], [2.0, 1.0], [4.0, 0.0]])  # s, A, B, T
-    g = from_edges(np.array([0, 0, 1, 2]), np.array([1, 2, 3, 3]), 4,
-                   edge_attrs={"time": np.array([10.0, 1.0, 1.0, 1.0])}, meta={"default_weight": "time"},
-                   kind="synthetic", coords=coords)
-    rows = compare_routers(g, model, np.array([[0, 3]]), steps=1, methods=("geo forwarding", "Euclidean A*"))
-    by = {r["method"]: r for r in rows}
+    by = _geometric_rows(model, [0, 0, 1, 2], [1, 2, 3, 3], [10.0, 1.0, 1.0, 1.0], "synthetic", coords)
     assert by["geo forwarding"]["success"] == 1.0 and by["geo forwarding"]["mean_stretch"] == pytest.approx(5.5)
     assert by["Euclidean A*"]["mean_stretch"] == pytest.approx(1.0)
 
