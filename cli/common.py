@@ -108,10 +108,10 @@ def check_output_path(path: Any, option: str) -> None:
     folders are fine (the writer creates them). An existing path that is not a regular file (a FIFO,
     ``/dev/full``) is refused too: the writers rename a temporary file over it, which would replace
     the device or FIFO itself. Raises :class:`InvalidArgumentError` naming ``option`` and the path as given."""
-    import tempfile
     from pathlib import Path
 
     from graphroute.exceptions import InvalidArgumentError
+    from graphroute.problems.io import temp_file_beside
 
     p = Path(path)
     try:
@@ -126,9 +126,8 @@ def check_output_path(path: Any, option: str) -> None:
         if not folder.is_dir():
             raise InvalidArgumentError(f"{option} {p}: {folder} is not a folder")
         # the writers' own temporary name, so that a name too long for the file system fails here
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{p.name}.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(tmp)
+        with temp_file_beside(folder / p.name):
+            pass
     except OSError as exc:
         raise InvalidArgumentError(f"{option} {p} cannot be written ({exc.strerror or exc})") from None
 
@@ -142,6 +141,7 @@ def check_output_folder(path: Any, option: str) -> None:
     from pathlib import Path
 
     from graphroute.exceptions import InvalidArgumentError
+    from graphroute.problems.io import temp_file_beside
 
     p = Path(path)
     try:
@@ -153,9 +153,8 @@ def check_output_folder(path: Any, option: str) -> None:
             where = f"{option} {p} {what}" if folder == p else f"{option} {p}: {folder} {what}"
             raise InvalidArgumentError(f"{where}; give a folder")
         if folder == p:  # files are written inside it
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".graphroute.", suffix=".tmp")
-            os.close(fd)
-            os.unlink(tmp)
+            with temp_file_beside(folder / "graphroute"):
+                pass
         else:  # the writer creates the missing folders under it
             tempfile.TemporaryDirectory(dir=folder).cleanup()
     except OSError as exc:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.problems.instance import Instance
+from graphroute.problems.io import staged_file
 
 
 def _layout(inst: Instance) -> np.ndarray:
@@ -61,13 +60,8 @@ def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, ti
         ax.set_xlabel("layout from distances (MDS); no coordinates in the instance")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
     try:
-        fig.savefig(tmp, format=fmt)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
+        with staged_file(path, mode=0o644) as tmp:
+            fig.savefig(tmp, format=fmt)
     finally:
         plt.close(fig)
-        if os.path.exists(tmp):
-            os.unlink(tmp)

@@ -39,8 +39,6 @@ The user-facing description, with the attributes and extras each builder writes,
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError, UnknownNameError
+from graphroute.problems.io import staged_file
 
 FORMAT_NAME = "graphroute.graph"
 FORMAT_VERSION = 1
@@ -474,16 +473,8 @@ def save_graph(g: Graph, path: str | Path) -> Path:
     if path.is_dir():
         raise InvalidArgumentError(f"cannot write {path}: it is a folder")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with staged_file(path, mode=0o644) as tmp, open(tmp, "wb") as fh:
+        np.savez(fh, **arrays)
     return path
 
 

@@ -102,10 +102,15 @@ def refuse_torchrun(task: str) -> None:
 
 
 def save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temp file in the same folder (``.NAME.PID.tmp``), then rename."""
+    """``torch.save`` to a temp file in the same folder (``.NAME.PID.tmp``), then rename. A failed
+    save (disk full, Ctrl-C) removes its temp file and leaves ``path`` as it was."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    torch.save(obj, tmp)
-    os.replace(tmp, path)
+    try:
+        torch.save(obj, tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.pt", "best.pt")) -> list[Path]:

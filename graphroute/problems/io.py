@@ -16,6 +16,7 @@ All writes go to a temporary file in the target folder, then ``os.replace`` it i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import errno
 import gzip
@@ -26,7 +27,7 @@ import tempfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 
@@ -50,31 +51,49 @@ def atomic_write_text(path: str | Path, text: str) -> None:
             raise InvalidArgumentError(f"{path} exists and is not a regular file (a device, FIFO or socket); "
                                        "write to a file")
         path.parent.mkdir(parents=True, exist_ok=True)
+        with staged_file(path) as tmp:
+            tmp.write_text(text)
     except OSError as exc:
         raise _naming(exc, path) from None
+
+
+@contextlib.contextmanager
+def temp_file_beside(path: str | Path) -> Iterator[Path]:
+    """A new empty file ``.NAME.XXXXXXXX.tmp`` in ``path``'s folder (which must exist), removed on exit
+    whatever happens, unless the block renamed it away.
+
+    Its name is chosen before the file is created (unlike mkstemp's), so a Ctrl-C that lands while the
+    file is being created still finds it and removes it. A name taken by someone else is never removed.
+    """
+    path = Path(path)
     tmp = ""
     try:
-        # the name is known before the file exists (unlike mkstemp's): a Ctrl-C that lands while the
-        # file is being created still finds it here and removes it
         for cand in _temp_names(path):
             tmp = cand
             try:
-                fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+                os.close(os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600))
                 break
             except FileExistsError:
                 tmp = ""  # someone else's file: never removed
         else:
             raise FileExistsError(errno.EEXIST, "no free temporary file name", str(path.parent))
-        with os.fdopen(fd, "w") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException as exc:
+        yield Path(tmp)
+    finally:
         if tmp and os.path.exists(tmp):
             os.unlink(tmp)
-        if isinstance(exc, OSError):
-            raise _naming(exc, path) from None
-        raise
+
+
+@contextlib.contextmanager
+def staged_file(path: str | Path, mode: int | None = None) -> Iterator[Path]:
+    """Stage a write to ``path``: the block writes the yielded temporary file (beside ``path``, in the
+    same folder, which must exist); when the block ends normally the file gets ``mode`` (default
+    0o666 less the umask, as ``open`` would give) and is renamed onto ``path``. If the block raises,
+    Ctrl-C included, the temporary file is removed and ``path`` is left as it was."""
+    path = Path(path)
+    with temp_file_beside(path) as tmp:
+        yield tmp
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
 
 
 def _temp_names(path: Path):  # noqa: ANN202

@@ -36,6 +36,7 @@ from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ran
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
 from graphroute.neural.runs import config_changes as _config_changes
 from graphroute.paths.yen import MAX_K
+from graphroute.problems.io import staged_file
 
 MODELS = ("nbfnet", "distmult", "retrieval")
 #: Upper bounds of the size keys of :class:`KGConfig`, far above any real run (NBFNet: dim 32, 6 layers;
@@ -651,12 +652,10 @@ def _write_log(path: Path, rows: list[dict], append: bool = False) -> None:
             header = list(reader.fieldnames or fields)
         if not set(fields) <= set(header):
             header += [f for f in fields if f not in header]
-            tmp = path.with_name(f".{path.name}.tmp")
-            with open(tmp, "w", newline="") as fh:
+            with staged_file(path) as tmp, open(tmp, "w", newline="") as fh:
                 w = csv.DictWriter(fh, fieldnames=header)
                 w.writeheader()
                 w.writerows(old)
-            tmp.replace(path)
         fields = header
     new = not path.exists()
     with open(path, "a", newline="") as fh:
