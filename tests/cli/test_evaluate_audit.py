@@ -86,11 +86,16 @@ def test_defaults_reach_the_evaluation(fake_eval, tmp_path):
     assert (kw["distribution"], kw["reference"], kw["reference_time"], kw["workers"]) == ("uniform", "pyvrp", 1.0, 1)
 
 
-def test_reference_none_is_no_reference_and_skips_its_time_check(fake_eval, tmp_path):
-    """--reference none evaluates without a reference; its --reference-time is then not checked."""
-    res = run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "none", "--reference-time", 0, "--json")
+def test_reference_none_is_no_reference_and_refuses_a_reference_time(fake_eval, tmp_path):
+    """--reference none evaluates without a reference; a --reference-time given with it would be ignored,
+    so it is refused by name (as a --task kg evaluation refuses the vrp options)."""
+    res = run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "none", "--json")
     assert res.exit_code == 0, res.output
     assert fake_eval["kw"]["reference"] is None
+    del fake_eval["kw"]
+    one_line_error(run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "none", "--reference-time", 1),
+                   "--reference-time does not apply to --reference none")
+    assert "kw" not in fake_eval
     one_line_error(run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "savings", "--reference-time", 0),
                    "--reference-time")
 
