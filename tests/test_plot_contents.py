@@ -97,6 +97,15 @@ def test_gap_vs_time_points_medians_and_axes(tmp_path, figs):
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a (median)", "b (median)"]
 
 
+def test_gap_vs_time_median_of_an_even_count_is_the_mean_of_the_middle_two(tmp_path, figs):
+    """Two runs: the marker sits between them (the median the summary table reports), not on the upper one."""
+    from graphroute.compare.plots import plot_gap_vs_time
+
+    plot_gap_vs_time(ROWS[:2], ["a"], tmp_path / "g.png")
+    pts, med = (c.get_offsets().tolist() for c in figs[-1].axes[0].collections)
+    assert pts == [[1.0, 4.0], [9.0, 2.0]] and med == [[5.0, 3.0]]
+
+
 def test_gap_vs_time_without_a_point_says_so_quietly(tmp_path, figs, recwarn):
     from graphroute.compare.plots import plot_gap_vs_time
 
