@@ -188,9 +188,11 @@ class PathRetrievalScorer:
     def state(self) -> dict:
         """What a checkpoint keeps: the settings and the rule table."""
         return {"k": self.k, "max_overlap": self.max_overlap, "alpha": self.alpha,
-                "max_sequences": self.max_sequences, "max_len": self.max_len, "rules": self.rules}
+                "max_sequences": self.max_sequences, "max_len": self.max_len, "rules": dict(self.rules)}
 
     @classmethod
     def from_state(cls, data: KGData, state: dict) -> PathRetrievalScorer:
         return cls(data, k=state["k"], max_overlap=state["max_overlap"], alpha=state["alpha"],
-                   max_sequences=state["max_sequences"], max_len=state.get("max_len"), rules=state["rules"])
+                   max_sequences=state["max_sequences"], max_len=state.get("max_len"), rules=dict(state["rules"]))
+        # a copy: the scorer caches what its rules give (candidates, head scores), so a later change to
+        # the caller's dict must not reach it

@@ -105,3 +105,17 @@ def test_pair_graph_csr_rows_are_sorted_by_source():
         assert got == sorted(v for (a, v) in rels if a == u)
     assert rels[(0, 1)] == (0,) and rels[(1, 0)] == (2,) and rels[(0, 2)] == (1,) and rels[(2, 0)] == (3,)
     np.testing.assert_array_equal(w, 1.0)
+
+
+def test_the_scorer_and_its_state_do_not_share_the_rules_dict_with_the_caller():
+    """from_state copies the rule table and state() hands out a copy: the scorer caches what its rules give
+    (candidates, head scores), so a caller's later change to either dict must not reach it."""
+    conf = np.array([0.5, 0.0, 0.0, 0.0])
+    state = {"k": 4, "max_overlap": 1.0, "alpha": 1.0, "max_sequences": 64, "max_len": 3, "rules": {(0,): conf}}
+    s = PathRetrievalScorer.from_state(KG2, state)
+    before = s.candidates(0).tolist()
+    state["rules"][(0, 1, 0)] = conf  # a longer body would widen the candidates
+    s.state()["rules"][(1, 0, 1)] = conf
+    assert list(s.rules) == [(0,)]
+    s._max_rule_len = None  # drop the cache: the answer must come from the scorer's own rules
+    assert s.candidates(0).tolist() == before
