@@ -68,10 +68,11 @@ def route_command(
                             contraction=c, labels=g)
     else:
         out = route_queries(g, model, keyed, mode=mode, k=k, weight=weight, exact=exact, steps=n_steps)
-    if as_json:
-        print_json({"mode": mode, "steps": steps, "contracted": contract, "queries": out})
+    shown = 0 if n_steps is None else n_steps  # "auto" or the number, as parsed (0: to convergence)
+    if as_json:  # "steps" as compare --task paths --json gives it: "auto" or a number, not the text typed
+        print_json({"mode": mode, "steps": shown, "contracted": contract, "queries": out})
         return
-    table = Table(title=f"router {mode} on {graph.name}{' (chains contracted)' if contract else ''}, steps {steps}",
+    table = Table(title=f"router {mode} on {graph.name}{' (chains contracted)' if contract else ''}, steps {shown}",
                   title_justify="left")
     for col in ("source", "target", "success", "cost", "hops", "expanded") + (("stretch",) if exact else ()):
         table.add_column(col, justify="right")

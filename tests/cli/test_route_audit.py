@@ -87,7 +87,15 @@ def test_k_up_to_max_k_is_accepted(files):
 
 @pytest.mark.parametrize("steps", ["AUTO", " auto "])
 def test_steps_auto_in_any_case(files, steps):
-    assert ok_json(run(files["tiny.gr"], "-s", 1, "-t", 6, "--steps", steps, "--json"))["queries"][0]["success"]
+    info = ok_json(run(files["tiny.gr"], "-s", 1, "-t", 6, "--steps", steps, "--json"))
+    assert info["queries"][0]["success"] and info["steps"] == "auto"
+
+
+@pytest.mark.parametrize("steps, shown", [(" 12 ", 12), ("007", 7), ("0", 0)])
+def test_json_steps_is_the_parsed_number_as_compare_gives_it(files, steps, shown):
+    """route --json echoes --steps as compare --task paths --json does: a number (0: to convergence), not the text."""
+    info = ok_json(run(files["tiny.gr"], "-s", 1, "-t", 6, "--steps", steps, "--json"))
+    assert info["steps"] == shown and type(info["steps"]) is int
 
 
 def test_bad_steps_names_the_value(files):
