@@ -127,6 +127,11 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     if steps != "auto" and (not is_step_count(steps) or steps < 1):
         raise InvalidArgumentError(f"steps must be a positive integer or 'auto', got {steps!r}")
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
+    outside = np.flatnonzero(((pairs < 0) | (pairs >= graph.n_nodes)).any(axis=1))
+    if outside.size:
+        q = int(outside[0])
+        raise InvalidArgumentError(f"pair {q} ({pairs[q, 0]}, {pairs[q, 1]}) names a node position outside "
+                                   f"0..{graph.n_nodes - 1}")
     ip, ix, w = graph.indptr, graph.indices, graph.weights(weight)
     pg = prepare(ip, ix, w)  # checked and converted once, outside every timing
     lonlat = graph.kind in ("road", "traffic")
@@ -135,6 +140,12 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
     targets, inverse = np.unique(pairs[:, 1], return_inverse=True)
     optimal_cols = exact_costs_to(ip, ix, w, targets)  # [n, T]
     optimal = optimal_cols[pairs[:, 0], inverse]
+    cut = np.flatnonzero(~np.isfinite(optimal))
+    if cut.size:  # stretch and success would be meaningless: every method would count it a failure
+        q = int(cut[0])
+        raise InvalidArgumentError(f"pair {q}: node {pairs[q, 1]} cannot be reached from node {pairs[q, 0]}"
+                                   f"{f' ({cut.size} such pairs)' if cut.size > 1 else ''}; compare on pairs of "
+                                   "one strongly connected component")
     rows = []
 
     stats: dict = {}

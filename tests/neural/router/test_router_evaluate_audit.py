@@ -244,3 +244,21 @@ def test_the_untrained_baseline_leaves_the_callers_random_state_alone(model):
     torch.manual_seed(123)
     compare_routers(g, model, random_pairs(g.n_nodes, 2, seed=1), steps=2, methods=("untrained greedy",))
     assert torch.equal(torch.rand(3), want)
+
+
+def test_compare_routers_refuses_unreachable_and_outside_pairs_by_name(model):
+    """An unreachable pair would count as every method's failure and a NaN stretch; an out-of-range node an
+    IndexError deep inside. Both are refused up front, naming the pair (networkx says which are cut off)."""
+    import networkx as nx
+
+    # a one-way chain 0 -> 1 -> 2 -> 3: 3 reaches nothing, 0 reaches everything
+    g = from_edges(np.array([0, 1, 2]), np.array([1, 2, 3]), 4, edge_attrs={"length": np.ones(3)})
+    nxg = nx.DiGraph([(0, 1), (1, 2), (2, 3)])
+    assert not nx.has_path(nxg, 3, 0) and nx.has_path(nxg, 0, 3)
+    with pytest.raises(InvalidArgumentError, match=r"^pair 1: node 0 cannot be reached from node 3 \(2 such pairs\)"):
+        compare_routers(g, model, [[0, 3], [3, 0], [2, 1]], steps=2, methods=("Dijkstra",))
+    for bad in ([0, 4], [-1, 2]):
+        with pytest.raises(InvalidArgumentError, match=r"^pair 1 .* names a node position outside 0\.\.3$"):
+            compare_routers(g, model, [[0, 3], bad], steps=2, methods=("Dijkstra",))
+    rows = compare_routers(g, model, [[0, 3], [1, 2]], steps=2, methods=("Dijkstra",))
+    assert rows[0]["success"] == 1.0
