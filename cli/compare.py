@@ -191,11 +191,11 @@ def _check_grid(out: Path, grid, fresh: bool) -> None:  # noqa: ANN001
     from graphroute.compare.store import ResultStore
     from graphroute.exceptions import InvalidArgumentError
 
-    if fresh or not (out / "results.sqlite").is_file():
+    if not (out / "results.sqlite").exists():
         return
-    store = ResultStore(out)
+    store = ResultStore(out)  # a damaged or foreign file is refused here too (--fresh or not): one line, no bar
     try:
-        if store.grid():  # an empty folder records nothing here: run_compare records the grid itself
+        if not fresh and store.grid():  # an empty folder records nothing here: run_compare records the grid itself
             store.bind_grid(grid.fingerprint())
     except InvalidArgumentError as exc:
         msg = str(exc)

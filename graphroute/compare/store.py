@@ -41,6 +41,10 @@ CREATE TABLE IF NOT EXISTS runs (
 );
 """
 
+_COLUMNS = {"grid": {"key", "value"}, "files": {"path"},
+            "runs": {"instance", "solver", "seed", "status", "cost", "feasible", "runtime_s", "num_routes", "bks",
+                     "problem", "n", "error", "path", "finished_at"}}
+
 
 class ResultStore:
     """SQLite store; only the coordinating process writes to it."""
@@ -49,10 +53,21 @@ class ResultStore:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "results.sqlite"
+        if self.path.exists() and not self.path.is_file():
+            raise InvalidArgumentError(f"{self.path} is not a file; remove it, or give another --out folder")
         self.db = sqlite3.connect(self.path, timeout=30)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
-        self.db.commit()
+        try:  # checked before anything is written: a file that is not ours is left exactly as it was
+            for table, want in _COLUMNS.items():  # a database of something else with tables of the same names
+                have = {row[1] for row in self.db.execute(f"PRAGMA table_info({table})")}
+                if have and not want <= have:
+                    raise sqlite3.DatabaseError(f"its table {table!r} lacks {', '.join(sorted(want - have))}")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.executescript(_SCHEMA)
+            self.db.commit()
+        except sqlite3.DatabaseError as exc:  # not a database, damaged, locked by another process
+            self.db.close()
+            raise InvalidArgumentError(f"{self.path} cannot be used as a comparison's results store ({exc}); "
+                                       "remove it, or give another --out folder") from None
 
     def close(self) -> None:
         self.db.close()
