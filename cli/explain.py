@@ -28,6 +28,7 @@ def explain_command(
     from graphroute.neural.kg.data import KGData
     from graphroute.neural.kg.explain import MAX_PATHS, predict
     from graphroute.neural.kg.train import load_kg_model
+    from graphroute.neural.runs import require_checkpoint_file
 
     if top < 1 or paths < 1:
         raise InvalidArgumentError("--top and --paths must be at least 1")
@@ -36,8 +37,7 @@ def explain_command(
     if top > MAX_TOP:
         raise InvalidArgumentError(f"--top must be at most {MAX_TOP}, got {top}; graphroute evaluate ranks every "
                                    "entity")
-    if not checkpoint.is_file():
-        raise InvalidArgumentError(f"checkpoint not found: {checkpoint}")
+    require_checkpoint_file(checkpoint)
     model, _, data = load_kg_model(checkpoint, KGData.from_path(graph))  # checks the KG matches the checkpoint first
     print_warnings(data.warnings(), as_json)
     h, r = data.entity_index(head), data.relation_index(relation)

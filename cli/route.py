@@ -116,15 +116,13 @@ def want_contraction(g, contract: bool | None) -> bool:  # noqa: ANN001
 
 def router_checkpoint(path: Path | None) -> Path:
     """``path``, or the shipped ``router_road.pt`` beside the package; a one-line error when missing."""
-    from graphroute.exceptions import InvalidArgumentError
-
     if path is None:
         from graphroute.neural.solve import checkpoint_dir
 
         path = checkpoint_dir() / "router_road.pt"
-    if not path.is_file():
-        raise InvalidArgumentError(f"router checkpoint not found: {path}")
-    return path
+    from graphroute.neural.runs import require_checkpoint_file
+
+    return require_checkpoint_file(path, "router checkpoint")
 
 
 def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, exact: bool,  # noqa: ANN001

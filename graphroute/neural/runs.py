@@ -20,7 +20,7 @@ import threading
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from graphroute.exceptions import TrainingDivergedError
+from graphroute.exceptions import InvalidArgumentError, TrainingDivergedError
 
 __all__ = ["CtrlC", "TrainingInterrupted", "config_changes", "diverged", "finite_weights", "time_limit_note"]
 
@@ -138,3 +138,16 @@ def config_changes(was: Mapping[str, Any], now: Mapping[str, Any], *, free: Iter
 
 def _show(v: Any) -> str:
     return "(not recorded)" if v is _ABSENT else repr(v)
+
+
+def require_checkpoint_file(path: str | Path, what: str = "checkpoint") -> Path:
+    """``path`` if it is a file; else a one-line error: a folder is named as one (with its ``best.pt``
+    when it is a run folder that has one), anything else is "not found"."""
+    p = Path(path)
+    if p.is_file():
+        return p
+    if p.is_dir():
+        best = p / "best.pt"
+        hint = f"e.g. {best}" if best.is_file() else "a .pt file"
+        raise InvalidArgumentError(f"{what} {p} is a folder, not a file; give a checkpoint file, {hint}")
+    raise InvalidArgumentError(f"{what} not found: {p}")

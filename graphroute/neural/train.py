@@ -53,7 +53,8 @@ from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
 from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
-from graphroute.neural.runs import CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights, time_limit_note
+from graphroute.neural.runs import (CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights,
+                                    require_checkpoint_file, time_limit_note)
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -143,9 +144,7 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
 
 
 def load_checkpoint(path: str | Path) -> dict:
-    p = Path(path)
-    if not p.is_file():
-        raise InvalidArgumentError(f"checkpoint not found: {p}")
+    p = require_checkpoint_file(path)
     try:
         ck = torch.load(p, map_location="cpu", weights_only=False)
     except Exception as exc:  # torch raises many types for a corrupt file

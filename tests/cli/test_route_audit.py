@@ -109,8 +109,12 @@ def test_missing_router_names_the_path(files, tmp_path):
 
 
 def test_a_folder_is_not_a_router_checkpoint(files, tmp_path):
+    """A folder is named as one, not as missing; a run folder's best.pt is offered."""
     one_line_error(CliRunner().invoke(app, ["route", str(files["tiny.gr"]), "-s", "1", "-t", "6", "--router", str(tmp_path)]),
-                   f"router checkpoint not found: {tmp_path}")
+                   f"router checkpoint {tmp_path} is a folder, not a file; give a checkpoint file, a .pt file")
+    (tmp_path / "best.pt").write_bytes(b"")
+    one_line_error(CliRunner().invoke(app, ["route", str(files["tiny.gr"]), "-s", "1", "-t", "6", "--router", str(tmp_path)]),
+                   f"give a checkpoint file, e.g. {tmp_path / 'best.pt'}")
 
 
 def test_default_router_is_the_shipped_checkpoint(files):
