@@ -491,11 +491,19 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict:
     return obj
 
 
-def _has_bool(v: Any) -> bool:
-    """Whether a (nested) list holds a JSON true/false, which numpy would read as 1/0."""
+_NUMBERS_ONLY = object()
+
+
+def _first_non_number(v: Any) -> Any:
+    """The first entry of a (nested) list that is not a JSON number, else ``_NUMBERS_ONLY``: numpy would
+    read true/false as 1/0, a quoted number ``"0.5"`` as 0.5 and null as NaN."""
     if isinstance(v, list):
-        return any(_has_bool(x) if isinstance(x, list) else isinstance(x, bool) for x in v)
-    return isinstance(v, bool)
+        for x in v:
+            bad = _first_non_number(x)
+            if bad is not _NUMBERS_ONLY:
+                return bad
+        return _NUMBERS_ONLY
+    return v if isinstance(v, bool) or not isinstance(v, (int, float)) else _NUMBERS_ONLY
 
 
 def _get(obj: dict, key: str, kinds: tuple[type, ...], what: str, *, required: bool = False) -> Any:
@@ -515,11 +523,18 @@ def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
         raise InvalidInstanceError(f"field {key!r} must have rows of equal length, got rows of {lengths[0]} to "
                                    f"{lengths[-1]} entries")
     try:
+        bad = _first_non_number(v)
+    except RecursionError:
+        raise InvalidInstanceError(f"field {key!r} must hold only numbers") from None
+    if isinstance(bad, bool):
+        raise InvalidInstanceError(f"field {key!r} must hold only numbers, got true/false")
+    if bad is not _NUMBERS_ONLY:
+        got = "null" if bad is None else f"the text {bad!r}" if isinstance(bad, str) else type(bad).__name__
+        raise InvalidInstanceError(f"field {key!r} must hold only numbers, got {got}")
+    try:
         a = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError, OverflowError, RecursionError):
         raise InvalidInstanceError(f"field {key!r} must hold only numbers") from None
-    if _has_bool(v):
-        raise InvalidInstanceError(f"field {key!r} must hold only numbers, got true/false")
     if a.ndim != ndim:
         shape = "a list of numbers" if ndim == 1 else "a list of lists of numbers (rows of equal length)"
         raise InvalidInstanceError(f"field {key!r} must be {shape}")

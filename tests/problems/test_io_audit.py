@@ -154,3 +154,17 @@ def test_written_file_follows_the_umask(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert (tmp_path / "p.json").stat().st_mode & 0o777 == 0o666 & ~mask
+
+
+@pytest.mark.parametrize("field, value, got", [
+    ("coords", [[0, 0], ["0.5", 1], [2, 2]], "got the text '0.5'"),
+    ("coords", [[0, 0], [None, 1], [2, 2]], "got null"),
+    ("coords", [[0, 0], [1, {"x": 1}], [2, 2]], "got dict"),
+    ("matrix", [[0, 1, 2], [1, 0, "3"], [2, 3, 0]], "got the text '3'"),
+])
+def test_a_quoted_number_or_null_in_an_array_field_is_refused_by_name(field, value, got):
+    """numpy would read "0.5" as 0.5 and null as NaN: the JSON must hold numbers, as demands must."""
+    from graphroute.problems.io import instance_from_dict
+
+    with pytest.raises(InvalidInstanceError, match=rf"^field '{field}' must hold only numbers, {got}$"):
+        instance_from_dict({"problem": "tsp", field: value})
