@@ -14,7 +14,11 @@ the fact itself, and a user checking an explanation looks for it first (its impo
 or negative: NBFNet scores ``t = h`` mostly from its boundary condition, not from the edge).
 
 The retrieval scorer explains itself: its paths are the retrieved diverse paths ``h -> t``,
-ranked by the confidence of the rule ``relation sequence => r`` each one fires.
+ranked by the confidence of the rule ``relation sequence => r`` each one fires. Its rule table never
+counts a training triple as evidence for itself (the one-hop rule ``r => r`` has confidence 0), so the
+query's own edge fires no rule; when it is a training triple it is listed all the same, as for NBFNet,
+at the confidence of its one-hop rule (0 from :meth:`~graphroute.neural.kg.retrieval.PathRetrievalScorer.fit`:
+the fact adds nothing to the score).
 
 Every path is a list of ``(u, relation, v)`` edges of the message-passing graph (training triples
 and their inverses), verbalised ``a -[r]-> b -[r2^-1]-> c``.
@@ -162,7 +166,8 @@ def gradient_paths(model, data: KGData, head: int, relation: int, tail: int, g: 
 
 
 def retrieval_paths(scorer, data: KGData, head: int, relation: int, tail: int, k: int = 5) -> list[ExplainedPath]:  # noqa: ANN001
-    """The retrieved paths ``head -> tail`` whose relation sequence best implies ``relation``."""
+    """The retrieved paths ``head -> tail`` whose relation sequence best implies ``relation``, and the
+    query's own edge when it is a training triple (module docstring)."""
     rels = scorer._graph()[3]
     scored: dict[tuple, float] = {}
     for nodes in scorer.paths(head, tail):
@@ -172,6 +177,11 @@ def retrieval_paths(scorer, data: KGData, head: int, relation: int, tail: int, k
             if conf is not None and conf[relation] > 0:
                 scored[tuple(zip(nodes, seq, nodes[1:]))] = float(conf[relation])
     best = sorted(scored.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
+    own = ((head, relation, tail),)
+    if relation in rels.get((head, tail), ()) and own not in dict(best):  # the fact itself is always listed
+        conf = scorer.rules.get((relation,))  # fit() never counts a triple for itself: 0
+        weight = float(conf[relation]) if conf is not None else 0.0
+        best = sorted(best[: k - 1] + [(own, weight)], key=lambda kv: (-kv[1], kv[0]))
     return [ExplainedPath(list(p), c, verbalize(data, list(p))) for p, c in best]
 
 

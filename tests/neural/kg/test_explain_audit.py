@@ -76,7 +76,8 @@ def test_the_own_edge_is_the_query_relations_edge_with_its_own_importance():
 
 
 def test_retrieval_explanations_only_list_rules_that_imply_the_relation(tmp_path):
-    """A retrieved path whose rule has confidence 0 for the asked relation explains nothing."""
+    """A retrieved path whose rule has confidence 0 for the asked relation explains nothing (the query's own
+    edge, a training triple, is the one path listed at 0: the fact itself)."""
     from graphroute.neural.kg.explain import retrieval_paths
     from graphroute.neural.kg.retrieval import PathRetrievalScorer
     from tests.neural.kg.conftest import family_triples, write_kg
@@ -88,6 +89,8 @@ def test_retrieval_explanations_only_list_rules_that_imply_the_relation(tmp_path
     assert scorer.rules[pp][par] == 0 and scorer.rules[pp][data.relation_index("grandparent_of")] > 0
     for tail in range(data.num_entities):
         for p in retrieval_paths(scorer, data, g0, par, tail, k=50):
+            if p.edges == [(g0, par, tail)]:
+                continue
             assert p.weight > 0, p.text
             assert tuple(r for _, r, _ in p.edges) != pp
 
@@ -128,7 +131,8 @@ def test_predict_marks_inverse_training_facts_as_known(family):
 
 def test_retrieval_path_weight_is_the_rule_confidence_for_the_asked_relation(tmp_path):
     """parent.parent implies grandparent_of (12 pairs) and ancestor_of (6 pairs, g0's only): explaining
-    ancestor_of weighs the path by conf(parent.parent => ancestor_of), not by its best relation."""
+    ancestor_of weighs the path by conf(parent.parent => ancestor_of), not by its best relation. The query's own
+    edge weighs conf(r => r), 0 where the table has no rule r."""
     from graphroute.neural.kg.explain import retrieval_paths
     from graphroute.neural.kg.retrieval import PathRetrievalScorer
     from tests.neural.kg.conftest import family_triples, write_kg
@@ -144,14 +148,14 @@ def test_retrieval_path_weight_is_the_rule_confidence_for_the_asked_relation(tmp
         for tail in range(data.num_entities):
             for p in retrieval_paths(scorer, data, g0, rel, tail, k=50):
                 seq = tuple(r for _, r, _ in p.edges)
-                assert p.weight == scorer.rules[seq][rel]
+                assert p.weight == (scorer.rules[seq][rel] if seq in scorer.rules else 0.0)
 
 
 def test_retrieval_explanations_use_the_scorers_capped_sequences_and_break_ties_by_path():
     """Entities a=0, b=1, c=2, d=3; relations p=0, q=1, s=2. (a, s, c) is implied by a -p-> d -p-> c and by
     a -q-> b -q-> c, each rule at confidence 1 / (1 + alpha) = 0.5: the tie goes to the smaller path
-    (first edge (a, p, d) < (a, q, b)). With max_sequences=1 only the first relation sequence of a node
-    path counts, in explanations as in scores."""
+    (first edge (a, p, d) < (a, q, b)); then the training triple (a, s, c) itself, at 0. With max_sequences=1
+    only the first relation sequence of a node path counts, in explanations as in scores."""
     from graphroute.neural.kg.explain import retrieval_paths
     from graphroute.neural.kg.retrieval import PathRetrievalScorer
 
@@ -159,7 +163,8 @@ def test_retrieval_explanations_use_the_scorers_capped_sequences_and_break_ties_
     data = KGData("tie", 4, 3, tr, tr[:0], tr[:0], list("abcd"), ["p", "q", "s"])
     scorer = PathRetrievalScorer(data).fit()
     got = retrieval_paths(scorer, data, 0, 2, 2, k=10)
-    assert [(p.edges, p.weight) for p in got] == [([(0, 0, 3), (3, 0, 2)], 0.5), ([(0, 1, 1), (1, 1, 2)], 0.5)]
+    assert [(p.edges, p.weight) for p in got] == [([(0, 0, 3), (3, 0, 2)], 0.5), ([(0, 1, 1), (1, 1, 2)], 0.5),
+                                                  ([(0, 2, 2)], 0.0)]
 
     # a -p-> b and a -q-> b in parallel, then b -p-> c: (q, p) is a rule (from u -q-> v -p-> w) but with the
     # cap of 1 the scorer retrieves only (p, p) between a and c, so only that path explains (a, s, c)
