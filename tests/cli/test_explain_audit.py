@@ -154,3 +154,14 @@ def test_warnings_go_to_stderr_under_json(kg_run):
     json.loads(res.stdout)
     res = explain(kg_run, "e1", "r0", "--top", 1, "--paths", 1)
     assert res.stdout.startswith("warning: ") and "repeated" in res.stdout.splitlines()[0]
+
+
+def test_every_known_answer_lists_its_own_edge(kg_run):
+    """README: a training triple's own edge is always listed; with --paths 1 it is the one path. Was missing under
+    a retrieval checkpoint (its rule table never counts a triple for itself: the rule r => r has confidence 0)."""
+    for head, relation in [("e0", "r0"), ("e3", "r0^-1"), ("e2", "r1")]:
+        obj = explain_json(kg_run, head, relation, "--top", 12, "--paths", 1)
+        known = [p for p in obj["predictions"] if p["known"]]
+        assert known, (head, relation)
+        for p in known:
+            assert [path["text"] for path in p["paths"]] == [f"{head} -[{relation}]-> {p['name']}"]
