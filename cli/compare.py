@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.markup import escape
 from rich.table import Table
 
-from graphroute_cli.common import check_output_folder, cli_errors, console, print_json
+from graphroute_cli.common import check_output_folder, cli_errors, console, print_json, print_warnings
 
 
 def _parse_generate(spec: str) -> dict:
@@ -100,7 +100,8 @@ def compare_command(
                              queries=200 if queries is None else queries, seed=0 if seed is None else seed,
                              steps="auto" if steps is None else steps, k=3 if k is None else k,
                              k_queries=10 if k_queries is None else k_queries, weight=weight,
-                             methods=_csv_list(methods, "--methods") if methods else None, out=out, as_json=as_json,
+                             methods=_csv_list(methods, "--methods") if methods is not None else None, out=out,
+                             as_json=as_json,
                              contract=contract)
 
     paths_only = {"--router": router, "--queries": queries, "--seed": seed, "--steps": steps, "--k": k,
@@ -129,10 +130,13 @@ def compare_command(
     if files or generate:
         entries = [*(files or []), *({"generate": _parse_generate(g)} for g in (generate or []))]
     name = s.name if not (files or generate) else "custom"
+    if suite is not None and (files or generate):  # the suite's instances are replaced: say so, not silently
+        print_warnings([f"the instances given replace those of suite {s.name!r}; its baseline, solvers, time limit, seeds "
+                        "and solver options apply where no option overrides them"], as_json)
     out = out or Path("runs") / "compare" / name
     check_output_folder(out, "--out")  # a file (or a path under one) is one line, before any instance is read
     base = baseline or s.baseline
-    solver_list = _csv_list(solvers, "--solvers") if solvers else [x for x in s.solvers if x != base]
+    solver_list = _csv_list(solvers, "--solvers") if solvers is not None else [x for x in s.solvers if x != base]
     instances = resolve_instances(entries, out)
     check_instances(instances)  # a bad file is one error before any solver runs, not failed rows
     grid = Grid(
@@ -140,7 +144,7 @@ def compare_command(
         solvers=list(dict.fromkeys([base, *solver_list])),  # the baseline listed in --solvers too runs once
         baseline=base,
         time_limit=time_limit if time_limit is not None else float(s.time_limit),
-        seeds=list(dict.fromkeys(_csv_list(seeds, "--seeds", int))) if seeds else list(s.seeds),  # 0,0 runs once
+        seeds=list(dict.fromkeys(_csv_list(seeds, "--seeds", int))) if seeds is not None else list(s.seeds),  # 0,0 once
         options={k: v for k, v in s.options.items() if k in [base, *solver_list]},
     )
     n_workers = workers or s.workers or (os.cpu_count() or 1)

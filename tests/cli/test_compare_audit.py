@@ -204,6 +204,18 @@ def test_files_with_a_suite_are_named_custom(engine, mini_suite, tmp_path, monke
     assert json.loads(res.stdout)["out"] == str(Path("runs") / "compare" / "custom")
     assert engine["header"].startswith("# Comparison: custom\n")
     assert engine["grid"].time_limit == 0.25  # the suite's settings still apply
+    assert res.stderr.strip() == (f"warning: the instances given replace those of suite 'mini'; its baseline, solvers, "
+                                  "time limit, seeds and solver options apply where no option overrides them")
+
+
+@pytest.mark.parametrize("option", ["--solvers", "--seeds"])
+def test_an_empty_list_option_is_refused_not_read_as_the_default(engine, tmp_path, option):
+    one_line_error(run("compare", TSP20, option, "", "-o", tmp_path / "o"), f"{option} is empty")
+    assert "grid" not in engine
+
+
+def test_an_empty_methods_list_is_refused(paths_engine, tmp_path):
+    one_line_error(run("compare", "--task", "paths", TSP20, "--methods", " "), "--methods is empty")
 
 
 def test_default_out_folder_is_runs_compare_suite_name(engine, mini_suite, tmp_path, monkeypatch):
