@@ -172,11 +172,11 @@ def build_kg(
     """Knowledge graph from head/relation/tail triples; splits and vocabularies kept in the file."""
     from graphroute.graphs.kg import read_kg
 
-    from graphroute.graphs.kg import kg_warnings
+    from graphroute.graphs.kg import kg_warnings, names_warnings
 
     check_graph_out(out)
     g = read_kg(source, inverse=inverse, names=names)
-    print_warnings(kg_warnings(g.meta), as_json)
+    print_warnings(kg_warnings(g.meta) + names_warnings(g.meta), as_json)
     save_and_report(g, out, as_json)
 
 

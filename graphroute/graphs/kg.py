@@ -385,6 +385,17 @@ def kg_warnings(meta: dict) -> list[str]:
     return lines
 
 
+def names_warnings(meta: dict) -> list[str]:
+    """A line when the ``names`` file of :func:`read_kg` named no entity (a wrong file, or the ids of another
+    KG): said when the graph is built, not on every later read of it."""
+    read = meta.get("names")
+    if not read or read["matched"]:
+        return []
+    why = ("it has no 'id<TAB>name' line" if not read["lines"]
+           else f"none of its {read['lines']:,} ids is an entity of this KG")
+    return [f"the names file {read['file']} names no entity: {why}; entities are shown by id"]
+
+
 def read_kg(
     path: str | Path,
     *,
@@ -498,6 +509,7 @@ def read_kg(
         relation_names = relation_names + [f"{r}^-1" for r in relation_names]
     ids = list(ent)
     display = None
+    names_read = None
     if names is not None:
         table = {}
         names = Path(names)
@@ -513,6 +525,7 @@ def read_kg(
         except (OSError, EOFError) as exc:
             raise InvalidInstanceError(f"cannot read the names file {names}: {exc}") from None
         display = [table.get(i, i) for i in ids]
+        names_read = {"file": str(names), "lines": len(table), "matched": sum(1 for i in ids if i in table)}
     elif sumgnn:
         display = _hetionet_names(folder, ids)
     meta = {
@@ -529,6 +542,8 @@ def read_kg(
     }
     if headers:
         meta["header_lines"] = headers
+    if names_read is not None:
+        meta["names"] = names_read
     if layout == "conve" and all(x.isdigit() for x in (*ent, *rel)):  # OpenKE id files renamed to train.txt?
         meta["numeric_names"] = True
     if display is not None and len(set(display)) < len(display):  # Graph.node_index cannot tell them apart
