@@ -194,6 +194,11 @@ def print_json(obj: Any) -> None:
     sys.stdout.flush()
 
 
+def fmt_pct(x: float | None, digits: int = 2) -> str:
+    """A gap in percent: ``-`` when unknown; a value that rounds to zero never prints as ``-0.00%``."""
+    return "-" if x is None else f"{round(x, digits) + 0.0:.{digits}f}%"
+
+
 def fmt_num(x: float | None, digits: int = 2) -> str:
     if x is None:
         return "-"

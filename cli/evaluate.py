@@ -10,7 +10,7 @@ from typing import Optional
 import typer
 from rich.table import Table
 
-from graphroute_cli.common import cli_errors, console, error_console, print_json
+from graphroute_cli.common import cli_errors, console, error_console, fmt_pct, print_json
 
 
 @cli_errors
@@ -92,7 +92,7 @@ def evaluate_command(
         t.add_column(col, justify="right" if col != "solver" else "left")
     aug = f"x{res.augment} aug" + (" (matrix model: no symmetry)" if res.augment != res.augment_requested else "")
     t.add_row(f"neural {aug}, all starts", f"{res.mean_cost:.4f}",
-              "-" if res.mean_gap_pct is None else f"{res.mean_gap_pct:.3f}%", f"{res.time_s:.1f} s")
+              fmt_pct(res.mean_gap_pct, 3), f"{res.time_s:.1f} s")
     if res.reference is not None:
         t.add_row(escape(res.reference), f"{res.reference_mean_cost:.4f}", "0 (reference)",
                   f"{res.reference_time_s:.1f} s (cached ones count 0)")

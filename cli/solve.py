@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from graphroute_cli.common import check_output_path, cli_errors, console, fmt_num, print_json
+from graphroute_cli.common import check_output_path, cli_errors, console, fmt_num, fmt_pct, print_json
 
 #: What graphroute.plot.plot_routes draws (no suffix means PNG), checked before solving.
 PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf", ".jpg", ".jpeg")
@@ -18,7 +18,7 @@ PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf", ".jpg", ".jpeg")
 
 @cli_errors
 def solve_command(
-    file: Path = typer.Argument(..., help="Instance file: graphroute .json, VRPLIB .vrp or TSPLIB .tsp."),
+    file: Path = typer.Argument(..., help="Instance file: graphroute .json, VRPLIB .vrp or TSPLIB .tsp / .atsp (also .gz)."),
     solver: str = typer.Option("pyvrp", "--solver", "-s", help="ortools, pyvrp, savings, nearest or neural."),
     time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds of search (> 0)."),
     seed: int = typer.Option(0, "--seed", help="Random seed, 0..4294967295."),
@@ -75,7 +75,7 @@ def solve_command(
 
             # the suffix says the format (none: png, as plot_routes)
             staged = plot.with_name(f".{plot.stem}.{os.getpid()}.staged{plot.suffix or '.png'}")
-            gap = f", gap {result.gap_to_bks_pct:.2f}%" if result.gap_to_bks_pct is not None else ""
+            gap = f", gap {fmt_pct(result.gap_to_bks_pct)}" if result.gap_to_bks_pct is not None else ""
             plot_routes(inst, result.routes, staged, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
         if out is not None:
             if out.suffix.lower() == ".sol":
@@ -117,7 +117,7 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
     if result.bks is not None:
         t.add_row("known best", f"{fmt_num(result.bks)}  ({escape(str(result.bks_source))})")
         if result.gap_to_bks_pct is not None:
-            t.add_row("gap", f"{result.gap_to_bks_pct:.2f}%")
+            t.add_row("gap", fmt_pct(result.gap_to_bks_pct))
     for key in ("bks_note", "note"):
         if key in result.meta:
             t.add_row("known best", f"[yellow]{escape(str(result.meta[key]))}[/]")

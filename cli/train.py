@@ -80,7 +80,7 @@ def _fmt(v: Any, spec: str) -> str:
 def train_command(
     config: Path = typer.Option(..., "--config", "-c", help="YAML config, e.g. experiments/configs/pomo_tsp20.yaml."),
     task: str = typer.Option("vrp", "--task", help=f"What to train: {', '.join(TASKS)}."),
-    device: str = typer.Option("auto", "--device", help="auto, cpu or cuda."),
+    device: str = typer.Option("auto", "--device", help="auto, cpu, cuda or cuda:N."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Continue from this checkpoint: a run's last.pt, also the one Ctrl-C writes where it stops a run (the first Ctrl-C finishes the step in progress and saves; a second stops at once)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Run folder (default: the folder of the --resume checkpoint, else runs/<config name>)."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", help=TIME_LIMIT_HELP),

@@ -251,3 +251,12 @@ def test_piped_output_is_140_wide_unless_columns_says_otherwise(monkeypatch):
     """rich's 80 columns cut the comparison tables in a pipe or CI log; COLUMNS still wins."""
     assert _console_width(monkeypatch, None) == 140
     assert _console_width(monkeypatch, "61") == 61
+
+
+@pytest.mark.parametrize("x, digits, shown", [(None, 2, "-"), (-1e-14, 3, "0.000%"), (-0.004, 2, "0.00%"),
+                                              (-0.006, 2, "-0.01%"), (1.23456, 3, "1.235%"), (0.0, 2, "0.00%")])
+def test_fmt_pct_never_prints_minus_zero(x, digits, shown):
+    """A gap of -1e-14 (floating-point noise on an optimal run) reads 0.000%, not -0.000%."""
+    from graphroute_cli.common import fmt_pct
+
+    assert fmt_pct(x, digits) == shown
