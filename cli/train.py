@@ -120,6 +120,9 @@ def train_command(
                           highlight=False, soft_wrap=True)
 
     created = not out.exists()
+    top = out  # the outermost folder this run creates: out, or a missing parent of it
+    while not top.parent.exists() and top.parent != top.parent.parent:
+        top = top.parent
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
     state: dict = {"val_cost": None, "val_gap_pct": None}
@@ -147,8 +150,12 @@ def train_command(
             log = out / "log.csv"
             if [p.name for p in out.iterdir()] == ["log.csv"] and _header_only(log):
                 log.unlink()  # a header and no row (out of memory at the first step) is no output
-            if not any(out.iterdir()):
-                out.rmdir()
+            folder = out
+            while not any(folder.iterdir()):  # and the empty parents the trainer's mkdir(parents=True) made
+                folder.rmdir()
+                if folder == top:
+                    break
+                folder = folder.parent
         # Ctrl-C: a trainer that saved the run there (TrainingInterrupted) says where; a second Ctrl-C just stops
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
         if saved is None or common.state.debug:
