@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from graphroute_cli.common import console, print_json
+from graphroute_cli.common import check_output_folder, console, print_json
 from graphroute_cli.route import parse_steps, router_checkpoint, want_contraction
 
 #: CSV columns of paths_summary.csv and the keys of every JSON row, in order (a contract: extend, do not rename).
@@ -30,7 +30,8 @@ MAX_QUERIES = 1_000_000
 
 
 def check_out_dir(out: Path) -> None:
-    """``--out DIR`` can be created (or is a folder): the nearest existing path must be a folder."""
+    """``--out DIR`` can be created (or is a folder): the nearest existing path must be a folder, and one
+    where files can be made (a read-only folder failed only after the whole comparison had run)."""
     from graphroute.exceptions import InvalidArgumentError
 
     p = Path(out)
@@ -38,6 +39,7 @@ def check_out_dir(out: Path) -> None:
         p = p.parent
     if p.exists() and not p.is_dir():
         raise InvalidArgumentError(f"--out {out}: {p} is a file, not a folder")
+    check_output_folder(out, "--out")
 
 
 def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, queries: int, seed: int, steps: str | int,
@@ -76,6 +78,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         chosen.append(BASELINES[base])
     g_full = read_any(graph)
     g = g_full.largest_scc()
+    component_nodes = g.n_nodes
     contract = want_contraction(g, contract)
     if contract:
         from graphroute.graphs.contract import contract_chains
@@ -108,7 +111,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
                 r[key] = None
     rows = [{f: r.get(f) for f in CSV_FIELDS} for r in rows]  # the same keys on every row, in the CSV's order
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
-            "graph_nodes": g_full.n_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
+            "graph_nodes": g_full.n_nodes, "component_nodes": component_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
             "queries": queries, "seed": seed, "steps": n_steps, "k": k, "router": str(router), "contracted": contract,
             "rows": rows, "notes": dict(NOTES)}
     if out is not None:
@@ -131,9 +134,10 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
     for r in info["rows"]:
         w.writerow({f: r.get(f) for f in CSV_FIELDS})
     atomic_write_text(out / "paths_summary.csv", buf.getvalue())
+    junctions = f", chains contracted to {info['nodes']:,} junctions" if info["contracted"] else ""
     head = (f"# Point-to-point routing on {Path(info['graph']).name}\n\n"
-            f"- {'chains contracted, ' if info['contracted'] else ''}largest strongly connected component: "
-            f"{info['nodes']:,} of {info['graph_nodes']:,} nodes, "
+            f"- largest strongly connected component: {info['component_nodes']:,} of {info['graph_nodes']:,} nodes"
+            f"{junctions}, "
             f"{info['edges']:,} edges, weight {info['weight']}\n"
             f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
             f"T={info['steps']} steps{' (until the exact wave reaches the sources, x1.5)' if info['steps'] == 'auto' else ''}, "
