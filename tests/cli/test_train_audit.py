@@ -146,9 +146,10 @@ def test_a_resumed_run_defaults_to_the_checkpoints_folder_and_gets_no_earlier_ru
     assert "earlier run" not in res.stdout and not (tmp_path / "runs").exists()
 
 
-@pytest.mark.parametrize("earlier", ["best.pt", "last.pt"])
-def test_either_checkpoint_marks_an_earlier_run(trainer, config, tmp_path, earlier):
-    out = tmp_path / "run"
+@pytest.mark.parametrize("name, earlier", [("run", "best.pt"), ("run", "last.pt"), ("run[red]x", "last.pt")])
+def test_either_checkpoint_marks_an_earlier_run(trainer, config, tmp_path, name, earlier):
+    """best.pt or last.pt marks it; a folder name with [brackets] is printed literally, not read as rich markup."""
+    out = tmp_path / name
     out.mkdir()
     (out / earlier).write_text("x")
     trainer()
@@ -165,17 +166,6 @@ def test_a_folder_without_checkpoints_gets_no_earlier_run_note(trainer, config, 
     res = train(config, "--out", out)
     assert res.exit_code == 0, res.output
     assert "earlier run" not in res.stdout
-
-
-def test_the_earlier_run_note_prints_the_folder_name_literally(trainer, config, tmp_path):
-    """A folder name with [brackets] is not read as rich markup."""
-    out = tmp_path / "run[red]x"
-    out.mkdir()
-    (out / "last.pt").write_text("x")
-    trainer()
-    res = train(config, "--out", out)
-    assert res.exit_code == 0, res.output
-    assert f"note: {out} holds an earlier run" in flat(res.stdout)
 
 
 # --- a failed run ----------------------------------------------------------------------------------------------
