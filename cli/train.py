@@ -124,7 +124,8 @@ def train_command(
     while not top.parent.exists() and top.parent != top.parent.parent:
         top = top.parent
     progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False)
+                        TextColumn("{task.fields[info]}"), TimeElapsedColumn(), console=console, transient=False,
+                        disable=os.environ.get("RANK", "0") != "0")  # torchrun: rank 0 draws the one bar
     state: dict = {"val_cost": None, "val_gap_pct": None}
 
     def on_progress(m: dict) -> None:

@@ -355,3 +355,16 @@ def test_a_failed_run_keeps_parents_that_were_there_or_hold_other_files(trainer,
     (tmp_path / "old" / "new" / "keep.txt").write_text("x")
     one_line_error(train(config, "--out", out), "out of memory")
     assert (tmp_path / "old" / "new" / "keep.txt").is_file() and not out.exists()
+
+
+def test_under_torchrun_only_rank_0_draws_the_progress_bar(trainer, config, tmp_path, monkeypatch):
+    """Every rank reports progress; a rank other than 0 prints nothing (not a second bar, not the done line)."""
+    report = {"step": 1, "total": 5, "loss": 0.5, "cost": 2.0, "val_cost": None, "val_gap_pct": None, "inst_per_s": 80}
+    trainer(reports=[report])
+    monkeypatch.setenv("RANK", "1")
+    res = train(config, "--out", tmp_path / "r1")
+    assert res.exit_code == 0, res.output
+    assert res.stdout.strip() == ""
+    monkeypatch.setenv("RANK", "0")
+    res = train(config, "--out", tmp_path / "r0")
+    assert res.exit_code == 0 and "1/5" in res.stdout and "done" in res.stdout, res.output
