@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from graphroute_cli.common import check_output_path, cli_errors, console, fmt_num, fmt_pct, print_json
+from graphroute_cli.common import check_output_path, cli_errors, console, fmt_num, fmt_pct, print_json, print_warnings
 
 #: What graphroute.plot.plot_routes draws (no suffix means PNG), checked before solving.
 PLOT_SUFFIXES = ("", ".png", ".svg", ".pdf", ".jpg", ".jpeg")
@@ -89,10 +89,17 @@ def solve_command(
             staged.unlink(missing_ok=True)
     if as_json:
         print_json(obj)
+        if result.below_bks:  # the table says so; a script reading stdout has below_bks, a person the line
+            print_warnings([_below_bks_text(result)], as_json=True)
     else:
         _render(inst, result, out, plot)
     if not result.feasible:
         raise typer.Exit(2)
+
+
+def _below_bks_text(result) -> str:  # noqa: ANN001
+    return (f"cost {fmt_num(result.cost)} is below the known best {fmt_num(result.bks)} ({result.bks_source}): "
+            "the reference or the distance convention is likely wrong")
 
 
 def same_file(a: Path, b: Path) -> bool:
@@ -136,9 +143,7 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
         t.add_row("plot", escape(str(plot)))
     console.print(t)
     if result.below_bks:
-        console.print(f"[bold yellow]warning:[/] cost {fmt_num(result.cost)} is below the known best "
-                      f"{fmt_num(result.bks)} ({escape(str(result.bks_source))}): the reference or the distance "
-                      "convention is likely wrong", highlight=False, soft_wrap=True)
+        console.print(f"[bold yellow]warning:[/] {escape(_below_bks_text(result))}", highlight=False, soft_wrap=True)
     shown = result.routes[:30]
     for k, r in enumerate(shown, 1):
         label = "tour" if inst.problem == "tsp" else f"route {k}"

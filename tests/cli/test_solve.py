@@ -148,8 +148,11 @@ def test_cost_below_bks_is_flagged(tmp_path):
     assert res.exit_code == 0, res.output
     assert ("warning: cost 10 is below the known best 12 (command line): the reference or the distance convention "
             "is likely wrong") in " ".join(res.stdout.split())
-    obj = json.loads(run("solve", f, "-s", "nearest", "--bks", 12, "--json").stdout)
+    res = run("solve", f, "-s", "nearest", "--bks", 12, "--json")
+    obj = json.loads(res.stdout)  # stdout holds the JSON alone; the warning goes to stderr, as every --json warning
     assert obj["below_bks"] is True and obj["gap_to_bks_pct"] == pytest.approx(-100 / 6)
+    assert res.stderr.strip() == ("warning: cost 10 is below the known best 12 (command line): the reference or the "
+                                  "distance convention is likely wrong")
 
 
 @pytest.mark.parametrize("bks", [10, 8, None])
@@ -158,7 +161,8 @@ def test_cost_at_or_above_bks_is_not_flagged(tmp_path, bks):
     extra = ["--bks", bks] if bks is not None else []
     res = run("solve", f, "-s", "nearest", *extra)
     assert res.exit_code == 0 and "below the known best" not in res.stdout
-    assert json.loads(run("solve", f, "-s", "nearest", "--json", *extra).stdout)["below_bks"] is False
+    res = run("solve", f, "-s", "nearest", "--json", *extra)
+    assert json.loads(res.stdout)["below_bks"] is False and res.stderr == ""
 
 
 def test_linhp318_reported_under_its_file_name(shared_data):
