@@ -13,7 +13,7 @@ import torch
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural.envs import RoutingEnv, VRPData, tour_cost
-from graphroute.neural.models import AttentionModel
+from graphroute.neural.models import TABLE_MAX_ELEMENTS, AttentionModel
 
 STRATEGIES = ("greedy", "sample")
 #: instances per chunk when decoding without gradients on the CPU (see :func:`rollout`)
@@ -151,6 +151,56 @@ def augment(data: VRPData, k: int) -> VRPData:
     if not data.matrix_based:
         out.locs = dihedral8(data.locs)  # type: ignore[arg-type]
     return out
+
+
+#: Factor on the tensors :func:`decode_memory_bytes` counts, for the temporaries it leaves out and the
+#: CPU allocator's fragmentation. Growth of the peak RSS over the count, measured on one CPU thread
+#: (x8 augmentation): TSP 100 x 50 instances 1.1, TSP 300 x 4 0.76, TSP 1,000 x 2 0.70 (1.21 GB; the
+#: count sums phases that do not overlap), CVRP 200 x 4 2.5, of which glibc's heap fragmentation
+#: (tensors under its 32 MB mmap threshold) is most: 0.5 with ``MALLOC_MMAP_THRESHOLD_=65536``. Large
+#: runs, the ones that can fail, allocate tensors far above that threshold, where the estimate is
+#: about twice the peak.
+MEMORY_OVERHEAD = 1.5
+
+
+def decode_memory_bytes(problem: str, num_nodes: int, batch: int, *, augment_k: int = 8,
+                        num_starts: int | None = None, device: str = "cpu", embed_dim: int = 128,
+                        num_heads: int = 8, ff_dim: int = 512) -> int:
+    """Estimated peak bytes of :func:`best_solutions` (default ``chunk``, all starts unless
+    ``num_starts``) on ``batch`` instances of ``num_nodes`` nodes (the depot included), so that a run
+    that cannot fit is refused before it starts rather than killed by the system on the way.
+
+    The leading terms, times :data:`MEMORY_OVERHEAD`: with ``R`` rows decoded at once (instances x
+    ``augment_k``; on a CPU at most :data:`INFER_CHUNK`), ``P`` starts and ``T`` steps (``N`` for
+    tours, about ``4 N / 3`` for CVRP), the encoder's ``[R, N, d]`` activations (and for matrix
+    models the ``[R, H, N, N]`` edge bias), the decoder's score tables or its per-step ``[R, P, N]``
+    masks and logits, and the ``[R, P, T]`` actions of every row (kept for the whole chunk until the
+    best are picked): O(R N^2) for tours with every start. Two TSPs of a million cities x8 need
+    petabytes; the shipped models on their own sizes, megabytes.
+    """
+    cvrp = problem in ("cvrp", "acvrp")
+    matrix = problem in ("atsp", "acvrp")
+    k = 1 if matrix else augment_k
+    N, d, H = num_nodes, embed_dim, num_heads
+    n_cust = max(1, N - 1 if cvrp else N)
+    P = n_cust if num_starts is None else max(1, min(num_starts, n_cust))
+    T = N if not cvrp else n_cust + n_cust // 3 + 1
+    rows = min(batch, 1024) * k  # best_solutions' chunk
+    R = rows if str(device).startswith("cuda") else min(rows, INFER_CHUNK)
+    f, i = 4, 8
+    enc = R * N * (8 * d + ff_dim) * f
+    if matrix:  # the edge MLP's hidden layer, the bias and its copies
+        enc += R * N * N * (2 + 16 + 16 + 3 * H) * f
+    elif N <= 128 and not str(device).startswith("cuda"):  # batched-matmul attention scores
+        enc += 2 * R * H * N * N * f
+    precompute = 8 * R * N * d * f
+    if R * H * N * N <= TABLE_MAX_ELEMENTS:  # score tables, and one gathered row of them per start
+        step = 5 * R * H * N * N * f + 2 * R * P * H * N * f
+    else:
+        step = 6 * R * P * N * f
+    env = R * P * N * (1 + 2 * f)
+    actions = R * P * T * (2 * i + 6 * f) + 3 * rows * P * T * i
+    return int(MEMORY_OVERHEAD * (enc + precompute + step + env + actions))
 
 
 @torch.no_grad()

@@ -56,6 +56,60 @@ def eval_instances(problem: str, size: int, num: int, seed: int, distribution: s
     return [generate(base, size, distribution=distribution, seed=seed + i, asymmetric=asym) for i in range(num)]
 
 
+#: Bytes per node of a generated coordinate instance held in the set (float64 coordinates, int64
+#: demands, the float32 batch built from them), and per matrix entry of a matrix instance.
+INSTANCE_BYTES_PER_NODE = 48
+INSTANCE_BYTES_PER_ARC = 16
+#: Bytes per arc of one reference solve: PyVRP and OR-Tools take a dense ``n x n`` integer matrix,
+#: built from the float distances (:func:`graphroute.baselines.ortools.integer_costs`) and copied
+#: into the solver with its duration matrix.
+REFERENCE_BYTES_PER_ARC = 48
+
+
+def check_memory(need: int, device: str, what: str, advice: str) -> None:
+    """Refuse with :class:`InvalidArgumentError` when ``need`` bytes clearly exceed the memory available
+    on ``device`` (:func:`graphroute.memory.available_bytes`; no check where it is unknown). Linux
+    would otherwise let the allocations through and kill the process part way (no ``MemoryError``)."""
+    from graphroute.memory import available_bytes, fmt_bytes
+
+    free = available_bytes(device)
+    if free is not None and need > free:
+        where = "GPU memory" if str(device).startswith("cuda") else "memory"
+        raise InvalidArgumentError(f"{what}: about {fmt_bytes(need)} of {where} needed, {fmt_bytes(free)} "
+                                   f"available; {advice}")
+
+
+def check_eval_memory(problem: str, size: int, num: int, *, augment_k: int = 8, device: str = "cpu",
+                      model_config: dict | None = None) -> None:
+    """Refuse, before anything is generated, an evaluation whose instance set (on the host) or model
+    decoding (on ``device``) cannot fit: ``--size 1000000`` would otherwise be killed by the system."""
+    from graphroute.neural.decoding import decode_memory_bytes
+
+    cfg = {k: v for k, v in (model_config or {}).items() if k in ("embed_dim", "num_heads", "ff_dim")}
+    matrix = problem in ("atsp", "acvrp")
+    nodes = size + 1 if problem in ("cvrp", "acvrp") else size
+    per = INSTANCE_BYTES_PER_ARC * nodes * nodes if matrix else INSTANCE_BYTES_PER_NODE * nodes
+    check_memory(num * per, "cpu", f"--num {num:,} instances of --size {size:,}", "lower --num or --size")
+    starts = nodes - 1 if problem in ("cvrp", "acvrp") else nodes
+    aug = "" if matrix else f" x{augment_k} augmentation,"
+    need = decode_memory_bytes(problem, nodes, min(num, EVAL_CHUNK), augment_k=augment_k, device=device, **cfg)
+    check_memory(need, device, f"decoding --size {size:,} ({min(num, EVAL_CHUNK):,} instances at a time,{aug} "
+                               f"{starts:,} starts each)", "lower --size" + (" or --num" if matrix else
+                                                                             " (or --num, or --augment 1)"))
+
+
+def check_reference_memory(problem: str, size: int, solver: str, workers: int = 1) -> None:
+    """Refuse reference solves whose dense distance matrices (one per worker) cannot fit in memory."""
+    nodes = size + 1 if problem in ("cvrp", "acvrp") else size
+    per = REFERENCE_BYTES_PER_ARC * nodes * nodes
+    what = f"a {solver} reference solve of --size {size:,} (a {nodes:,} x {nodes:,} distance matrix)"
+    if workers > 1:
+        what = f"{workers} {solver} reference solves at once (--workers) of --size {size:,} ({nodes:,} x {nodes:,} " \
+               "distance matrices)"
+    check_memory(workers * per, "cpu", what, "lower --size" + (" or --workers" if workers > 1 else "")
+                 + ", or pass --reference none")
+
+
 def _read_cache(path: Path | None = None) -> dict[tuple[str, str, str], float]:
     """Cached costs of ``path``, or (``None``) of the user cache and the project's table together; a
     key in both takes the project's cost (the reference of the published results: a user cache can
@@ -213,8 +267,12 @@ class EvalResult:
     augment_requested: int | None = None
 
 
+#: Instances per :func:`~graphroute.neural.decoding.best_solutions` call of :func:`model_costs`.
+EVAL_CHUNK = 250
+
+
 def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu",  # noqa: ANN001
-                chunk: int = 250) -> tuple[list[float], list[list[list[int]]]]:
+                chunk: int = EVAL_CHUNK) -> tuple[list[float], list[list[list[int]]]]:
     """Checker costs and routes of the model's best solution (all starts x ``augment_k``) per instance."""
     from graphroute.check import check
     from graphroute.neural.decoding import best_solutions
@@ -262,8 +320,19 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     if problem != ck["model_config"]["problem"]:
         raise InvalidArgumentError(f"checkpoint {Path(checkpoint).name} is a {ck['model_config']['problem']} "
                                    f"model, not {problem}")
+    if num >= 1:  # else eval_instances says
+        from graphroute.problems.generate import check_generate_size
+
+        check_generate_size(size, asymmetric=problem in ("atsp", "acvrp"))
+        check_eval_memory(problem, size, num, augment_k=augment_k, device=device, model_config=ck["model_config"])
     model = model_from_checkpoint(ck, device)
     insts = eval_instances(problem, size, num, seed, distribution)
+    if reference:
+        key_t = f"{reference_time:g}"
+        cache = _read_cache()
+        todo = sum(1 for inst in insts if (inst.name, reference, key_t) not in cache)
+        if todo:
+            check_reference_memory(problem, size, reference, min(workers, todo))
     if reference and on_note is not None:
         note = reference_time_note(insts, reference, reference_time)
         if note:

@@ -129,10 +129,11 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
             if d[0, 2] + d[2, 1] + d[1, 0] < d[0, 1] + d[1, 2] + d[2, 0]:
                 routes = [[0, 2, 1]]
         return Solution(routes, meta={**meta, "model_cost": None, "starts": 0})
+    max_starts = min(n_cust, MAX_STARTS)
+    _check_memory(inst, problem, max_starts, ck["model_config"])
     torch.manual_seed(seed)
     model = model_from_checkpoint(ck)
     t0 = _now()
-    max_starts = min(n_cust, MAX_STARTS)
     pilot = min(max_starts, PILOT_STARTS)  # >= 2: a CVRP pass of one start would not start at customer 1
     data = from_instances([inst])
     copies = augment_data(data, 1 if data.matrix_based else augment)  # matrix models have no symmetry
@@ -184,6 +185,21 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     meta.update({"model_cost": best, "starts": starts, "pilot_starts": pilot, "max_starts": max_starts,
                  "decode_s": _now() - t0, "augment_used": used, "identity_passes": chunks})
     return Solution(routes, meta=meta)
+
+
+def _check_memory(inst: Instance, problem: str, starts: int, model_config: dict) -> None:
+    """Refuse an instance whose largest decoding pass (one copy, ``starts`` starts) clearly cannot fit
+    in the memory available: Linux would kill the process part way instead of raising MemoryError."""
+    from graphroute.memory import available_bytes, fmt_bytes
+    from graphroute.neural.decoding import decode_memory_bytes
+
+    cfg = {k: v for k, v in model_config.items() if k in ("embed_dim", "num_heads", "ff_dim")}
+    need = decode_memory_bytes(problem, inst.n, 1, augment_k=1, num_starts=starts, **cfg)
+    free = available_bytes("cpu")
+    if free is not None and need > free:
+        raise SolverError(f"neural: decoding {inst.name} ({inst.n:,} nodes, {starts} starts) needs about "
+                          f"{fmt_bytes(need)} of memory, {fmt_bytes(free)} available; try a smaller instance "
+                          "or a machine with more memory")
 
 
 def starts_that_fit(pilot_s: float, pilot_starts: int, left_s: float, max_starts: int) -> int:
