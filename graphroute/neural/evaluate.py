@@ -13,6 +13,14 @@ Costs are cached per time limit: the published n = 20 references used 0.5 s per 
 n = 50 ones 1.0 s (``data/checkpoints/README.md``); when some are not cached at the asked time but
 all are at another, ``on_note`` of :func:`evaluate_checkpoint` says so before solving.
 
+A damaged cache never feeds a reference: a row whose cost or time limit is not a finite number > 0,
+or that has missing or extra cells, is left out (its key counts as not cached, and ``on_note`` says
+how many rows of which file), and new rows are only appended under the cache's own header. A cache
+that is a folder, cannot be read or written, or has another header (when costs must be added) is
+refused with a one-line :class:`InvalidArgumentError` naming ``GRAPHROUTE_REFERENCE_CACHE``
+before anything is solved: running without it would re-solve every reference on every run without
+a word.
+
 Matrix models (ATSP, ACVRP) always decode x1 (a matrix has no dihedral symmetry) and their
 instances are MatNet-style matrices: the result reports ``augment`` 1 and ``distribution``
 ``matnet`` for them.
@@ -21,6 +29,7 @@ instances are MatNet-style matrices: the result reports ``augment`` 1 and ``dist
 from __future__ import annotations
 
 import csv
+import math
 import os
 import time
 from dataclasses import dataclass
@@ -110,17 +119,146 @@ def check_reference_memory(problem: str, size: int, solver: str, workers: int = 
                  + ", or pass --reference none")
 
 
-def _read_cache(path: Path | None = None) -> dict[tuple[str, str, str], float]:
+@dataclass
+class _CacheFile:
+    """One cache file as read: its usable costs, its header (None: missing or empty) and how many of its
+    rows were left out."""
+
+    costs: dict[tuple[str, str, str], float]
+    fields: list[str] | None = None
+    bad_rows: int = 0
+
+    @property
+    def header_ok(self) -> bool:
+        return self.fields is None or sorted(self.fields) == sorted(_FIELDS)
+
+
+def _cache_label(p: Path) -> str:
+    """How a message names the cache file ``p``: with the variable that chose it."""
+    if p == REFERENCE_CSV:
+        return f"the project's reference table {p}"
+    if p == user_cache():
+        if os.environ.get("GRAPHROUTE_REFERENCE_CACHE"):
+            return f"the reference cache {p} (GRAPHROUTE_REFERENCE_CACHE)"
+        return f"the reference cache {p} (the default; GRAPHROUTE_REFERENCE_CACHE sets another)"
+    return f"the reference cache {p}"
+
+
+def _positive(text: str | None) -> float | None:
+    """``text`` as a finite number > 0, else None."""
+    try:
+        v = float(text)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) and v > 0 else None
+
+
+def _load(p: Path) -> _CacheFile:
+    """Read one cache file, leaving out what cannot be a reference: a row whose cost or time limit is
+    not a finite number > 0 (``abc``, ``nan``, ``-5``, ``0``: a gap divides by it), with an empty name
+    or solver, with missing or extra cells, or that the csv module cannot read; every row of a file
+    whose header is not the cache's columns. A missing file is empty. A folder, or a file that cannot
+    be read, is an :class:`InvalidArgumentError` naming the file and ``GRAPHROUTE_REFERENCE_CACHE``."""
+    try:
+        if p.exists() and not p.is_file():
+            what = "a folder" if p.is_dir() else "not a regular file"
+            raise InvalidArgumentError(f"{_cache_label(p)} is {what}; the cache is a CSV file (set "
+                                       "GRAPHROUTE_REFERENCE_CACHE to a file name)")
+        fh = p.open(newline="", encoding="utf-8-sig", errors="replace")
+    except FileNotFoundError:
+        return _CacheFile({})
+    except OSError as exc:
+        raise InvalidArgumentError(f"{_cache_label(p)} cannot be read ({exc.strerror or exc}); set "
+                                   "GRAPHROUTE_REFERENCE_CACHE to a file that can") from None
+    with fh:
+        rows = [r for r in _csv_rows(fh) if r != []]  # blank lines are no rows
+    if not rows:
+        return _CacheFile({})
+    header, rows = rows[0] or [], rows[1:]
+    out = _CacheFile({}, header)
+    if not out.header_ok:
+        out.bad_rows = len(rows)
+        return out
+    col = [header.index(name) for name in ("instance", "solver", "time_limit", "cost")]
+    for r in rows:
+        if r is None or len(r) != len(header):
+            out.bad_rows += 1
+            continue
+        name, solver, t, cost = (r[c] for c in col)
+        value = _positive(cost)
+        if not name or not solver or _positive(t) is None or value is None:
+            out.bad_rows += 1
+            continue
+        out.costs[(name, solver, t)] = value
+    return out
+
+
+def _csv_rows(fh) -> list[list[str] | None]:  # noqa: ANN001
+    """The csv rows of ``fh``, None for a row the csv module refuses (a NUL byte, a field too long)."""
+    reader, out = csv.reader(fh), []
+    while True:
+        try:
+            out.append(next(reader))
+        except StopIteration:
+            return out
+        except csv.Error:
+            out.append(None)
+
+
+def _describe(p: Path, f: _CacheFile) -> str | None:
+    """What of ``f`` (read from ``p``) was left out, for a note; None when nothing was."""
+    if not f.header_ok:
+        return (f"{_cache_label(p)} is not used: its header is {_short(','.join(f.fields or []))!r}, not "
+                f"{','.join(_FIELDS)!r}")
+    if f.bad_rows:
+        rows = "1 row" if f.bad_rows == 1 else f"{f.bad_rows} rows"
+        return (f"{rows} of {_cache_label(p)} {'is' if f.bad_rows == 1 else 'are'} not used: a cost or time limit "
+                "that is not a finite number > 0, or a missing, extra or unreadable cell; a key only such a row "
+                "holds counts as not cached")
+    return None
+
+
+def _short(text: str, n: int = 60) -> str:
+    return text if len(text) <= n else text[:n] + "..."
+
+
+def _read_cache(path: Path | None = None, issues: list[str] | None = None) -> dict[tuple[str, str, str], float]:
     """Cached costs of ``path``, or (``None``) of the user cache and the project's table together; a
     key in both takes the project's cost (the reference of the published results: a user cache can
-    hold an older or another machine's cost for a key the project's table gained later)."""
+    hold an older or another machine's cost for a key the project's table gained later). Rows that
+    cannot be a reference are left out (:func:`_load`); ``issues`` gets one line per file that had some."""
     out: dict[tuple[str, str, str], float] = {}
     for p in [path] if path is not None else [user_cache(), REFERENCE_CSV]:
-        if p.exists():
-            with p.open() as fh:
-                out.update({(r["instance"], r["solver"], r["time_limit"]): float(r["cost"])
-                            for r in csv.DictReader(fh)})
+        f = _load(p)
+        out.update(f.costs)
+        said = _describe(p, f)
+        if said and issues is not None:
+            issues.append(said)
     return out
+
+
+def reference_cache_note(issues: list[str]) -> str:
+    """The one-line note of what :func:`_read_cache` left out (its ``issues``)."""
+    return "; ".join(issues) + " (such costs are solved again where this set needs them)"
+
+
+def check_cache_writable(path: Path | None = None) -> None:
+    """Refuse, before anything is solved, a cache that new costs cannot be added to: its header is not
+    the cache's (it may be another file, or damaged past its rows: appending would mix two tables, and
+    rewriting it could destroy a user's file), or it or its folder cannot be written."""
+    p = path if path is not None else user_cache()
+    f = _load(p)
+    if not f.header_ok:
+        raise InvalidArgumentError(f"{_cache_label(p)} has the header {_short(','.join(f.fields or []))!r}, not "
+                                   f"{','.join(_FIELDS)!r}, so new reference costs cannot be added to it; remove it "
+                                   "(it only caches costs) or set GRAPHROUTE_REFERENCE_CACHE to another file")
+    folder = p.parent
+    while not folder.exists() and folder.parent != folder:  # _append creates the missing folders
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK) or (p.exists() and not os.access(p, os.W_OK)):
+        why = f"{folder} is not a folder" if not folder.is_dir() else "permission denied"
+        raise InvalidArgumentError(f"{_cache_label(p)} cannot be written ({why}); new reference costs are kept "
+                                   "there: fix it or set GRAPHROUTE_REFERENCE_CACHE to another file")
 
 
 def cached_reference(insts: list, solver: str = "pyvrp", time_limit: float | None = None,
@@ -182,6 +320,8 @@ def reference_costs(insts: list, solver: str = "pyvrp", time_limit: float = 1.0,
     out_path = path if path is not None else user_cache()
     key_t = f"{time_limit:g}"
     todo = [(inst, solver, time_limit) for inst in insts if (inst.name, solver, key_t) not in cache]
+    if todo:
+        check_cache_writable(out_path)
     if workers > 1 and len(todo) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -212,18 +352,31 @@ def _append(path: Path, row: dict) -> float:
     path.parent.mkdir(parents=True, exist_ok=True)
     key = (row["instance"], row["solver"], row["time_limit"])
     with _locked(path):
-        known = _read_cache(path) if path.exists() else {}
-        if key in known:
-            return known[key]
-        new = not path.exists()
+        known = _load(path)
+        if not known.header_ok:  # never append under another table's header
+            check_cache_writable(path)
+        if key in known.costs:
+            return known.costs[key]
+        cut = path.exists() and not _ends_line(path)
         with path.open("a", newline="") as fh:  # one short line per write
-            w = csv.DictWriter(fh, fieldnames=_FIELDS)
-            if new:
+            if cut:  # a last line cut short (a run killed mid-write) would swallow this row
+                fh.write("\r\n")
+            w = csv.DictWriter(fh, fieldnames=known.fields or _FIELDS)  # the file's own column order
+            if known.fields is None:  # a new or empty file
                 w.writeheader()
             w.writerow(row)
             fh.flush()
             os.fsync(fh.fileno())
     return float(row["cost"])
+
+
+def _ends_line(path: Path) -> bool:
+    """Whether ``path`` is empty or ends with a line break."""
+    with path.open("rb") as fh:
+        if fh.seek(0, os.SEEK_END) == 0:
+            return True
+        fh.seek(-1, os.SEEK_END)
+        return fh.read(1) in (b"\n", b"\r")
 
 
 class _locked:
@@ -306,8 +459,9 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
 
     Matrix models decode x1 whatever ``augment_k`` (reported as ``augment``; the asked value is
     ``augment_requested``). ``on_reference(name)`` is called after each reference solve;
-    ``on_note(text)`` with a one-line note (:func:`reference_time_note`), before anything is solved,
-    when some reference costs are not cached at ``reference_time`` but all are at another time limit.
+    ``on_note(text)`` with a one-line note before anything is solved: once when the caches hold rows
+    that cannot be a reference (:func:`reference_cache_note`), and when some reference costs are not
+    cached at ``reference_time`` but all are at another time limit (:func:`reference_time_note`).
     """
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
@@ -329,10 +483,14 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     insts = eval_instances(problem, size, num, seed, distribution)
     if reference:
         key_t = f"{reference_time:g}"
-        cache = _read_cache()
+        issues: list[str] = []
+        cache = _read_cache(issues=issues)
         todo = sum(1 for inst in insts if (inst.name, reference, key_t) not in cache)
         if todo:
+            check_cache_writable()
             check_reference_memory(problem, size, reference, min(workers, todo))
+        if issues and on_note is not None:
+            on_note(reference_cache_note(issues))
     if reference and on_note is not None:
         note = reference_time_note(insts, reference, reference_time)
         if note:
