@@ -1,4 +1,8 @@
-"""Route drawings (matplotlib, Agg backend, imported lazily)."""
+"""Route drawings (matplotlib, imported lazily).
+
+matplotlib's object API (``Figure``), not pyplot: no backend is chosen or switched (a notebook's inline
+backend stays) and no figure is left registered with pyplot.
+"""
 
 from __future__ import annotations
 
@@ -28,19 +32,21 @@ def _layout(inst: Instance) -> np.ndarray:
 
 
 def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, title: str | None = None) -> None:
-    """Draw ``routes`` of ``inst`` to an image file (format from the suffix), atomically."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    """Draw ``routes`` of ``inst`` to an image file (format from the suffix), atomically. ``routes``: a list of
+    routes, each a list of node indices in ``0..n-1`` (for a CVRP the depot 0 is added at both ends; a TSP tour
+    is closed); anything else is refused before anything is drawn."""
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     path = Path(path)
     fmt = path.suffix.lstrip(".").lower() or "png"
     if fmt not in ("png", "svg", "pdf", "jpg", "jpeg"):
         raise InvalidArgumentError(f"cannot draw to {path.name}: use .png, .svg, .pdf or .jpg")
+    routes = _checked_routes(inst, routes)
     xy = _layout(inst)
-    fig, ax = plt.subplots(figsize=(7, 7), dpi=120)
-    cmap = plt.get_cmap("tab20")
+    fig = Figure(figsize=(7, 7), dpi=120)
+    ax = fig.subplots()
+    cmap = colormaps["tab20"]
     cvrp = inst.problem == "cvrp"
     for k, route in enumerate(r for r in routes if r):
         walk = [0, *route, 0] if cvrp else [*route, route[0]]
@@ -60,8 +66,26 @@ def plot_routes(inst: Instance, routes: list[list[int]], path: str | Path, *, ti
         ax.set_xlabel("layout from distances (MDS); no coordinates in the instance")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        with staged_file(path, mode=0o644) as tmp:
-            fig.savefig(tmp, format=fmt)
-    finally:
-        plt.close(fig)
+    with staged_file(path, mode=0o644) as tmp:
+        fig.savefig(tmp, format=fmt)
+
+
+def _checked_routes(inst: Instance, routes) -> list[list[int]]:  # noqa: ANN001
+    """``routes`` as lists of Python ints, or an :class:`InvalidArgumentError` naming the first bad entry
+    (numpy would index with a float's truncation or a negative number's wrap-around, or fail deep inside)."""
+    if isinstance(routes, np.ndarray):
+        routes = routes.tolist()
+    if not isinstance(routes, (list, tuple)) or any(isinstance(r, (int, np.integer)) for r in routes):
+        raise InvalidArgumentError("routes must be a list of routes, each a list of node indices"
+                                   + (" (for a TSP tour pass [tour])" if inst.problem != "cvrp" else ""))
+    lo = 0  # a depot inside a CVRP route is drawn as it is (the checker reports it)
+    out = []
+    for k, route in enumerate(routes):
+        route = route.tolist() if isinstance(route, np.ndarray) else route
+        if not isinstance(route, (list, tuple)):
+            raise InvalidArgumentError(f"route {k} must be a list of node indices, got {type(route).__name__}")
+        for v in route:
+            if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not lo <= v < inst.n:
+                raise InvalidArgumentError(f"route {k}: {v!r} is not a node index in {lo}..{inst.n - 1}")
+        out.append([int(v) for v in route])
+    return out

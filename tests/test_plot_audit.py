@@ -20,15 +20,13 @@ EXAMPLES = Path(graphroute.__file__).resolve().parents[1] / "data" / "examples"
 
 @pytest.fixture
 def figs(monkeypatch):
-    """The figures ``plot_routes`` closes, in order."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    """The figures ``plot_routes`` saves, in order."""
+    import matplotlib.figure
 
     got = []
-    real_close = plt.close
-    monkeypatch.setattr(plt, "close", lambda fig=None: (got.append(fig), real_close(fig))[1])
+    real_save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: (got.append(self), real_save(self, *a, **k))[1])
     return got
 
 
@@ -141,3 +139,49 @@ def test_a_layout_of_non_euclidean_distances_is_finite(d):
     inst = Instance(problem="tsp", name="m", distance_type="EXPLICIT", matrix=np.array(d, dtype=float))
     xy = _layout(inst)
     assert xy.shape == (len(d), 2) and np.isfinite(xy).all()
+
+
+def test_drawing_leaves_the_callers_matplotlib_backend_alone(tmp_path, tsp):
+    """A notebook's inline backend must survive a drawing: plot_routes and compare's figures use Figure
+    objects, never pyplot's backend switch (they forced Agg on the whole session)."""
+    import matplotlib
+
+    from graphroute.compare.plots import plot_gap_vs_time
+    from graphroute.plot import plot_routes
+
+    before = matplotlib.get_backend()
+    matplotlib.use("svg", force=True)
+    try:
+        plot_routes(tsp, [list(range(tsp.n))], tmp_path / "t.png")
+        plot_gap_vs_time([{"solver": "a", "instance": "x", "n": 5, "runtime_s": 1.0, "gap_vs_bks_pct": 1.0,
+                           "gap_vs_baseline_pct": None}], ["a"], tmp_path / "g.png")
+        assert matplotlib.get_backend() == "svg"
+    finally:
+        matplotlib.use(before, force=True)
+    assert (tmp_path / "t.png").read_bytes()[:4] == b"\x89PNG" and (tmp_path / "g.png").is_file()
+
+
+@pytest.mark.parametrize("routes, message", [
+    ([[99]], r"route 0: 99 is not a node index in 0\.\.19"),
+    ([[1, 2], [1.5]], r"route 1: 1\.5 is not a node index in 0\.\.19"),
+    ([[-1]], r"route 0: -1 is not a node index"),
+    ([[True]], r"route 0: True is not a node index"),
+    ([0, 1, 2], r"routes must be a list of routes, each a list of node indices \(for a TSP tour pass \[tour\]\)"),
+    ([3], r"routes must be a list of routes"),
+    ([(1, 2), "12"], r"route 1 must be a list of node indices, got str"),
+])
+def test_bad_routes_are_refused_before_anything_is_drawn(tmp_path, tsp, routes, message):
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.plot import plot_routes
+
+    with pytest.raises(InvalidArgumentError, match=f"^{message}"):
+        plot_routes(tsp, routes, tmp_path / "t.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_numpy_routes_are_drawn(tmp_path, tsp, figs):
+    from graphroute.plot import plot_routes
+
+    plot_routes(tsp, [np.arange(tsp.n, dtype=np.int32)], tmp_path / "t.png")
+    walk = figs[-1].axes[0].lines[0].get_xydata()
+    assert len(walk) == tsp.n + 1 and (walk[0] == walk[-1]).all()

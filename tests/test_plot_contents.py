@@ -16,17 +16,12 @@ EXAMPLES = Path(graphroute.__file__).resolve().parents[1] / "data" / "examples"
 
 @pytest.fixture
 def figs(monkeypatch):
-    import matplotlib
-
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    import graphroute.compare.plots as cp
+    import matplotlib.figure
 
     got = []
-    real_close, real_save = plt.close, cp._save
-    monkeypatch.setattr(plt, "close", lambda fig=None: (got.append(fig), real_close(fig))[1])
-    monkeypatch.setattr(cp, "_save", lambda fig, path: (got.append(fig), real_save(fig, path))[1])
+    real_save = matplotlib.figure.Figure.savefig
+    monkeypatch.setattr(matplotlib.figure.Figure, "savefig",
+                        lambda self, *a, **k: (got.append(self), real_save(self, *a, **k))[1])
     return got
 
 

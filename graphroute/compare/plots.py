@@ -1,4 +1,8 @@
-"""PNG plots of a comparison: gap against time, per-instance gaps, route drawings (matplotlib, Agg)."""
+"""PNG plots of a comparison: gap against time, per-instance gaps, route drawings.
+
+matplotlib's object API (``Figure``), not pyplot: no backend is chosen or switched (a notebook's inline
+backend stays), no figure is registered with pyplot, and nothing needs closing.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,18 @@ from pathlib import Path
 from typing import Any
 
 
-def _plt():
-    import matplotlib
+def _figure(**kw: Any):  # noqa: ANN202
+    """A new ``(figure, axes)`` outside pyplot (``Figure.subplots`` arguments)."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
+    fig = Figure(figsize=kw.pop("figsize"))
+    return fig, fig.subplots(**kw)
 
-    return plt
+
+def _cmap(name: str):  # noqa: ANN202
+    from matplotlib import colormaps
+
+    return colormaps[name]
 
 
 def _save(fig: Any, path: Path) -> None:
@@ -32,15 +41,14 @@ def _gap_key(rows: list[dict[str, Any]]) -> tuple[str, str]:
 
 def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path) -> None:
     """One point per feasible run (time, gap) and a large marker at each solver's medians."""
-    plt = _plt()
     key, label = _gap_key(rows)
-    fig, ax = plt.subplots(figsize=(7, 5))
+    fig, ax = _figure(figsize=(7, 5))
     for k, s in enumerate(solvers):
         pts = [(r["runtime_s"], r[key]) for r in rows if r["solver"] == s and r.get(key) is not None and r.get("runtime_s")]
         if not pts:
             continue
         xs, ys = zip(*pts)
-        color = plt.get_cmap("tab10")(k % 10)
+        color = _cmap("tab10")(k % 10)
         ax.scatter(xs, ys, s=14, alpha=0.45, color=color)
         mx, my = statistics.median(xs), statistics.median(ys)  # as the summary's medians: the mean of the middle two
         ax.scatter([mx], [my], s=140, marker="D", color=color, edgecolor="k", label=f"{s} (median)")
@@ -56,12 +64,10 @@ def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path)
     ax.set_title("Gap against time")
     fig.tight_layout()
     _save(fig, path)
-    plt.close(fig)
 
 
 def plot_instance_gaps(rows: list[dict[str, Any]], solvers: list[str], path: Path) -> None:
     """Mean gap per instance (x: instances ordered by size), one series per solver."""
-    plt = _plt()
     key, label = _gap_key(rows)
     by: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     size: dict[str, int] = {}
@@ -71,10 +77,10 @@ def plot_instance_gaps(rows: list[dict[str, Any]], solvers: list[str], path: Pat
         if r.get("n"):
             size[r["instance"]] = int(r["n"])
     insts = sorted({r["instance"] for r in rows}, key=lambda i: (size.get(i, 0), i))
-    fig, ax = plt.subplots(figsize=(max(7, 0.35 * len(insts) + 3), 5))
+    fig, ax = _figure(figsize=(max(7, 0.35 * len(insts) + 3), 5))
     for k, s in enumerate(solvers):
         ys = [sum(by[s][i]) / len(by[s][i]) if by[s].get(i) else float("nan") for i in insts]
-        ax.plot(range(len(insts)), ys, "o-", ms=4, lw=1, label=s, color=plt.get_cmap("tab10")(k % 10))
+        ax.plot(range(len(insts)), ys, "o-", ms=4, lw=1, label=s, color=_cmap("tab10")(k % 10))
     ax.set_xticks(range(len(insts)))
     ax.set_xticklabels(insts, rotation=70, ha="right", fontsize=7)
     ax.set_ylabel(label)
@@ -84,21 +90,19 @@ def plot_instance_gaps(rows: list[dict[str, Any]], solvers: list[str], path: Pat
     ax.set_title("Gap per instance (mean over seeds)")
     fig.tight_layout()
     _save(fig, path)
-    plt.close(fig)
 
 
 def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], path: Path) -> None:
     """Side-by-side route drawings of one instance, one panel per solver."""
-    plt = _plt()
     from graphroute.plot import _layout
 
     xy = _layout(instance)
     names = list(solutions)
     cols = min(len(names), 3)
     rows_n = (len(names) + cols - 1) // cols
-    fig, axes = plt.subplots(rows_n, cols, figsize=(4.5 * cols, 4.5 * rows_n), squeeze=False)
+    fig, axes = _figure(nrows=rows_n, ncols=cols, figsize=(4.5 * cols, 4.5 * rows_n), squeeze=False)
     cvrp = instance.problem == "cvrp"
-    cmap = plt.get_cmap("tab20")
+    cmap = _cmap("tab20")
     for ax, name in zip(axes.flat, names):
         sol = solutions[name]
         for k, route in enumerate(r for r in sol["routes"] if r):
@@ -118,4 +122,3 @@ def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], pa
     fig.suptitle(instance.name)
     fig.tight_layout()
     _save(fig, path)
-    plt.close(fig)
