@@ -49,10 +49,13 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
 
     Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
     pass of ``steps`` steps (the exact wave near the target, the learned estimate beyond it), or with
-    ``steps=None`` until convergence (exact). ``admissible``: project each column onto the consistent
-    functions below it (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is
-    exact. ``with_wave``: also return the exact wave's upper bounds (float64, same shape, ``inf`` where
-    it has not arrived; the exact costs after a full pass): pass them to :func:`greedy_routes`.
+    ``steps=None`` until convergence (exact).
+    ``targets``: node positions ``0..n-1`` (integers; negative positions are refused, not counted
+    from the end); a bad one raises :class:`InvalidArgumentError` naming it.
+    ``admissible``: project each column onto the consistent functions below it
+    (:func:`~graphroute.neural.router.model.exact_project`), so that A* with it is exact. ``with_wave``:
+    also return the exact wave's upper bounds (float64, same shape, ``inf`` where it has not arrived;
+    the exact costs after a full pass): pass them to :func:`greedy_routes`.
     ``steps="auto"`` needs ``reach=(sources, columns)``: the query sources and the index into
     ``targets`` of each one's target; each batch's pass then runs until the exact wave has reached its
     sources, plus a margin (:meth:`~graphroute.neural.router.model.BFRouter.forward`). ``stats``, a
@@ -65,13 +68,19 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
 
     if is_step_count(steps) and steps > max_steps:
         raise InvalidArgumentError(f"steps must be at most {max_steps:,}, got {steps:,}")
-    targets = np.atleast_1d(np.asarray(targets, dtype=np.int64))
+    if not is_step_count(batch) or batch < 1:
+        raise InvalidArgumentError(f"batch must be a positive integer, got {batch!r}")
+    targets = node_positions(np.atleast_1d(targets), rg.n, "targets")
     out = np.empty((rg.n, targets.size), dtype=np.float64)
     wave = np.empty((rg.n, targets.size), dtype=np.float64)
     if steps == "auto":
         if reach is None:
             raise InvalidArgumentError('steps="auto" needs the query sources (reach)')
-        r_src, r_col = (np.asarray(x, dtype=np.int64).reshape(-1) for x in reach)
+        r_src, r_col = reach
+        r_src = node_positions(np.asarray(r_src).reshape(-1), rg.n, "reach sources")
+        r_col = node_positions(np.asarray(r_col).reshape(-1), targets.size, "reach columns", "the columns of targets")
+        if r_src.size != r_col.size:
+            raise InvalidArgumentError(f"reach has {r_src.size} sources but {r_col.size} columns")
     used = []
     with torch.no_grad():
         for i in range(0, targets.size, batch):
@@ -112,9 +121,9 @@ def greedy_route(indptr, indices, weights, h, source: int, target: int, *, edge_
     O(moves * degree). For many queries on one graph use :func:`greedy_routes` (checks and converts
     the graph once).
     """
-    return greedy_routes(indptr, indices, weights, np.asarray(h, dtype=np.float64).reshape(-1, 1),
-                         [(source, target)], [0], edge_cost=edge_cost, max_moves=max_moves,
-                         max_backtracks=max_backtracks, diagnose=diagnose)[0]
+    h = np.asarray(h, dtype=np.float64).reshape(-1, 1)  # the prepared walk checks source and target
+    return greedy_routes_prepared(prepare(indptr, indices, weights), h, [(source, target)], [0], edge_cost=edge_cost,
+                                  max_moves=max_moves, max_backtracks=max_backtracks, diagnose=diagnose)[0]
 
 
 def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edge_cost: bool = True,
@@ -135,16 +144,26 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
     ``diagnose``: after a failed walk, a depth-first search tells an unreachable target ("no path
     from source to target") from a walk that got stuck; pass False where every pair is known to be
     connected (a strongly connected graph), so that failures cost no extra search in benchmarks.
+
+    ``pairs`` (int ``[q, 2]``) are node positions ``0..n-1`` and ``columns`` (int ``[q]``, as many as
+    the pairs) positions ``0..B-1`` of ``h``'s columns; both are checked once, and a bad one raises
+    :class:`InvalidArgumentError` naming it (no negative position counts from the end).
     """
-    return greedy_routes_prepared(prepare(indptr, indices, weights), h, pairs, columns, wave=wave,
-                                  edge_cost=edge_cost, max_moves=max_moves, max_backtracks=max_backtracks,
-                                  diagnose=diagnose)
+    graph = prepare(indptr, indices, weights)
+    h = np.asarray(h, dtype=np.float64)
+    pairs, columns = check_queries(pairs, columns, graph.n, h.shape[1] if h.ndim == 2 else None)
+    return greedy_routes_prepared(graph, h, pairs, columns, wave=wave, edge_cost=edge_cost, max_moves=max_moves,
+                                  max_backtracks=max_backtracks, diagnose=diagnose)
 
 
 def greedy_routes_prepared(graph: PreparedGraph, h, pairs, columns, *, wave=None, edge_cost: bool = True,
                            max_moves: int | None = None, max_backtracks: int = 64,
                            diagnose: bool = True) -> list[Route]:
-    """:func:`greedy_routes` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`)."""
+    """:func:`greedy_routes` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`).
+
+    Each query's source and target are checked, but ``pairs`` and ``columns`` as a whole are not (a
+    hot path: callers build them with ``np.unique(..., return_inverse=True)``); check the caller's
+    own with :func:`check_queries` once, as :func:`greedy_routes` does."""
     n = graph.n
     h_arr = np.asarray(h, dtype=np.float64)
     if h_arr.ndim != 2 or h_arr.shape[0] != n:
@@ -323,7 +342,7 @@ def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int
     admissible ``h`` stays admissible and the first route is optimal. Costs are under the original
     weights; routes come back in order of that cost.
     """
-    _check_alternatives(k, penalty)
+    _check_alternatives(k, penalty, tries)
     return k_alternatives_prepared(prepare(indptr, indices, weights), h, source, target, k, penalty=penalty,
                                    tries=tries)
 
@@ -332,7 +351,7 @@ def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k
                             penalty: float = 0.5, tries: int | None = None) -> list[Path]:
     """:func:`k_alternatives` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`);
     the penalised weights are a per-query copy of its weight list."""
-    _check_alternatives(k, penalty)
+    _check_alternatives(k, penalty, tries)
     s, t = graph.node(source, "source"), graph.node(target, "target")
     hl = _finite_heuristic(h, graph.n)
     w0 = graph.w
@@ -352,13 +371,70 @@ def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k
     return sorted(found.values(), key=lambda p: p.cost)
 
 
+def node_positions(values, n: int, what: str, kind: str = "node positions") -> np.ndarray:  # noqa: ANN001
+    """``values`` as an int64 array, each an integer in ``0..n-1``; else :class:`InvalidArgumentError`
+    naming ``what``, the first bad value and its position. O(len) in numpy; the shape is kept."""
+    arr = np.asarray(values)
+
+    def where(i: int) -> str:
+        return "[" + ", ".join(str(int(j)) for j in np.unravel_index(i, arr.shape)) + "]" if arr.ndim else ""
+
+    def not_integer(i: int, v: object) -> InvalidArgumentError:
+        return InvalidArgumentError(f"{what}{where(i)} = {v!r} is not an integer ({kind} 0..{n - 1})")
+
+    def outside(i: int, v: object) -> InvalidArgumentError:
+        return InvalidArgumentError(f"{what}{where(i)} = {v} is outside 0..{n - 1} ({kind})")
+
+    if arr.dtype.kind not in "iuf":  # bools, text, None, Python ints beyond 64 bits: element by element
+        for i, v in enumerate(arr.flat):
+            v = v.item() if isinstance(v, np.generic) else v
+            if not is_integer(v):
+                raise not_integer(i, v)
+            if not 0 <= v < n:
+                raise outside(i, v)
+        return arr.astype(np.int64)
+    if arr.dtype.kind == "f":
+        bad = np.flatnonzero(~np.isfinite(arr) | (arr != np.round(arr)))
+        if bad.size:
+            raise not_integer(bad[0], arr.flat[bad[0]].item())
+    bad = np.flatnonzero((arr < 0) | (arr >= n))
+    if bad.size:
+        raise outside(bad[0], int(arr.flat[bad[0]]))
+    return arr.astype(np.int64, copy=False)
+
+
+def check_queries(pairs, columns, n: int, n_columns: int | None) -> tuple[list, list]:  # noqa: ANN001
+    """``pairs`` (``[q, 2]`` node positions in ``0..n-1``) and ``columns`` (``q`` positions in
+    ``0..n_columns-1``; unchecked when None) as lists, for :func:`greedy_routes_prepared`; else
+    :class:`InvalidArgumentError` naming the argument and the first bad value. O(q) in numpy."""
+    p = np.asarray(pairs)
+    if p.size == 0:
+        p = p.reshape(0, 2)
+    if p.ndim != 2 or p.shape[1] != 2:
+        raise InvalidArgumentError(f"pairs must be (source, target) pairs, shape [q, 2], got shape {p.shape}")
+    p = node_positions(p, n, "pairs")
+    c = np.asarray(columns)
+    if c.ndim != 1 or c.shape[0] != p.shape[0]:
+        raise InvalidArgumentError(f"columns must hold one column per pair ({p.shape[0]}), got shape {c.shape}")
+    if n_columns is not None:
+        c = node_positions(c, n_columns, "columns", "the columns of h")
+    return p.tolist(), c.tolist()
+
+
+def is_integer(v: object) -> bool:
+    """Whether ``v`` is a Python or numpy integer, not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
 def is_step_count(n: object) -> bool:
     """Whether ``n`` is a count (of steps, of routes): a non-negative Python or numpy integer, not a bool
     (``True`` is an ``int`` to Python; ``np.bool_`` is no ``np.integer``)."""
     return isinstance(n, (int, np.integer)) and not isinstance(n, bool) and n >= 0
 
 
-def _check_alternatives(k, penalty) -> None:  # noqa: ANN001
+def _check_alternatives(k, penalty, tries) -> None:  # noqa: ANN001
+    if tries is not None and not is_step_count(tries):
+        raise InvalidArgumentError(f"tries must be a non-negative integer or None, got {tries!r}")
     if not is_step_count(k) or k < 1:
         raise InvalidArgumentError(f"k must be a positive integer, got {k!r}")
     if not penalty > 0 or not math.isfinite(penalty):
