@@ -49,7 +49,8 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
 
     Targets go through the model ``batch`` at a time (one message-passing run per batch): a truncated
     pass of ``steps`` steps (the exact wave near the target, the learned estimate beyond it), or with
-    ``steps=None`` until convergence (exact).
+    ``steps=None`` until convergence (exact). ``steps=0`` is refused (no message passing at all: not
+    an estimate worth routing on); the CLI's ``--steps 0`` is ``steps=None`` here.
     ``targets``: node positions ``0..n-1`` (integers; negative positions are refused, not counted
     from the end); a bad one raises :class:`InvalidArgumentError` naming it.
     ``admissible``: project each column onto the consistent functions below it
@@ -66,6 +67,9 @@ def cost_to_go(model, rg, targets, *, batch: int = 64, steps: int | str | None =
 
     from graphroute.neural.router.model import exact_project
 
+    if is_step_count(steps) and steps == 0:
+        raise InvalidArgumentError("steps=0 runs no message passing; pass steps=None for a full pass (to "
+                                   "convergence) or a positive number of steps")
     if is_step_count(steps) and steps > max_steps:
         raise InvalidArgumentError(f"steps must be at most {max_steps:,}, got {steps:,}")
     if not is_step_count(batch) or batch < 1:

@@ -43,6 +43,14 @@ def test_cost_to_go_takes_integer_valued_targets_as_before(setup):
     assert np.array_equal(h, cost_to_go(model, rg, [15.0, 0.0], steps=3))
 
 
+def test_cost_to_go_refuses_zero_steps_and_points_to_none(setup):
+    _, model, rg = setup
+    with pytest.raises(InvalidArgumentError, match="steps=0 runs no message passing; pass steps=None"):
+        cost_to_go(model, rg, [0], steps=0)
+    with pytest.raises(InvalidArgumentError, match="steps=0"):
+        cost_to_go(model, rg, [0], steps=np.int64(0))
+
+
 @pytest.mark.parametrize("batch", [0, -1, 2.5])
 def test_cost_to_go_refuses_a_bad_batch(setup, batch):
     _, model, rg = setup
