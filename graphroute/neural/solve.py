@@ -96,6 +96,9 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     pilot's and the further ones, or all of them in one), ``max_starts`` (the starts a run without a
     limit would use) and ``decode_s``.
 
+    ``seed`` seeds torch's CPU generator for the call only (:func:`torch.random.fork_rng`): the
+    caller's global random state is the same after the call as before it.
+
     Raises
     ------
     InvalidArgumentError
@@ -106,8 +109,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     t_call = _now()  # before importing torch: the limit counts from the call
     import torch
 
-    from graphroute.neural.decoding import augment as augment_data
-    from graphroute.neural.envs import actions_to_routes, from_instances, model_problem
+    from graphroute.neural.envs import model_problem
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     if augment not in (1, 8):
@@ -131,8 +133,17 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
         return Solution(routes, meta={**meta, "model_cost": None, "starts": 0})
     max_starts = min(n_cust, MAX_STARTS)
     _check_memory(inst, problem, max_starts, ck["model_config"])
-    torch.manual_seed(seed)
-    model = model_from_checkpoint(ck)
+    with torch.random.fork_rng(devices=[]):  # seeded as before, the caller's random state left as it was
+        torch.default_generator.manual_seed(seed)  # the CPU's: solve_neural runs on the CPU
+        return _solve(inst, model_from_checkpoint(ck), meta, max_starts, time_limit, t_call, augment)
+
+
+def _solve(inst: Instance, model, meta: dict, max_starts: int, time_limit: float, t_call: float,  # noqa: ANN001
+           augment: int) -> Solution:
+    """The passes of :func:`solve_neural` (steps 1-3 of its docstring), under its seeded random state."""
+    from graphroute.neural.decoding import augment as augment_data
+    from graphroute.neural.envs import actions_to_routes, from_instances
+
     t0 = _now()
     pilot = min(max_starts, PILOT_STARTS)  # >= 2: a CVRP pass of one start would not start at customer 1
     data = from_instances([inst])
