@@ -185,11 +185,23 @@ def retrieval_paths(scorer, data: KGData, head: int, relation: int, tail: int, k
     return [ExplainedPath(list(p), c, verbalize(data, list(p))) for p, c in best]
 
 
-def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, paths: int = 5) -> list[Prediction]:  # noqa: ANN001
+def predict(model, data: KGData, head: int | str, relation: int | str, *, top: int = 5,  # noqa: ANN001
+            paths: int = 5) -> list[Prediction]:
     """The ``top`` highest-scoring tails of ``(head, relation, ?)``, each with its top ``paths`` explanations.
 
-    ``top`` above the number of entities gives every entity, ranked (a KG has no more answers);
-    ``paths`` must be in ``1..MAX_PATHS``."""
+    ``head``: an entity position ``0..num_entities-1``, or its name or file id (a ``str``, looked up
+    with :meth:`KGData.entity_index`). ``relation``: a relation position ``0..2R-1`` (``r + R`` is the
+    inverse of ``r``: ``(?, r, head)``), or its name (``NAME^-1`` for the inverse,
+    :meth:`KGData.relation_index`). ``top`` above the number of entities gives every entity, ranked
+    (a KG has no more answers); ``paths`` must be in ``1..MAX_PATHS``.
+
+    Raises
+    ------
+    InvalidArgumentError
+        a position out of range, a value neither an integer nor a name, ``top`` or ``paths`` out of range.
+    UnknownNameError
+        a name the KG does not have.
+    """
     import torch
 
     from graphroute.neural.kg.distmult import DistMult
@@ -198,8 +210,11 @@ def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, path
 
     if isinstance(model, DistMult):
         raise InvalidArgumentError("a DistMult checkpoint has no paths to explain; use an NBFNet or retrieval checkpoint")
-    if top < 1 or not 1 <= paths <= MAX_PATHS:
-        raise InvalidArgumentError(f"top must be at least 1 and paths in 1..{MAX_PATHS}, got top {top}, paths {paths}")
+    if not _is_int(top) or not _is_int(paths) or top < 1 or not 1 <= paths <= MAX_PATHS:
+        raise InvalidArgumentError(f"top must be at least 1 and paths in 1..{MAX_PATHS} (integers), got top {top!r}, "
+                                   f"paths {paths!r}")
+    head = _position(head, "head", data.num_entities, "entity", data.entity_index)
+    relation = _position(relation, "relation", 2 * data.num_relations, "relation", data.relation_index)
     top = min(top, data.num_entities)
     with torch.no_grad():
         scores = Scorer(model, data)(torch.tensor([[head, relation, head]])).double().numpy()[0]
@@ -212,3 +227,20 @@ def predict(model, data: KGData, head: int, relation: int, *, top: int = 5, path
         explained = [gradient_paths(model, data, head, relation, t, g, k=paths) for t, g in zip(order, gradients)]
     return [Prediction(t, data.entity_names[t], float(scores[t]), (head, relation, t) in train, found)
             for t, found in zip(order, explained)]
+
+
+def _is_int(v: object) -> bool:
+    """A Python or numpy integer, not a bool."""
+    return isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_))
+
+
+def _position(value: object, what: str, n: int, kind: str, lookup) -> int:  # noqa: ANN001
+    """``value`` as a position in ``0..n-1``: an integer in range, or a name that ``lookup`` resolves."""
+    if isinstance(value, str):
+        return lookup(value)
+    if not _is_int(value):
+        raise InvalidArgumentError(f"{what} must be an integer ({kind} positions 0..{n - 1}) or a name (str), got "
+                                   f"{type(value).__name__} {value!r}")
+    if not 0 <= value < n:
+        raise InvalidArgumentError(f"{what} {value} is outside the {kind} positions 0..{n - 1}")
+    return int(value)
