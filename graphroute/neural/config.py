@@ -25,6 +25,9 @@ class TrainConfig:
     """POMO training run. Defaults are POMO's TSP20 setting except the number of steps.
 
     A step is one batch of ``batch_size`` instances x ``num_starts`` rollouts (all nodes when None).
+    Built directly or by :meth:`from_dict`, every key's type and range is checked:
+    :class:`~graphroute.exceptions.ConfigError` names the key (an ``int`` key takes a Python ``int``,
+    not a float or text; a float key also takes a number written as text, such as ``"1e-4"``).
     """
 
     task: str = "vrp"
@@ -62,6 +65,8 @@ class TrainConfig:
     def __post_init__(self) -> None:
         from graphroute.solvers import MAX_SEED
 
+        for f in fields(self):  # the types first, as from_dict checks them (a float key also takes "1e-4")
+            setattr(self, f.name, _check_type(f.name, getattr(self, f.name), f, "TrainConfig"))
         # (key, check, why): each check runs only after the ones above it passed (embed_dim % num_heads)
         checks: list[tuple[str, Callable[[], bool], str]] = [
             ("task", lambda: self.task == "vrp", "must be 'vrp' for this config class"),
