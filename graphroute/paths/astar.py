@@ -18,7 +18,7 @@ from heapq import heappop, heappush
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError
-from graphroute.paths.dijkstra import INF, Path, check_csr, check_pair, path_from_pred
+from graphroute.paths.dijkstra import INF, Path, check_csr, check_node, check_pair, path_from_pred
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -67,9 +67,16 @@ def geometric_scale(indptr, indices, weights, coords, metric: str = "haversine")
 
 
 def geometric_heuristic(coords, target: int, scale: float, metric: str = "haversine") -> np.ndarray:
-    """Lower bound on the cost from every node to ``target``: float64 [n] = scale * dist(v, target)."""
+    """Lower bound on the cost from every node to ``target``: float64 [n] = scale * dist(v, target).
+
+    ``coords``: [n, 2]; ``target``: a node index in ``0 .. n - 1`` (a negative or fractional one is
+    refused with :class:`UnknownNameError`, not counted from the end or truncated).
+    """
     coords = np.asarray(coords, dtype=np.float64)
-    return scale * geometric_distance(coords, coords[int(target)], metric)
+    if coords.ndim != 2 or coords.shape[1] != 2:
+        raise InvalidArgumentError(f"coords has shape {coords.shape}, expected (n, 2)")
+    t = check_node(target, len(coords), "target")
+    return scale * geometric_distance(coords, coords[t], metric)
 
 
 def astar(indptr, indices, weights, source: int, target: int, heuristic) -> Path:

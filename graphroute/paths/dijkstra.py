@@ -43,6 +43,8 @@ __all__ = [
     "PreparedGraph",
     "bidirectional_dijkstra",
     "check_csr",
+    "check_node",
+    "index_array",
     "dijkstra",
     "dijkstra_all",
     "dijkstra_matrix",
@@ -72,23 +74,86 @@ class Path:
 # ----------------------------------------------------------------------------- validation
 
 
+def nodes_span(n: int) -> str:
+    """``"nodes 0..N-1"``, or ``"the graph has no nodes"`` when ``n == 0``: the valid node indices, in words."""
+    return f"nodes 0..{n - 1}" if n > 0 else "the graph has no nodes"
+
+
+_INT64_MAX = np.iinfo(np.int64).max
+
+
+def index_array(values, name: str) -> np.ndarray:
+    """``values`` as an int64 array of the same shape, refusing anything that is not a whole number.
+
+    Index arrays (``indptr``, ``indices``, edge endpoints) must hold integers: a float array is
+    accepted only when every value is a whole number within int64 (``[0.0, 2.0]``), never truncated
+    (``1.7`` would silently become node 1). Integer input costs nothing but the dtype cast; float
+    input one vectorised pass.
+
+    Raises
+    ------
+    InvalidArgumentError
+        One line naming ``name`` and its first bad value: ``indices must hold integers; indices[0] is 1.7``.
+    """
+    try:
+        a = np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged nested lists
+        raise InvalidArgumentError(f"{name} must be an array of integers ({exc})") from None
+    kind = a.dtype.kind
+    if kind in "iu":
+        if a.dtype == np.uint64 and a.size and a.max() > _INT64_MAX:
+            bad = int(np.argmax(a > _INT64_MAX))
+            raise InvalidArgumentError(f"{name} must hold int64 integers; {name}[{bad}] is {int(a.flat[bad])}")
+        return a.astype(np.int64, copy=False)
+    if not a.size:
+        return a.astype(np.int64)
+    if kind == "f":
+        with np.errstate(invalid="ignore"):
+            ok = (np.abs(a) < 2.0 ** 63) & (a == np.trunc(a))  # NaN and inf fail both
+        if ok.all():
+            return a.astype(np.int64)
+        bad = int(np.argmax(~ok.ravel()))
+    elif kind == "O":  # Python objects: ints beyond int64, None, mixed types
+        bad = next((i for i, x in enumerate(a.flat) if not _whole(x)), None)
+        if bad is None:
+            return a.astype(np.int64)
+    else:  # bool, str, complex ...: no index however it would cast
+        bad = 0
+    raise InvalidArgumentError(f"{name} must hold integers; {name}[{bad}] is {_plain(a.flat[bad])!r}")
+
+
+def _whole(x) -> bool:
+    """Whether the scalar ``x`` is a whole number within int64 (bools are not numbers here)."""
+    if isinstance(x, (bool, np.bool_)):
+        return False
+    if isinstance(x, (int, np.integer)):
+        return -_INT64_MAX - 1 <= x <= _INT64_MAX
+    if isinstance(x, (float, np.floating)):
+        return math.isfinite(x) and x == int(x) and abs(x) < 2.0 ** 63
+    return False
+
+
+def _plain(x):
+    """A numpy scalar as the Python value it holds (``np.float64(1.7)`` prints as ``1.7``)."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def check_csr(indptr, indices, weights=None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """Validate CSR arrays and return them as numpy arrays (int64, int64, float64).
 
     Raises
     ------
     InvalidArgumentError
-        Shapes do not fit, a target is out of range, or a weight is negative or NaN
-        (the message names the first bad edge as ``edge POS (u -> v)``).
+        Shapes do not fit, ``indptr`` or ``indices`` holds a value that is not a whole number (never
+        truncated), a target is out of range, or a weight is negative, NaN or not a number (the
+        message names the first bad edge as ``edge POS (u -> v)``).
     """
-    indptr = np.asarray(indptr)
-    indices = np.asarray(indices)
+    indptr = index_array(indptr, "indptr")
+    indices = index_array(indices, "indices")
     if indptr.ndim != 1 or indptr.size < 1:
         raise InvalidArgumentError("indptr must be a 1-D array of length n + 1")
     if indices.ndim != 1:
         raise InvalidArgumentError("indices must be a 1-D array")
-    indptr = indptr.astype(np.int64, copy=False)
-    indices = indices.astype(np.int64, copy=False)
     n = indptr.size - 1
     m = indices.size
     if indptr[0] != 0 or indptr[-1] != m or (n > 0 and np.any(np.diff(indptr) < 0)):
@@ -98,7 +163,10 @@ def check_csr(indptr, indices, weights=None) -> tuple[np.ndarray, np.ndarray, np
         raise InvalidArgumentError(f"edge {bad} points to node {int(indices[bad])}, outside 0..{n - 1}")
     if weights is None:
         return indptr, indices, None
-    weights = np.asarray(weights, dtype=np.float64)
+    try:
+        weights = np.asarray(weights, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise InvalidArgumentError(f"weights must hold numbers ({exc})") from None
     if weights.shape != (m,):
         raise InvalidArgumentError(f"weights has shape {weights.shape}, expected ({m},) like indices")
     bad_mask = ~(weights >= 0)  # negative or NaN
@@ -113,14 +181,20 @@ def check_csr(indptr, indices, weights=None) -> tuple[np.ndarray, np.ndarray, np
 
 
 def check_node(node, n: int, what: str = "node") -> int:
-    """Return ``node`` as an int in ``0 .. n - 1`` or raise :class:`UnknownNameError`."""
-    try:
-        v = int(node)
-    except (TypeError, ValueError):
-        raise UnknownNameError(f"{what} {node!r} is not a node index") from None
-    if v != node or not 0 <= v < n:
-        raise UnknownNameError(f"{what} {node!r} is not in the graph (nodes 0..{n - 1})")
-    return v
+    """Return ``node`` as an int in ``0 .. n - 1`` or raise :class:`UnknownNameError`.
+
+    Integers (Python or numpy) and whole floats (``2.0``) are node indices; a fractional or non-finite
+    float, a bool, a string or anything else is refused, never truncated, and a negative index is
+    refused rather than counted from the end as numpy would.
+    """
+    if isinstance(node, np.ndarray) and node.ndim == 0:
+        node = node[()]
+    node = _plain(node)
+    if isinstance(node, bool) or not isinstance(node, (int, float)):
+        raise UnknownNameError(f"{what} {node!r} is not a node index (an integer)")
+    if not _whole(node) or not 0 <= node < n:
+        raise UnknownNameError(f"{what} {node!r} is not in the graph ({nodes_span(n)})")
+    return int(node)
 
 
 class PreparedGraph:
@@ -166,9 +240,18 @@ def reverse_csr(indptr, indices) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         ``edge[j]`` is the position in the forward arrays of reversed edge ``j``, so reversed
         weights are ``weights[edge]``. Stable: edges into ``v`` keep their forward order.
         O(m log m) (numpy).
+
+    Raises
+    ------
+    InvalidArgumentError
+        As :func:`check_csr` (a fractional index is refused, not truncated).
     """
-    indptr = np.asarray(indptr, dtype=np.int64)
-    indices = np.asarray(indices, dtype=np.int64)
+    indptr, indices, _ = check_csr(indptr, indices)
+    return _reverse_csr(indptr, indices)
+
+
+def _reverse_csr(indptr: np.ndarray, indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`reverse_csr` on arrays :func:`check_csr` has checked."""
     n = indptr.size - 1
     edge = np.argsort(indices, kind="stable")
     sources = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
@@ -380,7 +463,7 @@ def bidirectional_dijkstra(indptr, indices, weights, source: int, target: int) -
     n = indptr.size - 1
     if s == t:
         return Path((s,), (), 0.0)
-    rptr_a, ridx_a, redge_a = reverse_csr(indptr, indices)
+    rptr_a, ridx_a, redge_a = _reverse_csr(indptr, indices)
     ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
     rptr, ridx, redge = rptr_a.tolist(), ridx_a.tolist(), redge_a.tolist()
     # side 0 = forward, side 1 = backward
