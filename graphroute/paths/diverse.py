@@ -43,6 +43,8 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
     """Overlap of path ``p`` with path ``q`` in [0, 1] under ``measure`` (see the module docstring).
 
     ``"length"`` needs ``weights`` (the CSR weight array the paths' edge positions refer to).
+    ``"relations"`` is no overlap (it needs the relation id of every edge): it is refused here and
+    applies in :func:`diverse_k_paths` only.
     """
     if measure == "jaccard":
         a, b = set(zip(p.nodes, p.nodes[1:])), set(zip(q.nodes, q.nodes[1:]))
@@ -63,7 +65,12 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
             common = sum(float(weights[e]) for e, pr in zip(p.edges, pairs) if pr in shared)
             return common / p.cost
         return sum(pr in shared for pr in pairs) / len(pairs)
-    raise InvalidArgumentError(f"unknown overlap measure {measure!r}; available: {', '.join(MEASURES)}")
+    if measure == "relations":
+        raise InvalidArgumentError("measure 'relations' compares the relation ids of the paths' edges, which "
+                                   "path_overlap does not have: use diverse_k_paths(..., measure='relations', "
+                                   "relations=...), or one of jaccard, length, nodes here")
+    raise InvalidArgumentError(f"unknown overlap measure {measure!r}; available: jaccard, length, nodes "
+                               "(and relations in diverse_k_paths)")
 
 
 def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, *, max_overlap: float = 0.5,
@@ -113,7 +120,14 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     if measure == "relations":
         if relations is None:
             raise InvalidArgumentError("measure 'relations' needs the relation id of each edge")
-        rel = np.asarray(relations).tolist()
+        rel_a = np.asarray(relations)
+        if rel_a.ndim != 1:
+            raise InvalidArgumentError(f"relations must be a 1-D array, one relation id per edge; got shape "
+                                       f"{list(rel_a.shape)}")
+        m = np.shape(indices)[0] if np.ndim(indices) == 1 else len(rel_a)  # other shapes: check_csr names them
+        if len(rel_a) != m:
+            raise InvalidArgumentError(f"relations has {len(rel_a)} values for {m} edges (one relation id per edge)")
+        rel = rel_a.tolist()
     w = np.asarray(weights, dtype=np.float64)
 
     kept: list[Path] = []
