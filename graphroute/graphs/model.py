@@ -47,6 +47,7 @@ from typing import Any
 import numpy as np
 
 from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError, UnknownNameError
+from graphroute.paths.dijkstra import index_array, nodes_span
 from graphroute.problems.io import staged_file
 
 FORMAT_NAME = "graphroute.graph"
@@ -94,6 +95,11 @@ class Graph:
         Provenance and build summary; ``meta["default_weight"]`` names the routing weight.
     extras : dict[str, np.ndarray]
         Further arrays kept with the graph (KG splits, time-slot travel times ...).
+
+    Notes
+    -----
+    Index arrays must hold whole numbers (``1.7`` is refused, not truncated) and node ids must be
+    unique, as :func:`load_graph` demands of a file.
     """
 
     indptr: np.ndarray
@@ -108,8 +114,11 @@ class Graph:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.indptr = np.ascontiguousarray(self.indptr, dtype=np.int64)
-        self.indices = np.ascontiguousarray(self.indices, dtype=np.int64)
+        self.indptr = np.ascontiguousarray(index_array(self.indptr, "indptr"))
+        self.indices = np.ascontiguousarray(index_array(self.indices, "indices"))
+        if self.indptr.ndim != 1 or self.indices.ndim != 1:
+            raise InvalidInstanceError(f"graph indptr and indices must be 1-D, got shapes {list(self.indptr.shape)} "
+                                       f"and {list(self.indices.shape)}")
         n = len(self.indptr) - 1
         m = len(self.indices)
         if n < 0 or self.indptr[0] != 0 or self.indptr[-1] != m or np.any(np.diff(self.indptr) < 0):
@@ -135,8 +144,14 @@ class Graph:
                     e = int(np.argmax(arr < 0))
                     raise InvalidInstanceError(f"negative {name} {arr[e]:g} on edge {e} ({self._edge_str(e)})")
             self.edge_attrs[name] = arr
-        if self.node_ids is not None and len(self.node_ids) != n:
-            raise InvalidInstanceError(f"{len(self.node_ids)} node ids for {n} nodes")
+        if self.node_ids is not None:
+            self.node_ids = np.asarray(self.node_ids)
+            if self.node_ids.ndim != 1 or len(self.node_ids) != n:
+                raise InvalidInstanceError(f"{len(self.node_ids) if self.node_ids.ndim else 0} node ids for {n} nodes")
+            dup = first_duplicate(self.node_ids)
+            if dup is not None:  # node_index would find only one of them, and load_graph refuses the file
+                raise InvalidInstanceError(f"node_ids repeats {self.node_ids[dup[1]]!s:.60} (nodes {dup[0]} and "
+                                           f"{dup[1]}); ids must be unique")
         if self.node_names is not None:
             self.node_names = [str(s) for s in self.node_names]
             if len(self.node_names) != n:
@@ -400,13 +415,22 @@ def from_edges(
     **kwargs: Any,
 ) -> Graph:
     """Build a :class:`Graph` from edge lists (sorted into CSR order, stable by input order); edge
-    attributes and per-edge extras (:data:`EDGE_EXTRAS`) are reordered with the edges."""
-    src = np.asarray(src, dtype=np.int64)
-    dst = np.asarray(dst, dtype=np.int64)
+    attributes and per-edge extras (:data:`EDGE_EXTRAS`) are reordered with the edges.
+
+    ``src``, ``dst``: int ``[m]`` node indices (whole numbers; ``0.7`` is refused, not truncated);
+    ``n_nodes``: an integer >= 0."""
+    src = index_array(src, "src")
+    dst = index_array(dst, "dst")
+    if isinstance(n_nodes, (bool, np.bool_)) or not isinstance(n_nodes, (int, np.integer)) or n_nodes < 0:
+        raise InvalidArgumentError(f"n_nodes must be an integer >= 0, got {n_nodes!r}")
+    n_nodes = int(n_nodes)
     if src.shape != dst.shape:
-        raise InvalidInstanceError("source and target arrays differ in length")
+        raise InvalidInstanceError(f"source and target arrays differ in shape ({list(src.shape)} and {list(dst.shape)})")
+    if src.ndim != 1:
+        raise InvalidInstanceError(f"source and target arrays must be 1-D, got shape {list(src.shape)}")
     if len(src) and (min(src.min(), dst.min()) < 0 or max(src.max(), dst.max()) >= n_nodes):
-        raise InvalidInstanceError(f"edge endpoints must lie in 0..{n_nodes - 1}")
+        raise InvalidInstanceError(f"edge endpoints must lie in 0..{n_nodes - 1}" if n_nodes else
+                                   f"{len(src)} edges given but n_nodes is 0 ({nodes_span(0)})")
     order = np.argsort(src, kind="stable")
     indptr = np.zeros(n_nodes + 1, dtype=np.int64)
     np.cumsum(np.bincount(src, minlength=n_nodes), out=indptr[1:])
@@ -605,7 +629,8 @@ def _check_range(name: str, key: str, a: np.ndarray, hi: int, what: str, unit: s
     """Every value of the 1-d ``a`` in ``0..hi-1``; else one line naming the first bad position."""
     if a.size and (a.min() < 0 or a.max() >= hi):
         i = _first((a < 0) | (a >= hi))
-        raise GraphFormatError(f"{name}: {key} holds {what} {int(a[i])} at {unit} {i}, outside 0..{hi - 1}")
+        where = f"outside 0..{hi - 1}" if hi > 0 else f"but the graph has no {what} at all"
+        raise GraphFormatError(f"{name}: {key} holds {what} {int(a[i])} at {unit} {i}, {where}")
 
 
 def _strings(name: str, key: str, a: np.ndarray, n: int | None) -> None:
@@ -688,10 +713,7 @@ def _check_arrays(name: str, header: dict, arrays: dict[str, np.ndarray]) -> tup
                                    f"shape {list(ids.shape)}")
         if len(ids) != n:
             raise GraphFormatError(f"{name}: node_ids has {len(ids)} entries for {n} nodes")
-        dup = first_duplicate(ids)
-        if dup is not None:
-            raise GraphFormatError(f"{name}: node_ids repeats {ids[dup[1]]!s:.60} (nodes {dup[0]} and {dup[1]}); "
-                                   "ids must be unique")
+        # unique ids: the Graph constructor checks them (one pass, the same message with the file name)
     if "node_names" in arrays:
         _strings(name, "node_names", arrays["node_names"], n)
     if "coords" in arrays:

@@ -1,0 +1,65 @@
+"""The Graph's arrays as an API: index arrays of whole numbers (never truncated), unique node ids (as
+load_graph demands), and messages that read right for a graph without nodes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError
+from graphroute.graphs import Graph, from_edges, load_graph, save_graph
+
+
+@pytest.mark.parametrize("src, dst, msg", [
+    ([0.7, 1.2], [1, 0], r"src must hold integers; src\[0\] is 0\.7"),
+    ([0, 1], [1, np.nan], r"dst must hold integers; dst\[1\] is nan"),
+    ([0, 1], [True, False], r"dst must hold integers; dst\[0\] is True"),
+])
+def test_from_edges_refuses_endpoints_that_are_not_whole_numbers(src, dst, msg):
+    with pytest.raises(InvalidArgumentError, match=msg):
+        from_edges(src, dst, 2)
+
+
+def test_from_edges_accepts_whole_floats_as_the_integers_they_are():
+    g = from_edges(np.array([1.0, 0.0]), np.array([0.0, 1.0]), 2)
+    assert g.indptr.tolist() == [0, 1, 2] and g.indices.tolist() == [1, 0] and g.indices.dtype == np.int64
+
+
+@pytest.mark.parametrize("n_nodes", [2.5, -1, True, "2"])
+def test_from_edges_refuses_a_node_count_that_is_no_count(n_nodes):
+    with pytest.raises(InvalidArgumentError, match="n_nodes must be an integer >= 0"):
+        from_edges([], [], n_nodes)
+
+
+def test_the_constructor_refuses_a_fractional_offset():
+    with pytest.raises(InvalidArgumentError, match=r"indptr must hold integers; indptr\[1\] is 1\.5"):
+        Graph([0, 1.5, 2], [1, 0])
+
+
+@pytest.mark.parametrize("ids, shown", [(np.array(["x", "x"]), "x"), (np.array([7, 7]), "7")])
+def test_duplicate_node_ids_are_refused_as_load_graph_refuses_them(tmp_path, ids, shown):
+    msg = f"node_ids repeats {shown} \\(nodes 0 and 1\\); ids must be unique"
+    with pytest.raises(InvalidInstanceError, match=msg):
+        from_edges([0], [1], 2, node_ids=ids)
+    with pytest.raises(InvalidInstanceError, match=msg):
+        Graph([0, 1, 1], [1], node_ids=ids)
+    good = save_graph(from_edges([0], [1], 2, node_ids=np.array(["x", "y"]) if shown == "x" else np.array([7, 8])),
+                      tmp_path / "g")
+    with np.load(good) as z:  # the same ids written by hand: load_graph's message, with the file name
+        arrays = dict(z)
+    arrays["node_ids"] = ids
+    bad = tmp_path / "bad.graph.npz"
+    np.savez(bad, **arrays)
+    with pytest.raises(GraphFormatError, match="bad.graph.npz: " + msg):
+        load_graph(bad)
+
+
+def test_an_empty_graph_says_it_has_no_nodes():
+    with pytest.raises(InvalidInstanceError, match=r"n_nodes is 0 \(the graph has no nodes\)"):
+        from_edges([0], [1], 0)
+
+
+def test_a_file_whose_relation_vocabulary_is_empty_says_so(tmp_path):
+    g = from_edges([0], [1], 2, edge_attrs={"relation": np.array([0])}, kind="kg", relation_names=[])
+    with pytest.raises(GraphFormatError, match="holds relation 0 at edge 0, but the graph has no relation at all"):
+        load_graph(save_graph(g, tmp_path / "kg"))
