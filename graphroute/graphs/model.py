@@ -98,8 +98,14 @@ class Graph:
 
     Notes
     -----
-    Index arrays must hold whole numbers (``1.7`` is refused, not truncated) and node ids must be
-    unique, as :func:`load_graph` demands of a file.
+    ``indptr``, ``indices``, the ``edge_attrs`` arrays, ``coords`` and ``node_ids`` are read-only views
+    (``flags.writeable`` False) of the arrays given, not copies: a graph may have millions of edges.
+    So ``g.weights()[:] = 1`` or ``g.coords[0] = ...`` raises numpy's "assignment destination is
+    read-only" instead of silently changing every later route on ``g``; take a ``.copy()`` to edit,
+    and build a new graph from it. The arrays given are left as they were (still writable by their
+    owner, who then changes the graph too), and so is the ``edge_attrs`` dict given (the graph keeps
+    its own). Index arrays must hold whole numbers (``1.7`` is refused, not truncated) and node ids
+    must be unique, as :func:`load_graph` demands of a file.
     """
 
     indptr: np.ndarray
@@ -114,8 +120,8 @@ class Graph:
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.indptr = np.ascontiguousarray(index_array(self.indptr, "indptr"))
-        self.indices = np.ascontiguousarray(index_array(self.indices, "indices"))
+        self.indptr = _read_only(np.ascontiguousarray(index_array(self.indptr, "indptr")))
+        self.indices = _read_only(np.ascontiguousarray(index_array(self.indices, "indices")))
         if self.indptr.ndim != 1 or self.indices.ndim != 1:
             raise InvalidInstanceError(f"graph indptr and indices must be 1-D, got shapes {list(self.indptr.shape)} "
                                        f"and {list(self.indices.shape)}")
@@ -125,6 +131,7 @@ class Graph:
             raise InvalidInstanceError("graph indptr must start at 0, be non-decreasing and end at the edge count")
         if m and (self.indices.min() < 0 or self.indices.max() >= n):
             raise InvalidInstanceError(f"graph edge targets must lie in 0..{n - 1}")
+        self.edge_attrs = dict(self.edge_attrs)  # the graph's own dict: the caller's is left as it was
         if self.kind not in KINDS:
             raise InvalidInstanceError(f"unknown graph kind {self.kind!r}; available: {', '.join(KINDS)}")
         for name, arr in list(self.edge_attrs.items()):
@@ -143,9 +150,9 @@ class Graph:
                 if name in ("length", "time", "weight") and lo < 0:
                     e = int(np.argmax(arr < 0))
                     raise InvalidInstanceError(f"negative {name} {arr[e]:g} on edge {e} ({self._edge_str(e)})")
-            self.edge_attrs[name] = arr
+            self.edge_attrs[name] = _read_only(arr)
         if self.node_ids is not None:
-            self.node_ids = np.asarray(self.node_ids)
+            self.node_ids = _read_only(np.asarray(self.node_ids))
             if self.node_ids.ndim != 1 or len(self.node_ids) != n:
                 raise InvalidInstanceError(f"{len(self.node_ids) if self.node_ids.ndim else 0} node ids for {n} nodes")
             dup = first_duplicate(self.node_ids)
@@ -157,7 +164,7 @@ class Graph:
             if len(self.node_names) != n:
                 raise InvalidInstanceError(f"{len(self.node_names)} node names for {n} nodes")
         if self.coords is not None:
-            self.coords = np.asarray(self.coords, dtype=np.float64)
+            self.coords = _read_only(np.asarray(self.coords, dtype=np.float64))
             if self.coords.shape != (n, 2):
                 raise InvalidInstanceError(f"coords must have shape [{n}, 2], got {self.coords.shape}")
             bad = ~np.isfinite(self.coords)
@@ -203,6 +210,8 @@ class Graph:
         """float64 ``[m]`` routing weights: the attribute ``name`` (default ``meta['default_weight']``).
 
         Graphs without a numeric weight (knowledge graphs) route by hops: every edge weighs 1.
+        Read-only: a float64 attribute comes back as a view of the graph's own array, not a copy
+        (``w[:] = 1`` raises ValueError rather than change the graph); ``.copy()`` it to edit.
         """
         if name is not None and not name.strip():  # "" is no weight, not "the default one"
             numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
@@ -210,12 +219,12 @@ class Graph:
         name = name or self.default_weight
         if name is None or name == "hops":
             if "hops" in self.edge_attrs:  # a contracted graph: an edge stands for several original ones
-                return self.edge_attrs["hops"].astype(np.float64, copy=False)
-            return np.ones(self.n_edges, dtype=np.float64)
+                return _read_only(self.edge_attrs["hops"].astype(np.float64, copy=False))
+            return _read_only(np.ones(self.n_edges, dtype=np.float64))
         if name not in self.edge_attrs or name == "relation":
             numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
             raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
-        return self.edge_attrs[name].astype(np.float64, copy=False)
+        return _read_only(self.edge_attrs[name].astype(np.float64, copy=False))
 
     # ------------------------------------------------------------------ node lookup
     def _index(self) -> dict[str, int]:
@@ -500,6 +509,15 @@ def save_graph(g: Graph, path: str | Path) -> Path:
     with staged_file(path, mode=0o644) as tmp, open(tmp, "wb") as fh:
         np.savez(fh, **arrays)
     return path
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """A read-only view of ``a``: no copy, and ``a`` itself keeps its flags (it may be the caller's)."""
+    if not a.flags.writeable:
+        return a
+    v = a.view()
+    v.flags.writeable = False
+    return v
 
 
 def _json_default(o: Any) -> Any:

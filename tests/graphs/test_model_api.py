@@ -1,5 +1,6 @@
-"""The Graph's arrays as an API: index arrays of whole numbers (never truncated), unique node ids (as
-load_graph demands), and messages that read right for a graph without nodes."""
+"""The Graph's arrays as an API: read-only views (a caller's in-place edit must not silently change every
+later route), index arrays of whole numbers (never truncated), unique node ids (as load_graph demands),
+and messages that read right for a graph without nodes."""
 
 from __future__ import annotations
 
@@ -8,6 +9,36 @@ import pytest
 
 from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError
 from graphroute.graphs import Graph, from_edges, load_graph, save_graph
+from graphroute.graphs.synthetic import synthetic_graph
+from graphroute.paths import dijkstra
+
+
+def test_weights_are_a_read_only_view_of_the_graph_not_a_copy():
+    g = synthetic_graph("delaunay", 100, seed=0)
+    before = dijkstra(g.indptr, g.indices, g.weights(), 0, 99)
+    w = g.weights()
+    assert np.shares_memory(w, g.edge_attrs["time"])  # no copy: graphs can have millions of edges
+    with pytest.raises(ValueError, match="read-only"):
+        w[:] = 1.0
+    assert dijkstra(g.indptr, g.indices, g.weights(), 0, 99) == before
+
+
+@pytest.mark.parametrize("name", ["time", "length", "hops"])
+def test_every_weight_is_read_only(name):
+    g = synthetic_graph("delaunay", 30, seed=0)
+    assert not g.weights(name).flags.writeable
+
+
+def test_the_stored_arrays_are_read_only_and_the_callers_are_left_as_they_were():
+    indptr, indices = np.array([0, 1, 2]), np.array([1, 0])
+    length, coords, ids = np.array([1.0, 2.0]), np.zeros((2, 2)), np.array([10, 20])
+    attrs = {"length": length}
+    g = Graph(indptr, indices, attrs, coords=coords, node_ids=ids)
+    for a in (g.indptr, g.indices, g.edge_attrs["length"], g.coords, g.node_ids):
+        with pytest.raises(ValueError, match="read-only"):
+            a[0] = 1
+    assert all(a.flags.writeable for a in (indptr, indices, length, coords, ids))
+    assert attrs["length"] is length and g.edge_attrs is not attrs
 
 
 @pytest.mark.parametrize("src, dst, msg", [

@@ -114,7 +114,7 @@ class RouterGraph:
     def from_arrays(cls, indptr, indices, weights, lengths=None, coords=None, lonlat: bool = False) -> RouterGraph:
         indptr = np.asarray(indptr, dtype=np.int64)
         indices = np.asarray(indices, dtype=np.int64)
-        w = np.asarray(weights, dtype=np.float64)
+        w = np.array(weights, dtype=np.float64)  # a copy: the tensor below shares it (Graph arrays are read-only)
         n = indptr.size - 1
         src = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
         pos = planar_coords(coords, lonlat)

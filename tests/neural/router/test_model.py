@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import networkx as nx
 import numpy as np
@@ -120,3 +121,14 @@ def test_auto_steps_stop_a_margin_after_the_wave_reaches_the_sources():
         assert used == 40
         with pytest.raises(ValueError, match="needs reach"):
             model(rg, torch.tensor([0]), steps="auto")
+
+
+def test_router_graph_weights_do_not_share_the_graphs_read_only_array():
+    """The weight tensor has its own memory: a tensor over the graph's (read-only) array warned, and an
+    in-place change of it changed the graph."""
+    g = random_graph(20, 60, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rg = RouterGraph.from_graph(g)
+    assert not np.shares_memory(rg.w.numpy(), g.edge_attrs[g.default_weight])
+    assert rg.w.tolist() == g.weights().tolist()
