@@ -267,7 +267,11 @@ class Graph:
         raise UnknownNameError(f"unknown node {k!r} (graph has {self.n_nodes} nodes)")
 
     def node_label(self, i: int) -> str:
-        """The user's name for node ``i``: its name, else its original id, else ``i``."""
+        """The user's name for node ``i``: its name, else its original id, else ``i``.
+
+        ``i`` in ``0 .. n - 1``; a negative index is refused, not counted from the end."""
+        if not 0 <= i < self.n_nodes:
+            raise UnknownNameError(f"node index {i!r} is not in the graph ({nodes_span(self.n_nodes)})")
         if self.node_names is not None:
             return self.node_names[i]
         if self.node_ids is not None:
@@ -299,8 +303,16 @@ class Graph:
         return {k: (np.asarray(v)[..., edges] if k in EDGE_EXTRAS else v) for k, v in self.extras.items()}
 
     def subgraph(self, keep: np.ndarray) -> Graph:
-        """The subgraph induced by the nodes where ``keep`` (bool ``[n]``) is true."""
-        keep = np.asarray(keep, dtype=bool)
+        """The subgraph induced by the nodes where ``keep`` (bool ``[n]``) is true.
+
+        ``keep`` is a mask, not a list of node indices: any other shape, or values other than 0 / 1,
+        raise :class:`InvalidArgumentError` (``[0, 2]`` would otherwise be read as the mask
+        ``[False, True]``)."""
+        keep = np.asarray(keep)
+        if keep.shape != (self.n_nodes,) or (keep.dtype != bool and not np.isin(keep, (0, 1)).all()):
+            raise InvalidArgumentError(f"keep must be a bool mask of shape [{self.n_nodes}] (one value per node), "
+                                       f"got dtype {keep.dtype} shape {list(keep.shape)}")
+        keep = keep.astype(bool, copy=False)
         new_id = np.full(self.n_nodes, -1, dtype=np.int64)
         new_id[keep] = np.arange(int(keep.sum()))
         src = self.sources()

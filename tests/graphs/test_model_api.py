@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError
+from graphroute.exceptions import GraphFormatError, InvalidArgumentError, InvalidInstanceError, UnknownNameError
 from graphroute.graphs import Graph, from_edges, load_graph, save_graph
 from graphroute.graphs.synthetic import synthetic_graph
 from graphroute.paths import dijkstra
@@ -94,3 +94,17 @@ def test_a_file_whose_relation_vocabulary_is_empty_says_so(tmp_path):
     g = from_edges([0], [1], 2, edge_attrs={"relation": np.array([0])}, kind="kg", relation_names=[])
     with pytest.raises(GraphFormatError, match="holds relation 0 at edge 0, but the graph has no relation at all"):
         load_graph(save_graph(g, tmp_path / "kg"))
+
+
+@pytest.mark.parametrize("keep", [[0, 2], np.array([0, 2, 1]), np.ones((3, 1), dtype=bool)])
+def test_subgraph_takes_a_mask_not_node_indices(keep):
+    g = from_edges([0, 1], [1, 2], 3)
+    with pytest.raises(InvalidArgumentError, match=r"keep must be a bool mask of shape \[3\]"):
+        g.subgraph(keep)
+    assert g.subgraph(np.array([1, 1, 0])).n_edges == 1  # a 0 / 1 mask still is one
+
+
+@pytest.mark.parametrize("i, msg", [(-1, r"node index -1 is not in the graph \(nodes 0\.\.2\)"), (3, "node index 3")])
+def test_node_label_refuses_an_index_outside_the_graph(i, msg):
+    with pytest.raises(UnknownNameError, match=msg):
+        from_edges([0], [1], 3, node_ids=np.array([10, 20, 30])).node_label(i)
