@@ -118,34 +118,42 @@ def _is_header(parts: list[str]) -> bool:
     return len(parts) == 3 and all(p.lower() in _HEADER_WORDS or _HEADER_FIELD.fullmatch(p) for p in parts)
 
 
-def _fields(text: str, sumgnn: bool) -> tuple[list[str], str]:
-    """The fields of one line, each stripped, and the separator they were split on.
-
-    A line with a tab is split on tabs (names may contain spaces and commas). A line without one is
-    split on whitespace when that gives exactly three fields none of which ends with a comma
-    (``a r b``); otherwise, if it has a comma, it is a comma-separated line (``p066, motherOf, p134``,
-    CSV quoting allowed: ``"Smith, J.",knows,x``).
-    """
-    text = text.strip()
+def _separator(path: Path, texts: list[str], sumgnn: bool) -> str:
+    """The one separator of a split file: ``tab`` when any line has a tab (names may then hold spaces and
+    commas); else ``comma`` for a ``.csv`` file or when every line has a comma (``p066, motherOf, p134``,
+    ``aspirin,is used for,headache``); else ``whitespace`` (``a r b``). One per file, not per line: a
+    comma-separated line with spaces in its names split on the spaces into three wrong fields, silently."""
     if sumgnn:
-        return text.split(), "whitespace"
-    if "\t" in text:
-        return [p.strip() for p in text.split("\t")], "tab"
-    parts = text.split()
-    if (len(parts) == 3 and not any(p.endswith(",") for p in parts)) or "," not in text:
-        return parts, "whitespace"
+        return "whitespace"
+    if any("\t" in t for t in texts):
+        return "tab"
+    name = path.name[:-3] if path.name.endswith(".gz") else path.name
+    if name.lower().endswith(".csv") or all("," in t for t in texts):
+        return "comma"
+    return "whitespace"
+
+
+def _fields(text: str, sep: str) -> list[str]:
+    """The fields of one line split on ``sep`` (:func:`_separator`), each stripped; CSV quoting is allowed
+    on comma-separated lines (``"Smith, J.",knows,x``)."""
+    text = text.strip()
+    if sep == "tab":
+        return [p.strip() for p in text.split("\t")]
+    if sep == "whitespace":
+        return text.split()
     try:
         row = next(csv.reader([text], skipinitialspace=True))
     except csv.Error:
         row = text.split(",")
-    return [p.strip() for p in row], "comma"
+    return [p.strip() for p in row]
 
 
 def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], str | None]:
     """Triples of one split file, and its header line (None when it has none).
 
-    Fields are tab-separated (ConvE layout; entity names may contain spaces), or whitespace- or
-    comma-separated on lines without a tab (:func:`_fields`); spaces around a field are dropped. The
+    Fields are tab-separated (ConvE layout; entity names may contain spaces), or comma- or
+    whitespace-separated, one separator for the whole file (:func:`_separator`); spaces around a field
+    are dropped, and a line that does not split into three fields on it is refused (mixed separators). The
     first non-blank line is a header, and is dropped, when all three of its fields are column names
     (:func:`_is_header`: ``head relation tail``, ``subject predicate object``, ``source metaedge
     target``, ``head_entity relation tail_entity`` ...); only that line, so an entity called ``source``
@@ -153,17 +161,16 @@ def _read_lines(path: Path, sumgnn: bool) -> tuple[list[tuple[str, str, str]], s
     non-empty fields raises :class:`InvalidInstanceError` naming the file and line: a dropped triple
     would silently change the benchmark (its filtered ranking and its graph).
     """
-    triples, header, first = [], None, True
+    triples, header = [], None
     try:
-        for lineno, text in _lines(path):
-            if not text.strip():
-                continue
-            parts, sep = _fields(text, sumgnn)
-            if first:
-                first = False
-                if _is_header(parts):
-                    header = text.strip()
-                    continue
+        lines = [(lineno, text) for lineno, text in _lines(path) if text.strip()]
+        # the header may use a separator of its own (``h r t`` over tab-separated lines): any one will do
+        if lines and not sumgnn and any(_is_header(_fields(lines[0][1], s)) for s in ("tab", "comma", "whitespace")):
+            header = lines[0][1].strip()
+            lines = lines[1:]
+        sep = _separator(path, [text for _, text in lines], sumgnn)
+        for lineno, text in lines:
+            parts = _fields(text, sep)
             if len(parts) != 3 or not all(parts):
                 raise InvalidInstanceError(
                     f"{path} line {lineno}: expected head, relation and tail ({sep}-separated), "

@@ -205,11 +205,25 @@ def test_header_words_after_the_first_line_are_entities(tmp_path):
     ("p066,motherOf,p134\n", ("p066", "motherOf", "p134")),
     ("new york, located in, usa\n", ("new york", "located in", "usa")),
     ('"Smith, J.",knows,x\n', ("Smith, J.", "knows", "x")),
-    ("a,b r c\n", ("a,b", "r", "c")),  # three whitespace fields, none ending in a comma: whitespace-separated
+    ("aspirin,is used for,headache\n", ("aspirin", "is used for", "headache")),  # not split on its spaces
     ("Washington, D.C.\tcapitalOf\tusa\n", ("Washington, D.C.", "capitalOf", "usa")),  # tabs win
 ])
 def test_comma_separated_triples(tmp_path, text, expected):
     assert _named(read_kg(_kg(tmp_path, text))) == [expected]
+
+
+def test_the_separator_is_one_per_file(tmp_path):
+    """Commas on every line: comma-separated, names keep their spaces (they were split on the spaces when
+    that gave three fields: 'aspirin,is' 'used' 'for,headache'); a comma on some lines only: whitespace, the
+    comma part of a name; a .csv file is comma-separated; a line in another separator than the file's is refused."""
+    g = read_kg(_kg(tmp_path, "New York,capital_of,United States\nParis,capital_of,France\n"))
+    assert _named(g) == [("New York", "capital_of", "United States"), ("Paris", "capital_of", "France")]
+    assert _named(read_kg(_kg(tmp_path, "a,b r c\nd r e\n", name="w"))) == [("a,b", "r", "c"), ("d", "r", "e")]
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "train.csv").write_text("head,relation,tail\nx y,r,z\n")
+    assert _named(read_kg(tmp_path / "c")) == [("x y", "r", "z")]
+    with pytest.raises(InvalidInstanceError, match=r"line 2: expected head, relation and tail \(tab-separated\), got 1"):
+        read_kg(_kg(tmp_path, "a\tr\tb\nc r d\n", name="m"))
 
 
 @pytest.mark.parametrize("line", ["a, b", "a,,c", "a, b, c, d"])
