@@ -20,6 +20,7 @@ customers; for TSP it is one route that lists every node once.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,11 +50,35 @@ MAX_DISTANCE = 1e15
 MAX_COORD = MAX_DISTANCE / 4
 
 
-def _as_matrix(value: Any, what: str) -> np.ndarray:
+def _own_float_array(value: Any, what: str) -> np.ndarray:
+    """``value`` as a float64 array of the instance's own: one copy, never a view of the caller's array.
+
+    A list or tuple is converted once (that conversion is the copy); anything else (an ndarray, a
+    tensor, a DataFrame, which ``np.asarray`` may only wrap) is copied, so that the caller's array is
+    neither frozen by :attr:`Instance.distances` nor able to change the instance behind its checks.
+    Text, booleans and other non-numbers are refused, as the JSON reader refuses them (numpy would
+    read ``"0.5"`` as 0.5 and ``True`` as 1).
+    """
     try:
-        m = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise InvalidInstanceError(f"{what} must be a numeric matrix ({exc})") from None
+        a = np.asarray(value)
+    except (TypeError, ValueError, OverflowError) as exc:  # ragged rows, ...
+        raise InvalidInstanceError(f"{what} must be numbers ({exc})") from None
+    kind = a.dtype.kind
+    if kind == "O":  # mixed Python objects: numbers only (a rare path, so a Python loop is fine)
+        bad = [v for v in a.flat if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Real)][:1]
+        if bad:
+            raise InvalidInstanceError(f"{what} must hold only numbers, got {type(bad[0]).__name__} {_short(bad[0])}")
+    elif kind not in "iuf":
+        got = {"b": "true/false", "U": "text", "S": "bytes", "c": "complex numbers"}.get(kind, str(a.dtype))
+        raise InvalidInstanceError(f"{what} must hold only numbers, got {got}")
+    try:
+        return a.astype(np.float64, copy=not isinstance(value, (list, tuple)))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidInstanceError(f"{what} must be numbers ({exc})") from None
+
+
+def _as_matrix(value: Any, what: str) -> np.ndarray:
+    m = _own_float_array(value, what)
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise InvalidInstanceError(f"{what} must be a square matrix, got shape {tuple(m.shape)}")
     if not np.all(np.isfinite(m)):
@@ -67,6 +92,11 @@ def _as_matrix(value: Any, what: str) -> np.ndarray:
         i, j = np.argwhere((m > MAX_DISTANCE) & off)[0]
         raise InvalidInstanceError(f"{what}[{i}][{j}] is too large ({m[i, j]:g}); at most {MAX_DISTANCE:g}")
     return m
+
+
+def _short(v: Any) -> str:
+    text = repr(v)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _big(v: float) -> str:
@@ -85,6 +115,8 @@ def _load_value(v: Any, what: str) -> int:
         raise InvalidInstanceError(f"{what} must be an integer, got {v}")
     if isinstance(v, (int, np.integer)):
         return int(v)
+    if not isinstance(v, numbers.Real):  # float("7") would read text as a number: the JSON reader refuses it too
+        raise InvalidInstanceError(f"{what} must be a number, got {type(v).__name__} {_short(v)}")
     try:
         f = float(v)
     except (TypeError, ValueError, OverflowError):
@@ -102,12 +134,16 @@ def _load_value(v: Any, what: str) -> int:
 class Instance:
     """A TSP or CVRP instance that checks itself on construction.
 
+    The instance keeps its own copies of the arrays it is given (one copy each): the caller's arrays
+    are never frozen nor shared, so editing them afterwards changes neither the instance nor its
+    cached :attr:`distances`. ``meta`` is copied too (shallowly).
+
     Attributes
     ----------
     problem : str
         ``"tsp"`` or ``"cvrp"``.
     name : str
-        Instance name (file stem for files).
+        Instance name (file stem for files); a string, as the JSON format requires.
     coords : np.ndarray or None
         ``[n, 2]`` coordinates. Required unless ``distance_type == "EXPLICIT"``, where they are
         optional and used for drawing only. Finite and at most :data:`MAX_COORD` in absolute value.
@@ -121,16 +157,18 @@ class Instance:
     demands : np.ndarray or None
         ``[n]`` integer demands for CVRP; ``demands[0]`` (the depot) must be 0.
     capacity : int or None
-        Vehicle capacity for CVRP.
+        Vehicle capacity for CVRP: any real number type (``10``, ``10.0``, ``np.float32(10)``) holding
+        a whole number, kept as a Python int. Demands are numbers too: text such as ``"1"`` is refused.
     num_vehicles : int or None
         Fleet size, 1 to the number of customers; ``None`` means as many vehicles as needed (the CVRPLIB rule).
     bks : float or None
-        Best known (or optimal) cost, if known, under this instance's own convention; > 0, since no
-        gap can be computed against 0.
+        Best known (or optimal) cost, if known, under this instance's own convention: a number (not
+        text, not a bool), finite and > 0, since no gap can be computed against 0.
     bks_source : str or None
         Where ``bks`` came from (a ``.sol`` file, a CSV, the command line).
     meta : dict
-        Free-form provenance (generator, seed, source file, ...).
+        Free-form provenance (generator, seed, source file, ...); ``None`` is taken as ``{}``.
+        :func:`~graphroute.problems.io.write_instance` writes numpy values in it as plain JSON.
     bks_checked : bool or None
         Whether routes came with ``bks`` and the checker found them feasible at that cost: True (a
         ``.sol`` whose routes cost its ``Cost`` line, a ``.opt.tour`` costed by the checker), False
@@ -159,12 +197,20 @@ class Instance:
             raise InvalidInstanceError(
                 f"unknown distance type {self.distance_type!r}; available: {', '.join(DISTANCE_TYPES)}"
             )
+        if not isinstance(self.name, str):  # the JSON writer would write a name the reader refuses
+            raise InvalidInstanceError(f"name must be a string, got {type(self.name).__name__} {_short(self.name)}")
+        self.name = str(self.name)  # np.str_ -> str
+        if self.meta is None:
+            self.meta = {}
+        elif not isinstance(self.meta, dict):
+            raise InvalidInstanceError(f"meta must be a dict, got {type(self.meta).__name__}")
+        else:
+            self.meta = dict(self.meta)  # the instance adds keys (its source, notes): never to the caller's dict
+        if self.bks_source is not None and not isinstance(self.bks_source, str):
+            raise InvalidInstanceError(f"bks_source must be a string or None, got {type(self.bks_source).__name__}")
         n = None
         if self.coords is not None:
-            try:
-                c = np.asarray(self.coords, dtype=np.float64)
-            except (TypeError, ValueError) as exc:
-                raise InvalidInstanceError(f"coords must be numbers ({exc})") from None
+            c = _own_float_array(self.coords, "coords")
             if c.ndim != 2 or c.shape[1] != 2:
                 raise InvalidInstanceError(f"coords must have shape [n, 2], got {tuple(c.shape)}")
             bad = ~np.all(np.isfinite(c), axis=1)
@@ -208,18 +254,32 @@ class Instance:
         else:
             if self.demands is not None or self.capacity is not None:
                 raise InvalidInstanceError("a tsp instance has no demands or capacity")
+            if self.num_vehicles is not None and (isinstance(self.num_vehicles, (bool, np.bool_))
+                                                  or not isinstance(self.num_vehicles, (int, np.integer))
+                                                  or self.num_vehicles != 1):
+                raise InvalidInstanceError(f"a tsp instance is one tour: num_vehicles must be 1 or None, got "
+                                           f"{_short(self.num_vehicles)}")
+            if self.num_vehicles is not None:
+                self.num_vehicles = 1
         if self.bks is not None:
-            b = float(self.bks)
+            if isinstance(self.bks, (bool, np.bool_)) or not isinstance(self.bks, numbers.Real):
+                raise InvalidInstanceError(f"known best cost (bks) must be a number, got {type(self.bks).__name__} "
+                                           f"{_short(self.bks)}")
+            try:
+                b = float(self.bks)
+            except OverflowError:  # an int of 400 digits
+                b = math.inf
             if not math.isfinite(b) or b <= 0:
-                raise InvalidInstanceError(f"known best cost (bks) must be a finite number > 0, got {self.bks}")
+                raise InvalidInstanceError(f"known best cost (bks) must be a finite number > 0, got {_big(self.bks)}")
             self.bks = b
         self._dist: np.ndarray | None = None
 
     def _check_cvrp(self, n: int) -> None:
         if self.capacity is None:
             raise InvalidInstanceError("a cvrp instance needs a capacity")
-        if isinstance(self.capacity, bool) or not isinstance(self.capacity, (int, np.integer, float)):
-            raise InvalidInstanceError(f"capacity must be a number, got {self.capacity!r}")
+        if isinstance(self.capacity, (bool, np.bool_)) or not isinstance(self.capacity, numbers.Real):
+            raise InvalidInstanceError(f"capacity must be a number, got {type(self.capacity).__name__} "
+                                       f"{_short(self.capacity)}")
         if self.capacity > MAX_LOAD:
             raise InvalidInstanceError(f"capacity {_big(self.capacity)} is too large; at most {MAX_LOAD} (64-bit integers)")
         if not math.isfinite(self.capacity) or self.capacity <= 0 or self.capacity != int(self.capacity):
@@ -258,7 +318,7 @@ class Instance:
         self.demands = np.array(values, dtype=np.int64)
         if self.num_vehicles is not None:
             k = self.num_vehicles
-            if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k <= 0:
+            if isinstance(k, (bool, np.bool_)) or not isinstance(k, (int, np.integer)) or k <= 0:
                 raise InvalidInstanceError(f"num_vehicles must be a positive integer or null, got {k!r}")
             customers = n - 1
             if k > customers:  # a route serves at least one customer: more vehicles are never used
