@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -130,13 +130,17 @@ def _load_value(v: Any, what: str) -> int:
     return int(f)
 
 
-@dataclass
+@dataclass(eq=False)
 class Instance:
     """A TSP or CVRP instance that checks itself on construction.
 
     The instance keeps its own copies of the arrays it is given (one copy each): the caller's arrays
     are never frozen nor shared, so editing them afterwards changes neither the instance nor its
     cached :attr:`distances`. ``meta`` is copied too (shallowly).
+
+    Two instances are equal (``==``) when every field is: arrays by value (:func:`numpy.array_equal`),
+    ``meta`` included, so a file read back (whose ``meta`` gains its ``source``) is not equal to the
+    instance written. Instances are mutable and not hashable.
 
     Attributes
     ----------
@@ -383,9 +387,31 @@ class Instance:
             return 1
         return max(1, -(-int(self.demands.sum()) // self.capacity))  # type: ignore[union-attr,operator]
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Instance):
+            return NotImplemented
+        return all(_same(getattr(self, f.name), getattr(other, f.name)) for f in fields(self))
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, compared by value
+
     def __repr__(self) -> str:
         extra = f", capacity={self.capacity}" if self.problem == "cvrp" else ""
         return f"Instance({self.kind} {self.name!r}, n={self.n}, distance={self.distance_type}{extra})"
+
+
+def _same(a: Any, b: Any) -> bool:
+    """Value equality that also holds for numpy arrays and dicts or lists of them (``==`` on arrays is
+    elementwise, and ``bool()`` of that raises)."""
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and np.array_equal(a, b)
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return type(a) is type(b) and len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b))
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return a is b
 
 
 @dataclass

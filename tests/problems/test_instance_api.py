@@ -1,7 +1,9 @@
 """The Instance constructor as a researcher calls it from Python: it owns copies of the arrays it is
-given, refuses values of the wrong type with one-line messages naming the field."""
+given, refuses values of the wrong type with one-line messages naming the field, and compares by value."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -96,3 +98,18 @@ def test_tsp_num_vehicles_one_is_kept_as_an_int():
 def test_meta_none_is_an_empty_dict_and_solves():
     inst = gr.Instance("tsp", coords=C, meta=None)
     assert inst.meta == {} and gr.solve(inst, "nearest").feasible
+
+
+def test_equality_is_by_value():
+    a, b = gr.generate("cvrp", 5, seed=1), gr.generate("cvrp", 5, seed=1)
+    assert a == b and not (a != b) and a == a
+    assert a != gr.generate("cvrp", 5, seed=2)
+    assert a != dataclasses.replace(a, num_vehicles=5)
+    c = gr.generate("cvrp", 5, seed=1)
+    c.meta["ids"] = np.arange(3)  # arrays inside meta compare by value too
+    d = gr.generate("cvrp", 5, seed=1)
+    d.meta["ids"] = np.arange(3)
+    assert c == d and c != a
+    assert a != "cvrp" and a != None  # noqa: E711
+    with pytest.raises(TypeError):
+        hash(a)
