@@ -9,10 +9,10 @@ use cannot hide here. It raises exceptions (never ``assert``) when asked to enfo
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from graphroute.exceptions import InfeasibleError, InvalidSolutionError
+from graphroute.exceptions import InfeasibleError, InvalidArgumentError, InvalidSolutionError
 from graphroute.problems.instance import Instance, Solution
 
 _GEO_PI = 3.141592
@@ -95,8 +95,10 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
     ----------
     instance : Instance
     solution : Solution or list of routes
+        A list (or 2-D array) of routes, each a list of node indices, never a flat list of nodes:
         CVRP: routes of customer indices ``1..n-1`` with the depot (0) left out.
-        TSP: one route listing every node ``0..n-1`` once (closed implicitly).
+        TSP: one route listing every node ``0..n-1`` once (closed implicitly), so a tour is
+        passed as ``[tour]``.
     enforce : bool
         Raise instead of returning the violations: :class:`InfeasibleError` naming them, or
         :class:`InvalidSolutionError` for a node outside ``0..n-1``.
@@ -111,13 +113,18 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
 
     Raises
     ------
+    InvalidArgumentError
+        ``instance`` is not an :class:`Instance`.
     InvalidSolutionError
-        A route holds something that is not an integer node (no cost can be computed), or, with
+        ``solution`` is not a list of routes (a flat tour ``[0, 1, 2]`` included: pass ``[[0, 1, 2]]``),
+        a route holds something that is not an integer node (no cost can be computed), or, with
         ``enforce``, a node outside ``0..n-1``.
     InfeasibleError
         With ``enforce``, any other violation.
     """
-    sol = solution if isinstance(solution, Solution) else Solution([list(r) for r in solution])
+    if not isinstance(instance, Instance):
+        raise InvalidArgumentError(f"instance must be an Instance, got {type(instance).__name__}")
+    sol = solution if isinstance(solution, Solution) else Solution(_route_lists(solution))
     n = instance.n
     violations: list[str] = []
     routes_in_range = []
@@ -188,6 +195,15 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
     if enforce and violations:
         raise InfeasibleError(f"{instance.name}: " + "; ".join(violations))
     return result
+
+
+def _route_lists(solution: object) -> list:
+    """The routes of a list (or array, or other iterable) of routes, each route as a list; anything that
+    is not a route is left for :class:`Solution` to name."""
+    if isinstance(solution, (str, bytes, dict)) or not isinstance(solution, Iterable):
+        raise InvalidSolutionError(f"a solution must be a Solution or a list of routes (lists of node indices), "
+                                   f"got {type(solution).__name__}")
+    return [list(r) if isinstance(r, Iterable) and not isinstance(r, (str, bytes, dict)) else r for r in solution]
 
 
 def _fmt(nodes: list[int], limit: int = 8) -> str:

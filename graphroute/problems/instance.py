@@ -432,7 +432,9 @@ class Solution:
         out = []
         for r, route in enumerate(self.routes):
             if not isinstance(route, (list, tuple, np.ndarray)):
-                raise InvalidSolutionError(f"route {r + 1} must be a list of node indices")
+                got = f"the node {route}" if isinstance(route, (numbers.Number, np.number)) else type(route).__name__
+                raise InvalidSolutionError(f"route {r + 1} must be a list of node indices, got {got}: routes are a list "
+                                           "of routes, so a tsp tour is passed as [tour]")
             clean = []
             for v in route:
                 if isinstance(v, bool) or not isinstance(v, (int, np.integer)):

@@ -1,0 +1,35 @@
+"""check() called from Python with the shapes a researcher reaches for first."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import graphroute as gr
+from graphroute.exceptions import InvalidArgumentError, InvalidSolutionError
+
+SQUARE = gr.Instance("tsp", coords=[[0, 0], [1, 0], [1, 1], [0, 1]])
+
+
+@pytest.mark.parametrize("flat", [[0, 1, 2, 3], np.arange(4), (0, 1, 2, 3)])
+def test_a_flat_tour_is_refused_in_one_line(flat):
+    with pytest.raises(InvalidSolutionError, match=r"route 1 must be a list of node indices, got the node 0: .*"
+                                                   r"a tsp tour is passed as \[tour\]$"):
+        gr.check(SQUARE, flat)
+
+
+@pytest.mark.parametrize("routes", [[[0, 1, 2, 3]], np.arange(4)[None, :], [np.arange(4)], [range(4)], [(0, 1, 2, 3)]])
+def test_lists_of_routes_in_any_sequence_shape_are_checked(routes):
+    res = gr.check(SQUARE, routes)
+    assert res.feasible and res.cost == 4
+
+
+@pytest.mark.parametrize("solution, got", [(5, "int"), ("0123", "str"), (None, "NoneType")])
+def test_a_solution_that_is_no_list_of_routes_is_refused(solution, got):
+    with pytest.raises(InvalidSolutionError, match=f"a solution must be a Solution or a list of routes .*got {got}$"):
+        gr.check(SQUARE, solution)
+
+
+def test_check_needs_an_instance():
+    with pytest.raises(InvalidArgumentError, match="instance must be an Instance, got str"):
+        gr.check("square.json", [[0, 1, 2, 3]])
