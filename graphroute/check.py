@@ -212,7 +212,13 @@ def _fmt(nodes: list[int], limit: int = 8) -> str:
 
 
 def gap_pct(cost: float, reference: float | None) -> float | None:
-    """Percentage gap ``100 * (cost - reference) / reference``; None without a positive reference."""
-    if reference is None or reference <= 0 or not math.isfinite(cost):
+    """Percentage gap ``100 * (cost - reference) / reference``.
+
+    None without a finite positive reference (None, 0, negative, NaN, infinite) or a finite cost.
+    """
+    if cost is None or reference is None:
         return None
-    return 100.0 * (cost - reference) / reference
+    c, r = float(cost), float(reference)
+    if not (math.isfinite(r) and r > 0 and math.isfinite(c)):
+        return None
+    return 100.0 * (c - r) / r

@@ -1,6 +1,8 @@
-"""check() called from Python with the shapes a researcher reaches for first."""
+"""check() and gap_pct() called from Python with the shapes a researcher reaches for first."""
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 import pytest
@@ -33,3 +35,13 @@ def test_a_solution_that_is_no_list_of_routes_is_refused(solution, got):
 def test_check_needs_an_instance():
     with pytest.raises(InvalidArgumentError, match="instance must be an Instance, got str"):
         gr.check("square.json", [[0, 1, 2, 3]])
+
+
+@pytest.mark.parametrize("cost, ref", [(100, math.nan), (100, math.inf), (100, -math.inf), (100, 0), (100, -5),
+                                       (100, None), (math.nan, 50), (math.inf, 50), (None, 50)])
+def test_gap_is_none_without_a_finite_positive_reference_or_a_finite_cost(cost, ref):
+    assert gr.gap_pct(cost, ref) is None
+
+
+def test_gap_of_numbers():
+    assert gr.gap_pct(110, 100) == pytest.approx(10.0) and gr.gap_pct(np.float32(90), np.int64(100)) == pytest.approx(-10)
