@@ -10,6 +10,8 @@ without a ``time`` attribute (DIMACS) gives costs in its length units and no dur
 
 from __future__ import annotations
 
+import operator
+
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
@@ -35,6 +37,12 @@ def road_vrp_instance(
     """
     from graphroute.paths.dijkstra import dijkstra_matrix
 
+    try:
+        seed = operator.index(seed)  # a Python int: meta goes to JSON, which takes no numpy scalar
+    except TypeError:
+        raise InvalidArgumentError(f"seed must be an integer, got {type(seed).__name__} {seed!r}") from None
+    if seed < 0:
+        raise InvalidArgumentError(f"seed must be a non-negative integer, got {seed}")
     if graph.kind not in ("road", "synthetic"):
         raise InvalidArgumentError(f"road VRP instances need a road graph, got a {graph.kind} graph")
     if customers < 1:
@@ -81,6 +89,6 @@ def road_vrp_instance(
         demands=demands,
         capacity=capacity if capacity is not None else capacity_for(customers),
         meta={"generator": "graphroute.road_vrp", "road": src, "node_ids": ids, "seed": seed,
-              "clustered": clustered, "cost": "travel distance (m)" if g.kind == "road" and has_time else "travel distance (graph length units)",
+              "clustered": bool(clustered), "cost": "travel distance (m)" if g.kind == "road" and has_time else "travel distance (graph length units)",
               "durations": "travel time (s)" if has_time else None},
     )

@@ -133,8 +133,8 @@ def generate(
     capacity : int or None
         CVRP only: the vehicle capacity, at least 9 (demands are 1..9); default the AM/POMO rule.
     """
-    check_generate_size(size, asymmetric)
-    check_generator_seed(seed)
+    size = check_generate_size(size, asymmetric)
+    seed = check_generator_seed(seed)  # a Python int: meta goes to JSON, which takes no numpy scalar
     if capacity is not None:
         if problem != "cvrp":
             raise InvalidInstanceError(f"a {problem} instance has no capacity (got capacity={capacity!r})")

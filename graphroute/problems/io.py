@@ -621,8 +621,34 @@ def instance_to_dict(inst: Instance) -> dict:
         obj["num_vehicles"] = inst.num_vehicles
     if inst.bks is not None:
         obj["bks"] = int(inst.bks) if float(inst.bks).is_integer() else inst.bks
-    obj["meta"] = {k: v for k, v in inst.meta.items() if k != "source"}
+    obj["meta"] = {k: _plain_json(v, f"meta[{k!r}]") for k, v in inst.meta.items() if k != "source"}
     return obj
+
+
+def _plain_json(v: Any, where: str) -> Any:
+    """``v`` as plain JSON values: numpy scalars and arrays become Python numbers and lists, tuples lists;
+    anything else JSON cannot hold is refused with :class:`InvalidInstanceError` naming ``where`` (a meta key)."""
+    if v is None or isinstance(v, (str, bool, int, float)):
+        return v
+    if isinstance(v, np.ndarray):
+        v = v.tolist()  # Python scalars, nested lists
+    elif isinstance(v, np.generic):
+        v = v.item()
+        if isinstance(v, (bool, int, float, str)):
+            return v
+    if isinstance(v, (list, tuple)):
+        return [_plain_json(x, f"{where}[{i}]") for i, x in enumerate(v)]
+    if isinstance(v, dict):
+        out = {}
+        for k, x in v.items():
+            if isinstance(k, np.generic):
+                k = k.item()
+            if not isinstance(k, (str, int, float, bool)) and k is not None:
+                raise InvalidInstanceError(f"{where} has a key of type {type(k).__name__}, which JSON cannot hold")
+            out[k] = _plain_json(x, f"{where}[{k!r}]")
+        return out
+    raise InvalidInstanceError(f"{where} is a {type(v).__name__}, which JSON cannot hold; meta takes numbers, "
+                               "strings, booleans, null, lists and dicts")
 
 
 def instance_text(inst: Instance) -> str:
