@@ -13,7 +13,9 @@ import importlib
 import inspect
 import math
 import numbers
+import os
 import time
+from pathlib import Path
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable
 
@@ -22,6 +24,7 @@ import numpy as np
 from graphroute.check import check, gap_pct
 from graphroute.exceptions import InvalidArgumentError, MissingDependencyError, UnknownNameError
 from graphroute.problems.instance import Instance, Solution
+from graphroute.problems.io import read_instance
 
 
 @dataclass(frozen=True)
@@ -194,7 +197,7 @@ class SolveResult:
 
 
 def solve(
-    instance: Instance,
+    instance: Instance | str | Path,
     solver: str = "pyvrp",
     *,
     time_limit: float = 10.0,
@@ -205,7 +208,9 @@ def solve(
 
     Parameters
     ----------
-    instance : Instance
+    instance : Instance, str or Path
+        The instance, or the path of an instance file, read with
+        :func:`graphroute.problems.io.read_instance` (known best beside the file included).
     solver : str
         A name from :data:`SOLVERS`.
     time_limit : float
@@ -222,7 +227,19 @@ def solve(
     **options
         Solver-specific keyword options (for example ``checkpoint=`` for ``neural``); an option
         the solver does not take is refused with :class:`InvalidArgumentError`.
+
+    Raises
+    ------
+    InvalidArgumentError
+        ``instance`` is neither an Instance nor a path, or an argument is out of range.
+    InvalidInstanceError
+        ``instance`` is a path that cannot be read as an instance.
     """
+    if isinstance(instance, (str, os.PathLike)):
+        instance = read_instance(instance)
+    elif not isinstance(instance, Instance):
+        raise InvalidArgumentError(f"instance must be an Instance or the path of an instance file, got "
+                                   f"{type(instance).__name__}")
     spec = get_solver(solver)
     time_limit = check_time_limit(time_limit)
     if isinstance(seed, np.integer):

@@ -1,0 +1,24 @@
+"""solve() takes an instance or the path of an instance file."""
+
+from __future__ import annotations
+
+import pytest
+
+import graphroute as gr
+from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError
+
+
+@pytest.mark.parametrize("as_path", [str, lambda p: p])
+def test_solve_reads_a_path(tmp_path, as_path):
+    inst = gr.generate("cvrp", 6, seed=3)
+    path = tmp_path / "c6.json"
+    gr.write_instance(inst, path)
+    res = gr.solve(as_path(path), "savings")
+    assert res.instance == inst.name and res.feasible and res.cost == gr.solve(inst, "savings").cost
+
+
+def test_solve_refuses_a_missing_file_and_a_non_instance(tmp_path):
+    with pytest.raises(InvalidInstanceError, match="no such file"):
+        gr.solve(tmp_path / "none.json", "nearest")
+    with pytest.raises(InvalidArgumentError, match="instance must be an Instance or the path of an instance file, got int"):
+        gr.solve(5, "nearest")
