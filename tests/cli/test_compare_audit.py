@@ -204,7 +204,7 @@ def test_files_with_a_suite_are_named_custom(engine, mini_suite, tmp_path, monke
     assert json.loads(res.stdout)["out"] == str(Path("runs") / "compare" / "custom")
     assert engine["header"].startswith("# Comparison: custom\n")
     assert engine["grid"].time_limit == 0.25  # the suite's settings still apply
-    assert res.stderr.strip() == (f"warning: the instances given replace those of suite 'mini'; its baseline, solvers, "
+    assert res.stderr.strip() == ("warning: the instances given replace those of suite 'mini'; its baseline, solvers, "
                                   "time limit, seeds and solver options apply where no option overrides them")
 
 
