@@ -16,7 +16,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     """Load ``checkpoint`` (its config names the KG, ``data_path`` overrides it), rank ``split`` in both
     directions on ``device``, print the table."""
     from graphroute.exceptions import InvalidArgumentError
-    from graphroute.neural.kg.train import _recorded_path, evaluate, load_kg_model
+    from graphroute.neural.kg.train import evaluate, load_kg_model
     from graphroute.neural.train import resolve_device
 
     if max_queries is not None and max_queries < 1:
@@ -38,7 +38,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     # "data": as given or as recorded in the checkpoint; "data_path": the KG actually read (found from the
     # working directory or, for a recorded relative path, from the project root)
     res = {"checkpoint": str(checkpoint), "model": cfg.model, "data": str(data_path or cfg.data),
-           "data_path": str(Path(data_path) if data_path is not None else _recorded_path(cfg.data)), "split": split, **res,
+           "data_path": data.meta.get("read_from", str(data_path or cfg.data)), "split": split, **res,
            "time_s": time.perf_counter() - t0, "device": dev, "data_warnings": data.warnings()}
     if as_json:
         print_json(res)

@@ -86,14 +86,18 @@ class KGData:
 
         return kg_warnings(self.meta)
 
-    def reindexed(self, entity_names: list[str], relation_names: list[str], what: str = "the checkpoint") -> KGData:
+    def reindexed(self, entity_names: list[str], relation_names: list[str], what: str = "the checkpoint",
+                  by_ids: bool = False) -> KGData:
         """This KG with the ids of another vocabulary (``entity_names[i]`` gets id ``i``), e.g. the one a
         checkpoint was trained with, so that a KG whose files list the same triples in another order
-        is ranked correctly. The entity and relation name sets must be the same, and unique."""
-        if entity_names == self.entity_names and relation_names == self.relation_names:
+        is ranked correctly. The entity and relation name sets must be the same, and unique. ``by_ids``:
+        ``entity_names`` are the files' entity ids, matched against :attr:`entity_ids` (a KG read with
+        display names from ``--names`` is the same KG as its plain files); the display names stay this KG's."""
+        mine_entities = self.entity_ids if by_ids and self.entity_ids is not None else self.entity_names
+        if entity_names == mine_entities and relation_names == self.relation_names:
             return self
         maps = []
-        for kind, mine, theirs in (("entity", self.entity_names, entity_names),
+        for kind, mine, theirs in (("entity", mine_entities, entity_names),
                                    ("relation", self.relation_names, relation_names)):
             if len(set(mine)) != len(mine) or len(set(theirs)) != len(theirs):
                 raise InvalidArgumentError(f"{self.name}: the {kind} ids differ from those of {what} and the names "
@@ -110,14 +114,18 @@ class KGData:
         def remap(tr: np.ndarray) -> np.ndarray:
             return np.stack([ent[tr[:, 0]], rel[tr[:, 1]], ent[tr[:, 2]]], 1) if len(tr) else tr
 
-        ids = None
-        if self.entity_ids is not None:  # entity i of this KG becomes entity ent[i]: its id moves with it
-            ids = [""] * len(self.entity_ids)
+        def moved(labels: list[str] | None) -> list[str] | None:  # entity i becomes entity ent[i]: its labels move
+            if labels is None:
+                return None
+            out = [""] * len(labels)
             for i, e in enumerate(ent.tolist()):
-                ids[e] = self.entity_ids[i]
+                out[e] = labels[i]
+            return out
+
+        names = moved(self.entity_names) if by_ids else list(entity_names)
         return KGData(name=self.name, num_entities=self.num_entities, num_relations=self.num_relations,
                       train=remap(self.train), valid=remap(self.valid), test=remap(self.test),
-                      entity_names=list(entity_names), relation_names=list(relation_names), entity_ids=ids,
+                      entity_names=names, relation_names=list(relation_names), entity_ids=moved(self.entity_ids),
                       meta=dict(self.meta))
 
     def with_inverse(self, triples: np.ndarray) -> np.ndarray:

@@ -533,9 +533,17 @@ def match_kg(ck: dict, data: KGData, what: str) -> KGData:
             f"({ck.get('config', {}).get('data', 'path not recorded')}); {data.name} has {data.num_entities} and "
             f"{data.num_relations}")
     vocab = ck.get("vocab")
-    if vocab is not None:  # ids follow the order of the files: match them by name
-        data = data.reindexed(vocab["entities"], vocab["relations"], what=what)
-    return data
+    if vocab is None:
+        return data
+    # ids follow the order of the files: match them by the files' entity ids where both sides know them (so
+    # a KG read with --names display names is the one its plain files give), else by the names recorded
+    ids = vocab.get("entity_ids")
+    if ids is not None and data.entity_ids is not None:
+        return data.reindexed(ids, vocab["relations"], what=what, by_ids=True)
+    if (ids is None and data.entity_ids is not None and data.entity_names != vocab["entities"]
+            and set(data.entity_ids) == set(vocab["entities"])):  # an older checkpoint of the plain files
+        return data.reindexed(vocab["entities"], vocab["relations"], what=what, by_ids=True)
+    return data.reindexed(vocab["entities"], vocab["relations"], what=what)
 
 
 def _cuda_rng(device: str) -> list | None:
@@ -551,7 +559,9 @@ def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
     vocabulary (entity and relation names in id order), progress."""
     return {"task": "kg", "config": dataclasses.asdict(cfg), "model_config": {"kg_model": cfg.model},
             "model": state, "num_entities": data.num_entities, "num_relations": data.num_relations,
-            "vocab": {"entities": list(data.entity_names), "relations": list(data.relation_names)}, **rest}
+            "vocab": {"entities": list(data.entity_names), "relations": list(data.relation_names),
+                      **({"entity_ids": list(data.entity_ids)} if data.entity_ids is not None else {})},
+            "data_resolved": str(Path(cfg.data).resolve()), **rest}
 
 
 def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None,
@@ -681,7 +691,9 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
         raise InvalidArgumentError(f"{path} is not a complete KG checkpoint (no {', '.join(missing)})")
     cfg = KGConfig.from_dict(ck["config"], source=f"{path} (checkpoint config)")
     if not isinstance(data, KGData):
-        data = KGData.from_path(data if data is not None else _recorded_path(cfg.data))
+        source = Path(data) if data is not None else _trained_on(ck, cfg, Path(path).name)
+        data = KGData.from_path(source)
+        data.meta["read_from"] = str(source)  # the KG actually read (evaluate --json's data_path)
     data = match_kg(ck, data, Path(path).name)
     if cfg.model == "retrieval":
         from graphroute.neural.kg.retrieval import PathRetrievalScorer
@@ -695,6 +707,21 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
         raise InvalidArgumentError(f"{path}: the weights do not fit the model its config describes ({first})") from None
     model.eval()
     return model, cfg, data
+
+
+def _trained_on(ck: dict, cfg: KGConfig, what: str) -> Path:
+    """The KG a checkpoint was trained on: its config's ``data`` as given (from the working directory, or
+    from the project root), else the absolute path recorded at training time (``data_resolved``: a run
+    trained with a relative path, evaluated from another folder); else a one-line error."""
+    path = _recorded_path(cfg.data)
+    if path.exists():
+        return path
+    resolved = ck.get("data_resolved")
+    if resolved and Path(resolved).exists():
+        return Path(resolved)
+    also = f" (nor at {resolved}, where it was when trained)" if resolved else ""
+    raise InvalidArgumentError(f"{cfg.data}, the KG {what} was trained on, is not found from here{also}; "
+                               "give the KG to use (--data)")
 
 
 def _recorded_path(p: str) -> Path:
