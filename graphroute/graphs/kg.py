@@ -367,6 +367,27 @@ def _isin_rows(k: np.ndarray, ref: np.ndarray) -> np.ndarray:
     return np.array([x in seen for x in map(tuple, k.tolist())], dtype=bool)
 
 
+def _lone_first_lines(arrays: dict[str, np.ndarray], splits: dict[str, list], headers: dict[str, str]) -> dict:
+    """``{split: [h, r, t]}`` for a split whose first line (not taken as a header) shares no entity and no
+    relation with any other triple of the KG: most likely a header with column names the reader does not
+    know (``e1 r e2``, ``node1 edge_type node2``), read as a triple."""
+    every = [a for a in arrays.values() if len(a)]
+    if sum(len(a) for a in every) < 3:
+        return {}
+    both = np.concatenate(every)
+    ents = np.bincount(np.concatenate([both[:, 0], both[:, 2]]))
+    rels = np.bincount(both[:, 1])
+    out = {}
+    for split, arr in arrays.items():
+        if split in headers or not len(arr):
+            continue
+        h, r, t = arr[0].tolist()
+        alone = ents[h] == 2 if h == t else ents[h] == 1 and ents[t] == 1
+        if alone and rels[r] == 1:
+            out[split] = list(splits[split][0])
+    return out
+
+
 def kg_warnings(meta: dict) -> list[str]:
     """One line per check of :func:`split_checks` (and shared display names) that found something,
     for the CLI to print: each changes the benchmark's numbers without any error."""
@@ -389,6 +410,10 @@ def kg_warnings(meta: dict) -> list[str]:
     if meta.get("shared_names"):
         lines.append(f"{meta['shared_names']} display name(s) belong to more than one entity; look those entities "
                      "up by id")
+    for split, (h, r, t) in (meta.get("lone_first_line") or {}).items():
+        lines.append(f"the first line of the {split} file ({h} {r} {t}) shares no entity and no relation with any "
+                     "other triple: if it is a header, name its columns head relation tail (or remove it); it is "
+                     "read as a triple")
     return lines
 
 
@@ -498,6 +523,7 @@ def read_kg(
         for i, (h, r, t) in enumerate(tr):
             arr[i] = (ent.setdefault(h, len(ent)), rel.setdefault(r, len(rel)), ent.setdefault(t, len(ent)))
         arrays[split] = arr
+    lone = _lone_first_lines(arrays, splits, headers) if layout != "openke" and not sumgnn else {}
     arrays, checks = split_checks(arrays)
     if graph_split not in arrays or not len(arrays[graph_split]):
         raise InvalidInstanceError(f"split {graph_split!r} is empty or missing")
@@ -549,6 +575,8 @@ def read_kg(
     }
     if headers:
         meta["header_lines"] = headers
+    if lone:
+        meta["lone_first_line"] = lone
     if names_read is not None:
         meta["names"] = names_read
     if layout == "conve" and all(x.isdigit() for x in (*ent, *rel)):  # OpenKE id files renamed to train.txt?

@@ -70,7 +70,8 @@ class KGData:
         splits, checks = split_checks({s: g.extras.get(f"triples_{s}", empty) for s in ("train", "valid", "test")})
         earlier = g.meta.get("duplicates_removed") or {}
         checks["duplicates_removed"] = {s: n + int(earlier.get(s, 0)) for s, n in checks["duplicates_removed"].items()}
-        meta = {k: v for k, v in g.meta.items() if k in ("layout", "header_lines", "shared_names", "numeric_names")}
+        meta = {k: v for k, v in g.meta.items() if k in ("layout", "header_lines", "shared_names", "numeric_names",
+                                                            "lone_first_line")}
         return cls(
             name=Path(str(g.meta.get("source", path))).name,
             num_entities=g.n_nodes, num_relations=num_rel,
