@@ -43,8 +43,9 @@ def explain_command(
     h, r = data.entity_index(head), data.relation_index(relation)
     preds = predict(model, data, h, r, top=top, paths=paths)
     if as_json:
+        ids = data.entity_ids or data.entity_names  # "id": the entity as the KG files name it (--names shows names)
         print_json({"head": head, "relation": relation, "checkpoint": str(checkpoint),
-                    "predictions": [asdict(p) for p in preds]})
+                    "predictions": [{**asdict(p), "id": ids[p.tail]} for p in preds]})
         return
     every = f" (every entity of the KG; --top {top} asked for more)" if len(preds) < top else ""
     console.print(f"[bold]({escape(head)}, {escape(relation)}, ?)[/]  top {len(preds)} answers{every}",

@@ -55,7 +55,8 @@ def explain_json(kg_run, head, relation, *args) -> dict:
 
 
 def test_json_keys_and_the_library_predictions(kg_run):
-    """--json: head, relation, checkpoint and the library's predictions (tail, name, score, known, paths)."""
+    """--json: head, relation, checkpoint and the library's predictions (tail, name, score, known, paths), each
+    with the entity's file id ("id": on a --names graph the name is a display label, the id what the files say)."""
     from graphroute.neural.kg.data import KGData
     from graphroute.neural.kg.explain import predict
     from graphroute.neural.kg.train import load_kg_model
@@ -68,7 +69,8 @@ def test_json_keys_and_the_library_predictions(kg_run):
     assert [(p["tail"], p["name"], p["known"]) for p in obj["predictions"]] == [(p.tail, p.name, p.known) for p in want]
     assert [p["score"] for p in obj["predictions"]] == pytest.approx([p.score for p in want])
     for p in obj["predictions"]:
-        assert set(p) == {"tail", "name", "score", "known", "paths"}
+        assert set(p) == {"tail", "name", "score", "known", "paths", "id"}
+        assert p["id"] == data.entity_ids[p["tail"]]
         assert all(set(path) == {"edges", "weight", "text"} for path in p["paths"])
 
 
@@ -165,3 +167,19 @@ def test_every_known_answer_lists_its_own_edge(kg_run):
         assert known, (head, relation)
         for p in known:
             assert [path["text"] for path in p["paths"]] == [f"{head} -[{relation}]-> {p['name']}"]
+
+
+def test_json_id_is_the_file_id_on_a_graph_built_with_names(kg_run, tmp_path):
+    """On a --names graph "name" is the display label and "id" the entity as the triple files spell it."""
+    from graphroute.graphs import save_graph
+    from graphroute.graphs.kg import read_kg
+    from graphroute.neural.kg.data import KGData
+
+    plain = KGData.from_path(kg_run[0])
+    (tmp_path / "names.tsv").write_text("".join(f"{e}\tName of {e}\n" for e in plain.entity_ids))
+    named = save_graph(read_kg(kg_run[0], names=tmp_path / "names.tsv"), tmp_path / "named.graph.npz")
+    res = run("explain", named, "--checkpoint", kg_run[1], "--head", "e1", "--relation", "r0^-1", "--top", 3,
+              "--paths", 1, "--json")
+    assert res.exit_code == 0, res.output
+    for p in json.loads(res.stdout)["predictions"]:
+        assert p["name"] == f"Name of {p['id']}" and p["id"] in plain.entity_ids
