@@ -53,7 +53,13 @@ def read_any(path: str | Path, **options: object) -> Graph:
     if name.endswith((".csv", ".pkl")):
         from graphroute.graphs.traffic import read_traffic
 
-        return read_traffic(p, **options)  # type: ignore[arg-type]
+        if name.endswith(".pkl"):
+            return read_traffic(p, **options)  # type: ignore[arg-type]
+        try:
+            return read_traffic(p, **options)  # type: ignore[arg-type]
+        except InvalidInstanceError as exc:  # numeric triples (32,1004,92) look like from,to,cost: say so
+            raise InvalidInstanceError(f"{exc} (read as a traffic from,to,cost file; if it holds knowledge-graph "
+                                       "triples, build it with 'graph build kg' first)") from None
     raise InvalidInstanceError(
         f"cannot tell what graph {p.name} holds; expected .graph.npz, OSM (.osm.pbf/.osm/.osm.gz/.osm.bz2), "
         "DIMACS .gr, a KG folder or triples .txt/.tsv, or a traffic .csv/.pkl"

@@ -44,3 +44,17 @@ def test_each_split_is_checked_against_the_whole_kg(tmp_path):
     """A valid file's first line connected only to training triples is fine; a lone one is named by split."""
     g = read_kg(_folder(tmp_path, "a\tp\tb\nb\tp\tc\n", valid="a\tp\tc\n", test="t1\tcol\tt2\nc\tp\ta\n"))
     assert g.meta["lone_first_line"] == {"test": ["t1", "col", "t2"]}
+
+
+def test_a_numeric_triples_csv_misread_as_traffic_says_how_to_read_it_as_a_kg(tmp_path):
+    """32,1004,92 lines look like from,to,cost: when the traffic reader refuses the file, the error says it was
+    read as traffic and names graph build kg (which reads it as triples)."""
+    from graphroute.exceptions import InvalidInstanceError
+    from graphroute.graphs import read_any
+
+    f = tmp_path / "num.csv"
+    f.write_text("1,5,2\n2,6,3\n1,5,4\n")  # relation 5 twice from entity 1: a repeated edge as traffic
+    with pytest.raises(InvalidInstanceError, match=r"read as a traffic from,to,cost file; if it holds knowledge-graph "
+                                                   r"triples, build it with 'graph build kg' first\)$"):
+        read_any(f)
+    assert read_kg(f).meta["triples"]["train"] == 3
