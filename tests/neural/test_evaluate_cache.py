@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import csv
 import os
-from dataclasses import asdict
 
 import pytest
-import torch
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural import evaluate as ev
-from graphroute.neural.models import AttentionModel, ModelConfig
+from tests.neural.test_evaluate_audit import _checkpoint  # a tiny TSP model, seeded
 
 HEAD = "instance,solver,time_limit,cost,runtime_s\n"
 
@@ -147,14 +145,6 @@ def test_an_unreadable_cache_is_one_error_naming_the_variable(caches):
             ev._read_cache()
     finally:
         user.chmod(0o644)
-
-
-def _checkpoint(tmp_path):  # noqa: ANN001, ANN202
-    torch.manual_seed(0)
-    model = AttentionModel(ModelConfig(problem="tsp", embed_dim=16, num_layers=1, num_heads=2, ff_dim=16))
-    path = tmp_path / "m.pt"
-    torch.save({"model": model.state_dict(), "model_config": asdict(model.config), "config": {"size": 6}}, path)
-    return path
 
 
 def test_evaluate_says_once_which_rows_it_left_out_and_uses_fresh_costs(caches, tmp_path, monkeypatch):
