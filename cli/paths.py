@@ -102,12 +102,19 @@ def _label(g, i: int) -> str:
     return str(g.node_label(i))
 
 
+def _file_id(g, i: int) -> str:
+    """Node ``i`` as the graph's files spell it (its id; the index where the graph has no ids)."""
+    return str(g.node_ids[i]) if g.node_ids is not None else str(i)
+
+
 def _query_json(g, s, t, found, kg: bool, reason: str | None = None) -> dict:
     from graphroute.paths.query import verbalize
 
     paths = []
     for p in found:
         d = {"nodes": [_label(g, v) for v in p.nodes], "cost": p.cost, "hops": p.hops}
+        if g.node_names is not None:  # "nodes" are display names there; programs need the files' ids
+            d["ids"] = [_file_id(g, v) for v in p.nodes]
         if kg:
             d["verbalized"] = verbalize(g, p)
         if hasattr(p, "arrival"):

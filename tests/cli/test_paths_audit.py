@@ -206,3 +206,26 @@ def test_depart_table_title_says_earliest_arrival_and_when(traffic):
     assert res.exit_code == 0, res.output
     assert "a -> c: 1 earliest arrival, leaving 08:00" in " ".join(res.stdout.split())  # the title may wrap
     assert rows(res.stdout)[0][0] == "1" and rows(res.stdout)[0][2:] == ["2", "a > b > c"]
+
+
+def test_json_on_a_names_graph_gives_the_file_ids_beside_the_names(tmp_path):
+    """--json on a KG built with --names: "nodes" are the display names and "ids" the same nodes as the files
+    spell them (source/target may be typed either way); a graph without names has no "ids"."""
+    kg = tmp_path / "kg"
+    kg.mkdir()
+    (kg / "train.txt").write_text("Q1\ttreats\tQ5\nQ5\tcauses\tQ7\nQ2\ttreats\tQ7\n")
+    (kg / "names.tsv").write_text("Q1\taspirin\nQ5\theadache\n")
+    res = run(kg / "train.txt", "--source", "Q1", "--target", "Q7", "--json")
+    assert res.exit_code == 0, res.output
+    plain = json.loads(res.stdout)["queries"][0]["paths"][0]
+    assert plain["nodes"] == ["Q1", "Q5", "Q7"] and "ids" not in plain  # built without --names: ids only
+    built = tmp_path / "named.graph.npz"
+    res = CliRunner().invoke(app, ["graph", "build", "kg", str(kg / "train.txt"), "--names", str(kg / "names.tsv"),
+                                   "--out", str(built)])
+    assert res.exit_code == 0, res.output
+    res = run(built, "--source", "aspirin", "--target", "Q7", "--json")
+    assert res.exit_code == 0, res.output
+    q = json.loads(res.stdout)["queries"][0]
+    assert (q["source"], q["target"]) == ("aspirin", "Q7")
+    assert q["paths"][0]["nodes"] == ["aspirin", "headache", "Q7"]
+    assert q["paths"][0]["ids"] == ["Q1", "Q5", "Q7"]
