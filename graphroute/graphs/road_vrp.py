@@ -45,8 +45,14 @@ def road_vrp_instance(
         raise InvalidArgumentError(f"seed must be a non-negative integer, got {seed}")
     if graph.kind not in ("road", "synthetic"):
         raise InvalidArgumentError(f"road VRP instances need a road graph, got a {graph.kind} graph")
+    if isinstance(customers, bool):
+        raise InvalidArgumentError(f"customers must be an integer, got bool {customers!r}")
+    try:
+        customers = operator.index(customers)
+    except TypeError:
+        raise InvalidArgumentError(f"customers must be an integer, got {type(customers).__name__} {customers!r}") from None
     if customers < 1:
-        raise InvalidArgumentError(f"--customers must be at least 1, got {customers}")
+        raise InvalidArgumentError(f"customers must be at least 1, got {customers}")
     if "length" not in graph.edge_attrs:
         raise InvalidArgumentError("the graph has no 'length' edge attribute")
     g = graph.largest_scc()

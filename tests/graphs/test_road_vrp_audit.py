@@ -47,8 +47,11 @@ def test_ring_size_limits(ring):
     assert road_vrp_instance(ring, customers=N - 1, seed=0).n == N  # all 8 ring nodes, the tail left out
     with pytest.raises(InvalidArgumentError, match="8 customers and a depot need 9 nodes; the graph has 8"):
         road_vrp_instance(ring, customers=N, seed=0)
-    with pytest.raises(InvalidArgumentError, match="--customers must be at least 1, got 0"):
+    with pytest.raises(InvalidArgumentError, match="^customers must be at least 1, got 0"):
         road_vrp_instance(ring, customers=0, seed=0)
+    for bad in (2.5, True, "3"):  # numpy would take 2.5 deep inside rng.choice, True as 1
+        with pytest.raises(InvalidArgumentError, match="^customers must be an integer"):
+            road_vrp_instance(ring, customers=bad, seed=0)
 
 
 def test_graph_kind_is_checked():
