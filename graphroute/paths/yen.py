@@ -47,6 +47,15 @@ in a second queue, keyed by its cost, until no candidate's bound is below that c
 are multiplied by ``1 - 8 (n + 2) 2^-53``, more than any such rounding difference can be. Where
 every sum is exact (integer weights whose total is below 2^51, such as DIMACS graphs) nothing is
 shrunk and nothing waits: the search is the one described above.
+
+Ties: with shrunk bounds, every candidate whose paths tie the waiting path's cost (up to rounding)
+has a bound just below it and is searched before the path goes out, and its own children tie
+again. Where many paths tie (a sensor graph with zero-length links, a grid of equal decimal
+lengths: 2^m paths through m diamonds) that is exponential, and the first path waited for all of
+them. So at most ``TIE_BUDGET`` tied candidates (bound at least ``cost * shrink^2``) are searched
+per path; after that the path goes out. The order is then exact up to rounding: a later path can
+report a cost below an earlier one's by at most the relative margin ``1 - shrink^2`` (about
+``16 (n + 2) 2^-53``), never by more, and only among paths that tie to that margin.
 """
 
 from __future__ import annotations
@@ -81,6 +90,8 @@ def k_shortest_paths(indptr, indices, weights, source: int, target: int, k: int)
     list of Path
         Non-decreasing costs (``Path.cost``, summed left to right: the first costs exactly what
         :func:`~graphroute.paths.dijkstra.dijkstra` returns), every path loopless, no two equal.
+        Where more than ``TIE_BUDGET`` paths tie up to float rounding, those ties come in search
+        order, non-decreasing only up to that rounding (module docstring, "Ties").
         Fewer than ``k`` when fewer loopless paths exist. ``source == target`` gives the single path ``[source]``.
 
     Raises
@@ -110,6 +121,11 @@ def k_shortest_paths_prepared(graph: PreparedGraph, source: int, target: int, k:
                  shrink=graph.cache["yen_shrink"])
     return list(islice(kp.run(), k))
 
+
+#: Candidates whose bound ties the next path's cost up to rounding that are searched before that
+#: path goes out anyway (module docstring, "Rounding"). Many tied paths (a grid of equal decimal
+#: lengths) made the first path wait for every one of them: exponential in the number of ties.
+TIE_BUDGET = 64
 
 #: Largest K accepted: far beyond any use (a diverse search examines up to 50 K paths), and it keeps
 #: ``islice`` and the budgets within machine integers.
@@ -219,10 +235,18 @@ class _KPaths:
         counter = self.counter
         sel = self._select(heap, (s, *self.tree_path(s)), 0, frozenset(), None, 0)
         heappush(ready, (sel.path.cost, next(counter), sel.path))
+        # a bound b counts as a tie of cost c when b >= c * shrink^2: b / shrink, the sum it was
+        # shrunk from, is within the rounding margin of c (with exact sums, shrink == 1: b >= c)
+        tie = self.shrink * self.shrink
+        ties = 0  # tied candidates searched since the last path went out
         while ready or heap:
-            if ready and (not heap or ready[0][0] <= heap[0][0]):
+            if ready and (not heap or ready[0][0] <= heap[0][0]
+                          or (ties >= TIE_BUDGET and ready[0][0] * tie <= heap[0][0])):
+                ties = 0
                 yield heappop(ready)[2]
                 continue
+            if ready and ready[0][0] * tie <= heap[0][0]:
+                ties += 1
             _, _, sp = heappop(heap)
             limit = heap[0][0] if heap else INF
             if ready and ready[0][0] < limit:

@@ -341,3 +341,63 @@ def test_integer_weights_keep_exact_bounds():
     assert _bound_shrink(np.array([1.0, 0.1]), 10) < 1.0
     assert _bound_shrink(np.array([1e16 + 2, 1.0]), 10) < 1.0  # integers whose sums round
     assert _bound_shrink(np.concatenate([np.ones(300), [0.5]]), 10) < 1.0  # past the quick look at the first 256
+
+
+# ----------------------------------------------------------------------------- many ties: bounded work
+
+
+def _diamonds(m: int, w: float):
+    """``m`` diamonds in a row (3i -> 3i+1 | 3i+2 -> 3i+3), every edge ``w``: 2^m tied paths 0 -> 3m."""
+    edges = []
+    for i in range(m):
+        a = 3 * i
+        edges += [(a, a + 1, w), (a, a + 2, w), (a + 1, a + 3, w), (a + 2, a + 3, w)]
+    return 3 * m + 1, edges
+
+
+@pytest.mark.parametrize("w", [0.1, 0.5, 1.0])
+def test_many_tied_paths_do_not_hold_back_the_first(w, monkeypatch):
+    """Walkthrough finding: PEMS-BAY 400109 -> 407342 has ~9,600 paths of one length and --k 1 took
+    over 40 s: with decimal weights the bounds are shrunk below the tie, so every tied candidate
+    (and its tied children) was searched before the first path went out. 2^16 ties here; the
+    spur searches are counted and capped (the old code passed the cap long before finishing)."""
+    from graphroute.paths import dijkstra
+    from graphroute.paths import yen
+
+    calls = {"n": 0}
+    advance = yen._KPaths._advance
+
+    def counted(self, sp, limit):
+        calls["n"] += 1
+        if calls["n"] > 20_000:
+            raise AssertionError("spur searches grow with the number of tied paths")
+        return advance(self, sp, limit)
+
+    monkeypatch.setattr(yen._KPaths, "_advance", counted)
+    n, edges = _diamonds(16, w)
+    csr = to_csr(n, edges)
+    for k in (1, 40):
+        calls["n"] = 0
+        paths = k_shortest_paths(*csr, 0, n - 1, k)
+        check_paths(paths, csr, 0, n - 1)
+        assert len(paths) == k and len({p.nodes for p in paths}) == k
+        assert calls["n"] <= (yen.TIE_BUDGET + 40) * k
+        best = dijkstra(*csr, 0, n - 1).cost
+        assert paths[0].cost == pytest.approx(best, rel=1e-12)
+        # exact up to the rounding margin: no cost below an earlier one by more than 1 - shrink^2
+        margin = 1 - yen._bound_shrink(csr[2], n) ** 2
+        assert all(b >= a * (1 - margin) for a, b in zip([p.cost for p in paths], [p.cost for p in paths][1:]))
+
+
+def test_ties_past_the_budget_then_the_next_cost_in_exact_order():
+    """After 2^10 tied paths of cost 2.0 (budget-limited order among them) the one path of cost 2.5 comes
+    out after every tie, and nothing cheaper is skipped: the multiset of costs equals networkx's."""
+    n, edges = _diamonds(10, 0.1)
+    edges = edges + [(0, n, 1.2), (n, n - 1, 1.3)]  # one path of cost 2.5 through an extra node
+    csr = to_csr(n + 1, edges)
+    g = to_nx(n + 1, edges)
+    paths = k_shortest_paths(*csr, 0, n - 1, 2 ** 10 + 1)
+    check_paths(paths, csr, 0, n - 1)
+    ref = sorted(_forward_cost(g, p) for p in nx.all_simple_paths(g, 0, n - 1))
+    assert sorted(p.cost for p in paths) == ref
+    assert paths[-1].nodes == (0, n, n - 1)
