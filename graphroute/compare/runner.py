@@ -1,7 +1,8 @@
 """Run a grid of (instance, solver, seed) in worker processes (local pool or a Ray cluster).
 
-Every run happens in its own worker process with one thread (``OMP_NUM_THREADS=1``,
-``torch.set_num_threads(1)``), so solvers get the same CPU and a crash (segfault, out of memory)
+Every run happens in its own worker process with one thread (``OMP_NUM_THREADS=1`` and friends,
+set before any solver library is imported: torch reads it when the neural solver imports it inside
+its timed call), so solvers get the same CPU and a crash (segfault, out of memory)
 takes down only that run. A run that outlives ``time_limit * 1.5 + grace`` seconds is killed and
 recorded as ``timeout``; a worker that dies without answering is recorded as ``crashed``; a
 solver that raises is recorded as ``failed`` with its message. Each of them keeps the time of the
@@ -94,10 +95,8 @@ def run_one(task: Task) -> dict[str, Any]:
         spec = get_solver(task.solver)
         if inst.kind not in spec.problems:
             return {**row, "status": "unsupported", "error": f"{task.solver} does not solve {inst.kind}"}
-        if task.solver == "neural":
-            import torch
-
-            torch.set_num_threads(1)
+        # no torch import here: solve_neural imports it inside its clock, as OR-Tools and PyVRP are
+        # imported inside theirs (OMP_NUM_THREADS=1, set above, gives torch one thread)
         res = solve(inst, task.solver, time_limit=task.time_limit, seed=task.seed, **task.options)
     except GraphrouteError as exc:
         return {**row, "status": "failed", "error": str(exc), "runtime_s": time.perf_counter() - t0}

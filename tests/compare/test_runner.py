@@ -158,3 +158,29 @@ def test_a_shipped_task_says_where_its_known_best_came_from(tmp_path, cost_line)
     for k in ("bks_note", "source"):
         assert remote["solution"]["meta"].get(k) == local["solution"]["meta"].get(k)
     assert ("bks_note" in remote["solution"]["meta"]) is (cost_line == 20)
+
+
+def test_neural_run_imports_torch_inside_the_timed_solve(examples):
+    """Walkthrough finding: run_one imported torch (and set its threads) before solve() started its
+    clock, so the neural solver got its import free while OR-Tools and PyVRP paid for theirs (X-n101
+    at 2 s: 100 starts in compare, 4 in solve). In a fresh process, solve() must find torch not yet
+    imported, and torch must still run on one thread once the solver imports it."""
+    code = f"""
+import sys
+import graphroute.solvers as S
+from graphroute.compare.runner import Task, run_one
+from graphroute.exceptions import SolverError
+
+def probe(inst, solver, **kw):
+    before = "torch" in sys.modules
+    import torch
+    raise SolverError(f"probe torch_before={{before}} threads={{torch.get_num_threads()}}")
+
+S.solve = probe
+row = run_one(Task("tsp20", {str(examples / "tsp20.json")!r}, "neural", 0, 1.0))
+print(row["error"])
+"""
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "probe torch_before=False threads=1"
