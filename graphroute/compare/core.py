@@ -58,14 +58,19 @@ class Grid:
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the grid in a results folder (file contents hashed, not just names)."""
         insts = []
+        references = {}
         for ref in self.instances:
             try:
                 digest = hashlib.sha1(ref.content()).hexdigest()[:12]
             except OSError:
                 digest = "unreadable"
             insts.append([ref.key, digest])
+            references[ref.key] = _known_best(ref)
         return {
             "instances": sorted(insts),
+            # the BKS each run's gap is against: it lives beside the file (.sol, bks.csv, ...), which the
+            # digest above does not cover, so a corrected BKS would leave the stored gaps outdated
+            "references": references,
             "solvers": sorted(self.solvers),
             "baseline": self.baseline,
             "time_limit": float(self.time_limit),
@@ -79,6 +84,21 @@ class Grid:
             Task(ref.key, ref.path, s, seed, float(self.time_limit), dict(self.options.get(s, {})))
             for ref in self.instances for seed in self.seeds for s in self.solvers
         ]
+
+
+def _known_best(ref: InstanceRef) -> list[Any]:
+    """``[bks, where it came from]`` for ``ref`` as a worker will read it (``[None, None]`` when none
+    or when the file cannot be read: that run fails and says why)."""
+    from graphroute.exceptions import GraphrouteError
+    from graphroute.problems.io import read_instance
+
+    if ref.pending is not None and not Path(ref.path).exists():
+        return [None, None]  # generated: no known best
+    try:
+        inst = read_instance(ref.path)
+    except (GraphrouteError, OSError):
+        return [None, None]
+    return [inst.bks, inst.bks_source]
 
 
 def solution_path(out: Path, instance: str, solver: str, seed: int) -> Path:

@@ -91,7 +91,13 @@ class ResultStore:
             cur = {}
         if cur:
             old = {k: json.loads(v) for k, v in cur.items()}
-            diffs = [k for k in sorted(set(old) | set(grid)) if old.get(k) != grid.get(k)]
+            if "references" not in old:  # a folder from before the BKS were recorded: nothing to check them against
+                old["references"] = grid.get("references")
+            diffs = [k for k in sorted(set(old) | set(grid)) if k != "references" and old.get(k) != grid.get(k)]
+            changed = _changed_reference(old.get("references") or {}, grid.get("references") or {})
+            if changed and not diffs:
+                raise InvalidArgumentError(f"{self.folder}: {changed}; the stored gaps are against the old one: "
+                                           "use --fresh to rerun the grid, or another --out")
             if diffs:
                 raise InvalidArgumentError(
                     f"{self.folder} holds results of a different grid ({first_difference(old, grid)}); "
@@ -135,6 +141,22 @@ class ResultStore:
         cur = self.db.execute("SELECT * FROM runs ORDER BY instance, solver, seed")
         names = [d[0] for d in cur.description]
         return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def _changed_reference(old: dict[str, Any], new: dict[str, Any]) -> str | None:
+    """The first instance whose known best (BKS) differs between two grid records, in words."""
+    for key in sorted(set(old) & set(new)):
+        (a, src_a), (b, src_b) = old[key], new[key]
+        if a != b:
+            return (f"the known best of {key} changed since its runs: {_bks_words(a, src_a)} there, "
+                    f"{_bks_words(b, src_b)} now")
+    return None
+
+
+def _bks_words(bks: Any, source: Any) -> str:
+    if bks is None:
+        return "none"
+    return format(bks, ".12g") + (f" (from {source})" if source else "")
 
 
 def first_difference(old: Any, new: Any, where: str = "") -> str:

@@ -181,3 +181,37 @@ def test_fresh_never_removes_a_file_outside_the_folder(examples, tmp_path):
     run_compare(g, out, workers=1, fresh=True).close()
     assert victim.exists() and beside.exists()
     assert (out / "solutions" / "tsp20__savings__0.json").exists()  # the new grid's own run is there
+
+
+def test_a_corrected_bks_beside_the_file_refuses_the_old_runs(examples, tmp_path):
+    """Walkthrough finding: only the instance files were fingerprinted, so after a corrected bks.csv
+    (or .sol) beside them a rerun into the same folder resumed and reported the old BKS's gaps."""
+    inst = tmp_path / "inst"
+    inst.mkdir()
+    f = inst / "cvrp50.json"
+    f.write_text((examples / "cvrp50.json").read_text())
+    (inst / "bks.csv").write_text("name,bks\ncvrp50,1000\n")
+    g = Grid([InstanceRef("cvrp50", str(f))], ["savings"], "savings", 1.0, [0])
+    out = tmp_path / "out"
+    run_compare(g, out, workers=1).close()
+    run_compare(g, out, workers=1).close()  # same BKS: resumes (nothing to do)
+    (inst / "bks.csv").write_text("name,bks\ncvrp50,990.5\n")
+    with pytest.raises(GraphrouteError, match=r"known best of cvrp50 changed since its runs: 1000 \(from bks.csv\) "
+                                              r"there, 990.5 \(from bks.csv\) now.*--fresh"):
+        run_compare(g, out, workers=1)
+    run_compare(g, out, workers=1, fresh=True).close()
+    store = ResultStore(out)
+    try:
+        assert [r["bks"] for r in store.rows()] == [990.5]
+    finally:
+        store.close()
+
+
+def test_a_folder_recorded_before_the_references_still_resumes(examples, tmp_path):
+    g = grid(examples, names=("cvrp50",))
+    run_compare(g, tmp_path, workers=1).close()
+    store = ResultStore(tmp_path)
+    store.db.execute("DELETE FROM grid WHERE key = 'references'")  # as an older graphroute wrote it
+    store.db.commit()
+    store.close()
+    run_compare(g, tmp_path, workers=1).close()
