@@ -19,8 +19,12 @@ Definitions (also printed in ``summary.md``):
   infeasible and failed runs (the solver call), timeouts and crashes (the worker's wall time until
   it was killed or died); runs not attempted (unsupported, unreadable instance) have none.
 - ``over_limit`` (``results.csv``): ``runtime_s > 1.05 * time_limit + 0.5 s``
-  (``graphroute.solvers.over_limit``); summaries count such runs. A run past
-  ``1.5 * time_limit + 30 s`` is killed and recorded as a timeout.
+  (``graphroute.solvers.over_limit``); summaries count such runs (``over_limit`` per solver) and
+  keep them in every gap, time and W/T/L like any other run: the count tells how much of a solver's
+  result came from going past the limit. A run past ``1.5 * time_limit + 30 s`` is killed and
+  recorded as a timeout.
+- Per instance (``summary.md``): the mean cost and gap to the BKS over that solver's feasible runs
+  on the instance; ``[k/S]`` after a cell says only ``k`` of its ``S`` seeds gave one.
 - ``below_bks`` (``results.csv``): a feasible cost below the BKS (``graphroute.solvers.below_bks``):
   the reference or the distance convention is likely wrong. Such runs stay in every mean (dropping
   them would hide them); ``n_below_bks`` counts them per solver and ``summary.md`` lists them.
@@ -227,7 +231,7 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
         "compares them on the same runs.",
         f"- Time columns cover every run whose time is known ({timed}): feasible, infeasible and failed runs "
         "(the solver call), timeouts and crashes (the worker's wall time until it was killed or died).",
-        f"- Over the limit (runtime > {limit}): {over}.",
+        f"- Over the limit (runtime > {limit}): {over}; such runs stay in the gaps, times and W/T/L.",
     ]
     below = [r for r in rows if r.get("below_bks")]
     if below:
@@ -265,7 +269,7 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
         if r.get("bks"):
             bks[r["instance"]] = r["bks"]
     lines += ["", "## Per instance (cost, gap to BKS %; mean over seeds; `x` = no feasible run; `!` = a run below "
-                  "the BKS)", ""]
+                  "the BKS; `[k/S]` = mean of the k feasible runs of S)", ""]
     cols = ["instance", "n", "BKS"] + solvers
     lines += ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
     for inst in sorted(by):
@@ -279,8 +283,10 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
             c = statistics.fmean(float(r["cost"]) for r in ok)
             g = [r["gap_vs_bks_pct"] for r in ok if r["gap_vs_bks_pct"] is not None]
             mark = " !" if any(r.get("below_bks") for r in ok) else ""
-            cells.append(f"{c:,.0f}" + (f" ({statistics.fmean(g):.2f}{mark})" if g else "") if c >= 100
-                         else f"{c:.3f}" + (f" ({statistics.fmean(g):.2f}{mark})" if g else ""))
+            runs = len(by[inst][s])
+            part = f" [{len(ok)}/{runs}]" if len(ok) < runs else ""
+            cells.append((f"{c:,.0f}" if c >= 100 else f"{c:.3f}") + (f" ({statistics.fmean(g):.2f}{mark})" if g else "")
+                         + part)
         lines.append("| " + " | ".join([inst, _md(n), _md(bks.get(inst), 0)] + cells) + " |")
     lines += ["", "## Definitions", "", __doc__.split("Definitions (also printed in ``summary.md``):")[1].strip()]
     return "\n".join(lines) + "\n"

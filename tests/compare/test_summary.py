@@ -72,7 +72,8 @@ def test_over_limit_column_at_the_end():
     assert (s["base"]["over_limit"], s["x"]["over_limit"], s["y"]["over_limit"]) == (0, 1, 1)
     md = to_markdown(list(s.values()), rows, header="# t", baseline="base", solvers=["base", "x", "y"],
                      time_limit=1.0)
-    assert "Over the limit (runtime > 1.05 x 1 s + 0.5 s = 1.55 s): base 0 of 1, x 1 of 1, y 1 of 1." in md
+    assert ("Over the limit (runtime > 1.05 x 1 s + 0.5 s = 1.55 s): base 0 of 1, x 1 of 1, y 1 of 1; such runs "
+            "stay in the gaps, times and W/T/L.") in md
     assert with_gaps(rows, "base")[0]["over_limit"] is None  # no limit given: unknown
 
 
@@ -183,3 +184,16 @@ def test_solvers_that_ignore_the_seed_are_named():
                      baseline="savings", solvers=["savings", "pyvrp", "nearest"])
     line = next(x for x in md.splitlines() if x.startswith("Solvers that ignore the seed"))
     assert "savings, nearest;" in line and "pyvrp" not in line and "counts 2 times" in line
+
+
+def test_per_instance_cell_says_when_fewer_seeds_are_averaged():
+    """Walkthrough finding: a cell averaged over 1 of 3 seeds looked like the other cells (mean over seeds)."""
+    rows = with_gaps([row("a", "base", 0, 100.0, bks=90.0), row("a", "base", 1, 102.0, bks=90.0),
+                      row("a", "base", 2, 104.0, bks=90.0),
+                      row("a", "x", 0, 99.0, bks=90.0), row("a", "x", 1, None, status="failed", bks=90.0),
+                      row("a", "x", 2, None, status="timeout", bks=90.0)], "base")
+    md = to_markdown(summarize(rows, "base", ["base", "x"]), rows, header="# t", baseline="base",
+                     solvers=["base", "x"], time_limit=1.0)
+    line = next(ln for ln in md.splitlines() if ln.startswith("| a |"))
+    assert line == "| a | - | 90 | 102 (13.33) | 99.000 (10.00) [1/3] |"
+    assert "`[k/S]` = mean of the k feasible runs of S" in md
