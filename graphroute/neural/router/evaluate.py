@@ -25,7 +25,14 @@ graph, checked and converted to Python lists once (:func:`graphroute.paths.dijks
 any timing, so that none pays that O(m) set-up per query (6-14 ms of a 25-30 ms Dijkstra query on a
 10k-node Delaunay graph, which flattered the router's speed ratios). Timings include everything else a method needs per query: its heuristic (the
 straight-line bound, Yen's reverse shortest-path tree), and the router's batched cost-to-go pass,
-counted in full and shared over the queries of the batch.
+counted in full and shared over the queries of the batch. Loading the router checkpoint and the graph
+happens before this function and is not counted (a one-time cost, like :func:`prepare`).
+
+What each number counts: ``success`` is over all queries; ``mean_stretch``, ``p95_stretch`` and
+``share_optimal`` are over the successful queries only (a failed route has no cost); ``median_expanded``,
+``queries_per_s`` and ``seconds`` count every query, failed ones included. On the K rows ``success`` is
+the share of queries with ``k`` paths, ``mean_stretch`` is the first path's and ``kth_mean_stretch``
+the last path's each query returned (the K-th, or an earlier one where fewer than ``k`` exist).
 """
 
 from __future__ import annotations
@@ -89,7 +96,11 @@ NOTES = {
     "Dijkstra": "graphroute's pure-Python binary-heap Dijkstra (early exit), the speed reference; scipy's C "
                 "Dijkstra is about 8-10x faster (experiments/results/kpaths.md)",
     "timing": "every method searches the same graph, checked and converted to Python lists once before any "
-              "timing; each method's own set-up and per-query work (heuristic, reverse tree, router pass) is counted",
+              "timing; each method's own set-up and per-query work (heuristic, reverse tree, router pass) is counted; "
+              "loading the checkpoint and the graph is not",
+    "counting": "success is over all queries; stretches and share optimal over the routed ones only; median "
+                "expanded, queries/s and seconds over all; on K rows success = share with K paths, K-th stretch = "
+                "the last path returned",
 }
 
 
@@ -270,7 +281,8 @@ def markdown_table(rows: list[dict]) -> str:
     head = "| method | queries | success | mean stretch | p95 stretch | share optimal | median expanded | queries/s |"
     lines = [head, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        exp = "-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra" else f"{r['median_expanded']:.0f}"
+        exp = ("-" if not np.isfinite(r["median_expanded"]) or r["method"] == "Dijkstra"
+               else f"{r['median_expanded']:.1f}".removesuffix(".0"))  # a median of an even count can be x.5
         kth = r.get("kth_mean_stretch")
         extra = f" (K-th path {kth:.3f})" if kth is not None and np.isfinite(kth) else ""
         label = r["method"] + (f" (T={steps_label(r)})" if r.get("steps") else "")

@@ -81,3 +81,17 @@ def test_rows_have_the_same_keys():
     assert np.isnan(by["Dijkstra"]["kth_mean_stretch"]) and by["Yen K=2"]["kth_mean_stretch"] >= 1.0
     table = markdown_table(rows)
     assert "K-th path" in table.splitlines()[-1] and "K-th path" not in table.splitlines()[2]
+
+
+def test_markdown_table_keeps_a_half_median_and_notes_say_what_is_counted():
+    """Walkthrough finding: a median of 28.5 nodes expanded was shown as 28; and nothing said that the
+    stretches are over routed queries only while queries/s counts every query."""
+    from graphroute.neural.router.evaluate import NOTES, markdown_table
+
+    row = {"method": "router greedy", "steps": 30, "steps_used": 30, "queries": 4, "success": 0.75,
+           "mean_stretch": 1.01, "p95_stretch": 1.05, "share_optimal": 0.5, "median_expanded": 28.5,
+           "queries_per_s": 10.0, "seconds": 0.4, "kth_mean_stretch": float("nan")}
+    assert "| 28.5 |" in markdown_table([row])
+    assert "| 28 |" in markdown_table([{**row, "median_expanded": 28.0}])
+    assert "routed ones only" in NOTES["counting"]
+    assert "loading the checkpoint" in NOTES["timing"]
