@@ -94,11 +94,15 @@ def evaluate_command(
     t.add_row(f"neural {aug}, all starts", f"{res.mean_cost:.4f}",
               fmt_pct(res.mean_gap_pct, 3), f"{res.time_s:.1f} s")
     if res.reference is not None:
-        t.add_row(escape(res.reference), f"{res.reference_mean_cost:.4f}", "0 (reference)",
+        ref_mean = "-" if res.reference_mean_cost is None else f"{res.reference_mean_cost:.4f}"
+        t.add_row(escape(res.reference), ref_mean, "0 (reference)",
                   f"{res.reference_time_s:.1f} s (cached ones count 0)")
     console.print(t)
     if res.infeasible:
-        console.print(f"[red]{res.infeasible} infeasible model solutions[/]")
+        same = (f"; both mean costs and the gap are over the other {res.num - res.infeasible}" +
+                (f" (the reference's over all {res.num}: {res.reference_mean_cost_all:.4f})"
+                 if res.reference_mean_cost_all is not None else "") if res.num > res.infeasible else "")
+        console.print(f"[red]{res.infeasible} infeasible model solutions[/]{same}")
         raise typer.Exit(2)
 
 

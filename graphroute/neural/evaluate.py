@@ -418,6 +418,10 @@ class EvalResult:
     distribution: str = "uniform"
     #: the ``augment_k`` asked for (``augment`` is the one used: 1 for matrix models)
     augment_requested: int | None = None
+    #: the reference's mean over all ``num`` instances; ``reference_mean_cost`` (like ``mean_cost``
+    #: and ``mean_gap_pct``) is over the ``num - infeasible`` instances the model solved feasibly,
+    #: so that the two means compare
+    reference_mean_cost_all: float | None = None
 
 
 #: Instances per :func:`~graphroute.neural.decoding.best_solutions` call of :func:`model_costs`.
@@ -507,7 +511,9 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
         t1 = time.perf_counter()
         ref = reference_costs(insts, reference, reference_time, workers=workers, on_done=on_reference)
         res.reference, res.reference_time_s = f"{reference} {reference_time:g}s", time.perf_counter() - t1
-        res.reference_mean_cost = sum(ref) / len(ref)
+        same = [r for c, r in zip(costs, ref) if c != float("inf")]
+        res.reference_mean_cost = sum(same) / len(same) if same else None
+        res.reference_mean_cost_all = sum(ref) / len(ref)
         gaps = [100.0 * (c / r - 1.0) for c, r in zip(costs, ref) if c != float("inf")]
         res.mean_gap_pct = sum(gaps) / len(gaps) if gaps else None
     return res

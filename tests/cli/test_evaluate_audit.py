@@ -17,7 +17,7 @@ REPO = Path(__file__).resolve().parents[2]
 CKPTS = REPO / "data" / "checkpoints"
 JSON_KEYS = {"checkpoint", "problem", "size", "num", "seed", "augment", "mean_cost", "time_s", "reference",
              "reference_mean_cost", "mean_gap_pct", "reference_time_s", "infeasible", "distribution",
-             "augment_requested"}
+             "augment_requested", "reference_mean_cost_all"}
 
 
 def _result(**kw):
@@ -246,3 +246,12 @@ def test_infeasible_solutions_exit_2_under_json_too(fake_eval, tmp_path):
     assert json.loads(res.stdout)["infeasible"] == 2
     fake_eval["result"] = _result(infeasible=0)
     assert run("evaluate", "--checkpoint", tmp_path / "c.pt", "--json").exit_code == 0
+
+
+def test_infeasible_solutions_say_which_instances_the_means_cover(fake_eval, tmp_path):
+    fake_eval["result"] = _result(infeasible=1, reference_mean_cost_all=1.25)
+    res = run("evaluate", "--checkpoint", tmp_path / "c.pt")
+    assert res.exit_code == 2, res.output
+    text = " ".join(res.stdout.split())
+    assert ("1 infeasible model solutions; both mean costs and the gap are over the other 4 (the reference's over "
+            "all 5: 1.2500)") in text

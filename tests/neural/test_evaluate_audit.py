@@ -64,14 +64,15 @@ def _checkpoint(tmp_path):  # noqa: ANN001, ANN202
 
 def test_means_infeasible_count_and_mean_per_instance_gap(tmp_path, monkeypatch):
     """Model costs 2, inf (infeasible), 4 and 3 against references 1, 5, 4 and 2: mean cost over the
-    feasible (3.0), one infeasible, reference mean 3.0, gap = mean of 100, 0 and 50 (50.0), not the gap
-    of the means."""
+    feasible (3.0), one infeasible, reference mean over the same three instances 7/3 (over all four 3.0:
+    the walkthrough found the two means over different instances), gap = mean of 100, 0 and 50 (50.0),
+    not the gap of the means."""
     monkeypatch.setattr(ev, "model_costs", lambda model, insts, **kw: ([2.0, float("inf"), 4.0, 3.0], []))
     monkeypatch.setattr(ev, "reference_costs", lambda insts, *a, **kw: [1.0, 5.0, 4.0, 2.0])
     res = ev.evaluate_checkpoint(_checkpoint(tmp_path), num=4, augment_k=1)
     assert res.size == 6 and res.num == 4 and res.infeasible == 1
     assert res.mean_cost == pytest.approx(3.0)
-    assert res.reference_mean_cost == pytest.approx(3.0)
+    assert res.reference_mean_cost == pytest.approx(7 / 3) and res.reference_mean_cost_all == pytest.approx(3.0)
     assert res.mean_gap_pct == pytest.approx(50.0)
 
 
