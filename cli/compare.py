@@ -148,7 +148,9 @@ def compare_command(
         options={k: v for k, v in s.options.items() if k in [base, *solver_list]},
     )
     n_workers = workers or s.workers or (os.cpu_count() or 1)
-    command = "graphroute " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if sys.argv[0].endswith("graphroute") else "graphroute compare"
+    # the command as typed; `python -m graphroute_cli.main compare ...` shows as the `graphroute` equivalent
+    typed = sys.argv[0].endswith("graphroute") or sys.argv[1:2] == ["compare"]
+    command = "graphroute " + " ".join(shlex.quote(a) for a in sys.argv[1:]) if typed else "graphroute compare"
     header = (
         f"# Comparison: {name}\n\n"
         f"Command: `{command}`\n\n"
@@ -164,10 +166,14 @@ def compare_command(
                         transient=False)
     with progress:
         bar = progress.add_task(f"compare {escape(name)}", total=None, last="")
+        resumed: list[str] = []
 
         def on_plan(total: int, todo: int) -> None:
             progress.update(bar, total=total, completed=total - todo,
                             last=f"resuming: {total - todo} done" if todo < total else "")
+            if todo < total:  # the header names this invocation: say that earlier ones made some runs
+                resumed.append(f"- resumed: {total - todo} of {total} runs were stored by an earlier invocation "
+                               f"of this grid (their date, command and machine may differ)\n")
 
         def on_result(row: dict) -> None:
             cost = f"{row['cost']:,.2f}" if row.get("cost") is not None else row["status"]
@@ -176,7 +182,7 @@ def compare_command(
         store = run_compare(grid, out, workers=n_workers, executor=executor, address=address, fresh=fresh,
                             on_plan=on_plan, on_result=on_result)
         store.close()
-    summary = write_reports(out, grid, header=header, plot_routes=plot_routes if plot_routes is not None else s.plot_routes)
+    summary = write_reports(out, grid, header=header + "".join(resumed), plot_routes=plot_routes if plot_routes is not None else s.plot_routes)
     if as_json:
         print_json({"out": str(out), "baseline": grid.baseline, "solvers": grid.solvers, "summary": summary,
                     "results_csv": str(out / "results.csv"), "summary_md": str(out / "summary.md")})
@@ -219,7 +225,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
     t = Table(title=f"{len(grid.instances)} instances, {grid.time_limit:g} s per run, baseline {grid.baseline}",
               title_justify="left")
     for col in ["solver", "feasible %", "gap vs base % (mean / geo, n)", "gap vs BKS % (mean / geo, n)",
-                "gap vs BKS % on common runs", "W/T/L", "time s (mean / median)", "over limit", "below BKS", "failed"]:
+                "gap vs BKS % on common runs", "W/T/L", "time s (mean / median)", "over limit", "below BKS", "failed / timeouts"]:
         t.add_column(col, justify="right" if col != "solver" else "left")
     for s in summary:
         t.add_row(
@@ -232,7 +238,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
             f"{f(s['mean_time_s'])} / {f(s['median_time_s'])}",
             str(s["over_limit"]),
             str(s["n_below_bks"]),
-            str(s["failed"] + s["timeouts"]),
+            f"{s['failed']} / {s['timeouts']}",
         )
     console.print(t)
     below = sum(s["n_below_bks"] for s in summary)

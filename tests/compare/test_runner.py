@@ -84,6 +84,7 @@ def test_no_solution_reason_is_the_runs_error(examples):
     assert row["status"] == "infeasible" and "the time limit of 0.0001 s was used up building" in row["error"]
     assert "never visited" in row["error"]
     assert row["runtime_s"] is not None and row["solution"]["routes"] == []
+    assert row["cost"] is None  # walkthrough finding: results.csv said 0 for a run with no routes
 
 
 def test_reader_os_error_is_a_failed_row_not_a_traceback(examples, monkeypatch):
