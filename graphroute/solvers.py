@@ -51,7 +51,7 @@ class SolverSpec:
 SOLVERS: dict[str, SolverSpec] = {
     s.name: s
     for s in [
-        SolverSpec("pyvrp", "graphroute.baselines.hgs:solve_pyvrp", "PyVRP hybrid genetic search", needs="pyvrp",
+        SolverSpec("pyvrp", "graphroute.baselines.hgs:solve_pyvrp", "PyVRP iterated local search (the reference)", needs="pyvrp",
                    seeded=True),
         SolverSpec("ortools", "graphroute.baselines.ortools:solve_ortools", "OR-Tools routing, guided local search",
                    needs="ortools"),
