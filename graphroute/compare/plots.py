@@ -40,20 +40,24 @@ def _gap_key(rows: list[dict[str, Any]]) -> tuple[str, str]:
 
 
 def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path) -> None:
-    """One point per feasible run (time, gap) and a large marker at each solver's medians."""
+    """One point per feasible run with a gap (time, gap) and a large marker at each solver's medians
+    over those runs; the title says how many of the runs that makes (runs on instances without a
+    BKS, infeasible and failed runs have no gap)."""
     key, label = _gap_key(rows)
     fig, ax = _figure(figsize=(7, 5))
+    shown = 0
     for k, s in enumerate(solvers):
         pts = [(r["runtime_s"], r[key]) for r in rows if r["solver"] == s and r.get(key) is not None and r.get("runtime_s")]
         if not pts:
             continue
+        shown += len(pts)
         xs, ys = zip(*pts)
         color = _cmap("tab10")(k % 10)
         ax.scatter(xs, ys, s=14, alpha=0.45, color=color)
         mx, my = statistics.median(xs), statistics.median(ys)  # as the summary's medians: the mean of the middle two
         ax.scatter([mx], [my], s=140, marker="D", color=color, edgecolor="k", label=f"{s} (median)")
     ax.set_xscale("log")
-    ax.set_xlabel("runtime per instance (s, log scale)")
+    ax.set_xlabel("runtime per run (s, log scale)")
     ax.set_ylabel(label)
     ax.axhline(0.0, color="grey", lw=0.8)
     ax.grid(alpha=0.3)
@@ -61,7 +65,10 @@ def plot_gap_vs_time(rows: list[dict[str, Any]], solvers: list[str], path: Path)
         ax.legend()
     else:  # every gap unknown (no BKS, baseline infeasible) or every runtime 0: say so, no empty legend
         ax.text(0.5, 0.5, "no run with both a gap and a runtime > 0", transform=ax.transAxes, ha="center")
-    ax.set_title("Gap against time")
+    total = sum(1 for r in rows if r["solver"] in solvers)
+    what = "a BKS" if key == "gap_vs_bks_pct" else "a baseline cost"
+    ax.set_title(f"Gap against time: {shown} of {total} runs (feasible, on instances with {what});\n"
+                 "diamonds: each solver's medians over its runs shown", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
 

@@ -69,8 +69,9 @@ def test_gap_vs_time_without_a_known_best_uses_the_baseline_gap(tmp_path, figs):
 
     plot_gap_vs_time(ROWS, ["a", "b"], tmp_path / "g.png")
     ax = figs[-1].axes[0]
-    assert ax.get_ylabel() == "gap to baseline (%)" and ax.get_xlabel() == "runtime per instance (s, log scale)"
-    assert ax.get_title() == "Gap against time"
+    assert ax.get_ylabel() == "gap to baseline (%)" and ax.get_xlabel() == "runtime per run (s, log scale)"
+    assert ax.get_title() == ("Gap against time: 3 of 3 runs (feasible, on instances with a baseline cost);\n"
+                              "diamonds: each solver's medians over its runs shown")
     pts_a, med_a, pts_b, _ = (c.get_offsets().tolist() for c in ax.collections)
     assert pts_a == [[1.0, 4.0], [9.0, 2.0]] and pts_b == [[0.5, -1.0]]
     assert [list(line.get_ydata()) for line in ax.lines] == [[0.0, 0.0]]  # the zero-gap line
@@ -160,3 +161,15 @@ def test_a_matrix_instance_gets_a_route_panel(tmp_path, figs):
     ax = _routes_fig(tmp_path, figs, inst, {"s": {"routes": [[1, 2]], "cost": 5.0}}).axes[0]
     np.testing.assert_allclose(ax.lines[0].get_xydata(), _layout(inst)[[0, 1, 2, 0]])
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_gap_vs_time_title_counts_the_runs_it_leaves_out(tmp_path, figs):
+    """Walkthrough finding: runs on instances without a BKS (and infeasible ones) vanished from the plot
+    unsaid, and the x axis said "per instance" for points that are runs."""
+    from graphroute.compare.plots import plot_gap_vs_time
+
+    rows = [{**r, "gap_vs_bks_pct": 1.0 + i} for i, r in enumerate(ROWS[:2])] + [
+        {**ROWS[2]}, {"solver": "b", "instance": "small", "n": 10, "runtime_s": 0.7, "gap_vs_bks_pct": None,
+                      "gap_vs_baseline_pct": None}]
+    plot_gap_vs_time(rows, ["a", "b"], tmp_path / "g.png")
+    assert figs[-1].axes[0].get_title().startswith("Gap against time: 2 of 4 runs (feasible, on instances with a BKS)")
