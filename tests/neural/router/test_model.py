@@ -101,8 +101,8 @@ def test_projection_is_consistent_and_below_the_true_costs():
     noisy[t, 0] = 0.0
     h, _ = exact_project(rg, noisy)
     w = g.weights()
-    src = g.sources()
-    assert np.all(h[src, 0].numpy() <= w + h[g.indices, 0].numpy() + 1e-12)  # consistent on every edge
+    src, dst = np.array(g.sources()), np.array(g.indices)  # writable copies: torch warns on indexing with read-only arrays
+    assert np.all(h[src, 0].numpy() <= w + h[dst, 0].numpy() + 1e-12)  # consistent on every edge
     assert np.all(h[:, 0].numpy() <= exact[:, 0] + 1e-9)  # hence admissible
 
 
