@@ -10,6 +10,7 @@ The instance files a comparison generated into the folder are recorded too (``fi
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from pathlib import Path
@@ -147,7 +148,7 @@ def _changed_reference(old: dict[str, Any], new: dict[str, Any]) -> str | None:
     """The first instance whose known best (BKS) differs between two grid records, in words."""
     for key in sorted(set(old) & set(new)):
         (a, src_a), (b, src_b) = old[key], new[key]
-        if a != b:
+        if a != b and not (isinstance(a, float) and isinstance(b, float) and math.isnan(a) and math.isnan(b)):
             return (f"the known best of {key} changed since its runs: {_bks_words(a, src_a)} there, "
                     f"{_bks_words(b, src_b)} now")
     return None
