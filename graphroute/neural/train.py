@@ -127,10 +127,17 @@ def remove_stale_temp_files(folder: str | Path, names: tuple[str, ...] = ("last.
     return removed
 
 
-def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], None] | None = None) -> None:
+def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], None] | None = None,
+                resumed_at: tuple[str, int] | None = None) -> str | None:
     """The start of a training run in ``out`` (every task): leftover checkpoint temp files go, and a
     fresh run (no ``resume``) also removes an earlier run's ``last.pt`` / ``best.pt``, so that no
     checkpoint of another run is left beside this run's.
+
+    A resumed run gives ``resumed_at = (key, value)``, where its checkpoint is (``("step", 100)``,
+    ``("epoch", 3)``): a ``best.pt`` in ``out`` from beyond it (the run was killed after a validation
+    that ``last.pt`` had not caught up with) belongs to steps the resumed run discards and redoes, as
+    its ``log.csv`` rows are; it is removed, and the returned note says so (the trainer then forgets
+    the best value too, so that its next validation writes a new ``best.pt``). Else None.
 
     Every trainer calls it once its config, device, checkpoint and data are checked, right before the
     first step; ``on_start()`` is called first (``graphroute train`` says there that an earlier run's
@@ -141,6 +148,20 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
     if resume is None:
         for name in ("best.pt", "last.pt"):
             (Path(out) / name).unlink(missing_ok=True)
+        return None
+    best = Path(out) / "best.pt"
+    if resumed_at is None or not best.is_file():
+        return None
+    key, at = resumed_at
+    try:
+        there = torch.load(best, map_location="cpu", weights_only=False).get(key)
+    except Exception:  # noqa: BLE001 - an unreadable best.pt is not this check's to judge; it stays
+        return None
+    if isinstance(there, (int, float)) and there > at:
+        best.unlink()
+        return (f"{best} ({key} {there}) came from beyond the resumed {key} {at} (a run stopped without saving "
+                f"last.pt, such as a kill) and was removed; the next validation writes a new one")
+    return None
 
 
 def load_checkpoint(path: str | Path) -> dict:
@@ -335,7 +356,10 @@ def train(
                     raise
                 failure = exc
         if rank == 0:  # leftover temp files go; a fresh run also removes an earlier run's checkpoints, now
-            start_fresh(out, resume, on_start)
+            stale = start_fresh(out, resume, on_start, resumed_at=("step", step) if ck is not None else None)
+            if stale:
+                notes.append(stale)
+                best_val = math.inf  # rank 0's, the only one used
         log = _Log(out, step, enabled=rank == 0)
 
         def checkpoint(name: str, metrics: dict) -> None:

@@ -201,3 +201,21 @@ def test_under_torchrun_each_rank_takes_its_local_gpu(monkeypatch):
     monkeypatch.setenv("LOCAL_RANK", "1")
     assert _distributed_device(torch.device("cuda", 0)) == torch.device("cuda", 1)
     assert _distributed_device(torch.device("cpu")) == torch.device("cpu")
+
+
+def test_resume_drops_a_best_checkpoint_from_beyond_the_resumed_step(tmp_path):
+    """Walkthrough finding: after a kill -9 between checkpoints, best.pt (written at every improving
+    validation) could be from step 146 while last.pt was at step 100. The resume cut log.csv back to
+    step 100 but kept that best.pt, a model of steps the resumed run then redid differently."""
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=4, checkpoint_every=2, val_every=1)
+    train(cfg, tmp_path, device="cpu")
+    best = tmp_path / "best.pt"
+    ck = torch.load(best, weights_only=False)
+    ck["step"] = 9  # as a killed run leaves it: a validation after the last checkpoint
+    torch.save(ck, best)
+    res = train(cfg.replace(steps=6), tmp_path, device="cpu", resume=tmp_path / "last.pt")
+    assert res.note and "best.pt (step 9) came from beyond the resumed step 4" in res.note
+    assert load_checkpoint(best)["step"] in (5, 6)  # a new one, from the resumed run's own validations
+    # nothing stale: a best.pt at or before the resumed step is kept
+    res = train(cfg.replace(steps=8), tmp_path, device="cpu", resume=tmp_path / "last.pt")
+    assert not res.note or "came from beyond" not in res.note

@@ -319,7 +319,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                                        "only 'epochs' may change")
         data = match_kg(ck, data, Path(resume).name)
     out.mkdir(parents=True, exist_ok=True)
-    start_fresh(out, resume, on_start)
+    stale = start_fresh(out, resume, on_start, resumed_at=("epoch", int(ck["epoch"])) if ck is not None else None)
     log_path = out / "log.csv"
     if cfg.model == "retrieval":
         log_path.unlink(missing_ok=True)
@@ -341,6 +341,8 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
                 and len(ck["cuda_rng"]) == torch.cuda.device_count():
             torch.cuda.set_rng_state_all(ck["cuda_rng"])
         start_epoch, best, history = ck["epoch"], ck["best_valid_mrr"], ck["history"]
+        if stale:  # best.pt came from beyond the resumed epoch and is gone: the next validation writes one
+            best = -1.0
         start_step = int(ck.get("epoch_step", 0))
         if start_epoch >= cfg.epochs and not start_step:
             raise InvalidArgumentError(f"--resume {resume}: the run has done {start_epoch} epoch(s) and the config asks "

@@ -280,7 +280,8 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
                                        f"{cfg.steps} steps, so there is nothing to train; raise steps "
                                        "(--set steps=N) to go on")
         saved = f"{resume} (step {start})"
-    start_fresh(out, resume, on_start)
+    if start_fresh(out, resume, on_start, resumed_at=("step", start) if resume is not None else None):
+        best = math.inf  # best.pt came from beyond the resumed step and is gone: the next validation writes one
     log_path = out / "log.csv"
     _keep_log_rows(log_path, start)
     t0 = time.perf_counter()

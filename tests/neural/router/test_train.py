@@ -106,3 +106,14 @@ def test_torchrun_is_refused_in_one_line(tmp_path, monkeypatch):
     with pytest.raises(InvalidArgumentError, match="only --task vrp supports torchrun"):
         run_from_yaml(TINY, out=tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_resume_drops_a_best_checkpoint_from_beyond_the_resumed_step(tmp_path):
+    """As the VRP trainer: best.pt from after last.pt (a killed run) goes, and a new one is written."""
+    run_from_yaml(TINY, out=tmp_path)
+    best = tmp_path / "best.pt"
+    ck = torch.load(best, weights_only=False)
+    ck["step"], ck["best_val"] = 9, -1.0  # a validation after the last checkpoint, better than any real one
+    torch.save(ck, best)
+    run_from_yaml(TINY, out=tmp_path, resume=tmp_path / "last.pt", overrides={"steps": 4})
+    assert torch.load(best, weights_only=False)["step"] == 4  # the resumed run's own best, not step 9's
