@@ -360,6 +360,9 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
     scorer = Scorer(model, data, device, remove_one_hop=cfg.remove_one_hop)
     steps_per_epoch = math.ceil(len(queries) / cfg.batch_size)
     t0 = time.perf_counter()
+    # log.csv's elapsed_s and the result's count the whole run, as the VRP trainer's do: a resumed run goes on
+    # from its last row (plus the seconds of an epoch stopped before its validation), not from 0
+    before = (float(history[-1].get("elapsed_s") or 0.0) if history else 0.0) + float(pending.get("train_s", 0.0))
     done = 0  # optimizer steps of this call
     metrics: dict = history[-1] if history else {}
     last_mrr = float(metrics["valid_mrr"]) if metrics.get("valid_mrr") not in (None, "") else None
@@ -450,7 +453,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
             if not math.isfinite(val["mrr"]):
                 raise diverged(f"the valid MRR is {val['mrr']}", f"the end of epoch {epoch + 1}", cfg.lr, saved)
             metrics = {"epoch": epoch + 1, "loss": float(np.mean(losses)), "valid_mrr": val["mrr"],
-                       "valid_hits@10": val["hits@10"], "elapsed_s": time.perf_counter() - t0,
+                       "valid_hits@10": val["hits@10"], "elapsed_s": before + time.perf_counter() - t0,
                        "steps": len(losses), "s_per_step": train_s / len(losses), "valid_s": valid_s,
                        "step": epoch * steps_per_epoch + first + new}  # last: log.csv's columns only grow
             history.append(metrics)
@@ -480,7 +483,7 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
         over = (f"the run took {elapsed:.1f} s, {elapsed - time_limit:.1f} s over the time limit: every call trains "
                 "at least one step and validates it, and the time kept back for the validation is an estimate")
         note = f"{note}; {over}" if note else over
-    return KGRunResult(step=total, elapsed_s=elapsed, metrics=metrics, out_dir=out, note=note,
+    return KGRunResult(step=total, elapsed_s=before + elapsed, metrics=metrics, out_dir=out, note=note,
                        warnings=data.warnings())
 
 

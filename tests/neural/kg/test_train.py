@@ -228,3 +228,20 @@ def test_torchrun_is_refused_in_one_line(tmp_path, random_kg, monkeypatch):
     with pytest.raises(InvalidArgumentError, match="only --task vrp supports torchrun"):
         train_kg(cfg, tmp_path / "run")
     assert not (tmp_path / "run").exists()
+
+
+def test_elapsed_goes_on_across_a_resume(tmp_path, random_kg, monkeypatch):
+    """Walkthrough finding: log.csv's elapsed_s (kg.md's training-time column) restarted at 0 in a resumed
+    run, so a run trained in two calls reported the second call's time only. A fake clock ticks 1 s per read."""
+    import itertools
+
+    from graphroute.neural.kg import train as kgtrain
+
+    ticks = itertools.count()
+    monkeypatch.setattr(kgtrain.time, "perf_counter", lambda: float(next(ticks)))
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=8, epochs=2, batch_size=16, lr=0.02, seed=3)
+    train_kg(cfg, tmp_path)
+    res = train_kg(KGConfig(**{**cfg.__dict__, "epochs": 4}), tmp_path, resume=tmp_path / "last.pt")
+    elapsed = [float(r["elapsed_s"]) for r in csv.DictReader(open(tmp_path / "log.csv"))]
+    assert len(elapsed) == 4 and all(b > a for a, b in zip(elapsed, elapsed[1:])), elapsed
+    assert res.elapsed_s >= elapsed[-1]
