@@ -51,6 +51,7 @@ def paths_command(
     if depart is not None and max_overlap is not None:
         raise InvalidArgumentError("--depart gives the one earliest-arrival path on the time-slot travel times; "
                                    "it does not combine with --max-overlap")
+    overlap_given = max_overlap is not None
     max_overlap = 0.5 if max_overlap is None else max_overlap
     k = _check_k(10 if k is None else k)
     if pairs is not None and (source is not None or target is not None):
@@ -65,6 +66,11 @@ def paths_command(
 
     g = _read_graph(graph)
     kg = g.kind == "kg"
+    if overlap_given and (overlap or ("relations" if kg else "jaccard")) == "relations":  # it was ignored there
+        raise InvalidArgumentError("--max-overlap does not apply to the relations measure"
+                                   f"{' (the default on knowledge graphs)' if overlap is None else ''}: a path is "
+                                   "kept while its relation sequence is new; give --overlap jaccard, length or "
+                                   "nodes to bound the overlap")
     for src, tgt in queries:  # an unknown node is bad input for the whole batch (as in `route`)
         g.node_index(src)
         g.node_index(tgt)

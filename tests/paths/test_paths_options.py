@@ -30,3 +30,30 @@ def test_diverse_options_with_diverse_still_work(grid):
     res = CliRunner().invoke(app, ["paths", str(grid), "-s", "0", "-t", "15", "--k", "2", "--diverse",
                                    "--overlap", "jaccard", "--max-overlap", "0.9", "--json"])
     assert res.exit_code == 0, res.output
+
+
+@pytest.fixture
+def kg(tmp_path):
+    folder = tmp_path / "k"
+    folder.mkdir()
+    (folder / "train.txt").write_text("a\tr1\tb\nb\tr2\tc\na\tr3\tc\n")
+    (folder / "valid.txt").write_text("a\tr1\tc\n")
+    (folder / "test.txt").write_text("b\tr1\tc\n")
+    res = CliRunner().invoke(app, ["graph", "build", "kg", str(folder), "--out", str(tmp_path / "kg")])
+    assert res.exit_code == 0, res.output
+    return tmp_path / "kg.graph.npz"
+
+
+@pytest.mark.parametrize("args,msg", [
+    ([], "(the default on knowledge graphs)"),
+    (["--overlap", "relations"], "--max-overlap does not apply to the relations measure: "),
+])
+def test_max_overlap_with_the_relations_measure_is_refused(kg, args, msg):
+    """Walkthrough finding: on a KG the default measure (relations) never reads --max-overlap, yet 0.0 was
+    accepted and gave the same paths as 0.5."""
+    res = CliRunner().invoke(app, ["paths", str(kg), "-s", "a", "-t", "c", "--k", "3", "--diverse",
+                                   "--max-overlap", "0.0", *args])
+    assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
+    ok = CliRunner().invoke(app, ["paths", str(kg), "-s", "a", "-t", "c", "--k", "3", "--diverse", "--overlap", "nodes",
+                                  "--max-overlap", "0.0", "--json"])
+    assert ok.exit_code == 0, ok.output
