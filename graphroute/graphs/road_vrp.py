@@ -57,7 +57,10 @@ def road_vrp_instance(
         raise InvalidArgumentError("the graph has no 'length' edge attribute")
     g = graph.largest_scc()
     if customers + 1 > g.n_nodes:
-        raise InvalidArgumentError(f"{customers} customers and a depot need {customers + 1} nodes; the graph has {g.n_nodes}")
+        where = ("the graph has" if g.n_nodes == graph.n_nodes else
+                 "the graph's largest strongly connected component, where they are drawn, has")
+        raise InvalidArgumentError(f"{customers} customers and a depot need {customers + 1} nodes; {where} {g.n_nodes}"
+                                   + (f" (of {graph.n_nodes})" if g.n_nodes != graph.n_nodes else ""))
     rng = np.random.default_rng(seed)
     has_time = "time" in g.edge_attrs  # DIMACS graphs carry length only: no durations then
     time_w = g.weights("time") if has_time else g.weights("length")

@@ -120,7 +120,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     require_vrp_checkpoint(ck, path)
     if ck["model_config"]["problem"] != problem:
         raise InvalidArgumentError(
-            f"checkpoint {path.name} is a {ck['model_config']['problem']} model; this instance needs a {problem} model"
+            f"checkpoint {path.name} is a {ck['model_config']['problem']} model; this instance needs {'an' if problem[0] in 'aeiou' else 'a'} {problem} model"
         )
     meta = {"checkpoint": path.name, "augment": augment, "model_problem": problem}
     n_cust = inst.num_customers
