@@ -699,7 +699,13 @@ def load_kg_model(path: str | Path, data: KGData | str | Path | None = None):  #
         source = Path(data) if data is not None else _trained_on(ck, cfg, Path(path).name)
         data = KGData.from_path(source)
         data.meta["read_from"] = str(source)  # the KG actually read (evaluate --json's data_path)
-    data = match_kg(ck, data, Path(path).name)
+    try:
+        data = match_kg(ck, data, Path(path).name)
+    except InvalidArgumentError as exc:  # a warning on the KG's files (a header read as a triple) may be why
+        said = data.warnings()
+        if not said:
+            raise
+        raise InvalidArgumentError(f"{exc} (the KG's files: {said[0]})") from None
     if cfg.model == "retrieval":
         from graphroute.neural.kg.retrieval import PathRetrievalScorer
 

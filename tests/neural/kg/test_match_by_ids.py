@@ -94,3 +94,17 @@ def test_a_run_trained_with_a_relative_path_is_found_from_another_folder(kg, tmp
                                                    r"\(nor at .*gone, where it was when trained\); give the KG to use "
                                                    r"\(--data\)$"):
         _trained_on(ck, cfg, "best.pt")
+
+
+def test_a_kg_refused_for_its_size_names_a_header_read_as_a_triple(tmp_path, random_kg):
+    """Walkthrough finding: with a header-like first line (foo bar baz) read as a triple, evaluate and
+    explain said only "12 entities ... has 14"; the KG's own warning, which says why, never showed."""
+    from graphroute.neural.kg.train import KGConfig, load_kg_model, train_kg
+    from tests.neural.kg.conftest import random_triples, write_kg
+
+    train_kg(KGConfig(data=str(random_kg), model="distmult", dim=8, epochs=1, batch_size=16), tmp_path / "run")
+    rows = random_triples()
+    other = write_kg(tmp_path / "with_header", [("foo", "bar", "baz"), *rows[:48]], rows[48:54], rows[54:])
+    with pytest.raises(InvalidArgumentError, match=r"has 14 and 4 \(the KG's files: the first line of the train file "
+                                                   r"\(foo bar baz\) shares no entity"):
+        load_kg_model(tmp_path / "run" / "last.pt", other)
