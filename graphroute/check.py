@@ -184,7 +184,8 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
         expected = range(1, n)
         used = sol.num_routes
         if instance.num_vehicles is not None and used > instance.num_vehicles:
-            violations.append(f"{used} routes used, but only {instance.num_vehicles} vehicles are available")
+            violations.append(f"{used} routes used, but only {instance.num_vehicles} "
+                              f"vehicle{'s are' if instance.num_vehicles != 1 else ' is'} available")
     twice = sorted(v for v, c in seen.items() if c > 1)
     if twice:
         violations.append(f"node(s) visited more than once: {_fmt(twice)}")

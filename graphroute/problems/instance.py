@@ -334,7 +334,7 @@ class Instance:
             need = -(-int(self.demands.sum()) // self.capacity)  # integer ceil: exact beyond 2**53
             if self.num_vehicles < need:
                 raise InvalidInstanceError(
-                    f"{self.num_vehicles} vehicles of capacity {self.capacity} cannot carry the total "
+                    f"{self.num_vehicles} vehicle{'s' if self.num_vehicles != 1 else ''} of capacity {self.capacity} cannot carry the total "
                     f"demand {int(self.demands.sum())}"
                 )
 
