@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 from graphroute.exceptions import InfeasibleError, InvalidArgumentError, InvalidSolutionError
@@ -204,7 +205,9 @@ def _route_lists(solution: object) -> list:
     if isinstance(solution, (str, bytes, dict)) or not isinstance(solution, Iterable):
         raise InvalidSolutionError(f"a solution must be a Solution or a list of routes (lists of node indices), "
                                    f"got {type(solution).__name__}")
-    return [list(r) if isinstance(r, Iterable) and not isinstance(r, (str, bytes, dict)) else r for r in solution]
+    # a set has no order (its iteration order would be taken as the visiting order): left for Solution to refuse
+    return [list(r) if isinstance(r, Iterable) and not isinstance(r, (str, bytes, dict, AbstractSet)) else r
+            for r in solution]
 
 
 def _fmt(nodes: list[int], limit: int = 8) -> str:

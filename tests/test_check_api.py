@@ -45,3 +45,14 @@ def test_gap_is_none_without_a_finite_positive_reference_or_a_finite_cost(cost, 
 
 def test_gap_of_numbers():
     assert gr.gap_pct(110, 100) == pytest.approx(10.0) and gr.gap_pct(np.float32(90), np.int64(100)) == pytest.approx(-10)
+
+
+def test_a_set_as_a_route_is_refused_not_costed_in_hash_order():
+    """Walkthrough finding: check() turned a set into a list and took its iteration order as the visits."""
+    from pathlib import Path
+
+    inst = gr.read_instance(Path(gr.__file__).resolve().parents[1] / "data" / "examples" / "cvrp50.json")
+    routes = gr.solve(inst, "savings").routes
+    with pytest.raises(InvalidSolutionError, match="got set \\(unordered: a route is a sequence in visiting order\\)"):
+        gr.check(inst, [set(routes[0])] + routes[1:])
+    assert gr.check(inst, [tuple(routes[0])] + routes[1:]).feasible  # a tuple is ordered: fine

@@ -76,6 +76,9 @@ def geometric_heuristic(coords, target: int, scale: float, metric: str = "havers
     if coords.ndim != 2 or coords.shape[1] != 2:
         raise InvalidArgumentError(f"coords has shape {coords.shape}, expected (n, 2)")
     t = check_node(target, len(coords), "target")
+    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)) \
+            or not math.isfinite(scale) or scale < 0:
+        raise InvalidArgumentError(f"scale must be a finite number >= 0 (geometric_scale gives one), got {scale!r}")
     return scale * geometric_distance(coords, coords[t], metric)
 
 
@@ -98,9 +101,16 @@ def astar(indptr, indices, weights, source: int, target: int, heuristic) -> Path
     """
     indptr, indices, weights, s, t = check_pair(indptr, indices, weights, source, target)
     n = indptr.size - 1
-    h_arr = np.asarray(heuristic, dtype=np.float64)
+    try:
+        h_arr = np.asarray(heuristic, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError("heuristic must hold numbers (one lower bound per node)") from None
     if h_arr.shape != (n,):
         raise InvalidArgumentError(f"heuristic has shape {h_arr.shape}, expected ({n},)")
+    bad = np.flatnonzero(np.isnan(h_arr))
+    if bad.size:  # every comparison with NaN is false: the search would settle nodes in a wrong order
+        raise InvalidArgumentError(f"heuristic[{int(bad[0])}] is nan ({bad.size} NaN value(s)); a lower bound "
+                                   "must be a number")
     h = h_arr.tolist()
     ptr, idx, w = indptr.tolist(), indices.tolist(), weights.tolist()
     g = [INF] * n

@@ -163,8 +163,11 @@ def check_csr(indptr, indices, weights=None) -> tuple[np.ndarray, np.ndarray, np
         raise InvalidArgumentError(f"edge {bad} points to node {int(indices[bad])}, outside 0..{n - 1}")
     if weights is None:
         return indptr, indices, None
+    raw = weights if isinstance(weights, np.ndarray) else np.asarray(weights)
+    if raw.dtype.kind in "cb":  # float64 would drop the imaginary part, or take True as 1, silently
+        raise InvalidArgumentError(f"weights must hold real numbers, got dtype {raw.dtype}")
     try:
-        weights = np.asarray(weights, dtype=np.float64)
+        weights = np.asarray(raw, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"weights must hold numbers ({exc})") from None
     if weights.shape != (m,):

@@ -20,18 +20,19 @@ Criteria (``measure``)
     every kept path; ``max_overlap`` is not used.
 
 A candidate is kept when overlap(P, Q) <= ``max_overlap`` for every kept Q. The shortest path is
-always kept. The result is therefore greedy in cost order, like K-Paths: kept paths are the
+always kept (unless it costs more than ``max_cost``: then none is). The result is therefore greedy in cost order, like K-Paths: kept paths are the
 cheapest ones that pass the filter, in non-decreasing cost.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Sequence
 
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
-from graphroute.paths.dijkstra import Path
+from graphroute.paths.dijkstra import Path, check_pair
 from graphroute.paths.yen import _check_k, shortest_simple_paths
 
 __all__ = ["MEASURES", "diverse_k_paths", "path_overlap"]
@@ -73,6 +74,11 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
                                "(and relations in diverse_k_paths)")
 
 
+def _is_real(x) -> bool:  # noqa: ANN001
+    """A real number: int or float (numpy's too), not a bool, not text."""
+    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating))
+
+
 def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, *, max_overlap: float = 0.5,
                     measure: str = "jaccard", relations=None, budget: int | None = None,
                     max_cost: float | None = None) -> list[Path]:
@@ -103,19 +109,28 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     Raises
     ------
     InvalidArgumentError
-        ``k <= 0``, ``max_overlap`` outside [0, 1], ``budget < k``, unknown measure, missing
-        ``relations``, negative weight.
+        ``k <= 0``, ``max_overlap`` not a number in [0, 1], ``budget`` not an integer or ``< k``,
+        ``max_cost`` not a number (NaN included), unknown measure, missing ``relations``, bad arrays
+        (non-numeric or negative weights).
     NoPathError, UnknownNameError
         As :func:`graphroute.paths.yen.k_shortest_paths`.
     """
     k = _check_k(k)
     if measure not in MEASURES:
         raise InvalidArgumentError(f"unknown overlap measure {measure!r}; available: {', '.join(MEASURES)}")
-    if not 0.0 <= float(max_overlap) <= 1.0:
-        raise InvalidArgumentError(f"max_overlap must be in [0, 1], got {max_overlap!r}")
-    budget = 50 * k if budget is None else int(budget)
+    if not _is_real(max_overlap) or not 0.0 <= float(max_overlap) <= 1.0:
+        raise InvalidArgumentError(f"max_overlap must be a number in [0, 1], got {max_overlap!r}")
+    if budget is None:
+        budget = 50 * k
+    elif isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
+        raise InvalidArgumentError(f"budget must be an integer (the most Yen paths examined), got {budget!r}")
+    budget = int(budget)
     if budget < k:
         raise InvalidArgumentError(f"budget ({budget}) must be at least k ({k})")
+    if max_cost is not None and (not _is_real(max_cost) or math.isnan(max_cost)):
+        raise InvalidArgumentError(f"max_cost must be a number or None, got {max_cost!r}")
+    # the arrays are checked here, not on the generator's first step: the weights are read below
+    indptr, indices, weights, source, target = check_pair(indptr, indices, weights, source, target)
     rel = None
     if measure == "relations":
         if relations is None:

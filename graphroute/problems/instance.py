@@ -433,6 +433,8 @@ class Solution:
         for r, route in enumerate(self.routes):
             if not isinstance(route, (list, tuple, np.ndarray)):
                 got = f"the node {route}" if isinstance(route, (numbers.Number, np.number)) else type(route).__name__
+                if isinstance(route, (set, frozenset)):
+                    got += " (unordered: a route is a sequence in visiting order)"
                 raise InvalidSolutionError(f"route {r + 1} must be a list of node indices, got {got}: routes are a list "
                                            "of routes, so a tsp tour is passed as [tour]")
             clean = []

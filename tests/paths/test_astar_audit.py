@@ -108,3 +108,18 @@ def test_parallel_ties_go_to_the_lower_edge_position_like_dijkstra():
         p = astar(indptr, indices, weights, 0, 2, h)
         assert p.nodes == (0, 1, 2) and p.edges == (0, 2) and p.cost == 2.0
         assert p.edges == dijkstra(indptr, indices, weights, 0, 2).edges
+
+
+def test_a_nan_heuristic_is_refused_not_a_wrong_path():
+    """Walkthrough finding: a NaN heuristic (or a NaN scale) returned a path 2.9x longer than Dijkstra's."""
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    g = synthetic_graph("delaunay", 200, seed=2)
+    w = g.weights()
+    with pytest.raises(InvalidArgumentError, match=r"heuristic\[0\] is nan"):
+        astar(g.indptr, g.indices, w, 3, 100, np.full(200, np.nan))
+    with pytest.raises(InvalidArgumentError, match="heuristic must hold numbers"):
+        astar(g.indptr, g.indices, w, 3, 100, ["a"] * 200)
+    for scale in (math.nan, -1.0, "1", None, True):
+        with pytest.raises(InvalidArgumentError, match="scale must be a finite number >= 0"):
+            geometric_heuristic(g.coords, 100, scale, metric="euclidean")

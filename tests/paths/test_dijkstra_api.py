@@ -76,3 +76,10 @@ def test_an_empty_graph_says_it_has_no_nodes():
 def test_geometric_heuristic_refuses_a_target_numpy_would_wrap_or_truncate(target, msg):
     with pytest.raises(UnknownNameError, match=msg):
         geometric_heuristic(np.zeros((3, 2)), target, 1.0)
+
+
+@pytest.mark.parametrize("w", [np.array([1, 1, 1, 1j]), np.array([True, True, False, True])])
+def test_complex_or_bool_weights_are_refused(w):
+    """Walkthrough finding: complex weights lost their imaginary part (a numpy warning only), bools became 0/1."""
+    with pytest.raises(InvalidArgumentError, match="weights must hold real numbers"):
+        dijkstra([0, 2, 3, 4], [1, 2, 2, 0], w, 0, 2)

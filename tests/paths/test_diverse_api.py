@@ -37,3 +37,29 @@ def test_path_overlap_explains_that_relations_belong_to_diverse_k_paths():
     assert "unknown" not in str(info.value)
     with pytest.raises(InvalidArgumentError, match="unknown overlap measure 'cosine'; available: jaccard, length, nodes"):
         path_overlap(p, p, "cosine")
+
+
+_IP, _IX, _W = [0, 2, 3, 4], [1, 2, 2, 0], [1.0, 5.0, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"weights": ["a", "b", "c", "d"]}, "weights must hold numbers"),
+    ({"max_overlap": "a"}, "max_overlap must be a number in [0, 1], got 'a'"),
+    ({"max_overlap": None}, "max_overlap must be a number in [0, 1], got None"),
+    ({"budget": "x"}, "budget must be an integer"),
+    ({"budget": 2.7}, "budget must be an integer"),  # it was truncated to 2
+    ({"budget": True}, "budget must be an integer"),  # it was taken as 1
+    ({"max_cost": "x"}, "max_cost must be a number or None, got 'x'"),
+    ({"max_cost": float("nan")}, "max_cost must be a number or None, got nan"),  # it was ignored
+])
+def test_bad_arguments_are_one_invalid_argument_error(kw, msg):
+    """Walkthrough finding: these let raw ValueError / TypeError out, or were silently truncated or ignored."""
+    w = kw.pop("weights", _W)
+    with pytest.raises(InvalidArgumentError) as err:
+        diverse_k_paths(_IP, _IX, w, 0, 2, 3, **kw)
+    assert msg in str(err.value)
+
+
+def test_a_max_cost_below_the_shortest_path_keeps_none():
+    assert diverse_k_paths(_IP, _IX, _W, 0, 2, 3, max_cost=-1) == []
+    assert [p.nodes for p in diverse_k_paths(_IP, _IX, _W, 0, 2, 3, max_cost=2)] == [(0, 1, 2)]
