@@ -55,12 +55,14 @@ FORMAT_VERSION = 1
 GRAPH_SUFFIX = ".graph.npz"
 KINDS = ("road", "traffic", "kg", "synthetic")
 
-#: Largest absolute value of a float edge attribute (``length``, ``time``, ``weight``, any attribute
+#: Largest absolute value of a numeric edge attribute (``length``, ``time``, ``weight``, any attribute
 #: ``--weight`` may name) and of a ``time_slots`` travel time: 1e15, a million times the Earth's
 #: circumference in metres, 30 million years in seconds. A path has fewer than 2**53 edges, so its
 #: cost stays below 1e31: finite even in float32 (the router's working precision, at most 3.4e38),
 #: never infinity, which every search reads as "no path".
 MAX_EDGE_WEIGHT = 1e15
+#: Edge attributes that are routing weights: real numbers, never negative (``hops``: original edges per edge).
+_WEIGHT_ATTRS = ("length", "time", "weight", "hops")
 
 
 #: Extras that hold one value per edge on their last axis (``time_slots``: ``[T, m]``): subgraphs and
@@ -138,7 +140,9 @@ class Graph:
             arr = np.ascontiguousarray(arr)
             if arr.shape[:1] != (m,):
                 raise InvalidInstanceError(f"edge attribute {name!r} has {arr.shape[:1]} values for {m} edges")
-            if arr.dtype.kind == "f" and arr.size:
+            if name in _WEIGHT_ATTRS and arr.dtype.kind not in "iuf":  # a weight must be a real number
+                raise InvalidInstanceError(f"edge attribute {name!r} must hold real numbers, got dtype {arr.dtype}")
+            if arr.dtype.kind in "iuf" and arr.size:  # integer weights too: they were left unchecked
                 lo, hi = arr.min(), arr.max()  # NaN propagates: two passes, no temporaries
                 if not (-MAX_EDGE_WEIGHT <= lo and hi <= MAX_EDGE_WEIGHT):
                     bad = ~(np.abs(arr) <= MAX_EDGE_WEIGHT)
@@ -147,7 +151,7 @@ class Graph:
                         raise InvalidInstanceError(f"edge attribute {name!r} is not finite on edge {e}")
                     raise InvalidInstanceError(f"edge attribute {name!r} is {arr.flat[e]:g} on edge {e}, above the "
                                                f"largest weight a graph may hold ({MAX_EDGE_WEIGHT:g})")
-                if name in ("length", "time", "weight") and lo < 0:
+                if name in _WEIGHT_ATTRS and lo < 0:
                     e = int(np.argmax(arr < 0))
                     raise InvalidInstanceError(f"negative {name} {arr[e]:g} on edge {e} ({self._edge_str(e)})")
             self.edge_attrs[name] = _read_only(arr)

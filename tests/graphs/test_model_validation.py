@@ -4,6 +4,7 @@ before and gave wrong answers (no path, infinite costs, an index error in a mode
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -138,3 +139,21 @@ def test_cli_route_on_nan_coords_is_one_error_line(tmp_path):
     p = _edit(_road(tmp_path), _set("coords", (1, 0), np.nan))
     res = CliRunner().invoke(app, ["graph", "info", str(p)])
     assert res.exit_code == 1 and "coords are not finite at node 1" in res.stderr and "Traceback" not in res.output
+
+
+@pytest.mark.parametrize("values,msg", [
+    (np.array([-1, 5]), "negative length -1 on edge 0"),
+    (np.array([2**62, 5]), "above the largest weight a graph may hold"),
+    (np.array(["a", "b"]), "edge attribute 'length' must hold real numbers, got dtype <U1"),
+    (np.array([1j, 2]), "must hold real numbers, got dtype complex128"),
+    (np.array([True, False]), "must hold real numbers, got dtype bool"),
+])
+def test_integer_and_non_numeric_weights_are_checked_too(values, msg, tmp_path):
+    """Walkthrough finding: only float attributes were checked, so an int64 length of -1 or 2**62 passed
+    (a path cost 4.6e18), and a text length built a graph that save_graph wrote and load_graph refused."""
+    from graphroute.exceptions import InvalidInstanceError
+
+    with pytest.raises(InvalidInstanceError, match=re.escape(msg)):
+        from_edges([0, 1], [1, 2], 3, edge_attrs={"length": values})
+    g = from_edges([0, 1], [1, 2], 3, edge_attrs={"length": np.array([3, 5]), "relation": np.array([0, 7])})
+    assert g.weights().tolist() == [3.0, 5.0]
