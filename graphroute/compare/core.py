@@ -41,8 +41,17 @@ class Grid:
 
         if not self.instances:
             raise InvalidArgumentError("the instance list is empty")
+        odd = next((r for r in self.instances if not isinstance(r, InstanceRef)), None)
+        if odd is not None:
+            raise InvalidArgumentError(f"instances must be InstanceRef objects (resolve_instances makes them from "
+                                       f"paths), got {type(odd).__name__} {odd!r:.60}")
+        for what in ("solvers", "seeds"):
+            if not isinstance(getattr(self, what), (list, tuple)):
+                raise InvalidArgumentError(f"{what} must be a list, got {type(getattr(self, what)).__name__} "
+                                           f"{getattr(self, what)!r:.60}")
         if not self.seeds:
             raise InvalidArgumentError("no seeds given")
+        self.seeds = list(dict.fromkeys(self.seeds))  # 0, 0 runs once (as --seeds does)
         self.time_limit = check_time_limit(self.time_limit)
         for seed in self.seeds:
             check_seed(seed)
@@ -51,9 +60,14 @@ class Grid:
         for s in solvers:
             get_solver(s)
         self.solvers = list(dict.fromkeys(solvers))
-        for s in self.options:
+        for s, opts in self.options.items():
             if s not in self.solvers:
                 raise UnknownNameError(f"options given for solver {s!r}, which is not in the grid")
+            if opts:  # an option the solver does not take would fail every one of its runs
+                from graphroute.solvers import check_options
+
+                spec = get_solver(s)
+                check_options(spec, spec.load(), dict(opts))
 
     def fingerprint(self) -> dict[str, Any]:
         """What identifies the grid in a results folder (file contents hashed, not just names)."""
@@ -167,12 +181,19 @@ def run_compare(
     stored. Solutions are written to ``out/solutions/INSTANCE__SOLVER__SEED.json`` in the
     ``solve --json`` format before their row is committed. ``fresh`` removes what an earlier
     comparison wrote into ``out`` (:func:`clear_outputs`) and forgets its runs before starting.
+
+    The workers are started with multiprocessing's ``forkserver`` method, which re-imports the calling
+    script: call this from a script under ``if __name__ == "__main__":`` (as with any multiprocessing
+    pool), or every worker fails to start and each run is recorded as ``crashed`` (a rerun does not
+    retry recorded runs: use ``fresh=True`` then).
     """
     if executor not in EXECUTORS:
         raise UnknownNameError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
-    if workers < 1:
-        raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:  # before the folder takes the grid
+        raise InvalidArgumentError(f"workers must be an integer >= 1, got {workers!r}")
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InvalidArgumentError(f"{out} is a file, not a results folder")
     store = ResultStore(out)
     try:
         kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []

@@ -91,7 +91,7 @@ def mini_suite(tmp_path):
     p = tmp_path / "mini.yaml"
     p.write_text(f"name: mini\ninstances: ['{TSP20}']\nsolvers: [savings, nearest, pyvrp]\nbaseline: nearest\n"
                  "time_limit: 0.25\nseeds: [3, 4]\nworkers: 3\nplot_routes: 1\n"
-                 "options:\n  pyvrp: {population_size: 5}\n")
+                 "options:\n  pyvrp: {display: false}\n")
     return p
 
 
@@ -181,7 +181,7 @@ def test_suite_defaults_reach_the_grid(engine, mini_suite, tmp_path):
     assert res.exit_code == 0, res.output
     g = engine["grid"]
     assert (g.baseline, g.solvers, g.time_limit, g.seeds) == ("nearest", ["nearest", "savings", "pyvrp"], 0.25, [3, 4])
-    assert [r.key for r in g.instances] == ["tsp20"] and g.options == {"pyvrp": {"population_size": 5}}
+    assert [r.key for r in g.instances] == ["tsp20"] and g.options == {"pyvrp": {"display": False}}
     assert engine["run"]["workers"] == 3 and engine["plot_routes"] == 1
     assert engine["header"].startswith("# Comparison: mini\n")
     assert "time limit 0.25 s per run, 3 worker process(es)" in engine["header"]

@@ -54,13 +54,14 @@ def test_grid_runs_each_solver_once_baseline_first(examples):
 
 
 def test_tasks_are_instance_major_and_carry_each_solvers_options(examples):
-    g = grid(examples, names=("tsp20", "cvrp50"), seeds=[3, 1], options={"nearest": {"k": 2}}, time_limit=2)
+    g = grid(examples, names=("tsp20", "cvrp50"), solvers=("savings", "neural"), seeds=[3, 1],
+             options={"neural": {"augment": 1}}, time_limit=2)
     keys = [t.key for t in g.tasks()]
-    assert keys == [("tsp20", "savings", 3), ("tsp20", "nearest", 3), ("tsp20", "savings", 1),
-                    ("tsp20", "nearest", 1), ("cvrp50", "savings", 3), ("cvrp50", "nearest", 3),
-                    ("cvrp50", "savings", 1), ("cvrp50", "nearest", 1)]
+    assert keys == [("tsp20", "savings", 3), ("tsp20", "neural", 3), ("tsp20", "savings", 1),
+                    ("tsp20", "neural", 1), ("cvrp50", "savings", 3), ("cvrp50", "neural", 3),
+                    ("cvrp50", "savings", 1), ("cvrp50", "neural", 1)]
     opts = {t.solver: t.options for t in g.tasks()}
-    assert opts == {"savings": {}, "nearest": {"k": 2}}
+    assert opts == {"savings": {}, "neural": {"augment": 1}}
     assert {t.time_limit for t in g.tasks()} == {2.0}
 
 
@@ -76,7 +77,9 @@ def test_fingerprint_ignores_order_of_seeds_and_solvers(examples):
 def test_fingerprint_tells_baseline_options_and_file_content_apart(examples, tmp_path):
     base = grid(examples).fingerprint()
     assert grid(examples, baseline="nearest").fingerprint() != base
-    assert grid(examples, options={"nearest": {"k": 2}}).fingerprint() != base
+    two = ("savings", "neural")
+    assert grid(examples, solvers=two, options={"neural": {"augment": 1}}).fingerprint() != \
+        grid(examples, solvers=two).fingerprint()
     assert grid(examples, time_limit=2.0).fingerprint() != base
     # the same key and path, another content: another grid
     f = tmp_path / "tsp20.json"
@@ -105,9 +108,32 @@ def test_run_compare_refuses_bad_executor_and_workers(examples, tmp_path):
     def planned(total, todo):  # reached only past the checks: stop before any worker starts
         raise AssertionError("workers=0 was accepted")
 
-    with pytest.raises(InvalidArgumentError, match="--workers must be at least 1, got 0"):
+    with pytest.raises(InvalidArgumentError, match="workers must be an integer >= 1, got 0"):
         run_compare(grid(examples), tmp_path / "b", workers=0, on_plan=planned)
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    # walkthrough finding: 1.5 was refused only after the folder had taken the grid, so the same folder then
+    # refused another grid although nothing had run
+    for bad in (1.5, "2", True):
+        with pytest.raises(InvalidArgumentError, match="workers must be an integer >= 1"):
+            run_compare(grid(examples), tmp_path / "c", workers=bad, on_plan=planned)
+    assert not (tmp_path / "c").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(InvalidArgumentError, match="is a file, not a results folder"):
+        run_compare(grid(examples), tmp_path / "file")
+
+
+def test_grid_refuses_what_it_would_misread(examples):
+    """Walkthrough finding: solvers='savings,nearest' became the solvers 's', 'a', ...; seeds=0 said 'no seeds';
+    seeds [0, 0] planned 4 runs and stored 2; an option the solver does not take failed every run later."""
+    with pytest.raises(InvalidArgumentError, match="solvers must be a list, got str 'savings,nearest'"):
+        Grid(refs(examples, "tsp20"), "savings,nearest", "savings", 1.0, [0])
+    with pytest.raises(InvalidArgumentError, match="seeds must be a list, got int 0"):
+        Grid(refs(examples, "tsp20"), ["savings"], "savings", 1.0, 0)
+    with pytest.raises(InvalidArgumentError, match="instances must be InstanceRef objects"):
+        Grid([str(examples / "tsp20.json")], ["savings"], "savings", 1.0, [0])
+    assert len(Grid(refs(examples, "tsp20"), ["savings", "nearest"], "savings", 1.0, [0, 0]).tasks()) == 2
+    with pytest.raises(InvalidArgumentError, match="solver 'savings' has no option 'k'"):
+        Grid(refs(examples, "tsp20"), ["savings"], "savings", 1.0, [0], options={"savings": {"k": 2}})
 
 
 def test_reports_take_the_grids_limit_baseline_and_plot_count(examples, tmp_path):
