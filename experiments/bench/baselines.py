@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import math
 import io
 import os
 import platform
@@ -190,8 +191,8 @@ def render(rows: list[Row], solvers: list[str], header: dict[str, str], done: bo
         f"- Code: graphroute commit {header['commit']}; {header['versions']}",
         f"- Date: {header['date']} (UTC){'' if done else ' — PARTIAL: the run was still going when this was written'}",
         f"- Machine: {header['machine']}",
-        f"- Load: {header['load']}. The machine is shared by 4 agents on 2 cores; every solver is single-threaded, "
-        "but a wall-clock budget buys fewer iterations when another process holds the core.",
+        f"- Load: {header['load']}. Every solver is single-threaded, but a wall-clock budget buys fewer "
+        "iterations when another process holds the core (a load above the number of cores means it did).",
         f"- Time limit {header['time_limit']} s per instance and solver (wall clock of the whole call, model building "
         f"included); seed {header['seed']}. Costs and gaps are the checker's (`graphroute.check`), gap = "
         "100 (cost - BKS) / BKS with the BKS from the `.sol` beside each X instance and TSPLIB's listed optima.",
@@ -228,6 +229,8 @@ def main(
     tsplib: bool = typer.Option(True, help="Also run the TSPLIB spot check."),
     x: bool = typer.Option(True, help="Run the CVRPLIB X instances."),
 ) -> None:
+    if not (math.isfinite(time_limit) and time_limit > 0):  # refused at the first solve before: a traceback
+        raise typer.BadParameter(f"--time-limit must be a number of seconds > 0, got {time_limit}")
     names = [s.strip() for s in solvers.split(",") if s.strip()]
     bad = [s for s in names if s not in VARIANTS]
     if bad:
@@ -239,6 +242,9 @@ def main(
         jobs += [("X", f, "EUC_2D") for f in x_files(max_n)]
     if tsplib:
         jobs += [("TSPLIB", DATA / "tsplib" / f"{name}.tsp", kind) for kind, ns in TSPLIB_SPOT.items() for name in ns]
+    if not jobs:
+        raise typer.BadParameter(f"no instance to run (--max-n {max_n} keeps no X instance"
+                                 f"{'' if tsplib else ' and --no-tsplib drops the TSPLIB spot check'})")
     load0 = os.getloadavg()
     header = {
         "command": "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], REPO), *sys.argv[1:]]),

@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 
 from graphroute.problems.io import atomic_write_text
+from _args import positive_int
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "experiments/bench"))  # the sibling scripts' workloads, as router_ablation.py does
@@ -80,8 +81,8 @@ def worker(what: str, steps: int) -> list[float]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--steps", type=int, default=4)
+    ap.add_argument("--rounds", type=positive_int, default=3)
+    ap.add_argument("--steps", type=positive_int, default=4)
     ap.add_argument("--out", type=Path, default=ROOT / "experiments/results/cpu_malloc.md")
     ap.add_argument("--worker", choices=WORKLOADS)
     ap.add_argument("--malloc", choices=("system", "keep"))

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import platform
 import statistics
 import subprocess
@@ -30,6 +31,8 @@ import numpy as np
 from graphroute.graphs import load_graph, read_any, save_graph
 from graphroute.graphs.model import Graph
 from graphroute.graphs.synthetic import synthetic_graph
+from graphroute.problems.io import atomic_write_text
+from _args import positive_int
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (REPO / ".." / "shared" / "data").resolve()
@@ -75,17 +78,19 @@ def load_compressed(path: Path) -> Graph:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeats", type=positive_int, default=3)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
 
     rows = []
+    skipped: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         tmpd = Path(tmp)
         for name, rel in SOURCES:
             src = SHARED / rel
             if not src.exists():
                 print(f"skip {name}: {src} not found", file=sys.stderr)
+                skipped.append(name)  # said in the table too: a row must not vanish silently
                 continue
             build_s, g = timed(lambda src=src: read_any(src), args.repeats)
             path = save_graph(g, tmpd / name)
@@ -114,9 +119,11 @@ def main() -> None:
     lines = [
         "# Graph build and load times",
         "",
-        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/graphs.py --repeats {args.repeats}`",
+        f"Command: `OMP_NUM_THREADS=1 python experiments/bench/graphs.py --repeats {args.repeats}"
+        + (f" --out {args.out}" if args.out != OUT else "") + "`",
+        *([f"Skipped (source file not found): {', '.join(skipped)}.", ""] if skipped else []),
         "",
-        f"Machine: {cpu or platform.processor()}, 2 cores, Python {platform.python_version()}, numpy {np.__version__}. "
+        f"Machine: {cpu or platform.processor()}, {os.cpu_count()} logical CPUs, Python {platform.python_version()}, numpy {np.__version__}. "
         f"Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         f"Build = the builder on the raw file (median of {args.repeats}); load = `load_graph` on the written "
@@ -131,7 +138,7 @@ def main() -> None:
     for name, kind, n, m, size, b, lo, note in rows:
         lines.append(f"| {name} | {kind} | {n:,} | {m:,} | {fmt_mb(size)} | {fmt_s(b)} | {fmt_s(lo)} | "
                      f"{b / lo:.0f}x | {note} |")
-    args.out.write_text("\n".join(lines) + "\n")
+    atomic_write_text(args.out, "\n".join(lines) + "\n")
     print(f"wrote {args.out}", file=sys.stderr)
 
 

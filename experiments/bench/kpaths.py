@@ -41,6 +41,7 @@ from scipy.sparse.csgraph import yen as sp_yen
 
 from graphroute.paths import astar, bidirectional_dijkstra, dijkstra, k_shortest_paths
 from graphroute.paths.astar import EARTH_RADIUS_M, geometric_heuristic, geometric_scale
+from _args import at_least, positive_int
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = (REPO / ".." / "shared" / "data").resolve()
@@ -275,14 +276,17 @@ def report(args, results) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--pairs", type=int, default=10)
-    ap.add_argument("--k", type=int, default=10)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--grid-side", type=int, default=316, help="grid is side x side nodes (316 -> ~100k)")
-    ap.add_argument("--nx-pairs-grid", type=int, default=3, help="pairs networkx K-paths runs on the grid")
-    ap.add_argument("--graphs", default="andorra,grid")
+    ap.add_argument("--pairs", type=positive_int, default=10)
+    ap.add_argument("--k", type=positive_int, default=10)
+    ap.add_argument("--seed", type=at_least(0), default=0)
+    ap.add_argument("--grid-side", type=at_least(2), default=316, help="grid is side x side nodes (316 -> ~100k)")
+    ap.add_argument("--nx-pairs-grid", type=at_least(0), default=3, help="pairs networkx K-paths runs on the grid")
+    ap.add_argument("--graphs", default="andorra,grid", help="comma list of: andorra, grid")
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
+    unknown = [g for g in args.graphs.split(",") if g not in ("andorra", "grid")]
+    if unknown:  # anything else ran the grid under the wrong name
+        ap.error(f"unknown graph(s) {', '.join(map(repr, unknown))}; available: andorra, grid")
 
     results = []
     for name in args.graphs.split(","):

@@ -52,7 +52,11 @@ def main(out: Path = typer.Option(REPO / "experiments/results/neural_time_limit.
     missing = [p for p in INSTANCES if not (DATA / p).exists()]
     if missing:
         raise SystemExit(f"../shared/data/vrp is missing {', '.join(missing)}; see README (Data)")
-    grid = [(p, float(t)) for p in INSTANCES for t in limits.split(",")]
+    try:
+        values = [float(t) for t in limits.split(",")]
+    except ValueError:
+        raise typer.BadParameter(f"--limits must be numbers of seconds, comma-separated, got {limits!r}") from None
+    grid = [(p, t) for p in INSTANCES for t in values]
     rows = []
     with Progress() as bar:
         task = bar.add_task("neural solve", total=len(grid) * repeats)

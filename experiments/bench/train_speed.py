@@ -127,7 +127,10 @@ def main() -> None:
         fn = worker_graphroute if a.worker == "graphroute" else worker_rl4co
         print(json.dumps(fn(a.what, a.steps)))
         return
-    have_rl4co = subprocess.run([a.rl4co_python, "-c", "import rl4co"], capture_output=True).returncode == 0
+    try:  # a fresh clone has no RL4CO interpreter: its column then says 'not installed'
+        have_rl4co = subprocess.run([a.rl4co_python, "-c", "import rl4co"], capture_output=True).returncode == 0
+    except OSError:
+        have_rl4co = False
     res: dict[tuple[str, str], list[float]] = {}
     for r in range(a.rounds):
         for what in ("train", "infer"):
@@ -160,9 +163,9 @@ def report(a: argparse.Namespace, res: dict, have_rl4co: bool) -> None:
         f"The RL4CO interpreter is a separate virtual environment: `python -m venv {Path(a.rl4co_python).parent.parent} "
         f"&& {Path(a.rl4co_python).parent}/pip install -r experiments/requirements-bench.txt`.",
         "",
-        f"Machine: {cpu}, {os.cpu_count()} logical CPUs, no GPU; torch {torch.__version__}, {a.threads} threads "
-        f"per process; one process at a time. The machine is shared with other agents' jobs: rounds alternate "
-        f"graphroute and RL4CO so that background load affects both alike.",
+        f"Machine: {cpu}, {os.cpu_count()} logical CPUs, timed on the CPU; torch {torch.__version__}, {a.threads} "
+        f"threads per process; one process at a time; load average {os.getloadavg()[0]:.2f} at the end. Rounds "
+        f"alternate graphroute and RL4CO so that any background load affects both alike.",
         "",
         f"Configuration: 6 encoder layers, 128 dims, 8 heads, ff 512, batch {BATCH}, {STARTS} starts, fp32. "
         f"Training: median of {a.rounds} rounds x {a.steps} timed steps (2 warm-up steps per process). "

@@ -87,7 +87,8 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     exactly those of an unlimited run (all starts up to :data:`MAX_STARTS`, eight copies), so the
     routes do not depend on the limit. The pilot is never cut: a limit far too short for one
     construction (or one already spent on importing torch and loading the model) is exceeded by
-    the pilot's time (10-20 s for X-n979-k58 on one CPU thread, where all 100 starts take 50-70 s).
+    the pilot's time (X-n979-k58 at a 3 s limit: 8.4 s median on one shared CPU thread, import included,
+    experiments/results/neural_time_limit.md).
 
     ``meta`` records the checkpoint file name, ``augment`` (asked) and ``augment_used`` (passes
     run), ``model_problem``, ``model_cost`` (the model's own cost in its normalised units),
