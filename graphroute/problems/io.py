@@ -657,7 +657,19 @@ def instance_text(inst: Instance) -> str:
 
 
 def write_instance(inst: Instance, path: str | Path) -> None:
-    """Write ``inst`` as graphroute JSON, atomically."""
+    """Write ``inst`` as graphroute JSON, atomically.
+
+    The name must end in ``.json``: :func:`read_instance` reads a file by its suffix, so JSON under
+    ``.vrp`` (or no suffix) would not read back. Anything but an :class:`Instance` and a path is refused."""
+    if not isinstance(inst, Instance):
+        raise InvalidArgumentError(f"write_instance writes an Instance, got {type(inst).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise InvalidArgumentError(f"path must be a file path, got {type(path).__name__} {path!r:.60}")
+    suffix = Path(path).suffix.lower()
+    if suffix != ".json":  # read_instance goes by the suffix: another one, or none, would not read back
+        raise InvalidArgumentError(f"{path}: write_instance writes graphroute JSON; name the file .json "
+                                   + (f"(a {suffix} file is read as that format)" if suffix else "(read_instance "
+                                      "reads a file by its suffix)"))
     atomic_write_text(path, instance_text(inst))
 
 

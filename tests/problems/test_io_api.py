@@ -44,3 +44,20 @@ def test_meta_json_cannot_hold_is_refused_naming_the_key(tmp_path, value, msg):
 def test_a_name_that_is_not_a_string_never_reaches_a_file():
     with pytest.raises(InvalidInstanceError, match="name must be a string"):
         gr.Instance("tsp", coords=[[0, 0], [1, 1]], name=5)
+
+
+def test_write_instance_refuses_a_name_of_another_format_and_non_instances(tmp_path):
+    """Walkthrough finding: write_instance(inst, 'x.vrp') wrote JSON under a .vrp name, which read_instance
+    then refused as VRPLIB; a folder, None or a non-Instance gave raw errors."""
+    inst = gr.generate("tsp", 5, seed=0)
+    with pytest.raises(gr.InvalidArgumentError, match=r"x\.vrp: write_instance writes graphroute JSON"):
+        gr.write_instance(inst, tmp_path / "x.vrp")
+    assert not (tmp_path / "x.vrp").exists()
+    with pytest.raises(gr.InvalidArgumentError, match="path must be a file path, got NoneType"):
+        gr.write_instance(inst, None)
+    with pytest.raises(gr.InvalidArgumentError, match="writes an Instance, got dict"):
+        gr.write_instance({"problem": "tsp"}, tmp_path / "d.json")
+    with pytest.raises(gr.InvalidArgumentError, match="name the file .json"):
+        gr.write_instance(inst, tmp_path / "plain")  # read_instance could not tell its format
+    gr.write_instance(inst, tmp_path / "ok.JSON")
+    assert gr.read_instance(tmp_path / "ok.JSON").n == 5
