@@ -153,7 +153,9 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
     out = []
     for q, ((sk, tk, s, t), col) in enumerate(zip(queries, inverse.tolist())):
         if mode == "k":
-            found = k_alternatives_prepared(pg, h[:, col], s, t, k)
+            # told apart by the nodes the user sees: two chains between the same junctions are two routes
+            same = None if contraction is None else (lambda p: tuple(expand_nodes(contraction, p.edges, p.nodes[0])))
+            found = k_alternatives_prepared(pg, h[:, col], s, t, k, same=same)
             item = {"source": sk, "target": tk, "success": bool(found), "expanded": None, "paths": found}
             if not found:  # the first search is learned A* with an admissible estimate: it fails only without a path
                 item["reason"] = "no path from source to target"

@@ -8,7 +8,7 @@
 - ``untrained greedy``: the same pass with an untrained :class:`BFRouter` (value iteration from the
   straight-line estimate, no edge correction): what the training adds;
 - ``Bellman-Ford greedy``: greedy on a full pass, i.e. exact Bellman-Ford run to its fixed point
-  (no learned part enters; exact, and the speed of a batched full pass);
+  (no learned part enters; optimal where no zero-weight arcs tie, and the speed of a batched full pass);
 - ``learned A*``: A* on the admissible projection of the truncated learned estimate (exact by
   construction; the projection is itself a Bellman-Ford sweep from above, and its time is counted);
 - ``Euclidean A*``: A* with the geometric lower bound of :mod:`graphroute.paths.astar`;
@@ -32,7 +32,10 @@ What each number counts: ``success`` is over all queries; ``mean_stretch``, ``p9
 ``share_optimal`` are over the successful queries only (a failed route has no cost); ``median_expanded``,
 ``queries_per_s`` and ``seconds`` count every query, failed ones included. On the K rows ``success`` is
 the share of queries with ``k`` paths, ``mean_stretch`` is the first path's and ``kth_mean_stretch``
-the last path's each query returned (the K-th, or an earlier one where fewer than ``k`` exist).
+the last path's each query returned (the K-th, or an earlier one: Yen finds fewer only where fewer
+exist, router K also when its ``4 k`` penalty searches repeat routes). Both tell paths apart by their
+node sequences on the graph routed: on a contracted graph two chains between the same junctions count
+once, so "Yen K" there is the K shortest junction sequences.
 """
 
 from __future__ import annotations

@@ -222,15 +222,17 @@ def _greedy(ptr, idx, w, hl, on_wave, s: int, t: int, n: int, edge_cost: bool, m
         if moves >= budget:
             return Route(None, False, moves, f"gave up after {moves} moves")
         u = nodes[-1]
-        best, best_e, best_rank = INF, -1, 2
+        best, best_e, best_rank, best_h = INF, -1, 2, INF
         for e in range(ptr[u], ptr[u + 1]):
             v = idx[e]
             if visited[v]:
                 continue
             rank = 0 if on_wave is None or on_wave[v] else 1
             score = (w[e] + hl[v]) if edge_cost else hl[v]
-            if rank < best_rank or (rank == best_rank and score < best):
-                best, best_e, best_rank = score, e, rank
+            # a tie goes to the neighbour nearer the target: with zero-weight arcs w + h ties between a
+            # step towards the target and a free detour, which the walk (never revisiting) may not undo
+            if rank < best_rank or (rank == best_rank and (score < best or (score == best and hl[v] < best_h))):
+                best, best_e, best_rank, best_h = score, e, rank, hl[v]
         moves += 1
         if best_e < 0:
             backtracks += 1
@@ -337,24 +339,29 @@ def _learned(ptr: list[int], idx: list[int], w: list[float], h: list[float], s: 
 
 
 def k_alternatives(indptr, indices, weights, h, source: int, target: int, k: int = 3, *,
-                   penalty: float = 0.5, tries: int | None = None) -> list[Path]:
+                   penalty: float = 0.5, tries: int | None = None, same=None) -> list[Path]:  # noqa: ANN001
     """Up to ``k`` different routes by the penalty method, each found by A* guided by ``h``.
 
     After each route, the weights of its edges are multiplied by ``1 + penalty`` and the search is
     repeated (Bader et al. 2011, "Alternative route graphs in road networks"); a route already found
-    (the same edges) is skipped, at most ``tries`` searches (default ``4 k``). Penalised weights only grow, so an
+    (the same nodes) is skipped, at most ``tries`` searches (default ``4 k``), so fewer than ``k``
+    routes can come back where more exist. Penalised weights only grow, so an
     admissible ``h`` stays admissible and the first route is optimal. Costs are under the original
     weights; routes come back in order of that cost.
     """
     _check_alternatives(k, penalty, tries)
     return k_alternatives_prepared(prepare(indptr, indices, weights), h, source, target, k, penalty=penalty,
-                                   tries=tries)
+                                   tries=tries, same=same)
 
 
 def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k: int = 3, *,
-                            penalty: float = 0.5, tries: int | None = None) -> list[Path]:
+                            penalty: float = 0.5, tries: int | None = None, same=None) -> list[Path]:  # noqa: ANN001
     """:func:`k_alternatives` on a graph checked and converted once (:func:`graphroute.paths.dijkstra.prepare`);
-    the penalised weights are a per-query copy of its weight list."""
+    the penalised weights are a per-query copy of its weight list.
+
+    Two routes are the same when ``same(path)`` is equal (default: the node sequence, as Yen's paths
+    are told apart, so two parallel arcs give one route; on a contracted graph ``graphroute route``
+    passes the expanded node sequence, so two chains between the same junctions are two routes)."""
     _check_alternatives(k, penalty, tries)
     s, t = graph.node(source, "source"), graph.node(target, "target")
     hl = _finite_heuristic(h, graph.n)
@@ -366,8 +373,9 @@ def k_alternatives_prepared(graph: PreparedGraph, h, source: int, target: int, k
         r = _learned(graph.ptr, graph.idx, w, hl, s, t)
         if r.path is None:
             break
-        if r.path.edges not in found:  # by edges: parallel edges (chains a contraction joined) are different routes
-            found[r.path.edges] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
+        key = r.path.nodes if same is None else same(r.path)
+        if key not in found:
+            found[key] = Path(r.path.nodes, r.path.edges, float(sum(w0[e] for e in r.path.edges)))
         if len(found) >= k:
             break
         for e in r.path.edges:

@@ -1,5 +1,6 @@
-"""K alternatives on graphs with parallel edges: routes that differ only in a parallel edge (as the
-chains a contraction joins into edges between the same junctions) are different routes."""
+"""K alternatives on graphs with parallel edges: parallel arcs of the input give one route (the same
+nodes, as Yen counts them; rome99 has 11 such arcs and `route --mode k` listed 789 -> 788 twice), while
+the chains a contraction joins into edges between the same junctions are different routes."""
 
 from __future__ import annotations
 
@@ -15,12 +16,24 @@ from graphroute_cli.main import app
 from tests.paths.test_paths_cli import GR
 
 
-def test_parallel_edges_give_separate_alternatives():
+def test_parallel_arcs_are_one_route_unless_told_apart_by_edges():
     g = from_edges([0, 0, 1], [1, 1, 2], 3, edge_attrs={"time": np.array([1.0, 2.0, 1.0])},
                    meta={"default_weight": "time"})
     paths = k_alternatives(g.indptr, g.indices, g.weights(), np.zeros(3), 0, 2, 2)
-    assert [p.cost for p in paths] == pytest.approx([2.0, 3.0])
+    assert [(p.nodes, p.cost) for p in paths] == [((0, 1, 2), 2.0)]  # one node sequence: one route
+    paths = k_alternatives(g.indptr, g.indices, g.weights(), np.zeros(3), 0, 2, 2, same=lambda p: p.edges)
+    assert [p.cost for p in paths] == pytest.approx([2.0, 3.0])  # as chains of a contracted graph are
     assert paths[0].nodes == paths[1].nodes == (0, 1, 2) and paths[0].edges != paths[1].edges
+
+
+def test_route_k_lists_a_route_over_parallel_arcs_once(tmp_path):
+    (tmp_path / "p.gr").write_text("p sp 6 7\na 1 2 5\na 2 3 5\na 3 1 5\na 4 1 2\na 5 6 1\na 6 5 1\na 1 2 3\n")
+    for contract in ("--contract", "--no-contract"):
+        res = CliRunner().invoke(app, ["route", str(tmp_path / "p.gr"), "-s", "4", "-t", "3", "--mode", "k", "--k", "3",
+                                       contract, "--json"])
+        assert res.exit_code == 0, res.output
+        paths = json.loads(res.output)["queries"][0]["paths"]
+        assert [(p["nodes"], p["cost"]) for p in paths] == [(["4", "1", "2", "3"], 10.0)], contract
 
 
 @pytest.mark.parametrize("contract", ["--contract", "--no-contract"])

@@ -142,3 +142,23 @@ def test_admissible_projection_sets_the_target_to_zero_before_projecting():
     for s in range(2, n):
         r = learned_astar(g.indptr, g.indices, g.weights(), h[:, 0], s, 0)
         assert r.path.cost == pytest.approx(exact[s, 0], rel=1e-12)
+
+
+def test_greedy_on_exact_costs_is_optimal_with_zero_weight_arcs():
+    """Walkthrough finding: with exact costs-to-go, 3 -> 2 (0 + 7) tied 3 -> 4 (7 + 0); the walk took the free
+    detour 3-2-1 and, never revisiting, had to leave by 1 -> 4 (cost 10 against 7). A tie now goes to the
+    neighbour nearer the target. (From node 1 both free arcs tie in h as well: a walk that never revisits
+    cannot tell them apart, and the README says greedy is exact only without zero-weight arcs.)"""
+    from graphroute.graphs import from_edges
+    from graphroute.neural.router.route import greedy_route
+    from graphroute.paths import dijkstra
+
+    arcs = [(0, 1, 0), (1, 0, 0), (1, 2, 0), (2, 1, 0), (2, 3, 7), (3, 2, 7), (0, 3, 10), (3, 0, 10), (3, 4, 0),
+            (4, 3, 0)]
+    g = from_edges([a for a, _, _ in arcs], [b for _, b, _ in arcs], 5,
+                   edge_attrs={"length": np.array([float(c) for *_, c in arcs])}, meta={"default_weight": "length"})
+    w = g.weights()
+    for s in (0, 2, 3):
+        exact = np.array([dijkstra(g.indptr, g.indices, w, v, 4).cost for v in range(5)])
+        r = greedy_route(g.indptr, g.indices, w, exact, s, 4)
+        assert r.success and r.path.cost == dijkstra(g.indptr, g.indices, w, s, 4).cost, (s, r.path)
