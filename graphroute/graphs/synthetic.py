@@ -91,6 +91,10 @@ def synthetic_graph(
         raise InvalidArgumentError(f"a synthetic graph needs at least 4 nodes, got {n}")
     if n > MAX_NODES:
         raise InvalidArgumentError(f"a synthetic graph may have at most {MAX_NODES:,} nodes, got {n:,}")
+    for what, v in (("drop", drop), ("perturb", perturb), ("speed_spread", speed_spread),
+                    *((("radius", radius),) if radius is not None else ())):
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            raise InvalidArgumentError(f"{what} must be a number, got {type(v).__name__} {v!r:.40}")
     if not 0 <= drop < 1:  # also refuses NaN
         raise InvalidArgumentError(f"drop must be in [0, 1), got {drop}")
     if not 0 <= perturb < float("inf"):
@@ -120,4 +124,9 @@ def synthetic_graph(
         meta={"generator": kind, "requested_nodes": n, "seed": seed, "perturb": perturb, "drop": drop,
               "speed_spread": speed_spread, "default_weight": "time"},
     )
-    return g.largest_scc()
+    g = g.largest_scc()
+    if g.n_nodes < 4:  # as n < 4 is refused: a 1- or 2-node "graph" is no routing problem
+        hint = "raise radius" if kind == "geometric" else "lower drop"
+        raise InvalidArgumentError(f"with these settings the largest strongly connected component keeps only "
+                                   f"{g.n_nodes} of {n} nodes; {hint}")
+    return g

@@ -380,7 +380,10 @@ def dijkstra_all(indptr, indices, weights, source: int, *, limit: float = INF) -
     """
     indptr, indices, weights = check_csr(indptr, indices, weights)
     s = check_node(source, indptr.size - 1, "source")
-    dist, pred, _, done = _search(indptr.tolist(), indices.tolist(), weights.tolist(), s, limit=limit)
+    if isinstance(limit, bool) or not isinstance(limit, (int, float, np.integer, np.floating)) \
+            or math.isnan(limit) or limit < 0:  # -1 left the source itself unreached; NaN was ignored
+        raise InvalidArgumentError(f"limit must be a number >= 0 (inf for no limit), got {limit!r}")
+    dist, pred, _, done = _search(indptr.tolist(), indices.tolist(), weights.tolist(), s, limit=float(limit))
     settled = np.frombuffer(bytes(done), dtype=np.uint8).astype(bool)
     dist_a = np.where(settled, np.array(dist, dtype=np.float64), INF)
     pred_a = np.where(settled, np.array(pred, dtype=np.int64), -1)

@@ -39,8 +39,18 @@ class TimedPath(Path):
     times: tuple[float, ...] = ()
 
 
+def _seconds(value, what: str) -> float:  # noqa: ANN001
+    """``value`` as a float, or one InvalidArgumentError naming ``what`` (text, None and bools are no times)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise InvalidArgumentError(f"{what} must be a number of seconds, got {type(value).__name__} {value!r:.40}")
+    return float(value)
+
+
 def _check_profile(travel_times, m: int, slot_length: float) -> np.ndarray:
-    tt = np.asarray(travel_times, dtype=np.float64)
+    try:
+        tt = np.asarray(travel_times, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InvalidArgumentError("travel_times must hold numbers (seconds per slot and edge)") from None
     if tt.ndim == 1:
         tt = tt[None, :]
     if tt.ndim != 2 or tt.shape[1] != m:
@@ -139,12 +149,13 @@ def time_dependent_dijkstra(indptr, indices, travel_times, source: int, target: 
     indptr, indices, _ = check_csr(indptr, indices)
     n = indptr.size - 1
     m = indices.size
-    tt = _check_profile(travel_times, m, float(slot_length))
+    slot_length = _seconds(slot_length, "slot_length")
+    tt = _check_profile(travel_times, m, slot_length)
     if fifo_check:
-        check_fifo(tt, float(slot_length), cyclic)
+        check_fifo(tt, slot_length, cyclic)
     s = check_node(source, n, "source")
     t = check_node(target, n, "target")
-    depart = float(depart)
+    depart = _seconds(depart, "depart")
     if not math.isfinite(depart):
         raise InvalidArgumentError(f"depart must be a finite time, got {depart!r}")
     rows = _Rows(tt)

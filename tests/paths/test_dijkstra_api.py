@@ -83,3 +83,13 @@ def test_complex_or_bool_weights_are_refused(w):
     """Walkthrough finding: complex weights lost their imaginary part (a numpy warning only), bools became 0/1."""
     with pytest.raises(InvalidArgumentError, match="weights must hold real numbers"):
         dijkstra([0, 2, 3, 4], [1, 2, 2, 0], w, 0, 2)
+
+
+@pytest.mark.parametrize("limit", [-1, float("nan"), "5", None, True])
+def test_dijkstra_all_refuses_a_limit_that_is_not_a_distance(limit):
+    """Walkthrough finding: limit -1 left the source itself unreached and NaN was silently ignored."""
+    from graphroute.paths import dijkstra_all
+
+    with pytest.raises(InvalidArgumentError, match="limit must be a number >= 0"):
+        dijkstra_all([0, 1, 1], [1], [1.0], 0, limit=limit)
+    assert dijkstra_all([0, 1, 1], [1], [1.0], 0, limit=0)[0].tolist() == [0.0, float("inf")]

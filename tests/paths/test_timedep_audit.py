@@ -8,6 +8,7 @@ argument checks.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -112,3 +113,19 @@ def test_parallel_ties_go_to_the_lower_edge_position():
     p = time_dependent_dijkstra(indptr, indices, tt, 0, 2, 0.0, 900.0)
     assert p.nodes == (0, 1, 2) and p.edges == (0, 2) and p.arrival == 120.0
     assert p.edges == dijkstra(indptr, indices, tt[0], 0, 2).edges
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"travel_times": [["a"]]}, "travel_times must hold numbers"),
+    ({"slot_length": "x"}, "slot_length must be a number of seconds, got str 'x'"),
+    ({"slot_length": None}, "slot_length must be a number of seconds, got NoneType"),
+    ({"depart": "8:00"}, "depart must be a number of seconds, got str '8:00'"),
+    ({"depart": None}, "depart must be a number of seconds, got NoneType"),
+])
+def test_non_numeric_times_are_one_invalid_argument_error(kw, msg):
+    """Walkthrough finding: these reached float() / np.asarray and raised raw ValueError / TypeError."""
+    from graphroute.paths.timedep import time_dependent_dijkstra
+
+    args = {"travel_times": [[1.0]], "slot_length": 300.0, "depart": 0.0, **kw}
+    with pytest.raises(InvalidArgumentError, match=re.escape(msg)):
+        time_dependent_dijkstra([0, 1, 1], [1], args["travel_times"], 0, 1, args["depart"], args["slot_length"])
