@@ -17,7 +17,7 @@ OUT=experiments/results/router_defaults.md
   echo "Command: \`bash experiments/bench/router_defaults.sh\`, which runs, per graph,"
   echo "\`graphroute compare --task paths GRAPH --baseline dijkstra --out DIR\` (200 seeded pairs,"
   echo "\`--steps auto\`, chain contraction decided by the graph) and collects each \`paths_summary.md\`."
-  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc) cores, 1 torch thread; $(date -u +%Y-%m-%d)."
+  echo "Machine: $(lscpu | sed -n 's/^Model name: *//p' | head -1), $(nproc --all) cores, 1 torch thread; $(date -u +%Y-%m-%d)."
   echo
 } > "$WORK/head.md"
 i=0
