@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from graphroute.exceptions import InvalidArgumentError
 
 REPO = Path(__file__).resolve().parents[2]
@@ -467,12 +469,23 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     that cannot be a reference (:func:`reference_cache_note`), and when some reference costs are not
     cached at ``reference_time`` but all are at another time limit (:func:`reference_time_note`).
     """
-    from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
+    from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint, resolve_device
 
-    ck = load_checkpoint(checkpoint)
-    require_vrp_checkpoint(ck, checkpoint)
+    for what, v in (("size", size), ("num", num), ("seed", seed), ("workers", workers)):
+        if (v is not None or what != "size") and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise InvalidArgumentError(f"{what} must be an integer, got {type(v).__name__} {v!r:.40}")
     if size is not None and size < 1:
         raise InvalidArgumentError(f"--size must be at least 1, got {size}")
+    if seed < 0 or workers < 1:
+        raise InvalidArgumentError(f"seed must be >= 0 and workers >= 1, got seed {seed} and workers {workers}")
+    if isinstance(reference_time, bool) or not isinstance(reference_time, (int, float, np.integer, np.floating)) \
+            or not (math.isfinite(reference_time) and reference_time > 0):
+        raise InvalidArgumentError(f"reference_time must be a number of seconds > 0, got {reference_time!r}")
+    if not isinstance(device, str):
+        raise InvalidArgumentError(f"device must be a string (auto, cpu, cuda or cuda:N), got {device!r}")
+    device = str(resolve_device(device))  # 'tpu' was a raw torch RuntimeError at the first tensor
+    ck = load_checkpoint(checkpoint)
+    require_vrp_checkpoint(ck, checkpoint)
     problem = problem or ck["model_config"]["problem"]
     size = size or ck["config"]["size"]
     if problem != ck["model_config"]["problem"]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import importlib
+import re
 from dataclasses import asdict
 
 import pytest
@@ -121,3 +122,17 @@ def test_only_the_missing_references_are_solved(tmp_path, monkeypatch):
     assert ev.reference_costs([Named("a"), Named("b")], "pyvrp", 0.5, path=path) == [2.0, 3.0]
     assert solved == [("b", "pyvrp", 0.5)]
     assert ev._read_cache(path) == {("a", "pyvrp", "0.5"): 2.0, ("b", "pyvrp", "0.5"): 3.0}
+
+
+@pytest.mark.parametrize("kw,msg", [
+    ({"device": "tpu"}, "unknown device 'tpu'"),
+    ({"size": "20"}, "size must be an integer, got str '20'"),
+    ({"num": 2.5}, "num must be an integer, got float 2.5"),
+    ({"workers": 0}, "workers >= 1, got seed 2026 and workers 0"),
+    ({"reference_time": float("nan")}, "reference_time must be a number of seconds > 0"),
+])
+def test_evaluate_checkpoint_names_bad_arguments_before_loading(kw, msg, tmp_path):
+    """Walkthrough finding: device='tpu' was a raw torch RuntimeError, size='20' / num=2.5 raw TypeErrors,
+    and workers=0 was accepted."""
+    with pytest.raises(InvalidArgumentError, match=re.escape(msg)):
+        ev.evaluate_checkpoint(tmp_path / "never-read.pt", **kw)
