@@ -217,6 +217,8 @@ class Graph:
         Read-only: a float64 attribute comes back as a view of the graph's own array, not a copy
         (``w[:] = 1`` raises ValueError rather than change the graph); ``.copy()`` it to edit.
         """
+        if name is not None and not isinstance(name, str):
+            raise UnknownNameError(f"an edge weight is named by a string, got {type(name).__name__} {name!r:.40}")
         if name is not None and not name.strip():  # "" is no weight, not "the default one"
             numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
             raise UnknownNameError(f"empty edge weight name; available: {', '.join(numeric + ['hops'])}")
@@ -273,7 +275,11 @@ class Graph:
     def node_label(self, i: int) -> str:
         """The user's name for node ``i``: its name, else its original id, else ``i``.
 
-        ``i`` in ``0 .. n - 1``; a negative index is refused, not counted from the end."""
+        ``i`` in ``0 .. n - 1``; a negative index is refused, not counted from the end, and so is
+        anything but an integer (``3.0`` is no node position; ``'3'`` is an id: :meth:`node_index`)."""
+        if isinstance(i, bool) or not isinstance(i, (int, np.integer)):
+            raise UnknownNameError(f"node_label takes a node position (an integer), got {type(i).__name__} {i!r:.40}; "
+                                   "node_index maps an id or name to one")
         if not 0 <= i < self.n_nodes:
             raise UnknownNameError(f"node index {i!r} is not in the graph ({nodes_span(self.n_nodes)})")
         if self.node_names is not None:

@@ -108,3 +108,18 @@ def test_subgraph_takes_a_mask_not_node_indices(keep):
 def test_node_label_refuses_an_index_outside_the_graph(i, msg):
     with pytest.raises(UnknownNameError, match=msg):
         from_edges([0], [1], 3, node_ids=np.array([10, 20, 30])).node_label(i)
+
+
+def test_node_label_and_weights_name_a_wrong_type():
+    """Walkthrough finding: node_label('3') / node_label(None) raised raw TypeErrors, node_label(3.0) returned
+    '3.0' (no node's label), and weights(5) a raw AttributeError."""
+    from graphroute.exceptions import UnknownNameError
+    from graphroute.graphs import from_edges
+
+    g = from_edges([0, 1], [1, 2], 3, edge_attrs={"length": np.array([1.0, 2.0])})
+    for bad in ("3", None, 3.0, True):
+        with pytest.raises(UnknownNameError, match="node_label takes a node position"):
+            g.node_label(bad)
+    assert g.node_label(np.int64(2)) == "2"
+    with pytest.raises(UnknownNameError, match="an edge weight is named by a string, got int 5"):
+        g.weights(5)
