@@ -113,9 +113,6 @@ def test_node_label_refuses_an_index_outside_the_graph(i, msg):
 def test_node_label_and_weights_name_a_wrong_type():
     """Walkthrough finding: node_label('3') / node_label(None) raised raw TypeErrors, node_label(3.0) returned
     '3.0' (no node's label), and weights(5) a raw AttributeError."""
-    from graphroute.exceptions import UnknownNameError
-    from graphroute.graphs import from_edges
-
     g = from_edges([0, 1], [1, 2], 3, edge_attrs={"length": np.array([1.0, 2.0])})
     for bad in ("3", None, 3.0, True):
         with pytest.raises(UnknownNameError, match="node_label takes a node position"):
