@@ -114,7 +114,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     if augment not in (1, 8):
-        raise InvalidArgumentError(f"--augment must be 1 or 8, got {augment}")
+        raise InvalidArgumentError(f"augment (--augment) must be 1 or 8, got {augment!r}")
     problem = model_problem(inst)
     path = Path(checkpoint) if checkpoint is not None else pick_checkpoint(problem, inst.num_customers)
     ck = load_checkpoint(path)
