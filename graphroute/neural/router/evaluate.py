@@ -211,7 +211,7 @@ def compare_routers(graph, model, pairs, *, weight: str | None = None, steps: in
             plain = BFRouter(hidden=model.hidden).eval()  # alpha = 1, edge correction 0: value iteration
         run("untrained greedy", None, setup(plain, steps), steps, greedy)
     if "Bellman-Ford greedy" in methods:
-        run("Bellman-Ford greedy", None, setup(model, None), None, greedy)
+        run("Bellman-Ford greedy", None, setup(model, None), 0, greedy)  # steps 0: to convergence, as route --steps 0
     if "learned A*" in methods:
         run("learned A*", lambda q, s, t, h: learned_astar_prepared(pg, h[:, inverse[q]], s, t),
             lambda: passes(model, steps, admissible=True), steps)
