@@ -259,3 +259,20 @@ def test_pyg_keeps_node_labels_and_is_float32():
     assert d.node_ids == [10, 20, 30, 40] and d.node_names == ["a", "b", "c", "d"]
     assert d.edge_attr.dtype == torch.float32 and d.pos.dtype == torch.float32
     assert "node_ids" not in from_edges([0], [1], 2).to_pyg()  # no ids: nothing to carry
+
+
+def test_read_any_names_options_it_cannot_use(tmp_path):
+    """Walkthrough finding: options were silently dropped for a .graph.npz and an unknown one reached the
+    reader as a raw TypeError; read_any(5) was a raw TypeError too."""
+    from graphroute.exceptions import InvalidArgumentError
+
+    gr = tmp_path / "t.gr"
+    gr.write_text("p sp 3 3\na 1 2 5\na 2 3 5\na 3 1 5\n")
+    built = save_graph(read_any(gr), tmp_path / "t")
+    with pytest.raises(InvalidArgumentError, match="t.graph.npz is a built graph: it takes no build options"):
+        read_any(built, keep_largest_scc=False)
+    with pytest.raises(InvalidArgumentError, match=r"read_dimacs \(t.gr\) has no option 'bogus'; its options: "):
+        read_any(gr, bogus=1)
+    with pytest.raises(InvalidArgumentError, match="read_any takes a file path, got int 5"):
+        read_any(5)
+    assert read_any(gr, keep_largest_scc=False).n_nodes == 3
