@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from graphroute.exceptions import InvalidInstanceError, UnknownNameError
-from graphroute.graphs import Graph, from_edges, load_graph, read_any, save_graph
+from graphroute.graphs import from_edges, load_graph, read_any, save_graph
 
 
 def small():
