@@ -593,7 +593,7 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
     t_val = time.perf_counter()
     val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,
                    seed=cfg.seed)
-    metrics = {"epoch": 1, "loss": float("nan"), "valid_mrr": val["mrr"], "valid_hits@10": val["hits@10"],
+    metrics = {"epoch": 1, "loss": None, "valid_mrr": val["mrr"], "valid_hits@10": val["hits@10"],
                "elapsed_s": fit_s, "rules": len(model.rules), "pairs_fitted": model.pairs_fitted,
                "pairs_total": model.pairs_total, "valid_s": time.perf_counter() - t_val}
     _write_log(out / "log.csv", [metrics])

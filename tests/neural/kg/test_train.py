@@ -41,6 +41,8 @@ def test_retrieval_fits_once_and_loads(tmp_path, family_kg):
     cfg = KGConfig(data=str(family_kg), model="retrieval", paths_k=5)
     res = train_kg(cfg, tmp_path / "r")
     assert res.metrics["rules"] > 0 and 0 < res.metrics["valid_mrr"] <= 1
+    # no loss to log: an empty cell, not "nan" (which reads like a diverged run)
+    assert [row["loss"] for row in csv.DictReader(open(tmp_path / "r" / "log.csv"))] == [""]
     m, cfg2, data = load_kg_model(tmp_path / "r" / "best.pt")
     assert cfg2 == cfg and evaluate(m, data, "valid")["mrr"] == pytest.approx(res.metrics["valid_mrr"])
 
