@@ -235,7 +235,8 @@ def report(args, results) -> str:
         f"Machine: {machine()}. Date: {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC. No GPU used.",
         "",
         f"K = {args.k}; one timing per query, median over the random pairs (seed {args.seed}). Every cost "
-        "sequence was compared between the methods (1e-9 relative); the 'mismatches' column counts differences, of the K-path cost sequences and of the single shortest-path costs of the other methods timed.",
+        "sequence was compared between the methods (1e-9 relative); the 'mismatches' column counts differences, "
+        "of the K-path cost sequences and of the single shortest-path costs of the other methods timed.",
         "",
         "## K shortest loopless paths (Yen), median time per query",
         "",
