@@ -100,7 +100,7 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
         head = f"routing {queries} pairs on {graph.name} ({g.n_nodes:,} nodes)"
         task = progress.add_task(head, total=None)
         rows = compare_routers(g, model, pairs, weight=weight, steps=n_steps, k=k, k_queries=min(k_queries, queries),
-                               methods=tuple(chosen),
+                               methods=tuple(chosen), parallel_are_distinct=bool(contract),
                                on_progress=lambda text: progress.update(task, description=f"{head}: {text}"))
     table = markdown_table(rows)
     ref = next(r for r in rows if r["method"] == BASELINES[base])

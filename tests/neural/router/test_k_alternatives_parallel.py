@@ -49,3 +49,22 @@ def test_route_k_finds_the_same_routes_on_the_contracted_graph(tmp_path, contrac
     paths = q["queries"][0]["paths"]
     assert [(p["nodes"], p["cost"]) for p in paths] == [(["1", "2", "3", "6"], 4.0), (["1", "4", "5", "6"], 5.0),
                                                         (["1", "6"], 9.0)]
+
+
+def test_yen_on_split_parallel_edges_counts_each_parallel_edge():
+    """Walkthrough finding: on a contracted road graph two chains between the same junctions are parallel
+    edges, and Yen (paths as node sequences) kept only the cheaper: its K=3 on Monaco missed true third
+    paths. split_parallel_edges gives each extra parallel edge a node of its own at zero cost."""
+    from graphroute.neural.router.evaluate import split_parallel_edges
+    from graphroute.paths import k_shortest_paths
+
+    g = from_edges([0, 0, 1, 0, 1], [1, 1, 2, 2, 2], 3, edge_attrs={"time": np.array([1.0, 2.0, 1.0, 2.5, 4.0])},
+                   meta={"default_weight": "time"})
+    w = g.weights()
+    assert [p.cost for p in k_shortest_paths(g.indptr, g.indices, w, 0, 2, 9)] == [2.0, 2.5]
+    ip, ix, w2 = split_parallel_edges(g.indptr, g.indices, w)
+    assert len(ip) - 1 == 5  # two extra parallel edges: two new nodes
+    costs = [p.cost for p in k_shortest_paths(ip, ix, w2, 0, 2, 9)]
+    assert costs == [2.0, 2.5, 3.0, 5.0, 6.0]  # every combination of the parallel edges, by cost
+    simple = (np.array([0, 1, 1]), np.array([1]), np.array([1.0]))
+    assert [a.tolist() for a in split_parallel_edges(*simple)] == [a.tolist() for a in simple]  # nothing parallel
