@@ -30,7 +30,7 @@ def paths_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     from graphroute.exceptions import InvalidArgumentError, NoPathError
-    from graphroute.paths.query import parse_clock, read_pairs, run_query
+    from graphroute.paths.query import pair_nodes, parse_clock, read_pair_lines, run_query
     from graphroute.paths.yen import _check_k
 
     if depart is not None:
@@ -62,7 +62,8 @@ def paths_command(
         raise InvalidArgumentError(f"--max-overlap must be in [0, 1], got {max_overlap:g}")
     depart_s = None if depart is None else parse_clock(depart)
     # ids are echoed as the graph knows them: " 266329121 " finds node 266329121 and is reported as such
-    queries = read_pairs(pairs) if pairs is not None else [(source.strip(), target.strip())]
+    lines = read_pair_lines(pairs) if pairs is not None else [(source.strip(), target.strip())]
+    queries = [q[:2] for q in lines]
 
     g = _read_graph(graph)
     kg = g.kind == "kg"
@@ -71,9 +72,7 @@ def paths_command(
                                    f"{' (the default on knowledge graphs)' if overlap is None else ''}: a path is "
                                    "kept while its relation sequence is new; give --overlap jaccard, length or "
                                    "nodes to bound the overlap")
-    for src, tgt in queries:  # an unknown node is bad input for the whole batch (as in `route`)
-        g.node_index(src)
-        g.node_index(tgt)
+    pair_nodes(g, lines, pairs)  # an unknown node is bad input for the whole batch (as in `route`), named by line
     out = []
     for src, tgt in queries:
         try:

@@ -47,9 +47,10 @@ def route_command(
     if pairs is None and (source is None or target is None):
         raise InvalidArgumentError("give --source and --target, or --pairs FILE")
     router = router_checkpoint(router)
-    from graphroute.paths.query import read_pairs
+    from graphroute.paths.query import pair_nodes, read_pair_lines
 
-    queries = read_pairs(pairs) if pairs is not None else [(source.strip(), target.strip())]
+    lines = read_pair_lines(pairs) if pairs is not None else [(source.strip(), target.strip())]
+    queries = [q[:2] for q in lines]
     from graphroute.graphs import read_any
     from graphroute.machine import keep_freed_memory
     from graphroute.neural.router.train import load_router
@@ -57,7 +58,7 @@ def route_command(
     keep_freed_memory()  # the pass's [nodes, targets] temporaries: 3.9x on a 100k-node graph (cpu_malloc.md)
     model, _ = load_router(router)  # a wrong checkpoint is refused before a large graph is read
     g = read_any(graph)
-    keyed = [(s, t, g.node_index(s), g.node_index(t)) for s, t in queries]
+    keyed = [(s, t, si, ti) for (s, t), (si, ti) in zip(queries, pair_nodes(g, lines, pairs))]
     contract = want_contraction(g, contract)
     if contract:
         from graphroute.graphs.contract import contract_chains

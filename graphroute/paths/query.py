@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from graphroute.exceptions import InvalidArgumentError, NoPathError
+from graphroute.exceptions import InvalidArgumentError, NoPathError, UnknownNameError
 from graphroute.paths.dijkstra import Path
 from graphroute.paths.diverse import diverse_k_paths
 from graphroute.paths.timedep import time_dependent_dijkstra
@@ -56,6 +56,25 @@ def _clock(seconds: float) -> str:
 def read_pairs(path) -> list[tuple[str, str]]:
     """Pairs file: one ``source target`` per line (tab-separated when names contain spaces);
     blank lines and ``#`` comments are skipped."""
+    return [(s, t) for s, t, _ in read_pair_lines(path)]
+
+
+def pair_nodes(graph, queries, path=None) -> list[tuple[int, int]]:  # noqa: ANN001
+    """The node positions of ``queries`` (``(source, target)`` or ``(source, target, line)``); an unknown
+    node is :class:`UnknownNameError` naming the pairs file and its line when they are known."""
+    out = []
+    for q in queries:
+        try:
+            out.append((graph.node_index(q[0]), graph.node_index(q[1])))
+        except UnknownNameError as exc:
+            if path is None or len(q) < 3:
+                raise
+            raise UnknownNameError(f"{path}: line {q[2]}: {exc}") from None
+    return out
+
+
+def read_pair_lines(path) -> list[tuple[str, str, int]]:
+    """:func:`read_pairs` with each pair's line number: ``(source, target, line)``."""
     from pathlib import Path as _P
 
     pairs = []
@@ -70,7 +89,7 @@ def read_pairs(path) -> list[tuple[str, str]]:
         parts = line.split("\t") if "\t" in line else line.split()
         if len(parts) != 2:
             raise InvalidArgumentError(f"{path}: line {lineno}: expected 'source target', got {line!r}")
-        pairs.append((parts[0].strip(), parts[1].strip()))
+        pairs.append((parts[0].strip(), parts[1].strip(), lineno))
     if not pairs:
         raise InvalidArgumentError(f"{path}: no 'source target' line")
     return pairs

@@ -57,3 +57,12 @@ def test_max_overlap_with_the_relations_measure_is_refused(kg, args, msg):
     ok = CliRunner().invoke(app, ["paths", str(kg), "-s", "a", "-t", "c", "--k", "3", "--diverse", "--overlap", "nodes",
                                   "--max-overlap", "0.0", "--json"])
     assert ok.exit_code == 0, ok.output
+
+
+@pytest.mark.parametrize("command", ["paths", "route"])
+def test_an_unknown_node_in_a_pairs_file_names_its_line(grid, tmp_path, command):
+    """Walkthrough finding: malformed lines were named by line, an unknown node was not."""
+    pairs = tmp_path / "p.txt"
+    pairs.write_text("0 15\n# a comment\n\n3 999\n")
+    res = CliRunner().invoke(app, [command, str(grid), "--pairs", str(pairs)])
+    assert res.exit_code == 1 and "p.txt: line 4: unknown node '999'" in res.stderr, res.output
