@@ -284,6 +284,8 @@ class Instance:
         if isinstance(self.capacity, (bool, np.bool_)) or not isinstance(self.capacity, numbers.Real):
             raise InvalidInstanceError(f"capacity must be a number, got {type(self.capacity).__name__} "
                                        f"{_short(self.capacity)}")
+        if isinstance(self.capacity, float) and not math.isfinite(self.capacity):  # JSON 1e400, NaN
+            raise InvalidInstanceError(f"capacity is not finite ({self.capacity})")
         if self.capacity > MAX_LOAD:
             raise InvalidInstanceError(f"capacity {_big(self.capacity)} is too large; at most {MAX_LOAD} (64-bit integers)")
         if not math.isfinite(self.capacity) or self.capacity <= 0 or self.capacity != int(self.capacity):

@@ -145,3 +145,10 @@ def test_ragged_matrix_names_the_row_lengths():
     """A matrix whose rows differ in length is reported as such, not as "must hold only numbers"."""
     with pytest.raises(InvalidInstanceError, match="'matrix' must have rows of equal length, got rows of 2 to 3"):
         instance_from_dict({"problem": "tsp", "distance": "EXPLICIT", "matrix": [[0, 1], [1, 0, 2]]})
+
+
+@pytest.mark.parametrize("cap", [float("inf"), float("nan")])
+def test_a_capacity_that_is_not_finite_says_so(cap):
+    """Walkthrough finding: JSON 1e400 (inf) was refused as 'too large; at most 9223372036854775807'."""
+    with pytest.raises(InvalidInstanceError, match=r"capacity is not finite \((inf|nan)\)"):
+        Instance("cvrp", coords=[[0, 0], [1, 1]], demands=[0, 1], capacity=cap)
