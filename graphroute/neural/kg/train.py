@@ -610,6 +610,11 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
                    f"counting only: {model.pairs_fitted} of {model.pairs_total} training pairs")
         note = (f"the run took {elapsed:.1f} s, {elapsed - time_limit:.1f} s over the time limit: the validation took "
                 f"{metrics['valid_s']:.1f} s ({why})")
+    if model.pairs_fitted < model.pairs_total:  # the limit cut the counting: say so, as the other models' stops do
+        cut = (f"the time limit stopped the rule counting at {model.pairs_fitted:,} of {model.pairs_total:,} training "
+               f"entity pairs (a seeded random sample): the rule table, and so the MRR, is that sample's; without "
+               f"--time-limit every pair is counted (a retrieval fit cannot be resumed)")
+        note = f"{cut}; {note}" if note else cut
     return KGRunResult(step=1, elapsed_s=elapsed, metrics=metrics, out_dir=out, note=note,
                        warnings=data.warnings())
 

@@ -142,6 +142,11 @@ def test_a_fresh_run_starts_a_fresh_log(tmp_path, random_kg, family_kg):
 def test_retrieval_time_limit_fits_a_sample_of_pairs(tmp_path, family_kg):
     res = train_kg(KGConfig(data=str(family_kg), model="retrieval", paths_k=2), tmp_path / "r", time_limit=1e-9)
     assert res.metrics["pairs_fitted"] == 1 < res.metrics["pairs_total"]
+    # walkthrough finding: the run said only that it went over the limit, not that the fit used a sample
+    assert res.note.startswith(f"the time limit stopped the rule counting at 1 of {res.metrics['pairs_total']:,} "
+                               "training entity pairs")
+    full = train_kg(KGConfig(data=str(family_kg), model="retrieval", paths_k=2), tmp_path / "f")
+    assert full.note is None
 
 
 def test_reordered_kg_files_rank_the_same_and_another_kg_is_refused_by_name(tmp_path, random_kg):
