@@ -184,8 +184,8 @@ def run_compare(
 
     The workers are started with multiprocessing's ``forkserver`` method, which re-imports the calling
     script: call this from a script under ``if __name__ == "__main__":`` (as with any multiprocessing
-    pool), or every worker fails to start and each run is recorded as ``crashed`` (a rerun does not
-    retry recorded runs: use ``fresh=True`` then).
+    pool), or every worker fails to start and each run is recorded as ``crashed``. A rerun tries the
+    crashed runs again (their rows say nothing of the solver); failed runs and timeouts are results and stay.
     """
     if executor not in EXECUTORS:
         raise UnknownNameError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
@@ -206,7 +206,9 @@ def run_compare(
     for ref in grid.instances:  # generated instances: only now that the folder took the grid
         if ref.materialize():
             store.add_file(ref.path)
-    done = store.done()
+    # a crashed worker (killed by the OS, or a script without the __main__ guard forkserver needs) is tried
+    # again: its row says nothing of the solver; failed runs and timeouts are results and stay
+    done = store.done(retry=("crashed",))
     todo = [t for t in grid.tasks() if t.key not in done]
     if on_plan:
         on_plan(len(grid.tasks()), len(todo))

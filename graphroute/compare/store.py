@@ -123,8 +123,10 @@ class ResultStore:
         return [self.folder / p for (p,) in self.db.execute("SELECT path FROM files ORDER BY path")]
 
     # ------------------------------------------------------------------ runs
-    def done(self) -> set[tuple[str, str, int]]:
-        return {(i, s, int(seed)) for i, s, seed in self.db.execute("SELECT instance, solver, seed FROM runs")}
+    def done(self, retry: tuple[str, ...] = ()) -> set[tuple[str, str, int]]:
+        """The (instance, solver, seed) of the stored runs, less those whose status is in ``retry``."""
+        rows = self.db.execute("SELECT instance, solver, seed, status FROM runs")
+        return {(i, s, int(seed)) for i, s, seed, status in rows if status not in retry}
 
     def add(self, row: dict[str, Any]) -> None:
         if row["status"] not in STATUSES:

@@ -241,3 +241,23 @@ def test_a_folder_recorded_before_the_references_still_resumes(examples, tmp_pat
     store.db.commit()
     store.close()
     run_compare(g, tmp_path, workers=1).close()
+
+
+def test_a_rerun_tries_crashed_runs_again_and_keeps_failed_ones(examples, tmp_path):
+    """Walkthrough finding: a script without the __main__ guard crashed every worker, and rerunning the fixed
+    script into the same folder planned 0 runs: crashed rows (which say nothing of the solver) were kept."""
+    g = grid(examples, names=("tsp20",))
+    run_compare(g, tmp_path, workers=1).close()
+    store = ResultStore(tmp_path)
+    store.db.execute("UPDATE runs SET status = 'crashed', cost = NULL WHERE solver = 'savings'")
+    store.db.execute("UPDATE runs SET status = 'failed', cost = NULL WHERE solver = 'nearest'")
+    store.db.commit()
+    store.close()
+    plans = []
+    run_compare(g, tmp_path, workers=1, on_plan=lambda total, todo: plans.append((total, todo))).close()
+    assert plans == [(2, 1)]  # savings again; nearest's failure is a result
+    store = ResultStore(tmp_path)
+    try:
+        assert {r["solver"]: r["status"] for r in store.rows()} == {"savings": "ok", "nearest": "failed"}
+    finally:
+        store.close()
