@@ -18,6 +18,7 @@ import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.graphs.model import Graph, from_edges
+from graphroute.validate import is_real
 
 KINDS = ("grid", "geometric", "delaunay")
 
@@ -93,7 +94,7 @@ def synthetic_graph(
         raise InvalidArgumentError(f"a synthetic graph may have at most {MAX_NODES:,} nodes, got {n:,}")
     for what, v in (("drop", drop), ("perturb", perturb), ("speed_spread", speed_spread),
                     *((("radius", radius),) if radius is not None else ())):
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+        if not is_real(v):
             raise InvalidArgumentError(f"{what} must be a number, got {type(v).__name__} {v!r:.40}")
     if not 0 <= drop < 1:  # also refuses NaN
         raise InvalidArgumentError(f"drop must be in [0, 1), got {drop}")

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
+from graphroute.validate import is_real
 
 REPO = Path(__file__).resolve().parents[2]
 REFERENCE_CSV = REPO / "experiments" / "results" / "reference_costs.csv"
@@ -478,8 +479,7 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
         raise InvalidArgumentError(f"--size must be at least 1, got {size}")
     if seed < 0 or workers < 1:
         raise InvalidArgumentError(f"seed must be >= 0 and workers >= 1, got seed {seed} and workers {workers}")
-    if isinstance(reference_time, bool) or not isinstance(reference_time, (int, float, np.integer, np.floating)) \
-            or not (math.isfinite(reference_time) and reference_time > 0):
+    if not is_real(reference_time) or not (math.isfinite(reference_time) and reference_time > 0):
         raise InvalidArgumentError(f"reference_time must be a number of seconds > 0, got {reference_time!r}")
     if not isinstance(device, str):
         raise InvalidArgumentError(f"device must be a string (auto, cpu, cuda or cuda:N), got {device!r}")

@@ -19,6 +19,7 @@ import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError
 from graphroute.paths.dijkstra import INF, Path, check_csr, check_node, check_pair, path_from_pred
+from graphroute.validate import is_real
 
 EARTH_RADIUS_M = 6_371_008.8
 
@@ -76,8 +77,7 @@ def geometric_heuristic(coords, target: int, scale: float, metric: str = "havers
     if coords.ndim != 2 or coords.shape[1] != 2:
         raise InvalidArgumentError(f"coords has shape {coords.shape}, expected (n, 2)")
     t = check_node(target, len(coords), "target")
-    if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)) \
-            or not math.isfinite(scale) or scale < 0:
+    if not is_real(scale) or not math.isfinite(scale) or scale < 0:
         raise InvalidArgumentError(f"scale must be a finite number >= 0 (geometric_scale gives one), got {scale!r}")
     return scale * geometric_distance(coords, coords[t], metric)
 

@@ -35,6 +35,7 @@ from typing import Sequence
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError, UnknownNameError
+from graphroute.validate import is_real
 
 INF = math.inf
 
@@ -380,8 +381,7 @@ def dijkstra_all(indptr, indices, weights, source: int, *, limit: float = INF) -
     """
     indptr, indices, weights = check_csr(indptr, indices, weights)
     s = check_node(source, indptr.size - 1, "source")
-    if isinstance(limit, bool) or not isinstance(limit, (int, float, np.integer, np.floating)) \
-            or math.isnan(limit) or limit < 0:  # -1 left the source itself unreached; NaN was ignored
+    if not is_real(limit) or math.isnan(limit) or limit < 0:  # -1 left the source itself unreached; NaN was ignored
         raise InvalidArgumentError(f"limit must be a number >= 0 (inf for no limit), got {limit!r}")
     dist, pred, _, done = _search(indptr.tolist(), indices.tolist(), weights.tolist(), s, limit=float(limit))
     settled = np.frombuffer(bytes(done), dtype=np.uint8).astype(bool)

@@ -34,6 +34,7 @@ import numpy as np
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.paths.dijkstra import Path, check_pair
 from graphroute.paths.yen import _check_k, shortest_simple_paths
+from graphroute.validate import is_real
 
 __all__ = ["MEASURES", "diverse_k_paths", "path_overlap"]
 
@@ -72,11 +73,6 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
                                    "relations=...), or one of jaccard, length, nodes here")
     raise InvalidArgumentError(f"unknown overlap measure {measure!r}; available: jaccard, length, nodes "
                                "(and relations in diverse_k_paths)")
-
-
-def _is_real(x) -> bool:  # noqa: ANN001
-    """A real number: int or float (numpy's too), not a bool, not text."""
-    return not isinstance(x, bool) and isinstance(x, (int, float, np.integer, np.floating))
 
 
 def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, *, max_overlap: float = 0.5,
@@ -118,7 +114,7 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     k = _check_k(k)
     if measure not in MEASURES:
         raise InvalidArgumentError(f"unknown overlap measure {measure!r}; available: {', '.join(MEASURES)}")
-    if not _is_real(max_overlap) or not 0.0 <= float(max_overlap) <= 1.0:
+    if not is_real(max_overlap) or not 0.0 <= float(max_overlap) <= 1.0:
         raise InvalidArgumentError(f"max_overlap must be a number in [0, 1], got {max_overlap!r}")
     if budget is None:
         budget = 50 * k
@@ -127,7 +123,7 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     budget = int(budget)
     if budget < k:
         raise InvalidArgumentError(f"budget ({budget}) must be at least k ({k})")
-    if max_cost is not None and (not _is_real(max_cost) or math.isnan(max_cost)):
+    if max_cost is not None and (not is_real(max_cost) or math.isnan(max_cost)):
         raise InvalidArgumentError(f"max_cost must be a number or None, got {max_cost!r}")
     # the arrays are checked here, not on the generator's first step: the weights are read below
     indptr, indices, weights, source, target = check_pair(indptr, indices, weights, source, target)

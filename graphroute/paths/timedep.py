@@ -26,6 +26,7 @@ import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, NoPathError
 from graphroute.paths.dijkstra import INF, Path, check_csr, check_node, walk_back
+from graphroute.validate import is_real
 
 __all__ = ["TimedPath", "check_fifo", "edge_travel_time", "time_dependent_dijkstra"]
 
@@ -41,7 +42,7 @@ class TimedPath(Path):
 
 def _seconds(value, what: str) -> float:  # noqa: ANN001
     """``value`` as a float, or one InvalidArgumentError naming ``what`` (text, None and bools are no times)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+    if not is_real(value):
         raise InvalidArgumentError(f"{what} must be a number of seconds, got {type(value).__name__} {value!r:.40}")
     return float(value)
 

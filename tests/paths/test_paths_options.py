@@ -34,11 +34,10 @@ def test_diverse_options_with_diverse_still_work(grid):
 
 @pytest.fixture
 def kg(tmp_path):
-    folder = tmp_path / "k"
-    folder.mkdir()
-    (folder / "train.txt").write_text("a\tr1\tb\nb\tr2\tc\na\tr3\tc\n")
-    (folder / "valid.txt").write_text("a\tr1\tc\n")
-    (folder / "test.txt").write_text("b\tr1\tc\n")
+    from tests.neural.kg.conftest import write_kg
+
+    folder = write_kg(tmp_path / "k", [("a", "r1", "b"), ("b", "r2", "c"), ("a", "r3", "c")], [("a", "r1", "c")],
+                      [("b", "r1", "c")])
     res = CliRunner().invoke(app, ["graph", "build", "kg", str(folder), "--out", str(tmp_path / "kg")])
     assert res.exit_code == 0, res.output
     return tmp_path / "kg.graph.npz"
