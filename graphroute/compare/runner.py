@@ -11,7 +11,7 @@ and ``crashed``. Results come back to the coordinating process, which alone writ
 the solution files.
 
 Interrupting (Ctrl-C: SIGINT to the process group) stops the workers quietly: a worker that gets
-the interrupt exits with :data:`EXIT_INTERRUPTED` without a traceback or an answer, and the
+the interrupt, at any moment from its fork to its exit, exits with :data:`EXIT_INTERRUPTED` without a traceback or an answer, and the
 coordinator raises ``KeyboardInterrupt`` instead of recording that run, so a rerun does it again.
 A worker whose coordinator is gone (``kill -9``) drops its answer and exits quietly.
 """
@@ -37,6 +37,10 @@ GRACE_S = 30.0
 
 #: Exit code of a worker stopped by KeyboardInterrupt (128 + SIGINT, as a shell reports it).
 EXIT_INTERRUPTED = 130
+
+#: Modules the forkserver imports once, before it forks any worker; the last one installs
+#: :func:`quiet_exit` as the workers' SIGINT handler.
+WORKER_PRELOAD = ["graphroute.solvers", "graphroute.problems.io", "graphroute.compare._quiet_worker"]
 
 _THREAD_VARS = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS")
 
@@ -118,8 +122,16 @@ def run_one(task: Task) -> dict[str, Any]:
     return row
 
 
+def quiet_exit(signum: int, frame: object) -> None:  # noqa: ARG001 - a signal handler's signature
+    """A worker's SIGINT handler: leave at once with EXIT_INTERRUPTED, no traceback, no answer."""
+    os._exit(EXIT_INTERRUPTED)
+
+
 def _child(task: Task, conn: Any) -> None:
     """Worker body: run the task and send its row; quiet on an interrupt or a vanished coordinator."""
+    # the forkserver preload installs it already; this covers a forkserver another caller started
+    # earlier in this process with other preloads (the server and its preload list are global)
+    signal.signal(signal.SIGINT, quiet_exit)
     try:
         row = run_one(task)
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the coordinator handles it
@@ -146,6 +158,13 @@ def _deadline(task: Task, grace: float) -> float:
     return time.monotonic() + 1.5 * task.time_limit + grace
 
 
+def worker_context() -> Any:
+    """The multiprocessing context compare's local workers are started from (forkserver)."""
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)
+    return ctx
+
+
 def run_local(
     tasks: Iterable[Task],
     *,
@@ -160,8 +179,7 @@ def run_local(
     process per run. Interrupting (Ctrl-C) terminates the running workers and re-raises.
     """
     _check_workers(workers)
-    ctx = mp.get_context("forkserver")
-    ctx.set_forkserver_preload(["graphroute.solvers", "graphroute.problems.io"])
+    ctx = worker_context()
     pending = deque(tasks)
     running: dict[Any, tuple[Task, Any, float, float]] = {}
     try:

@@ -45,6 +45,23 @@ def test_interrupted_worker_exits_quietly_without_an_answer(examples):
     assert res.returncode == EXIT_INTERRUPTED and res.stderr == ""
 
 
+def test_ctrl_c_outside_the_worker_body_is_quiet_too():
+    """CI caught Ctrl-C landing in a worker after it had answered (multiprocessing's own exit code):
+    KeyboardInterrupt there printed 'Process ForkServerProcess-4:' on the terminal. Every forked
+    worker has the quiet handler from its first instruction, not only inside _child."""
+    code = textwrap.dedent("""
+        import signal, sys
+        from graphroute.compare.runner import worker_context
+        if __name__ == "__main__":
+            proc = worker_context().Process(target=signal.raise_signal, args=(signal.SIGINT,))
+            proc.start()
+            proc.join(60)
+            sys.stdout.write(str(proc.exitcode))
+    """)
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=REPO)
+    assert res.stdout == str(EXIT_INTERRUPTED) and res.stderr == "", res.stderr
+
+
 def test_interrupted_worker_is_not_recorded(examples):
     """SIGINT to a worker (Ctrl-C reaches the whole process group) stops the grid; the run is not
     recorded as finished (it was recorded as 'crashed', so a rerun skipped it)."""
