@@ -113,7 +113,10 @@ def compare_paths(graph: Path, *, baseline: str | None, router: Path | None, que
     info = {"task": "paths", "graph": str(graph), "nodes": g.n_nodes, "edges": g.n_edges,
             "graph_nodes": g_full.n_nodes, "component_nodes": component_nodes, "weight": weight or g.default_weight, "baseline": BASELINES[base],
             "queries": queries, "seed": seed, "steps": n_steps, "k": k, "router": str(router), "contracted": contract,
-            "rows": rows, "notes": dict(NOTES)}
+            "k_queries": min(k_queries, queries), "rows": rows, "notes": dict(NOTES)}
+    skipped = [m for m in ("router K", "Yen K") if m in chosen and not info["k_queries"]]
+    if skipped:  # asked for (by default or by name) but not run: say so rather than drop the rows
+        info["notes"]["K alternatives"] = f"{' and '.join(skipped)} not run: --k-queries 0"
     if out is not None:
         _write_reports(out, info, table)
         info["summary_csv"] = str(out / "paths_summary.csv")

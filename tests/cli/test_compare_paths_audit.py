@@ -135,6 +135,30 @@ def test_a_graph_without_coordinates_runs_without_the_geometric_methods(tmp_path
     methods = [r["method"] for r in strict_json(res.stdout)["rows"]]
     assert "Dijkstra" in methods and "router greedy" in methods
     assert "Euclidean A*" not in methods and "geo forwarding" not in methods
+
+
+def test_k_queries_0_says_the_k_rows_were_not_run(tmp_path):
+    """The default methods include router K and Yen K; --k-queries 0 used to drop their rows silently."""
+    gr = tmp_path / "six.gr"
+    gr.write_text(GR)
+    res = run("compare", "--task", "paths", gr, "--router", CKPT, "--queries", 6, "--k-queries", 0, "--steps", 3,
+              "--no-contract", "--json")
+    info = strict_json(res.stdout)
+    assert info["k_queries"] == 0 and not {"router K", "Yen K"} & {r["method"] for r in info["rows"]}
+    assert info["notes"]["K alternatives"] == "router K and Yen K not run: --k-queries 0"
+    res = run("compare", "--task", "paths", gr, "--router", CKPT, "--queries", 6, "--k-queries", 0, "--steps", 3,
+              "--no-contract", "--methods", "Dijkstra,Yen K")
+    assert res.exit_code == 0 and "Yen K not run: --k-queries 0" in res.stdout
+    res = run("compare", "--task", "paths", gr, "--router", CKPT, "--queries", 3, "--k-queries", 9, "--steps", 3,
+              "--no-contract", "--methods", "Dijkstra,Yen K", "--json")
+    info = strict_json(res.stdout)
+    assert info["k_queries"] == 3 and "K alternatives" not in info["notes"]
+    assert next(r for r in info["rows"] if r["method"].startswith("Yen K"))["queries"] == 3
+
+
+def test_no_coordinates_refuses_euclidean_baseline(tmp_path):
+    gr = tmp_path / "six.gr"
+    gr.write_text(GR)
     res = run("compare", "--task", "paths", gr, "--router", CKPT, "--queries", 2, "--baseline", "euclidean-astar",
               "--no-contract")
     one_line_error(res, "six.gr has no coordinates: Euclidean A* cannot be the baseline")
