@@ -370,20 +370,23 @@ def _isin_rows(k: np.ndarray, ref: np.ndarray) -> np.ndarray:
 def _lone_first_lines(arrays: dict[str, np.ndarray], splits: dict[str, list], headers: dict[str, str]) -> dict:
     """``{split: [h, r, t]}`` for a split whose first line (not taken as a header) shares no entity and no
     relation with any other triple of the KG: most likely a header with column names the reader does not
-    know (``e1 r e2``, ``node1 edge_type node2``), read as a triple."""
+    know (``e1 r e2``, ``node1 edge_type node2``), read as a triple. The same unknown header at the top
+    of several split files is found too: it then shares its names only with its own copies."""
     every = [a for a in arrays.values() if len(a)]
     if sum(len(a) for a in every) < 3:
         return {}
     both = np.concatenate(every)
     ents = np.bincount(np.concatenate([both[:, 0], both[:, 2]]))
     rels = np.bincount(both[:, 1])
+    firsts = [tuple(arr[0].tolist()) for split, arr in arrays.items() if split not in headers and len(arr)]
     out = {}
     for split, arr in arrays.items():
         if split in headers or not len(arr):
             continue
         h, r, t = arr[0].tolist()
-        alone = ents[h] == 2 if h == t else ents[h] == 1 and ents[t] == 1
-        if alone and rels[r] == 1:
+        copies = firsts.count((h, r, t))  # this line heads ``copies`` split files
+        alone = ents[h] == 2 * copies if h == t else ents[h] == copies and ents[t] == copies
+        if alone and rels[r] == copies:
             out[split] = list(splits[split][0])
     return out
 

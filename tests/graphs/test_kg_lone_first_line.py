@@ -58,3 +58,17 @@ def test_a_numeric_triples_csv_misread_as_traffic_says_how_to_read_it_as_a_kg(tm
                                                    r"triples, build it with 'graph build kg' first\)$"):
         read_any(f)
     assert read_kg(f).meta["triples"]["train"] == 3
+
+
+def test_the_same_unknown_header_on_every_split_is_warned_about(tmp_path):
+    """'e1 r e2' on top of train, valid and test shares names only with its own copies: it was warned about
+    only as 'also training triples' (as one of two valid/test triples), not as a likely header."""
+    g = read_kg(_folder(tmp_path, "e1\tr\te2\na\tp\tb\nb\tp\tc\n", valid="e1\tr\te2\na\tp\tc\n",
+                        test="e1\tr\te2\nc\tp\ta\n"))
+    assert g.meta["lone_first_line"] == {s: ["e1", "r", "e2"] for s in ("train", "valid", "test")}
+    assert len([w for w in kg_warnings(g.meta) if "first line" in w]) == 3
+
+
+def test_a_triple_repeated_on_top_of_two_splits_that_links_to_others_is_not_a_header(tmp_path):
+    g = read_kg(_folder(tmp_path, "a\tp\tb\nb\tp\tc\n", valid="a\tp\tb\nc\tp\ta\n"))
+    assert "lone_first_line" not in g.meta
