@@ -53,6 +53,7 @@ from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
 from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
+from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights,
                                     require_checkpoint_file, time_limit_note)
 
@@ -261,6 +262,7 @@ class TrainResult:
     note: str | None = None
 
 
+@keeps_caller_state
 def train(
     cfg: TrainConfig,
     out_dir: str | Path,

@@ -33,6 +33,7 @@ from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised by diverged(); importable from here)
 from graphroute.neural.config import floats_from_text, load_yaml_config
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
+from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
 from graphroute.neural.runs import config_changes as _config_changes
 from graphroute.paths.yen import MAX_K
@@ -261,6 +262,7 @@ def _loss(cfg: KGConfig, scorer: Scorer, model, batch, train_known, keep_triples
     return (-F.logsigmoid(pos) + neg_loss).mean()
 
 
+@keeps_caller_state
 def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
              on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
              max_steps: int | None = None, on_start: Callable[[], None] | None = None) -> KGRunResult:

@@ -34,6 +34,7 @@ import numpy as np
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.graphs.synthetic import MAX_NODES
 from graphroute.neural.config import floats_from_text, load_yaml_config
+from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.router.route import MAX_STEPS
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, checked_step, config_changes, diverged,
                                     time_limit_note)
@@ -218,6 +219,7 @@ def _csr(rg):  # noqa: ANN001, ANN202
     return indptr, u, rg.w.cpu().numpy()
 
 
+@keeps_caller_state
 def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | None = None, device: str = "cpu",
                  on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
                  on_start: Callable[[], None] | None = None) -> RouterRunResult:

@@ -252,3 +252,13 @@ def test_elapsed_goes_on_across_a_resume(tmp_path, random_kg, monkeypatch):
     elapsed = [float(r["elapsed_s"]) for r in csv.DictReader(open(tmp_path / "log.csv"))]
     assert len(elapsed) == 4 and all(b > a for a, b in zip(elapsed, elapsed[1:])), elapsed
     assert res.elapsed_s >= elapsed[-1]
+
+
+def test_kg_training_keeps_the_callers_random_state(tmp_path, random_kg):
+    from tests.neural.test_random_state import caller_state_kept
+
+    cfg = KGConfig(data=str(random_kg), model="distmult", dim=8, epochs=1, batch_size=16, seed=3)
+    caller_state_kept(lambda: train_kg(cfg, tmp_path / "a"))
+    torch.manual_seed(999)
+    train_kg(cfg, tmp_path / "b")
+    assert losses(tmp_path / "a") == losses(tmp_path / "b")
