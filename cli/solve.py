@@ -24,7 +24,7 @@ def solve_command(
     seed: int = typer.Option(0, "--seed", help="Random seed, 0..4294967295."),
     bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost, > 0 (overrides a .sol beside the file)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
-    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf)."),
+    plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf/.jpg)."),
     checkpoint: Optional[Path] = typer.Option(None, "--checkpoint", help="Neural solver: checkpoint file."),
     augment: Optional[int] = typer.Option(None, "--augment",
                                           help="Neural solver: 1 or 8 (dihedral augmentation; default 8)."),
@@ -35,10 +35,14 @@ def solve_command(
     from graphroute.solvers import get_solver, solve
 
     get_solver(solver)  # fail on a bad name before reading anything
+    for name, path in (("--out", out), ("--plot", plot)):
+        if path is not None and os.path.isdir(path):  # before the suffix checks: 'results' is a folder, not a bad suffix
+            check_output_path(path, name)
     if out is not None and out.suffix.lower() not in (".json", ".sol"):
         raise InvalidArgumentError(f"--out must end in .json or .sol, got {out.name}")
     if plot is not None and plot.suffix.lower() not in PLOT_SUFFIXES:
-        raise InvalidArgumentError(f"--plot must end in .png, .svg or .pdf, got {plot.name}")
+        raise InvalidArgumentError(f"--plot must end in .png, .svg, .pdf, .jpg or .jpeg (no suffix: a PNG), "
+                                   f"got {plot.name}")
     if solver != "neural":
         given = [name for name, v in (("--checkpoint", checkpoint), ("--augment", augment)) if v is not None]
         if given:

@@ -185,7 +185,7 @@ def test_defective_sol_is_said_in_the_table(shared_data):
 def test_plot_suffix_checked_before_solving(examples, tmp_path):
     out, gif = tmp_path / "p1.json", tmp_path / "p1.gif"
     res = run("solve", examples / "cvrp50.json", "-s", "savings", "--out", out, "--plot", gif)
-    assert res.exit_code == 1 and "--plot must end in .png, .svg or .pdf" in res.stderr
+    assert res.exit_code == 1 and "--plot must end in .png, .svg, .pdf, .jpg or .jpeg (no suffix: a PNG)" in res.stderr
     assert not out.exists() and not gif.exists()
 
 
@@ -360,3 +360,11 @@ def test_out_of_memory_in_a_solver_says_what_was_too_large(examples, monkeypatch
     res = run("solve", examples / "cvrp50.json", "-s", "savings")
     assert res.exit_code == 1 and "out of memory: solver savings on cvrp50-uniform-s3" in res.stderr, res.output
     assert "batch_size" not in res.stderr
+
+
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_a_folder_given_as_out_or_plot_is_called_a_folder(examples, tmp_path, option):
+    """A folder without a suffix was 'must end in .json or .sol, got results'; it is a folder."""
+    (tmp_path / "results").mkdir()
+    res = run("solve", examples / "tsp20.json", "-s", "nearest", option, tmp_path / "results")
+    assert res.exit_code == 1 and f"{option} {tmp_path / 'results'} is a folder; give a file name" in res.stderr
