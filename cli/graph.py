@@ -221,6 +221,7 @@ def build_traffic(
         raise InvalidArgumentError(f"{' and '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to a speed series, and none was given (--speeds) "
                                    f"or found beside {source.name}")
     save_and_report(g, out, as_json)
+    print_warnings([g.meta["locations_skipped"]] if "locations_skipped" in g.meta else [], as_json)
     skipped = g.meta.get("rows_skipped", 0)
     if skipped:  # DCRNN drops them too, but silently; say so, on stderr under --json (stdout is one JSON object)
         from rich.markup import escape

@@ -516,6 +516,8 @@ def read_traffic(
     if path.suffix == ".pkl":
         if sigma is not None:
             raise InvalidInstanceError(f"{path.name} holds the kernel weights already; sigma applies to a distances CSV")
+        if ids is not None:  # it was ignored, a missing file included
+            raise InvalidInstanceError(f"{path.name} lists its sensor ids already; ids applies to a distances CSV")
         sensor_ids, w = load_adjacency_pickle(path)
         check_sensor_ids(sensor_ids, path)
     else:
@@ -547,8 +549,16 @@ def read_traffic(
     coords = None
     if loc_ids is not None:
         pos = {s: i for i, s in enumerate(loc_ids)}
-        if all(s in pos for s in sensor_ids):
+        lacking = [s for s in sensor_ids if s not in pos]
+        if not lacking:
             coords = xy[[pos[s] for s in sensor_ids]]
+        elif locations:  # asked for by name: no coordinates at all is not what was asked
+            raise InvalidInstanceError(
+                f"{loc_path.name} has no location for {len(lacking)} of the {len(sensor_ids)} sensors "
+                f"({', '.join(lacking[:5])}{', ...' if len(lacking) > 5 else ''}); coordinates need every sensor")
+        else:  # found beside the file: built without coordinates, and said
+            notes["locations_skipped"] = (f"{loc_path.name} (found beside {path.name}) has no location for "
+                                          f"{len(lacking)} of the {len(sensor_ids)} sensors; built without coordinates")
     src, dst = np.nonzero(w)
     off = src != dst
     src, dst = src[off], dst[off]

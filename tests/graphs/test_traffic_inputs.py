@@ -82,3 +82,28 @@ def test_speed_options_without_speeds_are_refused(folder, args, msg):
     res = _build(folder / "distances.csv", *args, "--out", folder / "t.graph.npz")
     assert res.exit_code == 1 and msg in res.stderr and "Traceback" not in res.output
     assert not (folder / "t.graph.npz").exists()
+
+
+def test_ids_with_an_adjacency_pickle_is_refused_not_ignored(shared_data, tmp_path):
+    """The pickle lists its sensor ids: --ids was ignored, even a missing file (a CSV source reads it)."""
+    res = _build(shared_data / "traffic/METR-LA/adj_mx.pkl", "--ids", tmp_path / "missing.txt",
+                 "--out", tmp_path / "t.graph.npz")
+    assert res.exit_code == 1 and not (tmp_path / "t.graph.npz").exists()
+    assert "adj_mx.pkl lists its sensor ids already; ids applies to a distances CSV" in res.output
+
+
+def test_a_locations_file_lacking_sensors(folder):
+    """Named with --locations: an error naming the sensors without a location (it built without coordinates,
+    silently). Found beside the distances file: built without coordinates, with a warning that says why."""
+    (folder / "locs.csv").write_text("sensor_id,latitude,longitude\n400001,37.0,-121.0\n")
+    (folder / "ids.txt").write_text("400001,400017,400030\n")
+    res = _build(folder / "distances.csv", "--locations", folder / "locs.csv", "--ids", folder / "ids.txt",
+                 "--out", folder / "t.graph.npz")
+    assert res.exit_code == 1 and not (folder / "t.graph.npz").exists()
+    assert "locs.csv has no location for 2 of the 3 sensors (400017, 400030); coordinates need every sensor" in res.output
+    (folder / "locs.csv").rename(folder / "sensor_locations.csv")
+    res = _build(folder / "distances.csv", "--ids", folder / "ids.txt", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    assert ("warning: sensor_locations.csv (found beside distances.csv) has no location for 2 of the 3 sensors; "
+            "built without coordinates") in " ".join(res.output.split())
+    assert read_traffic(folder / "distances.csv", ids=folder / "ids.txt").coords is None
