@@ -547,7 +547,7 @@ def read_kg(
     display = None
     names_read = None
     if names is not None:
-        table = {}
+        table, first_line = {}, {}
         names = Path(names)
         try:
             for lineno, line in _lines(names):
@@ -555,7 +555,12 @@ def read_kg(
                 if len(parts) >= 2 and parts[0] and parts[1]:
                     if len(line) > MAX_NAME_CHARS:
                         _check_name_lengths(parts[:2], names, lineno)
+                    if table.get(parts[0], parts[1]) != parts[1]:  # the last one silently won
+                        raise InvalidInstanceError(
+                            f"{names.name} line {lineno}: id {parts[0]!r} is named {parts[1]!r}, but line "
+                            f"{first_line[parts[0]]} names it {table[parts[0]]!r}; give each id one name")
                     table[parts[0]] = parts[1]
+                    first_line.setdefault(parts[0], lineno)
         except InvalidInstanceError as exc:  # not UTF-8: the message names the file and line
             raise InvalidInstanceError(f"cannot read the names file {exc}") from None
         except (OSError, EOFError) as exc:

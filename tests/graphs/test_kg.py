@@ -344,3 +344,15 @@ def test_shared_display_names_and_numeric_ids_are_flagged(tmp_path):
     assert g.meta["shared_names"] == 1 and g.meta["numeric_names"] is True
     assert kg_warnings(g.meta)[0].startswith("every entity and relation name is an integer")
     assert kg_warnings(g.meta)[1] == "1 display name(s) belong to more than one entity; look those entities up by id"
+
+
+def test_an_id_named_twice_in_the_names_file_is_refused(tmp_path):
+    """'a X' then 'a Y': the last name won silently (meta said 1 line of 2); the same name twice is fine."""
+    p = tmp_path / "triples.tsv"
+    p.write_text("a\tr\tb\n")
+    (tmp_path / "names.tsv").write_text("a\tX\nb\tB\na\tY\n")
+    with pytest.raises(InvalidInstanceError, match=r"^cannot read the names file names.tsv line 3: id 'a' is named "
+                                                   r"'Y', but line 1 names it 'X'; give each id one name$"):
+        read_kg(p, names=tmp_path / "names.tsv")
+    (tmp_path / "names.tsv").write_text("a\tX\na\tX\n")
+    assert read_kg(p, names=tmp_path / "names.tsv").node_label(0) == "X"
