@@ -139,6 +139,7 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
     from graphroute.neural.router.model import RouterGraph
     from graphroute.neural.router.route import (cost_to_go, greedy_routes_prepared, k_alternatives_prepared,
                                                 learned_astar_prepared)
+    from graphroute.neural.router.evaluate import stretch_ratio
     from graphroute.neural.router.train import exact_costs_to
     from graphroute.paths.dijkstra import prepare
 
@@ -177,7 +178,7 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
                 item["optimal_cost"] = item["stretch"] = None
             else:
                 item["optimal_cost"] = best
-                item["stretch"] = (item["paths"][0]["cost"] / best if best > 0 else 1.0) if item["success"] else None
+                item["stretch"] = stretch_ratio(item["paths"][0]["cost"], best) if item["success"] else None
         out.append(item)
     return out
 
