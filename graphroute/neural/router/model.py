@@ -37,8 +37,11 @@ a truncated, faster pass uses. Nodes that cannot reach the target are set to ``i
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import math
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -159,11 +162,31 @@ class RouterGraph:
                                lonlat=graph.kind in ("road", "traffic"))
 
 
+_PYG_TEMPLATES: tempfile.TemporaryDirectory | None = None
+
+
+@contextlib.contextmanager
+def _own_template_folder() -> Iterator[None]:
+    """PyG writes the ``propagate()`` it generates for a MessagePassing class (once per class and process) to
+    a ``.py`` file in the temp folder and never removes it (``torch_geometric/template.py``): one 8 KB file
+    per route, compare or train run. Here it goes to a folder of this process, removed when it exits."""
+    global _PYG_TEMPLATES
+    if _PYG_TEMPLATES is None:
+        _PYG_TEMPLATES = tempfile.TemporaryDirectory(prefix="graphroute-pyg-")
+    before = tempfile.tempdir
+    tempfile.tempdir = _PYG_TEMPLATES.name
+    try:
+        yield
+    finally:
+        tempfile.tempdir = before
+
+
 class _MinStep(MessagePassing):
     """One Bellman step: ``h'(v) = min_{v -> u} w'(v, u) + h(u)`` (``inf`` for a node without out-edges)."""
 
     def __init__(self, hidden: int):
-        super().__init__(aggr="min", node_dim=0)
+        with _own_template_folder():
+            super().__init__(aggr="min", node_dim=0)
         self.mlp = nn.Sequential(nn.Linear(3, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(),
                                  nn.Linear(hidden, 2))
         nn.init.zeros_(self.mlp[-1].weight)

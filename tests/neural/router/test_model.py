@@ -132,3 +132,19 @@ def test_router_graph_weights_do_not_share_the_graphs_read_only_array():
         rg = RouterGraph.from_graph(g)
     assert not np.shares_memory(rg.w.numpy(), g.edge_attrs[g.default_weight])
     assert rg.w.tolist() == g.weights().tolist()
+
+
+def test_pyg_generated_module_is_removed_when_the_process_exits(tmp_path):
+    """PyG's generated propagate() was left as a .py file in /tmp by every route / compare / train run."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys, tempfile; from graphroute.neural.router.model import BFRouter; BFRouter(hidden=4); "
+            "print([m.__file__ for n, m in sys.modules.items() if n.endswith('_MinStep_propagate')][0]); "
+            "print(tempfile.gettempdir())")
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                         env={**__import__("os").environ, "TMPDIR": str(tmp_path)})
+    generated, tempdir = res.stdout.split()
+    assert Path(generated).parent.name.startswith("graphroute-pyg-") and tempdir == str(tmp_path)
+    assert not Path(generated).exists() and list(tmp_path.iterdir()) == []
