@@ -194,6 +194,12 @@ def run_compare(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"{out} is a file, not a results folder")
+    if not (out / "results.sqlite").exists():  # not a comparison's folder: its files are someone else's
+        theirs = [f for f in REPORT_FILES if (out / f).exists()] + [f"plots/{f}" for f in PLOT_FILES
+                                                                   if (out / "plots" / f).exists()]
+        if theirs:
+            raise InvalidArgumentError(f"{out} holds {', '.join(theirs)} but no results.sqlite: not a comparison's "
+                                       "folder, and the comparison would overwrite them; give another results folder")
     store = ResultStore(out)
     try:
         kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []

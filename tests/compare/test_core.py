@@ -70,6 +70,22 @@ def test_different_grid_in_same_folder_is_refused(examples, tmp_path):
     run_compare(grid_for(examples, time_limit=2.0), tmp_path, workers=1, fresh=True).close()
 
 
+@pytest.mark.parametrize("fresh", [False, True])
+def test_a_folder_with_someone_elses_results_csv_is_refused(examples, tmp_path, fresh):
+    """A folder that was never a comparison's (no results.sqlite) lost its own results.csv to the report."""
+    (tmp_path / "results.csv").write_text("my,own,data\n")
+    (tmp_path / "plots").mkdir()
+    (tmp_path / "plots" / "gap_vs_time.png").write_bytes(b"mine")
+    with pytest.raises(GraphrouteError, match=r"holds results.csv, plots/gap_vs_time.png but no results.sqlite: not a "
+                                              r"comparison's folder"):
+        run_compare(grid_for(examples), tmp_path, workers=1, fresh=fresh)
+    assert (tmp_path / "results.csv").read_text() == "my,own,data\n" and not (tmp_path / "results.sqlite").exists()
+    out = tmp_path / "o"  # a comparison's own folder still resumes and rewrites its reports
+    run_compare(grid_for(examples), out, workers=1).close()
+    write_reports(out, grid_for(examples), header="# t")
+    run_compare(grid_for(examples), out, workers=1).close()
+
+
 def test_unreadable_file_is_a_failed_run_and_the_rest_go_on(examples, tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"problem": "cvrp", "coords": [[0, 0], [1')
