@@ -461,12 +461,15 @@ def _known_best(folder: Path, keys: list[str]) -> _Known | None:
             for row in rows or ():
                 if (row.get("name") or row.get("instance")) != key:
                     continue
-                for col in ("bks", "optimal_tour_length", "optimum", "cost"):
+                cols = [c for c in ("bks", "optimal_tour_length", "optimum", "cost") if c in row]
+                for col in cols:
                     if row.get(col):
                         try:
                             return _Known(float(row[col]), name)
                         except ValueError:
                             pass
+                if cols:  # the instance's row, without a number: said in meta.bks_note, not dropped silently
+                    return _Known(None, name, problem=f"{key}'s {cols[0]} {row.get(cols[0]) or ''!r} is not a number")
         rows = table("solutions")
         if isinstance(rows, str):
             return _Known(None, "solutions", problem=rows)
@@ -476,7 +479,7 @@ def _known_best(folder: Path, keys: list[str]) -> _Known | None:
                 try:
                     return _Known(float(val.split()[0]), "solutions")
                 except (ValueError, IndexError):
-                    pass
+                    return _Known(None, "solutions", problem=f"{key}'s value {val.strip()!r} is not a number")
     return None
 
 

@@ -172,3 +172,19 @@ def test_bks_zero_json_file(tmp_path):
     (tmp_path / "z.json").write_text(json.dumps({"problem": "tsp", "coords": [[0, 0], [1, 0]], "bks": 0}))
     with pytest.raises(InvalidInstanceError, match="> 0"):
         read_instance(tmp_path / "z.json")
+
+
+@pytest.mark.parametrize("table,value,note", [
+    ("optimal_tour_lengths.csv", "abc", "optimal_tour_lengths.csv: sq's optimal_tour_length 'abc' is not a number; not used"),
+    ("optimal_tour_lengths.csv", "", "optimal_tour_lengths.csv: sq's optimal_tour_length '' is not a number; not used"),
+    ("solutions", "abc", "solutions: sq's value 'abc' is not a number; not used"),
+])
+def test_a_known_best_that_is_not_a_number_is_noted_not_dropped(tmp_path, table, value, note):
+    """0, nan and negative values got a bks_note; 'abc' and an empty cell were dropped without one."""
+    (tmp_path / "sq.tsp").write_text(SQUARE.format(name="sq", extra=""))
+    if table == "solutions":
+        (tmp_path / "solutions").write_text(f"sq : {value}\n")
+    else:
+        (tmp_path / table).write_text(f"name,optimal_tour_length\nsq,{value}\n")
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks is None and inst.meta["bks_note"] == note
