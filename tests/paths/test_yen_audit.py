@@ -55,3 +55,24 @@ def test_parallel_ties_go_to_the_lower_edge_position_like_dijkstra():
     ]
     assert paths[0].edges == dijkstra(indptr, indices, weights, 0, 2).edges
     assert k_shortest_paths_prepared(prepare(indptr, indices, weights), 0, 2, 10) == paths
+
+
+def test_a_search_that_runs_the_machine_out_of_memory_stops_with_one_line(monkeypatch):
+    """--k 1000000 on a 100-node grid grew 30 MB/s until the system killed it; below the floor of free
+    memory the search stops with an error that says after how many paths."""
+    import graphroute.memory
+    import graphroute.paths.yen as yen
+
+    n = 8  # a grid: many loopless paths
+    edges = [(r * n + c, r * n + c + 1, 1.0) for r in range(n) for c in range(n - 1)]
+    edges += [(r * n + c, (r + 1) * n + c, 1.0) for r in range(n - 1) for c in range(n)]
+    edges += [(v, u, w) for u, v, w in edges]
+    ip, ix, w = to_csr(n * n, edges)
+    monkeypatch.setattr(yen, "MEMORY_CHECK_EVERY", 50)
+    assert len(k_shortest_paths(ip, ix, w, 0, n * n - 1, 200)) == 200  # plenty of memory: no effect
+    monkeypatch.setattr(graphroute.memory, "available_bytes", lambda device="cpu": 100 * 2**20)
+    with pytest.raises(InvalidArgumentError, match=r"^K shortest paths: 105 MB of memory left after \d+ paths, so "
+                                                   r"the search stopped before the system runs out; ask for fewer"):
+        k_shortest_paths(ip, ix, w, 0, n * n - 1, 200)
+    monkeypatch.setattr(graphroute.memory, "available_bytes", lambda device="cpu": None)  # unknown: no check
+    assert len(k_shortest_paths(ip, ix, w, 0, n * n - 1, 200)) == 200
