@@ -105,6 +105,11 @@ class Suite:
             suite = cls(**{k: v for k, v in obj.items()})
         except TypeError as exc:
             raise ConfigError(f"{path.name}: {exc}") from None
+        if (not isinstance(suite.name, str) or suite.name in ("", ".", "..") or any(c in suite.name for c in "/\\")
+                or not suite.name.isprintable()):
+            # the default results folder is runs/compare/NAME: '../../x' wrote outside it
+            raise ConfigError(f"{path.name}: 'name' must be a plain folder name (no '/', '\\', '..' or control "
+                              f"characters), got {suite.name!r}")
         if not isinstance(suite.instances, list):
             raise ConfigError(f"{path.name}: 'instances' must be a list")
         if not isinstance(suite.solvers, list) or not all(isinstance(s, str) for s in suite.solvers):

@@ -142,6 +142,15 @@ def test_suite_file_refusals(tmp_path, text, msg):
     assert msg in str(exc.value)
 
 
+@pytest.mark.parametrize("name", ["../../escape", "a/b", "..", "''", "a\\b", '"a\\x00b"', "7"])
+def test_a_suite_name_is_a_plain_folder_name(tmp_path, name):
+    """The default results folder is runs/compare/NAME: 'name: ../../escape' wrote outside runs/compare."""
+    p = tmp_path / "s.yaml"
+    p.write_text(f"name: {name}\ninstances: [data/examples/tsp20.json]\n")
+    with pytest.raises(ConfigError, match=r"s.yaml: 'name' must be a plain folder name"):
+        Suite.from_yaml(p)
+
+
 def test_find_suite_by_path_then_by_name(tmp_path):
     p = write_suite(tmp_path, "baseline: savings\nsolvers: [nearest]\n")
     s = find_suite(str(p))
