@@ -64,8 +64,11 @@ def evaluate_command(
         raise InvalidArgumentError("--size 1 gives one-city tours, which cost 0 whatever the model (no gap to the "
                                    "reference can be computed); use --size 2 or more")
     ref = None if reference in (None, "none") else reference
-    if ref is None and typed("reference_time"):  # it would be ignored without a word
-        raise InvalidArgumentError("--reference-time does not apply to --reference none (no reference is solved)")
+    unused = [opt for opt in ("reference_time", "workers") if ref is None and typed(opt)]
+    if unused:  # they would be ignored without a word
+        raise InvalidArgumentError(f"{' and '.join('--' + o.replace('_', '-') for o in unused)} "
+                                   f"{'does' if len(unused) == 1 else 'do'} not apply to --reference none "
+                                   "(no reference is solved)")
     if workers < 1:  # as compare --workers
         raise InvalidArgumentError(f"--workers must be at least 1, got {workers}")
     if ref is not None:

@@ -477,8 +477,10 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
             raise InvalidArgumentError(f"{what} must be an integer, got {type(v).__name__} {v!r:.40}")
     if size is not None and size < 1:
         raise InvalidArgumentError(f"--size must be at least 1, got {size}")
-    if seed < 0 or workers < 1:
-        raise InvalidArgumentError(f"seed must be >= 0 and workers >= 1, got seed {seed} and workers {workers}")
+    if seed < 0:
+        raise InvalidArgumentError(f"seed must be >= 0, got {seed}")
+    if workers < 1:
+        raise InvalidArgumentError(f"workers must be at least 1, got {workers}")
     if not is_real(reference_time) or not (math.isfinite(reference_time) and reference_time > 0):
         raise InvalidArgumentError(f"reference_time must be a number of seconds > 0, got {reference_time!r}")
     if not isinstance(device, str):

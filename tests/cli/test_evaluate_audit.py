@@ -96,6 +96,9 @@ def test_reference_none_is_no_reference_and_refuses_a_reference_time(fake_eval, 
     one_line_error(run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "none", "--reference-time", 1),
                    "--reference-time does not apply to --reference none")
     assert "kw" not in fake_eval
+    one_line_error(run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "none", "--workers", 4),
+                   "--workers does not apply to --reference none (no reference is solved)")  # it was ignored
+    assert "kw" not in fake_eval
     one_line_error(run("evaluate", "--checkpoint", tmp_path / "c.pt", "--reference", "savings", "--reference-time", 0),
                    "--reference-time")
 

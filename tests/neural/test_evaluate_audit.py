@@ -128,7 +128,8 @@ def test_only_the_missing_references_are_solved(tmp_path, monkeypatch):
     ({"device": "tpu"}, "unknown device 'tpu'"),
     ({"size": "20"}, "size must be an integer, got str '20'"),
     ({"num": 2.5}, "num must be an integer, got float 2.5"),
-    ({"workers": 0}, "workers >= 1, got seed 2026 and workers 0"),
+    ({"workers": 0}, "workers must be at least 1, got 0"),
+    ({"seed": -1}, "seed must be >= 0, got -1"),  # it named the workers too, which were fine
     ({"reference_time": float("nan")}, "reference_time must be a number of seconds > 0"),
 ])
 def test_evaluate_checkpoint_names_bad_arguments_before_loading(kw, msg, tmp_path):
