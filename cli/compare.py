@@ -44,6 +44,9 @@ def _csv_list(value: str, what: str, cast=str) -> list:  # noqa: ANN001
         raise InvalidArgumentError(f"{what} must be a comma-separated list, got {value!r}") from None
     if not items:
         raise InvalidArgumentError(f"{what} is empty")
+    twice = next((v for i, v in enumerate(items) if v in items[:i]), None)
+    if twice is not None:  # it was dropped silently: one run, not the two the list asks for
+        raise InvalidArgumentError(f"{what} lists {twice} twice")
     return items
 
 
@@ -144,7 +147,7 @@ def compare_command(
         solvers=list(dict.fromkeys([base, *solver_list])),  # the baseline listed in --solvers too runs once
         baseline=base,
         time_limit=time_limit if time_limit is not None else float(s.time_limit),
-        seeds=list(dict.fromkeys(_csv_list(seeds, "--seeds", int))) if seeds is not None else list(s.seeds),  # 0,0 once
+        seeds=_csv_list(seeds, "--seeds", int) if seeds is not None else list(s.seeds),
         options={k: v for k, v in s.options.items() if k in [base, *solver_list]},
     )
     n_workers = workers or s.workers or (os.cpu_count() or 1)

@@ -118,6 +118,8 @@ def test_timeout_is_recorded(examples, tmp_path):
         (["--generate", "cvrp"], "PROBLEM:SIZE"),
         (["--executor", "spark"], "unknown executor 'spark'"),
         (["-t", "0"], "time limit must be a positive"),
+        (["--solvers", "savings,savings"], "--solvers lists savings twice"),
+        (["--seeds", "0,1,0"], "--seeds lists 0 twice"),
     ],
 )
 def test_cli_bad_input(examples, tmp_path, args, msg):
