@@ -135,41 +135,42 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
-def read_config_file(path: str | Path) -> dict[str, Any]:
-    """The mapping of a ``--task vrp`` YAML config file.
+def read_config_file(path: str | Path, task: str = "vrp") -> dict[str, Any]:
+    """The mapping of a ``--task TASK`` YAML config file (``vrp``, ``router`` or ``kg``).
 
     Raises
     ------
     ConfigError
-        The file is empty, is not valid YAML or not a mapping, or is a config of another task (a
-        router config: ``task: router``; a knowledge-graph config: all its keys are ``--task kg``
-        keys and some, such as ``data`` or ``dim``, are not ``--task vrp`` keys): the message names
-        the ``--task`` to pass.
+        The file is empty, is not valid YAML or not a mapping, or is a config of another task (it
+        says ``task: router``; or all its keys are another task's and some are not this one's, such
+        as a knowledge-graph config's ``data`` or ``dim`` for ``--task vrp``): the message names the
+        ``--task`` to pass. A typo in a config of this task gets the plain unknown-key error.
     """
     p = Path(path)
     d = load_yaml_config(p)
     if not isinstance(d, dict):
         raise ConfigError(f"{p}: expected a mapping of keys to values, got {type(d).__name__}")
-    task = d.get("task", "vrp")
-    if task != "vrp" and isinstance(task, str) and task in _OTHER_TASKS:
-        raise ConfigError(f"{p}: this looks like a {task} config (task: {task}): pass --task {task}")
-    unknown = [k for k in d if k not in {f.name for f in fields(TrainConfig)}]
-    if unknown:  # every key is one of the other task's (a typo in a vrp config gets the plain error)
-        for other in _OTHER_TASKS:
-            if set(d) <= _task_keys(other):
+    declared = d.get("task", task)
+    if declared != task and isinstance(declared, str) and declared in _TASKS:
+        raise ConfigError(f"{p}: this looks like a {declared} config (task: {declared}): pass --task {declared}")
+    unknown = [k for k in d if k not in _task_keys(task)]
+    if unknown:  # every key is one of another task's
+        for other in _TASKS:
+            if other != task and set(d) <= _task_keys(other):
                 raise ConfigError(f"{p}: this looks like a {other} config (keys {', '.join(map(str, unknown))}): "
                                   f"pass --task {other}")
     return d
 
 
-#: other ``graphroute train --task`` values and their config classes ("module:class")
-_OTHER_TASKS = {"router": "graphroute.neural.router.train:RouterConfig", "kg": "graphroute.neural.kg.train:KGConfig"}
+#: ``graphroute train --task`` values and their config classes ("module:class")
+_TASKS = {"vrp": "graphroute.neural.config:TrainConfig", "router": "graphroute.neural.router.train:RouterConfig",
+          "kg": "graphroute.neural.kg.train:KGConfig"}
 
 
 def _task_keys(task: str) -> set[str]:
     import importlib
 
-    module, _, name = _OTHER_TASKS[task].partition(":")
+    module, _, name = _TASKS[task].partition(":")
     try:
         return {f.name for f in fields(getattr(importlib.import_module(module), name))}
     except (ImportError, AttributeError, TypeError):  # the other task cannot load here: no hint

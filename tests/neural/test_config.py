@@ -106,6 +106,32 @@ def test_a_config_of_another_task_names_it(name, hint):
         TrainConfig.from_yaml(path)
 
 
+@pytest.mark.parametrize("task, name, hint", [
+    ("kg", "router_tiny.yaml", r"this looks like a router config \(task: router\): pass --task router"),
+    ("kg", "test_tiny.yaml", r"this looks like a vrp config \(keys name, .*\): pass --task vrp"),
+    ("router", "test_tiny.yaml", r"this looks like a vrp config \(keys name, .*\): pass --task vrp"),
+    ("router", "kg_tiny.yaml", r"this looks like a kg config \(keys data, .*\): pass --task kg"),
+])
+def test_the_router_and_kg_tasks_name_the_task_of_another_config(task, name, hint):
+    """Only --task vrp named the other task; --task kg with a router config said "unknown config key 'task'"."""
+    from graphroute.neural.kg.train import KGConfig
+    from graphroute.neural.router.train import RouterConfig
+
+    path = Path(__file__).resolve().parents[2] / "experiments" / "configs" / name
+    with pytest.raises(ConfigError, match=hint):
+        (KGConfig if task == "kg" else RouterConfig).from_yaml(path)
+
+
+def test_each_task_reads_its_own_configs():
+    from graphroute.neural.kg.train import KGConfig
+    from graphroute.neural.router.train import RouterConfig
+
+    configs = Path(__file__).resolve().parents[2] / "experiments" / "configs"
+    for p in configs.glob("*.yaml"):
+        cls = KGConfig if p.name.startswith("kg_") else RouterConfig if p.name.startswith("router_") else TrainConfig
+        cls.from_yaml(p)
+
+
 def test_a_typo_in_a_vrp_config_is_not_taken_for_another_task(tmp_path):
     p = tmp_path / "c.yaml"
     p.write_text("problem: tsp\nlayers: 3\n")  # 'layers' is a kg key, 'problem' is not

@@ -31,7 +31,7 @@ import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised by diverged(); importable from here)
-from graphroute.neural.config import floats_from_text, load_yaml_config
+from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
@@ -117,7 +117,7 @@ class KGConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> KGConfig:
-        return cls.from_dict(load_yaml_config(path), source=str(path))
+        return cls.from_dict(read_config_file(path, "kg"), source=str(path))
 
 
 @dataclass

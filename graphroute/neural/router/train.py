@@ -33,7 +33,7 @@ import numpy as np
 
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.graphs.synthetic import MAX_NODES
-from graphroute.neural.config import floats_from_text, load_yaml_config
+from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.router.route import MAX_STEPS
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, checked_step, config_changes, diverged,
@@ -127,7 +127,7 @@ class RouterConfig:
 
     @classmethod
     def from_yaml(cls, path: str | Path) -> RouterConfig:
-        return cls.from_dict(load_yaml_config(path), source=str(path))
+        return cls.from_dict(read_config_file(path, "router"), source=str(path))
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
