@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import unicodedata
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -204,6 +205,8 @@ class Instance:
         if not isinstance(self.name, str):  # the JSON writer would write a name the reader refuses
             raise InvalidInstanceError(f"name must be a string, got {type(self.name).__name__} {_short(self.name)}")
         self.name = str(self.name)  # np.str_ -> str
+        if any(unicodedata.category(c) == "Cc" for c in self.name):  # file names, plot titles, CSV cells
+            raise InvalidInstanceError(f"name {self.name!r:.60} holds a control character (a tab, line break or NUL)")
         if self.meta is None:
             self.meta = {}
         elif not isinstance(self.meta, dict):

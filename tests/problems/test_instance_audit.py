@@ -156,3 +156,14 @@ def test_routes_must_be_a_list(routes):
 
 def test_num_routes_counts_non_empty_routes():
     assert Solution([[1], [], [2], []]).num_routes == 2 and Solution([]).num_routes == 0
+
+
+@pytest.mark.parametrize("name", ["a\x00b", "a\tb", "line\nbreak"])
+def test_a_name_with_a_control_character_is_refused(name):
+    """A NUL in a JSON name reached the plots (a matplotlib glyph warning) and file names."""
+    with pytest.raises(InvalidInstanceError, match="holds a control character"):
+        Instance("tsp", coords=[[0, 0], [1, 1]], name=name)
+
+
+def test_unicode_names_are_kept():
+    assert Instance("tsp", coords=[[0, 0], [1, 1]], name="Zürich ring").name == "Zürich ring"

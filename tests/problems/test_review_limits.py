@@ -93,7 +93,7 @@ def test_long_vrp_name_is_no_known_best_file(tmp_path):
     assert inst.meta["name_header"] == "n" * 300 and inst.bks is None
 
 
-@pytest.mark.parametrize("name", ["../secret", "sub/x", "a\x00b"])
+@pytest.mark.parametrize("name", ["../secret", "sub/x"])  # "a\x00b" is refused as a name (test_instance_audit)
 def test_names_never_look_outside_the_folder(tmp_path, name):
     (tmp_path / "secret.sol").write_text("Route #1: 1 2 3\nCost 5\n")
     (tmp_path / "sub").mkdir()
