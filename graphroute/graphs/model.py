@@ -587,7 +587,8 @@ def load_graph(path: str | Path) -> Graph:
     except (zipfile.BadZipFile, EOFError, ValueError, KeyError, OSError, TypeError, AttributeError) as exc:
         if isinstance(exc, InvalidInstanceError):
             raise
-        raise InvalidInstanceError(f"{name}: cannot read graph file ({type(exc).__name__}: {exc}); truncated?") from None
+        hint = "" if "allow_pickle" in str(exc) else "; truncated?"  # an object array: a whole file, not graphroute's
+        raise InvalidInstanceError(f"{name}: cannot read graph file ({type(exc).__name__}: {exc}){hint}") from None
     n, relation_names = _check_arrays(name, header, arrays)
     meta = header["meta"]
     if header.get("default_weight"):

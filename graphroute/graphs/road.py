@@ -327,6 +327,23 @@ def _osm_file(path: Path):  # noqa: ANN202
     return str(path)
 
 
+#: Bytes per node of a graph's node arrays (ids, CSR row pointers, coordinates, component labels), for
+#: :func:`_check_node_memory`.
+NODE_BYTES = 48
+
+
+def _check_node_memory(n: int, name: str, lineno: int) -> None:
+    """A header's node count the memory cannot hold (``p sp 1000000000000 1`` in a 30-byte file) is refused
+    by name, before any allocation; it was "out of memory: the input is too large", which the file is not."""
+    from graphroute.memory import available_bytes, fmt_bytes
+
+    free = available_bytes()
+    if free is not None and n * NODE_BYTES > free:
+        raise InvalidInstanceError(f"{name} line {lineno}: the header announces {n:,} nodes, about "
+                                   f"{fmt_bytes(n * NODE_BYTES)} of memory for the node arrays alone, and "
+                                   f"{fmt_bytes(free)} is available")
+
+
 def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_largest_scc: bool = False) -> Graph:
     """Road graph of a DIMACS ``.gr`` file (ids as in the file; ``.co`` coordinates when available)."""
     path = Path(path)
@@ -349,6 +366,7 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
                 raise InvalidInstanceError(f"{path.name} line {lineno}: problem type {parts[1]!r}, not 'sp' "
                                            "(a DIMACS shortest-path file has 'p sp n m')")
             n, m = int(parts[2]), int(parts[3])
+            _check_node_memory(n, path.name, lineno)
         elif parts[0] == "a":
             if n is None:
                 raise InvalidInstanceError(f"{path.name} line {lineno}: arc before the 'p sp n m' line")

@@ -110,7 +110,7 @@ def _explicit_matrix(values: list[float], n: int, fmt: str) -> np.ndarray:
     if len(values) != needed:  # before allocating: a DIMENSION the file cannot hold is refused here
         raise InvalidInstanceError(
             f"EDGE_WEIGHT_SECTION holds {len(values)} numbers, but {fmt} with DIMENSION {n} needs {needed}"
-            " (truncated file?)"
+            + (" (truncated file?)" if len(values) < needed else " (a wrong DIMENSION or EDGE_WEIGHT_FORMAT?)")
         )
     m = np.zeros((n, n), dtype=np.float64)
     # (row, col) of the k-th number in row-major order; np.triu/tril_indices list them in that order
@@ -129,7 +129,7 @@ def _explicit_matrix(values: list[float], n: int, fmt: str) -> np.ndarray:
     if len(values) != len(rows):
         raise InvalidInstanceError(
             f"EDGE_WEIGHT_SECTION holds {len(values)} numbers, but {fmt} with DIMENSION {n} needs {len(rows)}"
-            " (truncated file?)"
+            + (" (truncated file?)" if len(values) < len(rows) else " (a wrong DIMENSION or EDGE_WEIGHT_FORMAT?)")
         )
     m[rows, cols] = values
     if fmt != "FULL_MATRIX":

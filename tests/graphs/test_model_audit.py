@@ -307,3 +307,23 @@ def test_sorted_duplicate_ids_in_a_file_are_refused(tmp_path):
     p = _edit(save_graph(_road(), tmp_path / "road"), lambda a: a.update(node_ids=np.array([10, 20, 20])))
     with pytest.raises(GraphFormatError, match=r"node_ids repeats 20 \(nodes 1 and 2\)"):
         load_graph(p)
+
+
+def test_a_graph_file_with_a_pickled_array_is_not_called_truncated(tmp_path):
+    """An object array (np.savez of Python objects) is a whole file graphroute did not write: 'truncated?' was wrong."""
+    import zipfile
+
+    import numpy as np
+
+    from graphroute.exceptions import InvalidInstanceError
+    from graphroute.graphs import load_graph, save_graph
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    good = save_graph(synthetic_graph("grid", 9, seed=0), tmp_path / "g")
+    with zipfile.ZipFile(good) as z:
+        arrays = {name[:-4]: np.load(z.open(name), allow_pickle=False) for name in z.namelist()}
+    arrays["node_ids"] = np.array([object()] * 9, dtype=object)
+    np.savez(tmp_path / "obj.graph.npz", **arrays)
+    with pytest.raises(InvalidInstanceError) as exc:
+        load_graph(tmp_path / "obj.graph.npz")
+    assert "allow_pickle" in str(exc.value) and "truncated" not in str(exc.value)

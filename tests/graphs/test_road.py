@@ -137,6 +137,9 @@ def test_osm_weight_and_motorway_oneway_no(tmp_path):
     "text,msg",
     [
         ("p sp x 3\n", "bad problem line"),
+        # an absurd header in a tiny file: named, not "out of memory: the input is too large"
+        ("p sp 1000000000000 1\n", r"line 1: the header announces 1,000,000,000,000 nodes, about 48 TB of memory "
+                                    r"for the node arrays alone, and .* is available"),
         ("v 1 7000000 45000000\nv 2 x 1\n", "line 2: bad coordinate line"),
     ],
 )

@@ -155,3 +155,18 @@ def test_format_sol_numbers_non_empty_routes_and_prints_whole_costs_as_integers(
 def test_other_problem_types_are_refused(typ):
     with pytest.raises(InvalidInstanceError, match=f"unsupported problem TYPE '{typ}'"):
         parse_tsplib(COORDS.replace("TYPE : TSP", f"TYPE : {typ}").format(rows="1 0 0\n2 3 4\n3 0 4\n"))
+
+
+def test_too_many_matrix_numbers_do_not_suggest_a_truncated_file(tmp_path):
+    from graphroute.exceptions import InvalidInstanceError
+    from graphroute.problems.io import read_instance
+
+    text = ("NAME: a\nTYPE: ATSP\nDIMENSION: 3\nEDGE_WEIGHT_TYPE: EXPLICIT\nEDGE_WEIGHT_FORMAT: FULL_MATRIX\n"
+            "EDGE_WEIGHT_SECTION\n0 1 2\n3 0 1\n{}\nEOF\n")
+    (tmp_path / "long.atsp").write_text(text.format("1 1 0 7 7"))
+    with pytest.raises(InvalidInstanceError, match=r"holds 11 numbers, but FULL_MATRIX with DIMENSION 3 needs 9 "
+                                                   r"\(a wrong DIMENSION or EDGE_WEIGHT_FORMAT\?\)"):
+        read_instance(tmp_path / "long.atsp")
+    (tmp_path / "short.atsp").write_text(text.format("1 1"))
+    with pytest.raises(InvalidInstanceError, match=r"holds 8 numbers, .* needs 9 \(truncated file\?\)"):
+        read_instance(tmp_path / "short.atsp")
