@@ -113,15 +113,18 @@ def test_compare_vrp_refuses_paths_options_and_a_file_as_out(tmp_path):
     one_line_error(run(*base, "--out", inst / "sub"), "a.json is a file")  # was "Not a directory"
 
 
-def test_compare_vrp_runs_a_repeated_seed_or_solver_once(tmp_path):
+def test_compare_vrp_refuses_a_repeated_seed_or_solver(tmp_path):
+    """0,0 ran once, silently (and a folder made with it was 'a different grid' to the same grid without the
+    repeat); it is refused by name now, as a repeated config key is. The baseline listed again runs once."""
     inst = tmp_path / "a.json"
     inst.write_text(json.dumps(TSP))
     base = ["compare", inst, "-b", "nearest", "-t", "1", "--workers", 1, "--json"]
-    res = run(*base, "--solvers", "nearest,savings", "--seeds", "0,0", "--out", tmp_path / "r")
+    one_line_error(run(*base, "--solvers", "nearest,savings", "--seeds", "0,0", "--out", tmp_path / "r"),
+                   "--seeds lists 0 twice")
+    res = run(*base, "--solvers", "nearest,savings", "--seeds", "0", "--out", tmp_path / "r")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["solvers"] == ["nearest", "savings"]
-    # the same grid spelled without the repeats resumes in that folder (it was "a different grid")
-    res = run(*base, "--solvers", "savings", "--seeds", "0", "--out", tmp_path / "r")
+    res = run(*base, "--solvers", "savings", "--seeds", "0", "--out", tmp_path / "r")  # the same grid: resumes
     assert res.exit_code == 0, res.output
 
 
