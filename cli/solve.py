@@ -21,7 +21,7 @@ def solve_command(
     file: Path = typer.Argument(..., help="Instance file: graphroute .json, VRPLIB .vrp or TSPLIB .tsp / .atsp (also .gz)."),
     solver: str = typer.Option("pyvrp", "--solver", "-s", help="ortools, pyvrp, savings, nearest or neural."),
     time_limit: float = typer.Option(10.0, "--time-limit", "-t", help="Seconds of search (> 0)."),
-    seed: int = typer.Option(0, "--seed", help="Random seed, 0..4294967295."),
+    seed: int = typer.Option(0, "--seed", help="PyVRP random seed, 0..4294967295 (the result still varies with the iterations the time limit allows)."),
     bks: Optional[float] = typer.Option(None, "--bks", help="Known best cost, > 0 (overrides a .sol beside the file)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the solution: .json (solve --json format) or .sol."),
     plot: Optional[Path] = typer.Option(None, "--plot", help="Draw the routes to a PNG (or .svg/.pdf/.jpg)."),
