@@ -99,7 +99,8 @@ def check(instance: Instance, solution: Solution | Sequence[Sequence[int]], *, e
         A list (or 2-D array) of routes, each a list of node indices, never a flat list of nodes:
         CVRP: routes of customer indices ``1..n-1`` with the depot (0) left out.
         TSP: one route listing every node ``0..n-1`` once (closed implicitly), so a tour is
-        passed as ``[tour]``.
+        passed as ``[tour]``. An empty route is an unused vehicle (VRPLIB / PyVRP convention): no
+        violation, and not counted in ``num_routes`` or the fleet limit.
     enforce : bool
         Raise instead of returning the violations: :class:`InfeasibleError` naming them, or
         :class:`InvalidSolutionError` for a node outside ``0..n-1``.

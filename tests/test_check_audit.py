@@ -160,3 +160,12 @@ def test_a_non_finite_node_is_refused_as_a_non_integer(bad):
     sq = Instance("cvrp", coords=[[0, 0], [3, 0], [3, 4]], distance_type="EUC_2D", demands=[0, 1, 1], capacity=5)
     with pytest.raises(InvalidSolutionError, match="non-integer node"):
         check(sq, [[1, bad]])
+
+
+def test_empty_routes_are_unused_vehicles():
+    """The documented convention (README, check docstring): no violation, not counted, not against the fleet."""
+    inst = Instance("cvrp", coords=[[0, 0], [1, 0], [0, 1]], demands=[0, 1, 1], capacity=1, num_vehicles=2)
+    res = check(inst, [[1], [], [2], []])
+    assert res.feasible and res.num_routes == 2 and res.cost == check(inst, [[1], [2]]).cost
+    tsp = Instance("tsp", coords=[[0, 0], [1, 0], [0, 1]])
+    assert check(tsp, [[0, 1, 2], []]).feasible
