@@ -458,9 +458,10 @@ def _known_best(folder: Path, keys: list[str]) -> _Known | None:
             rows = table(name)
             if isinstance(rows, str):
                 return _Known(None, name, problem=rows)
-            for row in rows or ():
-                if (row.get("name") or row.get("instance")) != key:
-                    continue
+            mine = [row for row in rows or () if (row.get("name") or row.get("instance")) == key]
+            if len({repr(sorted(map(str, row.items()))) for row in mine}) > 1:  # the first one won silently
+                return _Known(None, name, problem=f"{key} is listed {len(mine)} times with different values")
+            for row in mine:
                 cols = [c for c in ("bks", "optimal_tour_length", "optimum", "cost") if c in row]
                 for col in cols:
                     if row.get(col):

@@ -188,3 +188,14 @@ def test_a_known_best_that_is_not_a_number_is_noted_not_dropped(tmp_path, table,
         (tmp_path / table).write_text(f"name,optimal_tour_length\nsq,{value}\n")
     inst = read_instance(tmp_path / "sq.tsp")
     assert inst.bks is None and inst.meta["bks_note"] == note
+
+
+def test_an_instance_listed_twice_with_different_values_is_noted(tmp_path):
+    """foo,784 then foo,785: the first was taken silently. The same row twice is fine."""
+    (tmp_path / "sq.tsp").write_text(SQUARE.format(name="sq", extra=""))
+    (tmp_path / "optimal_tour_lengths.csv").write_text("name,optimal_tour_length\nsq,40\nsq,41,extra\n")
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks is None
+    assert inst.meta["bks_note"] == "optimal_tour_lengths.csv: sq is listed 2 times with different values; not used"
+    (tmp_path / "optimal_tour_lengths.csv").write_text("name,optimal_tour_length\nsq,40\nsq,40\n")
+    assert read_instance(tmp_path / "sq.tsp").bks == 40.0
