@@ -51,7 +51,7 @@ from torch import nn
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
-from graphroute.neural.envs import VRPData, sample_batch
+from graphroute.neural.envs import VRPData, sample_batch, training_nodes
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights,
@@ -208,6 +208,9 @@ def _load_init_weights(model: AttentionModel, path: str | Path) -> None:
 def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
     model = AttentionModel(ModelConfig(**ck["model_config"]))
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    # the size it trained at: matrix instances are scaled to that size's training matrices (envs.from_instances)
+    size = int((ck.get("config") or {}).get("size") or 0)
+    model.train_nodes = training_nodes(model.config.problem, size) if size else None
     return model.to(device).eval()
 
 
@@ -218,17 +221,27 @@ class Validator:
 
     data: VRPData | None
     reference_mean: float | None = None
+    #: instance units per model unit, per instance (matrix models: envs.matrix_factor; else 1): the gap
+    #: compares costs in the reference's units (a model-unit cost against an integer matrix's reference
+    #: read -100 %); ``val_cost`` stays in model units, those of the training ``cost`` column
+    factors: torch.Tensor | None = None
 
     @classmethod
     def build(cls, cfg: TrainConfig) -> "Validator":
         if cfg.val_size == 0:
             return cls(None)
+        import numpy as np
+
         from graphroute.neural.evaluate import cached_reference, eval_instances
-        from graphroute.neural.envs import from_instances
+        from graphroute.neural.envs import from_instances, matrix_factor, training_nodes
 
         insts = eval_instances(cfg.problem, cfg.size, cfg.val_size, cfg.val_seed, cfg.distribution)
         ref = cached_reference(insts)
-        return cls(from_instances(insts), None if ref is None else float(sum(ref) / len(ref)))
+        nodes = training_nodes(cfg.problem, cfg.size)
+        factors = [matrix_factor(np.array(i.matrix, dtype=np.float64), nodes) if cfg.problem in ("atsp", "acvrp")
+                   else 1.0 for i in insts]
+        return cls(from_instances(insts, train_nodes=nodes), None if ref is None else float(sum(ref) / len(ref)),
+                   torch.tensor(factors, dtype=torch.float64))
 
     @torch.no_grad()
     def __call__(self, model: AttentionModel, device: torch.device) -> tuple[float | None, float | None]:
@@ -242,9 +255,12 @@ class Validator:
             with torch.autocast(device.type, enabled=False):
                 costs.append(rollout(model, self.data[s:s + 256].to(device)).cost.min(1).values.float())
         model.train()
-        cost = float(torch.cat(costs).mean())
-        gap = None if self.reference_mean is None else 100.0 * (cost / self.reference_mean - 1.0)
-        return cost, gap
+        costs = torch.cat(costs).double().cpu()
+        cost = float(costs.mean())
+        if self.reference_mean is None:
+            return cost, None
+        units = costs if self.factors is None else costs * self.factors
+        return cost, 100.0 * (float(units.mean()) / self.reference_mean - 1.0)
 
 
 def _autocast(device: torch.device, amp: bool):  # noqa: ANN202

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
 from graphroute.check import check
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.neural.decoding import augment, best_solutions, dihedral8, rollout
-from graphroute.neural.envs import actions_to_routes, from_instances, sample_batch, tour_cost
+from graphroute.neural.envs import actions_to_routes, from_instances, matrix_factor, sample_batch, tour_cost
 from graphroute.neural.evaluate import eval_instances
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.problems.instance import Solution
@@ -25,10 +26,10 @@ def tiny(problem: str) -> AttentionModel:
 @pytest.mark.parametrize("strategy", ["greedy", "sample"])
 def test_decoded_solutions_pass_checker(problem, strategy):
     insts = eval_instances(problem, 10, 3, seed=5)
-    data = from_instances(insts)  # unit-square coordinates stay as they are; matrices / their max
+    data = from_instances(insts)  # unit-square coordinates stay as they are; matrices / envs.matrix_factor
     with torch.no_grad():
         r = rollout(tiny(problem), data, strategy=strategy, generator=torch.Generator().manual_seed(1))
-    scale = [float(i.matrix.max()) if problem.startswith("a") else 1.0 for i in insts]
+    scale = [matrix_factor(np.array(i.matrix, dtype=float), i.n) if problem.startswith("a") else 1.0 for i in insts]
     for b, inst in enumerate(insts):
         for p in range(r.actions.shape[1]):
             res = check(inst, Solution(actions_to_routes(r.actions[b, p], data.is_cvrp)))

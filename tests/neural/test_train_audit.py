@@ -306,3 +306,31 @@ def test_a_checkpoint_without_a_routing_model_config_is_refused():
 
     with pytest.raises(InvalidArgumentError, match="not a routing .VRP. checkpoint"):
         mod.require_vrp_checkpoint({"model": {}, "model_config": {"kg_model": "nbfnet"}}, "old.pt")
+
+
+def test_matrix_validation_gap_is_in_the_references_units(monkeypatch):
+    """val_gap_pct of a matrix model was -100 %: model-unit costs against the integer matrix's reference."""
+    import torch
+
+    import graphroute.neural.evaluate as ev
+    from graphroute.check import check
+    from graphroute.neural.config import TrainConfig
+    from graphroute.neural.decoding import rollout
+    from graphroute.neural.envs import actions_to_routes
+    from graphroute.neural.models import AttentionModel, ModelConfig
+    from graphroute.neural.train import Validator
+    from graphroute.problems.instance import Solution
+
+    cfg = TrainConfig(problem="atsp", size=8, val_size=6, val_seed=77)
+    insts = ev.eval_instances("atsp", 8, 6, 77)
+    torch.manual_seed(0)
+    model = AttentionModel(ModelConfig(problem="atsp", embed_dim=16, num_layers=1, num_heads=2, ff_dim=32))
+    plain = Validator.build(cfg)
+    with torch.no_grad():
+        r = rollout(model.eval(), plain.data)
+    best = r.cost.argmin(1)
+    own = [check(i, Solution(actions_to_routes(r.actions[b, int(best[b])], False))).cost for b, i in enumerate(insts)]
+    monkeypatch.setattr(ev, "cached_reference", lambda insts: own)  # the model's own greedy costs as the reference
+    cost, gap = Validator.build(cfg)(model, torch.device("cpu"))
+    assert cost == pytest.approx(float(r.cost.min(1).values.mean()), rel=1e-5)  # model units, as training's cost
+    assert gap == pytest.approx(0.0, abs=1e-3)
