@@ -247,6 +247,7 @@ def _render(summary: list, grid, out: Path) -> None:  # noqa: ANN001
     below = sum(s["n_below_bks"] for s in summary)
     if below:
         console.print(f"[yellow]warning: {below} run(s) cost less than their BKS (listed in {escape(str(out))}/summary.md; kept in "
-                      "the means): the reference or the distance convention is likely wrong[/]")
+                      "the means): the reference or the distance convention is likely wrong, or the known best is for exactly "
+                      "the fleet's routes and the run used fewer (P-n55-k8)[/]")
     o = escape(str(out))
     console.print(f"[dim]results: {o}/results.csv, {o}/summary.md, plots in {o}/plots/[/]")
