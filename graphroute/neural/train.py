@@ -394,7 +394,7 @@ def train(
                 "format": "graphroute-pomo-1", "config": cfg.to_dict(), "model_config": _asdict(model.config),
                 "model": model.state_dict(), "optimizer": opt.state_dict(), "step": step, "elapsed_s": elapsed,
                 "generator": gen.get_state(), "generators": generators, "world_size": world, "best_val": best_val,
-                "metrics": metrics, "torch": torch.__version__, "device": str(dev),
+                "metrics": metrics, "torch": torch.__version__, "device": str(dev), "lr_decayed_from": decayed_from,
             }
             if name == "last.pt":  # the logging window not yet written (best.pt is saved before its row)
                 state["log_window"] = {"losses": list(losses), "costs": list(costs), "instances": n_window,
@@ -402,6 +402,7 @@ def train(
             save_atomic(state, out / name)
 
         model.train()
+        decayed_from = ck.get("lr_decayed_from") if ck is not None else None  # the step the rate was divided at
         last_metrics: dict = {}
         t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
         window = ck.get("log_window") if ck is not None else None
@@ -426,7 +427,13 @@ def train(
                     notes.insert(0, _time_limit_note(cfg, step, out, validated=best_val < math.inf))
                     break
                 where = f"step {step + 1} of {cfg.steps}"  # the step being taken
-                lr = cfg.lr * (0.1 if cfg.lr_decay_at and step >= cfg.lr_decay_at * cfg.steps else 1.0)
+                # lr_decay_at is a fraction of steps; a resume that raises steps moves a decay not yet
+                # reached, but never undoes one that was (the rate went back up from 2e-5 to 2e-4)
+                decayed = bool(cfg.lr_decay_at) and (step >= cfg.lr_decay_at * cfg.steps
+                                                     or (decayed_from is not None and step >= decayed_from))
+                if decayed and decayed_from is None:
+                    decayed_from = step
+                lr = cfg.lr * (0.1 if decayed else 1.0)
                 for g in opt.param_groups:
                     g["lr"] = lr
                 data = sample_batch(cfg.problem, local_batch, cfg.size, distribution=cfg.distribution, generator=gen,

@@ -219,3 +219,17 @@ def test_resume_drops_a_best_checkpoint_from_beyond_the_resumed_step(tmp_path):
     # nothing stale: a best.pt at or before the resumed step is kept
     res = train(cfg.replace(steps=8), tmp_path, device="cpu", resume=tmp_path / "last.pt")
     assert not res.note or "came from beyond" not in res.note
+
+
+def test_a_resume_that_raises_steps_never_undoes_a_learning_rate_decay(tmp_path):
+    """lr_decay_at is a fraction of steps: resumed from 12 to 30 steps (decay at 0.5), the rate went back up
+    from 2e-5 to 2e-4 at step 13 and down again at step 15."""
+    import csv
+
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=12, lr=2e-4, lr_decay_at=0.5, log_every=1, val_every=12,
+                                              checkpoint_every=12)
+    train(cfg, tmp_path, device="cpu")
+    train(cfg.replace(steps=30), tmp_path, device="cpu", resume=tmp_path / "last.pt")
+    lrs = {int(r["step"]): float(r["lr"]) for r in csv.DictReader(open(tmp_path / "log.csv"))}
+    assert lrs[6] == pytest.approx(2e-4) and lrs[7] == pytest.approx(2e-5)  # decayed at 0.5 x 12
+    assert all(lrs[s] == pytest.approx(2e-5) for s in range(7, 31))  # and stays decayed after the resume
