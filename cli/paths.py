@@ -24,6 +24,8 @@ def paths_command(
     max_overlap: Optional[float] = typer.Option(None, "--max-overlap", help="--diverse: largest overlap with a kept path, 0..1 (default 0.5)."),
     overlap: Optional[str] = typer.Option(
         None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
+    budget: Optional[int] = typer.Option(
+        None, "--budget", help="--diverse: most shortest paths examined for diverse ones (default 50 x K)."),
     weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
     depart: Optional[str] = typer.Option(
         None, "--depart", help="HH:MM or HH:MM:SS, 00:00 to 23:59:59: earliest-arrival path on a traffic graph with time-slot travel times (not with --k, --diverse, --weight)."),
@@ -43,8 +45,9 @@ def paths_command(
 
     if overlap is not None and overlap not in MEASURES:
         raise InvalidArgumentError(f"unknown overlap measure {overlap!r}; available: {', '.join(MEASURES)}")
-    if not diverse and depart is None:
-        given = [opt for opt, on in (("--overlap", overlap is not None), ("--max-overlap", max_overlap is not None)) if on]
+    if not diverse:
+        given = [opt for opt, on in (("--overlap", overlap is not None), ("--max-overlap", max_overlap is not None),
+                                     ("--budget", budget is not None)) if on and (depart is None or opt == "--budget")]
         if given:
             raise InvalidArgumentError(f"{' and '.join(given)} {'applies' if len(given) == 1 else 'apply'} to "
                                        "--diverse paths; add --diverse or drop it")
@@ -75,22 +78,26 @@ def paths_command(
     pair_nodes(g, lines, pairs)  # an unknown node is bad input for the whole batch (as in `route`), named by line
     out = []
     for src, tgt in queries:
+        stats: dict = {}
         try:
             found, reason = run_query(g, src, tgt, k=k, diverse=diverse, max_overlap=max_overlap, measure=overlap,
-                                      weight=weight, depart=depart_s), None
+                                      weight=weight, depart=depart_s, budget=budget, stats=stats), None
         except NoPathError as exc:
             if pairs is None:  # one query: its failure is the command's (one line, exit 1)
                 raise
             found, reason = [], str(exc)  # a batch reports each pair, as `route --pairs` does
-        out.append((src, tgt, found, reason))
+        out.append((src, tgt, found, reason, stats))
     if as_json:
-        print_json({"queries": [_query_json(g, s, t, found, kg, reason) for s, t, found, reason in out]})
+        print_json({"queries": [_query_json(g, s, t, found, kg, reason, stats) for s, t, found, reason, stats in out]})
         return
-    for s, t, found, reason in out:
+    for s, t, found, reason, stats in out:
         if reason is not None:
             console.print(Text(f"{s} -> {t}: {reason}", style="yellow"))
             continue
         _render(g, s, t, found, kg, diverse, depart)
+        if stats.get("budget_reached"):  # fewer than K, and more paths exist beyond those looked at
+            console.print(f"[yellow]note[/]: {len(found)} of {k} diverse paths in the {stats['examined']:,} shortest "
+                          f"paths examined; --budget {2 * stats['budget']:,} looks further", highlight=False)
 
 
 def _read_graph(path: Path):
@@ -112,7 +119,7 @@ def _file_id(g, i: int) -> str:
     return str(g.node_ids[i]) if g.node_ids is not None else str(i)
 
 
-def _query_json(g, s, t, found, kg: bool, reason: str | None = None) -> dict:
+def _query_json(g, s, t, found, kg: bool, reason: str | None = None, stats: dict | None = None) -> dict:
     from graphroute.paths.query import verbalize
 
     paths = []
@@ -129,6 +136,8 @@ def _query_json(g, s, t, found, kg: bool, reason: str | None = None) -> dict:
     item = {"source": s, "target": t, "success": reason is None, "paths": paths}
     if reason is not None:
         item["reason"] = reason
+    if stats:  # --diverse: the shortest paths examined, and whether the budget cut the search short
+        item.update(examined=stats["examined"], budget=stats["budget"], budget_reached=stats["budget_reached"])
     return item
 
 

@@ -77,7 +77,7 @@ def path_overlap(p: Path, q: Path, measure: str = "jaccard", weights: Sequence[f
 
 def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, *, max_overlap: float = 0.5,
                     measure: str = "jaccard", relations=None, budget: int | None = None,
-                    max_cost: float | None = None) -> list[Path]:
+                    max_cost: float | None = None, stats: dict | None = None) -> list[Path]:
     """Up to ``k`` short, mutually diverse loopless paths (K-Paths-style greedy filter over Yen).
 
     Parameters
@@ -96,6 +96,10 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
     max_cost : float, optional
         Only paths of cost at most this (with unit weights: at most this many hops). Yen yields paths
         in order of cost, so the search stops at the first longer one.
+    stats : dict, optional
+        Filled with ``examined`` (Yen paths looked at), ``budget`` and ``budget_reached`` (True when the
+        search stopped at the budget with fewer than ``k`` kept: more paths exist, a larger budget may
+        find more diverse ones).
 
     Returns
     -------
@@ -143,9 +147,14 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
 
     kept: list[Path] = []
     seen_relations: set[tuple] = set()
-    for examined, path in enumerate(shortest_simple_paths(indptr, indices, weights, source, target)):
-        if examined >= budget or (max_cost is not None and path.cost > max_cost):
+    examined, reached = 0, False
+    for path in shortest_simple_paths(indptr, indices, weights, source, target):
+        if examined >= budget:
+            reached = True
             break
+        if max_cost is not None and path.cost > max_cost:
+            break
+        examined += 1
         if rel is not None:
             key = tuple(rel[e] for e in path.edges)
             if key in seen_relations:
@@ -156,4 +165,6 @@ def diverse_k_paths(indptr, indices, weights, source: int, target: int, k: int, 
             kept.append(path)
         if len(kept) >= k:
             break
+    if stats is not None:
+        stats.update(examined=examined, budget=budget, budget_reached=reached and len(kept) < k)
     return kept

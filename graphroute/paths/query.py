@@ -110,7 +110,7 @@ def time_profile(graph) -> tuple[np.ndarray, float]:
 
 def run_query(graph, source, target, *, k: int = 10, diverse: bool = False, max_overlap: float = 0.5,
               measure: str | None = None, weight: str | None = None, depart: float | None = None,
-              budget: int | None = None) -> list[Path]:
+              budget: int | None = None, stats: dict | None = None) -> list[Path]:
     """Paths from ``source`` to ``target`` (ids or names, resolved with ``graph.node_index``).
 
     - ``depart`` given: the single earliest-arrival path leaving at ``depart`` (seconds since the
@@ -118,18 +118,20 @@ def run_query(graph, source, target, *, k: int = 10, diverse: bool = False, max_
     - ``diverse``: :func:`~graphroute.paths.diverse.diverse_k_paths`, measure ``"relations"`` on
       knowledge graphs and ``"jaccard"`` elsewhere unless ``measure`` is given;
     - else the ``k`` shortest loopless paths (Yen).
+
+    ``budget`` and ``stats``: as :func:`~graphroute.paths.diverse.diverse_k_paths` (``diverse`` only).
     """
     k = _check_k(k)
     s = graph.node_index(source)
     t = graph.node_index(target)
     try:
         return _run(graph, s, t, k=k, diverse=diverse, max_overlap=max_overlap, measure=measure, weight=weight,
-                    depart=depart, budget=budget)
+                    depart=depart, budget=budget, stats=stats)
     except NoPathError:  # the algorithms name internal indices; the user gave ids or names
         raise NoPathError(f"no path from node {graph.node_label(s)} to node {graph.node_label(t)}") from None
 
 
-def _run(graph, s: int, t: int, *, k, diverse, max_overlap, measure, weight, depart, budget) -> list[Path]:
+def _run(graph, s: int, t: int, *, k, diverse, max_overlap, measure, weight, depart, budget, stats) -> list[Path]:
     if depart is not None:
         if diverse or weight is not None:
             raise InvalidArgumentError("a departure time gives the one earliest-arrival path on the time-slot "
@@ -149,7 +151,7 @@ def _run(graph, s: int, t: int, *, k, diverse, max_overlap, measure, weight, dep
         if measure == "relations" and relations is None:
             raise InvalidArgumentError("graph has no relation types; use --overlap jaccard, length or nodes")
         return diverse_k_paths(graph.indptr, graph.indices, w, s, t, k, max_overlap=max_overlap,
-                               measure=measure, relations=relations, budget=budget)
+                               measure=measure, relations=relations, budget=budget, stats=stats)
     return k_shortest_paths(graph.indptr, graph.indices, w, s, t, k)
 
 

@@ -3,6 +3,7 @@ path_overlap says why it cannot take the relations measure instead of calling it
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from graphroute.exceptions import InvalidArgumentError
@@ -63,3 +64,28 @@ def test_bad_arguments_are_one_invalid_argument_error(kw, msg):
 def test_a_max_cost_below_the_shortest_path_keeps_none():
     assert diverse_k_paths(_IP, _IX, _W, 0, 2, 3, max_cost=-1) == []
     assert [p.nodes for p in diverse_k_paths(_IP, _IX, _W, 0, 2, 3, max_cost=2)] == [(0, 1, 2)]
+
+
+def test_stats_say_when_the_budget_cut_the_search_short():
+    """paths --diverse stopped at its hidden 50 x K budget with fewer than K paths and said nothing."""
+    from graphroute.paths.diverse import diverse_k_paths
+
+    # a 3 x 3 grid of two-way unit edges: from corner to corner, many paths, two edge-disjoint ones
+    n, edges = 3, []
+    for r in range(n):
+        for c in range(n):
+            v = r * n + c
+            if c + 1 < n:
+                edges += [(v, v + 1), (v + 1, v)]
+            if r + 1 < n:
+                edges += [(v, v + n), (v + n, v)]
+    edges.sort()
+    indptr = np.searchsorted([u for u, _ in edges], np.arange(n * n + 1))
+    indices = np.array([v for _, v in edges])
+    w = np.ones(len(edges))
+    stats: dict = {}
+    kept = diverse_k_paths(indptr, indices, w, 0, 8, 3, max_overlap=0.0, budget=3, stats=stats)
+    assert len(kept) < 3 and stats == {"examined": 3, "budget": 3, "budget_reached": True}
+    stats = {}
+    kept = diverse_k_paths(indptr, indices, w, 0, 8, 3, max_overlap=0.0, budget=10_000, stats=stats)
+    assert len(kept) == 2 and stats["budget_reached"] is False  # the paths ran out: no larger budget helps

@@ -20,6 +20,7 @@ def grid(tmp_path):
     (["--max-overlap", "0.3"], "--max-overlap applies to --diverse paths"),
     (["--overlap", "nodes", "--max-overlap", "0.3"], "--overlap and --max-overlap apply to --diverse"),
     (["--overlap", "bogus", "--diverse"], "unknown overlap measure 'bogus'"),
+    (["--budget", "100"], "--budget applies to --diverse paths"),
 ])
 def test_diverse_options_alone(grid, args, msg):
     res = CliRunner().invoke(app, ["paths", str(grid), "-s", "0", "-t", "15", "--k", "2", *args])
@@ -65,3 +66,16 @@ def test_an_unknown_node_in_a_pairs_file_names_its_line(grid, tmp_path, command)
     pairs.write_text("0 15\n# a comment\n\n3 999\n")
     res = CliRunner().invoke(app, [command, str(grid), "--pairs", str(pairs)])
     assert res.exit_code == 1 and "p.txt: line 4: unknown node '999'" in res.stderr, res.output
+
+
+def test_a_diverse_search_cut_by_its_budget_says_so(grid):
+    """Fewer than K diverse paths because only 50 x K shortest paths were examined: a note, and the JSON says so."""
+    import json
+
+    base = ["paths", str(grid), "-s", "0", "-t", "15", "--k", "3", "--diverse", "--max-overlap", "0"]
+    res = CliRunner().invoke(app, [*base, "--budget", "3"])
+    assert res.exit_code == 0 and "diverse paths in the 3 shortest paths examined; --budget 6 looks further" in res.stdout
+    q = json.loads(CliRunner().invoke(app, [*base, "--budget", "3", "--json"]).stdout)["queries"][0]
+    assert (q["examined"], q["budget"], q["budget_reached"]) == (3, 3, True) and len(q["paths"]) < 3
+    q = json.loads(CliRunner().invoke(app, [*base, "--json"]).stdout)["queries"][0]
+    assert q["budget"] == 150 and len(q["paths"]) == 2  # a corner of a 4 x 4 grid has two edges: 2 at most
