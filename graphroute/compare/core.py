@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from graphroute.compare.runner import Task, run_local, run_ray
+from graphroute.compare.runner import Task, connect_ray, run_local, run_ray
 from graphroute.compare.store import ResultStore
 from graphroute.compare.suite import InstanceRef
 from graphroute.compare.summary import RESULT_COLUMNS, SUMMARY_COLUMNS, summarize, to_csv, to_markdown, with_gaps
@@ -194,46 +194,54 @@ def run_compare(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"{out} is a file, not a results folder")
-    if not (out / "results.sqlite").exists():  # not a comparison's folder: its files are someone else's
-        theirs = [f for f in REPORT_FILES if (out / f).exists()] + [f"plots/{f}" for f in PLOT_FILES
-                                                                   if (out / "plots" / f).exists()]
-        if theirs:
-            raise InvalidArgumentError(f"{out} holds {', '.join(theirs)} but no results.sqlite: not a comparison's "
-                                       "folder, and the comparison would overwrite them; give another results folder")
-    store = ResultStore(out)
+    ray_started = connect_ray(address) if executor == "ray" else False  # before --fresh empties the folder
     try:
-        kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []
-        store.bind_grid(grid.fingerprint(), fresh=fresh)
-        for path in kept:
-            store.add_file(path)
-    except BaseException:
-        store.close()
-        raise
-    for ref in grid.instances:  # generated instances: only now that the folder took the grid
-        if ref.materialize():
-            store.add_file(ref.path)
-    # a crashed worker (killed by the OS, or a script without the __main__ guard forkserver needs) is tried
-    # again: its row says nothing of the solver; failed runs and timeouts are results and stay
-    done = store.done(retry=("crashed",))
-    todo = [t for t in grid.tasks() if t.key not in done]
-    if on_plan:
-        on_plan(len(grid.tasks()), len(todo))
+        if not (out / "results.sqlite").exists():  # not a comparison's folder: its files are someone else's
+            theirs = [f for f in REPORT_FILES if (out / f).exists()] + [f"plots/{f}" for f in PLOT_FILES
+                                                                       if (out / "plots" / f).exists()]
+            if theirs:
+                raise InvalidArgumentError(f"{out} holds {', '.join(theirs)} but no results.sqlite: not a "
+                                           "comparison's folder, and the comparison would overwrite them; give "
+                                           "another results folder")
+        store = ResultStore(out)
+        try:
+            kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []
+            store.bind_grid(grid.fingerprint(), fresh=fresh)
+            for path in kept:
+                store.add_file(path)
+        except BaseException:
+            store.close()
+            raise
+        for ref in grid.instances:  # generated instances: only now that the folder took the grid
+            if ref.materialize():
+                store.add_file(ref.path)
+        # a crashed worker (killed by the OS, or a script without the __main__ guard forkserver needs) is tried
+        # again: its row says nothing of the solver; failed runs and timeouts are results and stay
+        done = store.done(retry=("crashed",))
+        todo = [t for t in grid.tasks() if t.key not in done]
+        if on_plan:
+            on_plan(len(grid.tasks()), len(todo))
 
-    def finish(row: dict[str, Any]) -> None:
-        sol = row.pop("solution", None)
-        if sol is not None:
-            p = solution_path(out, row["instance"], row["solver"], int(row["seed"]))
-            write_json(sol, p)
-            row["path"] = str(p.relative_to(out))
-        store.add(row)
-        if on_result:
-            on_result(row)
+        def finish(row: dict[str, Any]) -> None:
+            sol = row.pop("solution", None)
+            if sol is not None:
+                p = solution_path(out, row["instance"], row["solver"], int(row["seed"]))
+                write_json(sol, p)
+                row["path"] = str(p.relative_to(out))
+            store.add(row)
+            if on_result:
+                on_result(row)
 
-    if executor == "ray":
-        run_ray(todo, workers=workers, on_result=finish, on_start=on_start, address=address)
-    else:
-        run_local(todo, workers=workers, on_result=finish, on_start=on_start)
-    return store
+        if executor == "ray":
+            run_ray(todo, workers=workers, on_result=finish, on_start=on_start, address=address)
+        else:
+            run_local(todo, workers=workers, on_result=finish, on_start=on_start)
+        return store
+    finally:
+        if ray_started:  # started for this grid: stopped with it (a refusal included)
+            import ray
+
+            ray.shutdown()
 
 
 def write_reports(out: str | Path, grid: Grid, *, header: str, plot_routes: int = 2) -> list[dict[str, Any]]:

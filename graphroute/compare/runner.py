@@ -233,6 +233,24 @@ def _dead_row(task: Task, error: str) -> dict[str, Any]:
     return {"instance": task.instance, "solver": task.solver, "seed": task.seed, "status": "crashed", "error": error}
 
 
+def connect_ray(address: str | None = None) -> bool:
+    """Import Ray and start or join it (``address`` "HOST:PORT", ``ray://HOST:10001`` or ``auto``; a local
+    Ray when None) unless this process is connected already; True when this call started it, so the caller
+    shuts it down. :func:`~graphroute.compare.core.run_compare` calls it before it touches the results
+    folder: ``--fresh`` had emptied it before a missing Ray was found."""
+    try:
+        import ray
+    except ImportError:
+        raise MissingDependencyError("--executor ray needs Ray: pip install 'graphroute[ray]'") from None
+    if ray.is_initialized():
+        return False
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+    if address:
+        kwargs["address"] = address
+    ray.init(**kwargs)
+    return True
+
+
 def run_ray(
     tasks: Iterable[Task],
     *,
@@ -248,16 +266,9 @@ def run_ray(
     tasks are in flight; a task past its deadline is cancelled and recorded as ``timeout``.
     """
     _check_workers(workers)
-    try:
-        import ray
-    except ImportError:
-        raise MissingDependencyError("--executor ray needs Ray: pip install 'graphroute[ray]'") from None
-    started_here = not ray.is_initialized()
-    if started_here:
-        kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-        if address:
-            kwargs["address"] = address  # "HOST:PORT" of the cluster's GCS, "ray://HOST:10001", or "auto"
-        ray.init(**kwargs)
+    started_here = connect_ray(address)
+    import ray
+
     remote = ray.remote(num_cpus=1, max_retries=0)(run_one)
     pending = deque(tasks)
     inflight: dict[Any, tuple[Task, float, float]] = {}  # ref -> task, deadline, submit time

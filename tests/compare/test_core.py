@@ -86,6 +86,24 @@ def test_a_folder_with_someone_elses_results_csv_is_refused(examples, tmp_path, 
     run_compare(grid_for(examples), out, workers=1).close()
 
 
+def test_fresh_with_a_missing_ray_leaves_the_folder_as_it_was(examples, tmp_path, monkeypatch):
+    """--fresh --executor ray emptied the folder (reports, solutions, plots, the store) before Ray was found
+    missing; Ray is now imported (and joined) first."""
+    import sys
+
+    grid = grid_for(examples)
+    run_compare(grid, tmp_path, workers=1).close()
+    write_reports(tmp_path, grid, header="# t")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(GraphrouteError, match="--executor ray needs Ray"):
+        run_compare(grid, tmp_path, workers=1, fresh=True, executor="ray")
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    plans = []
+    run_compare(grid, tmp_path, workers=1, on_plan=lambda total, todo: plans.append(todo)).close()
+    assert plans == [0]  # its runs are all still there
+
+
 def test_unreadable_file_is_a_failed_run_and_the_rest_go_on(examples, tmp_path):
     bad = tmp_path / "broken.json"
     bad.write_text('{"problem": "cvrp", "coords": [[0, 0], [1')
