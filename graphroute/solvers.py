@@ -139,8 +139,12 @@ def below_bks(cost: float | None, bks: float | None) -> bool:
 def check_options(spec: SolverSpec, fn: Callable[..., Solution], options: dict[str, Any]) -> None:
     """Refuse keyword options that ``spec``'s function does not take (:class:`InvalidArgumentError`).
 
-    A function with ``**options`` (OR-Tools) checks its own and is left to do so.
+    A function with a ``check_options`` attribute (OR-Tools, which takes ``**options``; neural) has it called
+    too, for the names and values it knows: a compare suite's options are checked before any run.
     """
+    own = getattr(fn, "check_options", None)
+    if own is not None:
+        own(dict(options))
     params = inspect.signature(fn).parameters
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
         return

@@ -126,6 +126,23 @@ def fleet_size(inst: Instance, slack: float = 0.0) -> int:
     return max(inst.min_vehicles(), k + math.ceil(slack * k))
 
 
+#: The keyword options :func:`solve_ortools` takes besides ``settings`` (see its docstring).
+OPTION_NAMES = frozenset({"first_solution", "metaheuristic", "gls_lambda", "fleet_slack", "neighbors_ratio",
+                          "operators", "mab", "search_params", "lns_time_limit_ms", "log_search"})
+
+
+def check_ortools_options(options: dict[str, Any]) -> None:
+    """Refuse an unknown option name or ``settings`` value (:class:`InvalidArgumentError`), before any run:
+    a typo in a compare suite's ``options`` failed every OR-Tools run of the grid."""
+    settings = options.get("settings", "tuned")
+    if settings not in SETTINGS:
+        raise InvalidArgumentError(f"unknown OR-Tools settings {settings!r}; available: {', '.join(SETTINGS)}")
+    unknown = set(options) - OPTION_NAMES - {"settings"}
+    if unknown:
+        raise InvalidArgumentError(f"unknown OR-Tools option(s): {', '.join(sorted(unknown))}; available: settings, "
+                                   f"{', '.join(sorted(OPTION_NAMES))}")
+
+
 def solve_ortools(
     inst: Instance,
     *,
@@ -192,13 +209,8 @@ def solve_ortools(
         from ortools.constraint_solver import routing_enums_pb2 as enums
     except ImportError:
         raise MissingDependencyError("solver 'ortools' needs ortools; install it with: pip install ortools") from None
-    if settings not in SETTINGS:
-        raise InvalidArgumentError(f"unknown OR-Tools settings {settings!r}; available: {', '.join(SETTINGS)}")
+    check_ortools_options({"settings": settings, **options})
     cfg = {**SETTINGS[settings], **options}
-    unknown = set(cfg) - {"first_solution", "metaheuristic", "gls_lambda", "fleet_slack", "neighbors_ratio",
-                          "operators", "mab", "search_params", "lns_time_limit_ms", "log_search"}
-    if unknown:
-        raise InvalidArgumentError(f"unknown OR-Tools option(s): {', '.join(sorted(unknown))}")
 
     n = inst.n
     cvrp = inst.problem == "cvrp"
@@ -400,3 +412,6 @@ def _enum(enum_type: Any, name: str, what: str) -> int:
         names = [k for k in enum_type.Value.keys() if k != "UNSET"]
         raise InvalidArgumentError(f"unknown OR-Tools {what} {name!r}; available: {', '.join(names)}") from None
 
+
+
+solve_ortools.check_options = check_ortools_options  # solvers.check_options calls it

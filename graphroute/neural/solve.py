@@ -61,6 +61,18 @@ def pick_checkpoint(problem: str, size: int, folder: Path | None = None) -> Path
     return min(cands)[2]
 
 
+def check_neural_options(options: dict) -> None:
+    """``augment`` 1 or 8 and a ``checkpoint`` that is a file, checked before any run (a compare suite's
+    ``augment: 0`` or a missing checkpoint failed every neural run of the grid)."""
+    augment = options.get("augment", 8)
+    if isinstance(augment, bool) or augment not in (1, 8):
+        raise InvalidArgumentError(f"augment (--augment) must be 1 or 8, got {augment!r}")
+    if options.get("checkpoint") is not None:
+        from graphroute.neural.runs import require_checkpoint_file
+
+        require_checkpoint_file(options["checkpoint"])
+
+
 def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint: str | Path | None = None,
                  augment: int = 8) -> Solution:
     """Multi-start greedy (up to :data:`MAX_STARTS` starts) x ``augment`` with a POMO checkpoint.
@@ -113,8 +125,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     from graphroute.neural.envs import model_problem
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
-    if augment not in (1, 8):
-        raise InvalidArgumentError(f"augment (--augment) must be 1 or 8, got {augment!r}")
+    check_neural_options({"augment": augment, "checkpoint": checkpoint})
     problem = model_problem(inst)
     path = Path(checkpoint) if checkpoint is not None else pick_checkpoint(problem, inst.num_customers)
     ck = load_checkpoint(path)
@@ -274,3 +285,6 @@ def _best_solutions(model, data, num_starts: int, start_offset: int = 0):  # noq
     from graphroute.neural.decoding import best_solutions
 
     return best_solutions(model, data, augment_k=1, num_starts=num_starts, start_offset=start_offset)
+
+
+solve_neural.check_options = check_neural_options  # solvers.check_options calls it

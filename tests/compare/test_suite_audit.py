@@ -156,3 +156,23 @@ def test_find_suite_by_path_then_by_name(tmp_path):
     s = find_suite(str(p))
     assert (s.name, s.baseline, s.solvers, s.source) == ("s", "savings", ["nearest"], str(p))
     assert find_suite("demo").source.endswith("demo.yaml")
+
+
+@pytest.mark.parametrize("options,msg", [
+    ("{ortools: {bogus: 1}}", "unknown OR-Tools option(s): bogus"),
+    ("{ortools: {settings: fast}}", "unknown OR-Tools settings 'fast'"),
+    ("{neural: {augment: 0}}", "augment (--augment) must be 1 or 8, got 0"),
+    ("{neural: {checkpoint: missing.pt}}", "checkpoint not found: missing.pt"),
+])
+def test_suite_options_are_checked_before_any_run(tmp_path, options, msg):
+    """OR-Tools takes **options, so a typo passed the check and every baseline run 'failed' (exit 0, and the
+    other solvers 'won'); neural's values were not checked either."""
+    from graphroute.compare.core import Grid
+
+    p = write_suite(tmp_path, f"solvers: [ortools, neural]\nbaseline: savings\noptions: {options}\n")
+    suite = Suite.from_yaml(p)
+    refs = resolve_instances([str(REPO_ROOT / "data/examples/tsp20.json")], tmp_path)
+    with pytest.raises(GraphrouteError) as exc:
+        Grid(instances=refs, solvers=suite.solvers, baseline=suite.baseline, time_limit=1.0, seeds=[0],
+             options=suite.options)
+    assert msg in str(exc.value)
