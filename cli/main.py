@@ -114,7 +114,28 @@ app.command("compare", help="Compare solvers on the same instances at the same t
 )
 
 
+def empty_argument(argv: list[str]) -> str | None:
+    """A one-line error for an empty command-line argument, else None. Typer reads ``--out ''`` as the
+    current folder (``Path('')`` is ``.``): compare wrote its results there. No option or argument of
+    graphroute takes an empty value, and the usual cause is an unset shell variable (``--out "$DIR"``)."""
+    for i, arg in enumerate(argv):
+        if arg == "":
+            after = f" after {argv[i - 1]}" if i else ""
+            return f"argument {i + 1} is empty{after} (an unset shell variable?)"
+        if arg.startswith("--") and arg.endswith("=") and len(arg) > 3:
+            return f"{arg[:-1]} is given an empty value (an unset shell variable?)"
+    return None
+
+
 def main() -> None:
+    import sys
+
+    problem = empty_argument(sys.argv[1:])
+    if problem is not None:  # the one error line and exit 1, as for every other bad input
+        try:
+            common.fail(problem)
+        except typer.Exit as stop:
+            sys.exit(stop.exit_code)
     app()
 
 

@@ -47,3 +47,14 @@ def test_the_entry_runs_the_app():
     res = subprocess.run([sys.executable, "-m", "graphroute_cli.entry", "--help"], capture_output=True, text=True,
                          timeout=60)
     assert res.returncode == 0 and "solve" in res.stdout
+
+
+def test_an_empty_argument_is_refused_before_any_command_runs(tmp_path):
+    """compare --out '' wrote its results into the current folder (Path('') is '.')."""
+    for args, msg in ((["compare", "x.json", "--out", ""], "error: argument 4 is empty after --out (an unset shell variable?)"),
+                      (["compare", "x.json", "--out="], "error: --out is given an empty value (an unset shell variable?)"),
+                      (["solve", ""], "error: argument 2 is empty after solve (an unset shell variable?)")):
+        res = subprocess.run([sys.executable, "-m", "graphroute_cli.entry", *args], capture_output=True, text=True,
+                             timeout=60, cwd=tmp_path)
+        assert res.returncode == 1 and res.stderr.strip() == msg, res.stderr
+        assert list(tmp_path.iterdir()) == []
