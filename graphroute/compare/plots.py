@@ -120,7 +120,13 @@ def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], pa
             ax.scatter(xy[0, 0], xy[0, 1], s=60, marker="s", c="red", zorder=4)
         gap = sol.get("gap_to_bks_pct")
         cost = f"{sol['cost']:,.0f}" if sol["cost"] >= 1000 else f"{sol['cost']:.3f}"
-        ax.set_title(f"{name}: {cost}" + (f" ({gap:.2f}%)" if gap is not None else ""), fontsize=9)
+        if not any(sol["routes"]):  # a run with no routes has no cost (the solution file's 0 is no cost)
+            title = f"{name}: no solution"
+        elif not sol.get("feasible", True):  # its cost is shown, as results.csv does, but marked
+            title = f"{name}: {cost}, INFEASIBLE"
+        else:
+            title = f"{name}: {cost}" + (f" ({gap:.2f}%)" if gap is not None else "")
+        ax.set_title(title, fontsize=9, color="black" if sol.get("feasible", True) else "red")
         ax.set_xticks([])
         ax.set_yticks([])
         ax.set_aspect("equal", adjustable="datalim")

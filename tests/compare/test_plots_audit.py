@@ -173,3 +173,13 @@ def test_gap_vs_time_title_counts_the_runs_it_leaves_out(tmp_path, figs):
                       "gap_vs_baseline_pct": None}]
     plot_gap_vs_time(rows, ["a", "b"], tmp_path / "g.png")
     assert figs[-1].axes[0].get_title().startswith("Gap against time: 2 of 4 runs (feasible, on instances with a BKS)")
+
+
+def test_route_panels_mark_runs_without_a_solution_and_infeasible_ones(tmp_path, figs):
+    """An OR-Tools run that returned no routes was titled 'ortools: 0.000'; infeasible runs looked feasible."""
+    inst = read_instance(EXAMPLES / "cvrp50.json")
+    sols = {"none": {"routes": [], "cost": 0.0, "feasible": False},
+            "bad": {"routes": [[1, 2]], "cost": 5.0, "feasible": False, "gap_to_bks_pct": 1.0},
+            "good": {"routes": [[1, 2]], "cost": 5.0, "feasible": True, "gap_to_bks_pct": 1.0}}
+    titles = [ax.get_title() for ax in _routes_fig(tmp_path, figs, inst, sols).axes[:3]]
+    assert titles == ["none: no solution", "bad: 5.000, INFEASIBLE", "good: 5.000 (1.00%)"]
