@@ -275,6 +275,8 @@ def _plots(out: Path, rows: list[dict[str, Any]], grid: Grid, plot_routes: int) 
     plot_gap_vs_time(rows, grid.solvers, plots / "gap_vs_time.png")
     plot_instance_gaps(rows, grid.solvers, plots / "instance_gaps.png")
     seed = grid.seeds[0]
+    for ref in grid.instances[plot_routes:]:  # drawn by an earlier run with a larger --plot-routes: out of date
+        (plots / f"routes_{ref.key}.png").unlink(missing_ok=True)
     for ref in grid.instances[:plot_routes]:
         sols = {}
         for s in grid.solvers:

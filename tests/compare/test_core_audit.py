@@ -261,3 +261,16 @@ def test_a_rerun_tries_crashed_runs_again_and_keeps_failed_ones(examples, tmp_pa
         assert {r["solver"]: r["status"] for r in store.rows()} == {"savings": "ok", "nearest": "failed"}
     finally:
         store.close()
+
+
+def test_a_smaller_plot_routes_removes_the_route_plots_it_no_longer_draws(examples, tmp_path):
+    g = grid(examples, names=("tsp20", "cvrp50"))
+    run_compare(g, tmp_path, workers=1).close()
+    write_reports(tmp_path, g, header="# t", plot_routes=2)
+    drawn = sorted(p.name for p in (tmp_path / "plots").glob("routes_*.png"))
+    assert len(drawn) == 2
+    (tmp_path / "plots" / "routes_mine.png").write_bytes(b"not compare's")
+    write_reports(tmp_path, g, header="# t", plot_routes=1)
+    assert sorted(p.name for p in (tmp_path / "plots").glob("routes_*.png")) == sorted([drawn[0], "routes_mine.png"])
+    write_reports(tmp_path, g, header="# t", plot_routes=0)
+    assert [p.name for p in (tmp_path / "plots").glob("routes_*.png")] == ["routes_mine.png"]
