@@ -172,6 +172,13 @@ def first_difference(old: Any, new: Any, where: str = "") -> str:
                     return f"{name}: {_short(old.get(k, '(none)'))} there, {_short(new.get(k, '(none)'))} now"
                 return first_difference(old[k], new[k], name)
     if isinstance(old, list) and isinstance(new, list):
+        if all(isinstance(v, (str, int, float)) for v in old + new):  # solvers, seeds: what was added or removed
+            gone = [v for v in old if v not in new]
+            added = [v for v in new if v not in old]
+            if gone or added:
+                parts = ([f"{', '.join(map(_short, gone))} there only"] if gone else []) + (
+                    [f"{', '.join(map(_short, added))} now only"] if added else [])
+                return f"{where}: {'; '.join(parts)}"
         for i, (a, b) in enumerate(zip(old, new)):
             if a != b:
                 return f"{where}[{i}]: {_short(a)} there, {_short(b)} now"

@@ -148,7 +148,7 @@ def test_a_grid_with_a_key_the_folders_grid_lacks_is_refused(store):
 
 def test_the_refusal_names_the_first_difference(store):
     store.bind_grid({"seeds": [0, 1], "time_limit": 1.0})
-    with pytest.raises(InvalidArgumentError, match=r"different grid \(seeds\[1\]: 1 there, 2 now\)"):
+    with pytest.raises(InvalidArgumentError, match=r"different grid \(seeds: 1 there only; 2 now only\)"):
         store.bind_grid({"seeds": [0, 2], "time_limit": 1.0})
 
 
@@ -172,8 +172,13 @@ def test_first_difference_names_a_nested_key_one_side_lacks_with_its_dot():
 
 
 def test_first_difference_of_lists_of_different_length():
-    assert first_difference({"s": [0, 1, 2]}, {"s": [0, 1]}) == "s: 3 items there, 2 now; [2]: 2 there only"
-    assert first_difference({"s": [0]}, {"s": [0, 5, 6]}) == "s: 1 items there, 3 now; [1]: 5 now only"
+    """Lists of names or numbers (solvers, seeds) say what was added or removed: the sorted lists compared
+    position by position read 'solvers[0]: "neural" there, "ortools" now' for one added solver."""
+    assert first_difference({"s": [0, 1, 2]}, {"s": [0, 1]}) == "s: 2 there only"
+    assert first_difference({"s": [0]}, {"s": [0, 5, 6]}) == "s: 5, 6 now only"
+    assert first_difference({"s": ["neural", "savings"]}, {"s": ["ortools", "savings"]}) == (
+        's: "neural" there only; "ortools" now only')
+    assert first_difference({"s": [[1], [2]]}, {"s": [[1]]}) == "s: 2 items there, 1 now; [1]: [2] there only"
 
 
 def test_first_difference_shortens_long_values_to_sixty_characters():
