@@ -230,6 +230,11 @@ class Graph:
         if name not in self.edge_attrs or name == "relation":
             numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
             raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
+        if self.kind == "traffic" and name == "weight":  # a similarity: summing it routes along the weakest links
+            costs = [k for k in ("length", "time") if k in self.edge_attrs] + ["hops"]
+            raise UnknownNameError("on a traffic graph 'weight' is the DCRNN kernel similarity of two sensors (1 = the "
+                                   f"closest), not a cost to add up along a path; route on {', '.join(costs)} (read "
+                                   "the similarity from graph.edge_attrs['weight'])")
         return _read_only(self.edge_attrs[name].astype(np.float64, copy=False))
 
     # ------------------------------------------------------------------ node lookup

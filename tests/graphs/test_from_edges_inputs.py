@@ -34,4 +34,17 @@ def test_hops_as_default_weight_is_not_replaced_by_another_attribute():
                    meta={"default_weight": "hops"})
     assert g.default_weight == "hops"
     assert g.weights().tolist() == [1.0, 1.0]
-    assert g.weights("weight").tolist() == [0.9, 0.2]
+    assert g.edge_attrs["weight"].tolist() == [0.9, 0.2]
+
+
+def test_the_kernel_similarity_of_a_traffic_graph_is_not_a_routing_weight():
+    """paths -w weight on METR-LA added up similarities (1 = the closest sensors): shortest paths along the
+    weakest links, labelled shortest paths. Refused by name; other graphs' 'weight' attributes route."""
+    from graphroute.exceptions import UnknownNameError
+
+    g = from_edges([0, 1], [1, 2], 3, edge_attrs={"weight": np.array([0.9, 0.2]), "length": np.array([5.0, 7.0])},
+                   kind="traffic")
+    with pytest.raises(UnknownNameError, match=r"'weight' is the DCRNN kernel similarity .* route on length, hops"):
+        g.weights("weight")
+    road = from_edges([0, 1], [1, 2], 3, edge_attrs={"weight": np.array([0.9, 0.2])}, kind="road")
+    assert road.weights("weight").tolist() == [0.9, 0.2]
