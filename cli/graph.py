@@ -221,7 +221,11 @@ def build_traffic(
         raise InvalidArgumentError(f"{' and '.join(unused)} {'applies' if len(unused) == 1 else 'apply'} to a speed series, and none was given (--speeds) "
                                    f"or found beside {source.name}")
     save_and_report(g, out, as_json)
-    print_warnings([g.meta["locations_skipped"]] if "locations_skipped" in g.meta else [], as_json)
+    lines = [g.meta["locations_skipped"]] if "locations_skipped" in g.meta else []
+    if g.meta.get("speed_rows_unused"):
+        lines.append(f"the last {g.meta['speed_rows_unused']:,} of the {g.meta['speed_rows']:,} speed rows are part of a "
+                     "day and were not used (whole days only; the first row is taken as 00:00)")
+    print_warnings(lines, as_json)
     skipped = g.meta.get("rows_skipped", 0)
     if skipped:  # DCRNN drops them too, but silently; say so, on stderr under --json (stdout is one JSON object)
         from rich.markup import escape

@@ -36,7 +36,10 @@ optionally gzip), an ``.npz`` array ``[steps, sensors(, features)]`` or a DCRNN 
 (:func:`read_speed_series`), speeds in ``speed_unit`` (mph for METR-LA / PEMS-BAY). Zeros and
 negative values mean missing (DCRNN's convention), and so do speeds above
 :data:`~graphroute.graphs.road.MAX_PLAUSIBLE_KMH` (250 km/h, about 155 mph: a sensor fault or the
-wrong unit); their counts are ``meta["speeds_missing"]`` and ``meta["speeds_implausible"]``. For
+wrong unit); their counts are ``meta["speeds_missing"]`` and ``meta["speeds_implausible"]``. The first
+row is taken as 00:00 (the series carries no timestamps: METR-LA's hourly means dip at 07-09 h and
+16-18 h, as rush hours from midnight would) and whole days are used: the rows of a trailing part of a
+day are not (``meta["speed_rows_unused"]`` of ``meta["speed_rows"]``, and ``graph build`` warns). For
 each time-of-day slot the median speed over days is taken per sensor, clipped below at 5 km/h; an
 edge's travel time in slot ``s`` is its length divided by the speed at its source sensor in that
 slot, then repaired to be FIFO (:func:`fifo_repair`: a travel time may not fall by more than the
@@ -440,10 +443,12 @@ def _slot_speeds(speeds: str | Path, ids: list[str], *, slot_minutes: int, speed
     data = read_speed_series(speeds, ids)
     per_day = 24 * 60 // slot_minutes
     steps = (len(data) // per_day) * per_day or len(data)
+    unused = len(data) - steps  # a trailing part of a day: its slots would be counted one day fewer than the rest
     data = data[:steps]
     missing = ~(data > 0)  # zeros mean missing in DCRNN data; NaN (a blank cell) too
     implausible = data * factor > MAX_PLAUSIBLE_KMH / 3.6  # a sensor fault or the wrong --speed-unit
-    stats = {"speeds_missing": int(missing.sum()), "speeds_implausible": int(implausible.sum())}
+    stats = {"speeds_missing": int(missing.sum()), "speeds_implausible": int(implausible.sum()),
+             "speed_rows": int(steps + unused), "speed_rows_unused": int(unused)}
     data[missing | implausible] = np.nan
     if not np.isfinite(data).any():
         raise InvalidInstanceError(f"{Path(speeds).name}: no speed in the series is positive and at most "

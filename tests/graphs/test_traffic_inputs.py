@@ -107,3 +107,15 @@ def test_a_locations_file_lacking_sensors(folder):
     assert ("warning: sensor_locations.csv (found beside distances.csv) has no location for 2 of the 3 sensors; "
             "built without coordinates") in " ".join(res.output.split())
     assert read_traffic(folder / "distances.csv", ids=folder / "ids.txt").coords is None
+
+
+def test_a_trailing_part_of_a_day_of_speeds_is_counted_and_warned_about(folder):
+    """1.5 days of 5-minute speeds: the last 144 rows were dropped without a word."""
+    rows = "\n".join(",".join(["50", "40", "30"]) for _ in range(432))
+    (folder / "speeds.csv").write_text("400001,400017,400030\n" + rows + "\n")
+    res = _build(folder / "distances.csv", "--speeds", folder / "speeds.csv", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    assert ("warning: the last 144 of the 432 speed rows are part of a day and were not used (whole days only; the "
+            "first row is taken as 00:00)") in " ".join(res.output.split())
+    g = read_traffic(folder / "distances.csv", speeds=folder / "speeds.csv")
+    assert (g.meta["speed_rows"], g.meta["speed_rows_unused"]) == (432, 144)
