@@ -416,15 +416,19 @@ def read_speed_series(speeds: str | Path, ids: list[str], *, feature: int = -1) 
     missing = [s for s in ids if s not in col]
     if missing:
         raise InvalidInstanceError(f"{path.name}: no speed column for sensor(s) {', '.join(missing[:5])}")
-    data = np.full((len(rows) - 1, len(header)), np.nan)
+    used = [col[s] for s in ids]  # other columns (a timestamp index written by pandas' to_csv) are not read
+    data = np.full((len(rows) - 1, len(ids)), np.nan)
     for k, r in enumerate(rows[1:]):
         if len(r) != len(header):
             raise InvalidInstanceError(f"{path.name} row {k + 2}: {len(r)} values for {len(header)} sensors")
-        try:
-            data[k] = [float(v) if v.strip() else np.nan for v in r]
-        except ValueError:
-            raise InvalidInstanceError(f"{path.name} row {k + 2}: a speed is not a number") from None
-    return data[:, [col[s] for s in ids]]
+        for j, c in enumerate(used):
+            v = r[c].strip()
+            try:
+                data[k, j] = float(v) if v else np.nan
+            except ValueError:
+                raise InvalidInstanceError(f"{path.name} row {k + 2}: the speed of sensor {header[c]} (column "
+                                           f"{c + 1}) is not a number: {v[:30]!r}") from None
+    return data
 
 
 def slot_travel_times(speeds: str | Path, ids: list[str], src: np.ndarray, length: np.ndarray, *,

@@ -68,7 +68,7 @@ def test_tiny_distances_csv(tmp_path):
     [
         ({"locations.csv": "index,sensor_id,latitude,longitude\n0,a,x,1\n"}, "row 1: expected 'sensor_id,latitude"),
         ({"speed.csv": "a,b\n1,2,3\n"}, "row 2: 3 values for 2 sensors"),
-        ({"speed.csv": "a,b\n1,zz\n"}, "row 2: a speed is not a number"),
+        ({"speed.csv": "a,b\n1,zz\n"}, "row 2: the speed of sensor b (column 2) is not a number: 'zz'"),
         ({"speed.csv": "a,b\n"}, "expected a header of sensor ids and rows"),
         ({"speed.csv": "a,c\n1,2\n"}, "no speed column for sensor(s) b"),
     ],

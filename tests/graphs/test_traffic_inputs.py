@@ -119,3 +119,11 @@ def test_a_trailing_part_of_a_day_of_speeds_is_counted_and_warned_about(folder):
             "first row is taken as 00:00)") in " ".join(res.output.split())
     g = read_traffic(folder / "distances.csv", speeds=folder / "speeds.csv")
     assert (g.meta["speed_rows"], g.meta["speed_rows_unused"]) == (432, 144)
+
+
+def test_a_pandas_timestamp_index_column_is_not_read(folder):
+    """df.to_csv() writes the timestamps as a first column with an empty header: it was 'a speed is not a number'."""
+    rows = "\n".join(f"2012-03-01 00:{5 * i:02d}:00,50,40,30" for i in range(12))
+    (folder / "speeds.csv").write_text(",400001,400017,400030\n" + rows + "\n")
+    g = read_traffic(folder / "distances.csv", speeds=folder / "speeds.csv")
+    assert g.extras["time_slots"].shape[1] == g.n_edges
