@@ -123,6 +123,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     import torch
 
     from graphroute.neural.envs import model_problem
+    from graphroute.neural.evaluate import _a
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     check_neural_options({"augment": augment, "checkpoint": checkpoint})
@@ -132,7 +133,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     require_vrp_checkpoint(ck, path)
     if ck["model_config"]["problem"] != problem:
         raise InvalidArgumentError(
-            f"checkpoint {path.name} is a {ck['model_config']['problem']} model; this instance needs {'an' if problem[0] in 'aeiou' else 'a'} {problem} model"
+            f"checkpoint {path.name} is {_a(ck['model_config']['problem'])} model; this instance needs {_a(problem)} model"
         )
     meta = {"checkpoint": path.name, "augment": augment, "model_problem": problem}
     n_cust = inst.num_customers

@@ -258,3 +258,13 @@ def test_infeasible_solutions_say_which_instances_the_means_cover(fake_eval, tmp
     text = " ".join(res.stdout.split())
     assert ("1 infeasible model solutions; both mean costs and the gap are over the other 4 (the reference's over "
             "all 5: 1.2500)") in text
+
+
+def test_an_unknown_problem_and_the_article_of_a_model():
+    """--problem foo read 'is a tsp model, not foo'; 'a atsp model' is 'an atsp model'."""
+    res = run("evaluate", "--checkpoint", CKPTS / "pomo_tsp20.pt", "--problem", "foo", "--num", 2,
+              "--reference", "none")
+    one_line_error(res, "unknown problem 'foo'; available: tsp, cvrp, atsp, acvrp")
+    res = run("evaluate", "--checkpoint", CKPTS / "matnet_atsp20.pt", "--problem", "tsp", "--num", 2,
+              "--reference", "none")
+    one_line_error(res, "checkpoint matnet_atsp20.pt is an atsp model, not tsp")
