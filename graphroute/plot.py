@@ -16,7 +16,10 @@ from graphroute.problems.io import staged_file
 
 
 def _layout(inst: Instance) -> np.ndarray:
+    """Drawing positions ``[n, 2]`` (x, y)."""
     if inst.coords is not None:
+        if inst.distance_type == "GEO":  # TSPLIB GEO lists (latitude, longitude): east is x, north is y
+            return np.asarray(inst.coords)[:, ::-1]
         return inst.coords
     # No coordinates (explicit matrix): classical MDS of the symmetrised distances, for drawing only.
     d = inst.distances

@@ -152,3 +152,14 @@ def test_a_one_or_two_node_matrix_instance_is_drawn(tmp_path, problem):
         routes = [[1]] if problem == "cvrp" else [list(range(n))]
         plot_routes(inst, routes, tmp_path / f"{problem}{n}.png")
         assert (tmp_path / f"{problem}{n}.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_geo_instances_are_drawn_with_longitude_across():
+    """TSPLIB GEO coordinates are (latitude, longitude): burma14 was drawn transposed (latitude across)."""
+    from graphroute.plot import _layout
+    from graphroute.problems import Instance
+
+    inst = Instance("tsp", coords=[[16.47, 96.10], [20.09, 94.55]], distance_type="GEO")
+    assert _layout(inst).tolist() == [[96.10, 16.47], [94.55, 20.09]]
+    flat = Instance("tsp", coords=[[16.47, 96.10], [20.09, 94.55]], distance_type="EUC_2D")
+    assert _layout(flat).tolist() == [[16.47, 96.10], [20.09, 94.55]]
