@@ -3,7 +3,7 @@
 Conventions follow Kool et al. (2019) and POMO (Kwon et al., 2020): locations in the unit square,
 CVRP demands uniform in 1..9, capacity 30 / 40 / 50 for 20 / 50 / 100 customers. Clustered and mixed
 locations follow the Omni-VRP generator (Zhou et al., 2023): Gaussian clusters around uniform
-centres with standard deviation 0.07, clipped to the square; mixed puts half the nodes uniform.
+centres with standard deviation 0.07, clipped to the square; mixed draws each node uniform with probability 1/2 (about half of them).
 Asymmetric instances follow MatNet (Kwon et al., 2021): uniform random arc lengths, then the
 shortest-path closure so that the triangle inequality holds.
 """
