@@ -36,7 +36,11 @@ def generate_random(
     check_generate_size(size, asymmetric)  # before any work: 10^8 cities or instances ran for minutes
     check_generate_count(count, size)
     check_generator_seed(seed)
-    check_generator_seed(seed + count - 1)
+    from graphroute.problems.generate import MAX_GENERATOR_SEED
+
+    if seed + count - 1 > MAX_GENERATOR_SEED:  # named with what was typed, not the last seed it would use
+        raise InvalidArgumentError(f"--seed {seed} with --count {count} uses seeds up to {seed + count - 1}, above "
+                                   f"the largest seed {MAX_GENERATOR_SEED}; lower --seed or --count")
     suffix = out.suffix.lower()
     if count == 1 and suffix not in ("", ".json"):
         raise InvalidArgumentError(f"--out must end in .json (or be a folder), got {out.name}")

@@ -38,8 +38,12 @@ def test_count_below_one_is_refused(tmp_path, count):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("seed, count, bad", [(-1, 3, "-1"), (2**63 - 1, 2, str(2**63))])
-def test_every_seed_of_the_set_is_checked_before_any_instance(tmp_path, monkeypatch, seed, count, bad):
+@pytest.mark.parametrize("seed, count, msg", [
+    (-1, 3, f"seed must be an integer in 0..{2**63 - 1}, got -1"),
+    # named with what was typed: it read 'got 9223372036854775808', a seed nobody gave
+    (2**63 - 1, 2, f"--seed {2**63 - 1} with --count 2 uses seeds up to {2**63}, above the largest seed {2**63 - 1}"),
+])
+def test_every_seed_of_the_set_is_checked_before_any_instance(tmp_path, monkeypatch, seed, count, msg):
     """The first seed and the last (seed + count - 1) must both be valid, before any instance is made."""
     import importlib
 
@@ -47,7 +51,7 @@ def test_every_seed_of_the_set_is_checked_before_any_instance(tmp_path, monkeypa
     calls = []
     monkeypatch.setattr(gen, "generate", lambda *a, **k: calls.append(k["seed"]))
     res = run("generate", "random", "-n", 5, "--seed", seed, "--count", count, "--out", tmp_path / "set")
-    one_line_error(res, f"seed must be an integer in 0..{2**63 - 1}, got {bad}")
+    one_line_error(res, msg)
     assert calls == [] and list(tmp_path.iterdir()) == []
 
 
