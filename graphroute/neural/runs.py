@@ -140,6 +140,21 @@ def _show(v: Any) -> str:
     return "(not recorded)" if v is _ABSENT else repr(v)
 
 
+def check_export_target(src: str | Path, dst: str | Path) -> None:
+    """Refuse to export a checkpoint onto itself: the export drops the optimizer and random state, so a
+    run's ``last.pt`` exported in place could no longer be resumed."""
+    import os
+
+    a, b = Path(src), Path(dst)
+    try:
+        same = b.exists() and os.path.samefile(a, b)
+    except OSError:
+        same = False
+    if same or a.resolve() == b.resolve():
+        raise InvalidArgumentError(f"export to {dst}: that is the checkpoint itself (an export keeps no optimizer "
+                                   "state, so the run could no longer be resumed); write it elsewhere")
+
+
 def require_checkpoint_file(path: str | Path, what: str = "checkpoint") -> Path:
     """``path`` if it is a file; else a one-line error: a folder is named as one (with its ``best.pt``
     when it is a run folder that has one), anything else is "not found"."""

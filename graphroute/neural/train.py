@@ -54,8 +54,8 @@ from graphroute.neural.decoding import Rollout, rollout
 from graphroute.neural.envs import VRPData, sample_batch, training_nodes
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.neural.random_state import keeps_caller_state
-from graphroute.neural.runs import (CtrlC, TrainingInterrupted, config_changes, diverged, finite_weights,
-                                    require_checkpoint_file, time_limit_note)
+from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, config_changes, diverged,
+                                    finite_weights, require_checkpoint_file, time_limit_note)
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -669,6 +669,7 @@ class _Log:
 
 def export_checkpoint(src: str | Path, dst: str | Path, *, half: bool = True, extra: dict | None = None) -> Path:
     """A small inference-only copy: weights (fp16 unless ``half=False``), config, metrics; no optimizer."""
+    check_export_target(src, dst)
     ck = load_checkpoint(src)
     small = {k: ck[k] for k in ("format", "config", "model_config", "step", "elapsed_s", "metrics", "torch", "device")
              if k in ck}

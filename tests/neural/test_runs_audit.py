@@ -67,3 +67,21 @@ def test_checked_step_refuses_weights_that_overflow():
     opt = torch.optim.SGD([w], lr=1e10)
     with pytest.raises(TrainingDivergedError, match="the weights became NaN or infinite at step 1"):
         checked_step(w.sum() * 1e30, opt, model, "step 1", 1e10, None)  # grad 1e30 x lr 1e10
+
+
+def test_a_checkpoint_is_not_exported_onto_itself(tmp_path):
+    """export_checkpoint(last.pt, last.pt) turned a resumable checkpoint into a weights-only one."""
+    import pytest
+
+    from graphroute.exceptions import InvalidArgumentError
+    from graphroute.neural.kg.train import export_checkpoint as export_kg
+    from graphroute.neural.router.train import export_checkpoint as export_router
+    from graphroute.neural.train import export_checkpoint
+
+    ck = tmp_path / "last.pt"
+    ck.write_bytes(b"a run's checkpoint")
+    for export in (export_checkpoint, export_kg, export_router):
+        for dst in (ck, tmp_path / "." / "last.pt"):
+            with pytest.raises(InvalidArgumentError, match="that is the checkpoint itself"):
+                export(ck, dst)
+    assert ck.read_bytes() == b"a run's checkpoint"

@@ -34,7 +34,8 @@ from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised b
 from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 from graphroute.neural.random_state import keeps_caller_state
-from graphroute.neural.runs import CtrlC, TrainingInterrupted, checked_step, diverged, time_limit_note
+from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, checked_step, diverged,
+                                    time_limit_note)
 from graphroute.neural.runs import config_changes as _config_changes
 from graphroute.paths.yen import MAX_K
 from graphroute.problems.io import staged_file
@@ -773,6 +774,7 @@ def export_checkpoint(src: str | Path, dst: str | Path) -> Path:
     random state (so it cannot be resumed, only evaluated and explained)."""
     from graphroute.neural.train import load_checkpoint, save_atomic
 
+    check_export_target(src, dst)
     ck = load_checkpoint(src)
     if ck.get("task") != "kg":
         raise InvalidArgumentError(f"{src} is not a knowledge-graph checkpoint")

@@ -36,7 +36,7 @@ from graphroute.graphs.synthetic import MAX_NODES
 from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.router.route import MAX_STEPS
-from graphroute.neural.runs import (CtrlC, TrainingInterrupted, checked_step, config_changes, diverged,
+from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, checked_step, config_changes, diverged,
                                     time_limit_note)
 
 KINDS = ("grid", "delaunay", "geometric")
@@ -399,6 +399,7 @@ def export_checkpoint(src: str | Path, dst: str | Path, extra: dict | None = Non
     """A shippable copy: weights, config, step and metrics; no optimizer or random state."""
     from graphroute.neural.train import load_checkpoint, save_atomic
 
+    check_export_target(src, dst)
     ck = load_checkpoint(src)
     if ck.get("task") != "router":
         raise InvalidArgumentError(f"{src} is not a router checkpoint")
