@@ -94,7 +94,7 @@ def paths_command(
         if reason is not None:
             console.print(Text(f"{s} -> {t}: {reason}", style="yellow"))
             continue
-        _render(g, s, t, found, kg, diverse, depart)
+        _render(g, s, t, found, kg, diverse, depart, weight)
         if stats.get("budget_reached"):  # fewer than K, and more paths exist beyond those looked at
             console.print(f"[yellow]note[/]: {len(found)} of {k} diverse paths in the {stats['examined']:,} shortest "
                           f"paths examined; --budget {2 * stats['budget']:,} looks further", highlight=False)
@@ -148,17 +148,27 @@ def _abbrev(labels: list, keep: int = 4) -> str:
     return " > ".join(labels[:keep]) + f" > ... ({len(labels) - 2 * keep} more) ... > " + " > ".join(labels[-keep:])
 
 
-def _render(g, s, t, found, kg: bool, diverse: bool, depart: str | None) -> None:
-    from graphroute.paths.query import verbalize
+def _render(g, s, t, found, kg: bool, diverse: bool, depart: str | None, weight: str | None = None) -> None:
+    from graphroute.paths.query import clock_text, verbalize
 
-    what = "earliest arrival" if depart else ("diverse paths" if diverse else "shortest paths")
-    title = f"{s} -> {t}: {len(found)} {what}" + (f", leaving {depart}" if depart else "")
+    plural = "" if len(found) == 1 else "s"
+    what = "earliest arrival" if depart else (f"diverse path{plural}" if diverse else f"shortest path{plural}")
+    # what the cost adds up: the weight routed on (time: s, length: m on road and traffic graphs; hops)
+    name = "time" if depart else (weight or g.default_weight or "hops")
+    unit = {"time": " (s)", "length": " (m)"}.get(name, "") if g.kind in ("road", "traffic") else ""
+    if g.kind == "traffic" and name == "time" and not depart:  # the fastest slot of each edge (its free flow)
+        unit = " (s, each edge at its fastest time slot)"
+    title = (f"{s} -> {t}: {len(found)} {what}" + (f", leaving {depart.strip()}" if depart else "")
+             + f", cost = {name}{unit}")
     table = Table(title=escape(title), title_justify="left")
     table.add_column("#", justify="right")
     table.add_column("cost", justify="right")
+    if depart:
+        table.add_column("arrival", justify="right")
     table.add_column("hops", justify="right")
     table.add_column("path" if kg else "nodes", overflow="fold")
     for rank, p in enumerate(found, 1):
         text = verbalize(g, p) if kg else _abbrev([_label(g, v) for v in p.nodes])
-        table.add_row(str(rank), fmt_num(p.cost), str(p.hops), Text(text))
+        cells = [str(rank), fmt_num(p.cost)] + ([clock_text(p.arrival)] if depart else []) + [str(p.hops), Text(text)]
+        table.add_row(*cells)
     console.print(table)

@@ -48,6 +48,14 @@ def parse_clock(text: str) -> float:
 DAY_SECONDS = 86400.0
 
 
+def clock_text(seconds: float) -> str:
+    """A time of day from seconds since midnight of the departure day: ``08:17:05``, ``+1d 00:03:10`` past midnight."""
+    total = int(round(seconds))
+    days, rest = divmod(total, 86400)
+    text = f"{rest // 3600:02d}:{rest % 3600 // 60:02d}:{rest % 60:02d}"
+    return f"+{days}d {text}" if days else text
+
+
 def _clock(seconds: float) -> str:
     m = int(seconds // 60)  # floored: a span just short of a day must not read 24:00 h
     return f"{m // 60}:{m % 60:02d} h"

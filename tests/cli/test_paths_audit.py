@@ -183,7 +183,7 @@ def test_batch_table_gives_a_failed_pair_one_line_and_no_table(tmp_path):
     res = run(p, "--pairs", pairs)
     assert res.exit_code == 0, res.output
     assert "3 -> 1: no path from node 3 to node 1" in res.stdout
-    assert "3 -> 1: 0" not in res.stdout and "1 -> 3: 1 shortest paths" in res.stdout
+    assert "3 -> 1: 0" not in res.stdout and "1 -> 3: 1 shortest path," in res.stdout
     assert rows(res.stdout) == [["1", "2", "2", "1 > 2 > 3"]]
 
 
@@ -205,7 +205,12 @@ def test_depart_table_title_says_earliest_arrival_and_when(traffic):
     res = run(traffic, "-s", "a", "-t", "c", "--depart", "08:00")
     assert res.exit_code == 0, res.output
     assert "a -> c: 1 earliest arrival, leaving 08:00" in " ".join(res.stdout.split())  # the title may wrap
-    assert rows(res.stdout)[0][0] == "1" and rows(res.stdout)[0][2:] == ["2", "a > b > c"]
+    row = rows(res.stdout)[0]
+    assert row[0] == "1" and row[3:] == ["2", "a > b > c"]
+    cost = float(row[1].replace(",", ""))  # the arrival column: 08:00 plus the travel time, as a time of day
+    arrival = 8 * 3600 + cost
+    assert row[2] == f"{int(round(arrival)) // 3600:02d}:{int(round(arrival)) % 3600 // 60:02d}:{int(round(arrival)) % 60:02d}"
+    assert "cost = time (s)" in " ".join(res.stdout.split())
 
 
 def test_json_on_a_names_graph_gives_the_file_ids_beside_the_names(tmp_path):

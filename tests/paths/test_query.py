@@ -120,3 +120,11 @@ def test_read_pairs(tmp_path):
     f.write_text("# nothing\n")
     with pytest.raises(InvalidArgumentError, match="no 'source target'"):
         read_pairs(f)
+
+
+def test_clock_text_reads_a_time_of_day_and_days_past_midnight():
+    from graphroute.paths.query import clock_text
+
+    assert clock_text(8 * 3600 + 17 * 60 + 5) == "08:17:05"
+    assert clock_text(86400 + 190) == "+1d 00:03:10"
+    assert clock_text(0.4) == "00:00:00"
