@@ -50,10 +50,17 @@ def _csv_list(value: str, what: str, cast=str) -> list:  # noqa: ANN001
     return items
 
 
+def _suite_names() -> str:
+    """The suites in experiments/suites, for --help (a folder listing: no suite is read)."""
+    from graphroute.compare.suite import available_suites
+
+    return ", ".join(available_suites()) or "experiments/suites"
+
+
 @cli_errors
 def compare_command(
     files: Optional[List[str]] = typer.Argument(None, help="Instance files, folders or globs (default: the demo suite)."),
-    suite: Optional[str] = typer.Option(None, "--suite", help="Suite name in experiments/suites or a YAML path."),
+    suite: Optional[str] = typer.Option(None, "--suite", help=f"Suite name ({_suite_names()}) or a YAML path."),
     baseline: Optional[str] = typer.Option(None, "--baseline", "-b", help="Baseline solver (default ortools)."),
     solvers: Optional[str] = typer.Option(None, "--solvers", help="Comma-separated solvers besides the baseline."),
     time_limit: Optional[float] = typer.Option(None, "--time-limit", "-t", help="Seconds per run (> 0)."),

@@ -444,3 +444,10 @@ def test_a_real_tiny_comparison_writes_the_header_and_the_json(tmp_path):
     assert md.startswith("# Comparison: custom\n\nCommand: `graphroute compare`\n")
     assert re.search(r"- grid: 1 instances x 2 solvers x 1 seeds, time limit 0\.2 s per run, 1 worker process\(es\)", md)
     assert not (out / "plots" / "routes_tsp20.png").exists()
+
+
+def test_help_lists_the_suites():
+    from graphroute.compare.suite import available_suites
+
+    text = " ".join(CliRunner().invoke(app, ["compare", "--help"], env={"COLUMNS": "400"}).stdout.split())
+    assert f"Suite name ({', '.join(available_suites())}) or a YAML path." in text
