@@ -135,7 +135,8 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
         raise InvalidArgumentError(
             f"checkpoint {path.name} is {_a(ck['model_config']['problem'])} model; this instance needs {_a(problem)} model"
         )
-    meta = {"checkpoint": path.name, "augment": augment, "model_problem": problem}
+    # "checkpoint" is the file name (best.pt of which run?): "checkpoint_path" says which file it was
+    meta = {"checkpoint": path.name, "checkpoint_path": str(path.resolve()), "augment": augment, "model_problem": problem}
     n_cust = inst.num_customers
     if n_cust <= (1 if inst.problem == "cvrp" else 3):  # one possible answer (up to direction)
         routes = [[1]] if inst.problem == "cvrp" else [list(range(inst.n))]
