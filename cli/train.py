@@ -16,7 +16,7 @@ import typer
 from rich.markup import escape as escape_markup
 
 from graphroute_cli import common
-from graphroute_cli.common import EXIT_INTERRUPTED, cli_errors, console, fail, print_warnings
+from graphroute_cli.common import EXIT_INTERRUPTED, check_output_folder, cli_errors, console, fail, print_warnings
 
 #: task name -> "module:function"; the function takes (config_path, *, out, device, resume,
 #: on_progress, time_limit, overrides, on_start) and returns an object with ``step``, ``elapsed_s``,
@@ -107,6 +107,7 @@ def train_command(
     out = out or (resume.parent if resume is not None else Path("runs") / config.stem)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"--out {out} is a file, not a run folder")
+    check_output_folder(out, "--out")  # under a file: it was "Not a directory: ..." after the config was read
     earlier = resume is None and ((out / "last.pt").exists() or (out / "best.pt").exists())
 
     def on_start() -> None:

@@ -89,3 +89,12 @@ def test_kg_progress_shows_the_validation_just_computed_and_log_has_the_global_s
     # steps: the optimizer steps of the row (they sum to the run's); step: the global step at the row
     assert [(r["epoch"], r["steps"], r["step"]) for r in rows] == [("1", "4", "4"), ("1", "2", "6"), ("2", "6", "12")]
     assert cfg_path.exists()
+
+
+def test_out_under_a_file_is_named_before_anything_runs(tmp_path):
+    """It was a raw 'Not a directory: ...'."""
+    (tmp_path / "file").write_text("x")
+    res = CliRunner().invoke(app, ["train", "--config", str(REPO / "experiments/configs/test_tiny.yaml"),
+                                   "--out", str(tmp_path / "file" / "sub"), "--set", "steps=1"])
+    assert res.exit_code == 1
+    assert res.stderr.strip() == f"error: --out {tmp_path / 'file' / 'sub'}: {tmp_path / 'file'} is a file; give a folder"
