@@ -17,7 +17,6 @@ The cost of a rollout (:func:`tour_cost`) is the summed arc length of the closed
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, replace
 
 import torch
@@ -146,33 +145,12 @@ def sample_matrix(batch: int, n: int, generator: torch.Generator | None = None,
     return d
 
 
-@functools.lru_cache(maxsize=None)
-def training_matrix_mean(n: int) -> float:
-    """Mean off-diagonal entry of :func:`sample_matrix` matrices of size ``n``: the scale a matrix model
-    trained at size ``n`` learned on (0.176 at n = 20). From up to 256 seeded draws on a generator of its
-    own (the caller's random state is left alone); cached per ``n``."""
-    n = max(int(n), 2)
-    batch = max(8, min(256, int(3e8 // n ** 3)))
-    d = sample_matrix(batch, n, generator=torch.Generator().manual_seed(0))
-    return float(d.sum() / (batch * n * (n - 1)))
-
-
-def matrix_mean(m) -> float:  # noqa: ANN001 - a numpy [n, n] matrix
-    """Mean off-diagonal entry of ``m`` (0 for a matrix of fewer than 2 nodes)."""
-    n = len(m)
-    return float((m.sum() - m.trace()) / (n * (n - 1))) if n > 1 else 0.0
-
-
-def training_nodes(problem: str, size: int) -> int:
-    """Nodes of the training instances of a ``problem`` model of ``size`` (cities, or customers + depot)."""
-    return size + 1 if problem in ("cvrp", "acvrp") else size
-
-
-def matrix_factor(m, train_nodes: int) -> float:  # noqa: ANN001 - a numpy [n, n] matrix, diagonal zeroed
-    """Instance units per model unit of a matrix: :func:`from_instances` divides the matrix by it, and a
-    model cost times it is the cost in the instance's units. 1 for an all-zero matrix."""
-    mean = matrix_mean(m)
-    return mean / training_matrix_mean(train_nodes) if mean > 0 else 1.0
+def matrix_factor(m) -> float:  # noqa: ANN001 - a numpy [n, n] matrix, diagonal zeroed
+    """Instance units per model unit of a matrix: its largest entry (1 for an all-zero matrix).
+    :func:`from_instances` divides the matrix by it, and a model cost times it is the cost in the
+    instance's units (what the validation gap compares with the reference)."""
+    top = float(m.max())
+    return top if top > 0 else 1.0
 
 
 def capacity_for(num_customers: int) -> int:
@@ -353,15 +331,16 @@ def model_problem(inst) -> str:  # noqa: ANN001
     return ("a" + inst.problem) if inst.distance_type == "EXPLICIT" else inst.problem
 
 
-def from_instances(insts: list, *, scale: bool = True, train_nodes: int | None = None) -> VRPData:  # noqa: ANN001
+def from_instances(insts: list, *, scale: bool = True) -> VRPData:  # noqa: ANN001
     """Stack same-size graphroute instances into a :class:`VRPData` in model units (float32).
 
     Coordinates outside the unit square are min-max scaled into it with one scale for both axes
     (distances shrink by a constant, tours keep their order); coordinates already inside are kept,
-    so generated instances keep their costs. Matrices are scaled (:func:`matrix_factor`) so that their
-    mean off-diagonal entry is that of the training matrices of ``train_nodes`` nodes (default: the
-    instances' own; :func:`training_nodes` of a checkpoint), the scale the model learned on: dividing by the largest entry put the
-    instances at 2.2x the training scale (ATSP20 gap 3.49 %, 2.0 % when scaled to the training's).
+    so generated instances keep their costs. Matrices are divided by their largest entry
+    (:func:`matrix_factor`). Training draws MatNet matrices unscaled (mean off-diagonal entry 0.176 at
+    20 nodes, 0.386 after this division): scaling instances to the training mean instead helped ATSP20
+    but hurt ACVRP20 and every other size (experiments/results/neural_quality.md), so it is not done;
+    a consistent pipeline needs models trained on divided matrices.
     Demands become fractions of the capacity (the model's input) and are kept as integers too
     (``demand_units``, ``capacity``) for an exact capacity mask.
     """
@@ -377,7 +356,7 @@ def from_instances(insts: list, *, scale: bool = True, train_nodes: int | None =
         for i in insts:
             m = np.array(i.matrix, dtype=np.float64)
             np.fill_diagonal(m, 0.0)  # never travelled; TSPLIB .atsp files put 9999 there, which would set the scale
-            mats.append(m / matrix_factor(m, train_nodes or len(m)) if scale else m)
+            mats.append(m / matrix_factor(m) if scale else m)
         dist = torch.tensor(np.stack(mats), dtype=torch.float32)
     else:
         cs = []

@@ -444,7 +444,7 @@ def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu", 
     costs, routes = [], []
     for s in range(0, len(insts), chunk):
         part = insts[s:s + chunk]
-        data = from_instances(part, train_nodes=getattr(model, "train_nodes", None)).to(device)
+        data = from_instances(part).to(device)
         _, seqs = best_solutions(model, data, augment_k=augment_k)
         # one copy to the host per chunk, not one per instance (a sync each on CUDA); CVRP sequences
         # of different lengths are padded with depot visits, which split no route

@@ -160,7 +160,7 @@ def _solve(inst: Instance, model, meta: dict, max_starts: int, time_limit: float
 
     t0 = _now()
     pilot = min(max_starts, PILOT_STARTS)  # >= 2: a CVRP pass of one start would not start at customer 1
-    data = from_instances([inst], train_nodes=getattr(model, "train_nodes", None))
+    data = from_instances([inst])
     copies = augment_data(data, 1 if data.matrix_based else augment)  # matrix models have no symmetry
 
     def decode(i: int, offset: int, num_starts: int) -> tuple[float, object, float]:

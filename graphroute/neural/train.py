@@ -51,7 +51,7 @@ from torch import nn
 from graphroute.exceptions import ConfigError, InvalidArgumentError
 from graphroute.neural.config import TrainConfig
 from graphroute.neural.decoding import Rollout, rollout
-from graphroute.neural.envs import VRPData, sample_batch, training_nodes
+from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, config_changes, diverged,
@@ -208,9 +208,6 @@ def _load_init_weights(model: AttentionModel, path: str | Path) -> None:
 def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
     model = AttentionModel(ModelConfig(**ck["model_config"]))
     model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
-    # the size it trained at: matrix instances are scaled to that size's training matrices (envs.from_instances)
-    size = int((ck.get("config") or {}).get("size") or 0)
-    model.train_nodes = training_nodes(model.config.problem, size) if size else None
     return model.to(device).eval()
 
 
@@ -223,7 +220,8 @@ class Validator:
     reference_mean: float | None = None
     #: instance units per model unit, per instance (matrix models: envs.matrix_factor; else 1): the gap
     #: compares costs in the reference's units (a model-unit cost against an integer matrix's reference
-    #: read -100 %); ``val_cost`` stays in model units, those of the training ``cost`` column
+    #: read -100 %); ``val_cost`` stays in model units (for matrix models: matrices divided by their largest
+    #: entry, where training's ``cost`` column has them undivided)
     factors: torch.Tensor | None = None
 
     @classmethod
@@ -233,14 +231,13 @@ class Validator:
         import numpy as np
 
         from graphroute.neural.evaluate import cached_reference, eval_instances
-        from graphroute.neural.envs import from_instances, matrix_factor, training_nodes
+        from graphroute.neural.envs import from_instances, matrix_factor
 
         insts = eval_instances(cfg.problem, cfg.size, cfg.val_size, cfg.val_seed, cfg.distribution)
         ref = cached_reference(insts)
-        nodes = training_nodes(cfg.problem, cfg.size)
-        factors = [matrix_factor(np.array(i.matrix, dtype=np.float64), nodes) if cfg.problem in ("atsp", "acvrp")
+        factors = [matrix_factor(np.array(i.matrix, dtype=np.float64)) if cfg.problem in ("atsp", "acvrp")
                    else 1.0 for i in insts]
-        return cls(from_instances(insts, train_nodes=nodes), None if ref is None else float(sum(ref) / len(ref)),
+        return cls(from_instances(insts), None if ref is None else float(sum(ref) / len(ref)),
                    torch.tensor(factors, dtype=torch.float64))
 
     @torch.no_grad()

@@ -26,10 +26,10 @@ def tiny(problem: str) -> AttentionModel:
 @pytest.mark.parametrize("strategy", ["greedy", "sample"])
 def test_decoded_solutions_pass_checker(problem, strategy):
     insts = eval_instances(problem, 10, 3, seed=5)
-    data = from_instances(insts)  # unit-square coordinates stay as they are; matrices / envs.matrix_factor
+    data = from_instances(insts)  # unit-square coordinates stay as they are; matrices / their max
     with torch.no_grad():
         r = rollout(tiny(problem), data, strategy=strategy, generator=torch.Generator().manual_seed(1))
-    scale = [matrix_factor(np.array(i.matrix, dtype=float), i.n) if problem.startswith("a") else 1.0 for i in insts]
+    scale = [matrix_factor(np.array(i.matrix, dtype=float)) if problem.startswith("a") else 1.0 for i in insts]
     for b, inst in enumerate(insts):
         for p in range(r.actions.shape[1]):
             res = check(inst, Solution(actions_to_routes(r.actions[b, p], data.is_cvrp)))
