@@ -124,6 +124,18 @@ class Suite:
             raise ConfigError(f"{path.name}: 'workers' must be an integer >= 1")
         if isinstance(suite.plot_routes, bool) or not isinstance(suite.plot_routes, int) or suite.plot_routes < 0:
             raise ConfigError(f"{path.name}: 'plot_routes' must be an integer >= 0")
+        if suite.options is None:
+            suite.options = {}
+        if not isinstance(suite.options, dict) or not all(isinstance(v, dict) for v in suite.options.values()):
+            # [1, 2] or {ortools: 3} was a traceback in the grid check
+            raise ConfigError(f"{path.name}: 'options' must map solver names to mappings of options "
+                              "({ortools: {gls_lambda: 0.2}})")
+        from graphroute.solvers import SOLVERS
+
+        unknown = [str(k) for k in suite.options if k not in SOLVERS]
+        if unknown:  # options under a misspelt name were dropped without a word
+            raise ConfigError(f"{path.name}: 'options' names unknown solver(s) {', '.join(unknown)}; available: "
+                              f"{', '.join(SOLVERS)}")
         suite.source = str(path)
         return suite
 

@@ -176,3 +176,15 @@ def test_suite_options_are_checked_before_any_run(tmp_path, options, msg):
         Grid(instances=refs, solvers=suite.solvers, baseline=suite.baseline, time_limit=1.0, seeds=[0],
              options=suite.options)
     assert msg in str(exc.value)
+
+
+@pytest.mark.parametrize("options,msg", [
+    ("[1, 2]", "'options' must map solver names to mappings of options"),
+    ("{ortools: 3}", "'options' must map solver names to mappings of options"),
+    ("{ortool: {bogus: 1}}", "'options' names unknown solver(s) ortool; available:"),
+])
+def test_suite_options_of_the_wrong_shape_or_an_unknown_solver_are_refused(tmp_path, options, msg):
+    """[1, 2] and {ortools: 3} were tracebacks; options under a misspelt solver were dropped silently."""
+    with pytest.raises(ConfigError) as exc:
+        Suite.from_yaml(write_suite(tmp_path, f"options: {options}\n"))
+    assert msg in str(exc.value)
