@@ -26,7 +26,7 @@ def paths_command(
         None, "--overlap", help="--diverse measure: jaccard, length, nodes or relations (default: relations on KGs)."),
     budget: Optional[int] = typer.Option(
         None, "--budget", help="--diverse: most shortest paths examined for diverse ones (default 50 x K)."),
-    weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length or time (default: the graph's)."),
+    weight: Optional[str] = typer.Option(None, "--weight", "-w", help="Edge weight: length, time or hops (default: the graph's)."),
     depart: Optional[str] = typer.Option(
         None, "--depart", help="HH:MM or HH:MM:SS, 00:00 to 23:59:59: earliest-arrival path on a traffic graph with time-slot travel times (not with --k, --diverse, --weight)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),

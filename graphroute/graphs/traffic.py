@@ -600,7 +600,8 @@ def read_traffic(
     speed_path = Path(speeds) if speeds else _find_beside(folder, ("*speed*.csv", "*speed*.csv.gz", "*speed*.npz"))
     if speed_path is not None:
         if "length" not in attrs:
-            raise InvalidInstanceError("travel times from speeds need edge lengths: give distances or locations")
+            skipped = f" ({notes['locations_skipped']})" if "locations_skipped" in notes else ""
+            raise InvalidInstanceError(f"travel times from speeds need edge lengths: give distances or locations{skipped}")
         mps, stats = _slot_speeds(speed_path, sensor_ids, slot_minutes=slot_minutes, speed_unit=speed_unit)
         tt = fifo_repair(attrs["length"][None, :] / mps[:, src], slot_minutes * 60.0)
         extras["time_slots"] = tt

@@ -400,6 +400,10 @@ def train(
 
         model.train()
         decayed_from = ck.get("lr_decayed_from") if ck is not None else None  # the step the rate was divided at
+        if ck is not None and decayed_from is None and cfg.lr_decay_at:  # a checkpoint from before that key:
+            groups = (ck.get("optimizer") or {}).get("param_groups") or [{}]  # its optimizer shows a drop made
+            if float(groups[0].get("lr", cfg.lr)) < 0.5 * cfg.lr:
+                decayed_from = int(ck["step"])
         last_metrics: dict = {}
         t_window, n_window, losses, costs = time.perf_counter(), 0, [], []
         window = ck.get("log_window") if ck is not None else None

@@ -145,7 +145,8 @@ def _check_free_memory(found: int) -> None:
     free = available_bytes()
     if free is not None and free < MEMORY_FLOOR:
         raise InvalidArgumentError(f"K shortest paths: {fmt_bytes(free)} of memory left after {found:,} paths, so the "
-                                   "search stopped before the system runs out; ask for fewer paths (lower k)")
+                                   "search stopped before the system runs out; ask for fewer paths (lower k, or --budget with "
+                                   "--diverse)")
 
 
 def _check_k(k) -> int:

@@ -127,3 +127,20 @@ def test_a_pandas_timestamp_index_column_is_not_read(folder):
     (folder / "speeds.csv").write_text(",400001,400017,400030\n" + rows + "\n")
     g = read_traffic(folder / "distances.csv", speeds=folder / "speeds.csv")
     assert g.extras["time_slots"].shape[1] == g.n_edges
+
+
+def test_skipped_locations_are_named_when_speeds_then_need_lengths(folder):
+    """A pickle needs locations for lengths; a locations file beside it missing a sensor was skipped, and the
+    speeds error said only 'give distances or locations'."""
+    import pickle
+
+    import numpy as np
+
+    ids = ["400001", "400017", "400030"]
+    with open(folder / "adj.pkl", "wb") as fh:
+        pickle.dump((ids, {s: i for i, s in enumerate(ids)}, np.eye(3) * 0.5 + 0.5), fh)
+    (folder / "sensor_locations.csv").write_text("sensor_id,latitude,longitude\n400001,37.0,-121.0\n")
+    (folder / "speeds.csv").write_text("400001,400017,400030\n" + "50,40,30\n" * 288)
+    with pytest.raises(InvalidInstanceError, match=r"need edge lengths: give distances or locations \(sensor_locations"
+                                                   r".csv \(found beside adj.pkl\) has no location for 2 of the 3"):
+        read_traffic(folder / "adj.pkl")

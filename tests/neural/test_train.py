@@ -233,3 +233,20 @@ def test_a_resume_that_raises_steps_never_undoes_a_learning_rate_decay(tmp_path)
     lrs = {int(r["step"]): float(r["lr"]) for r in csv.DictReader(open(tmp_path / "log.csv"))}
     assert lrs[6] == pytest.approx(2e-4) and lrs[7] == pytest.approx(2e-5)  # decayed at 0.5 x 12
     assert all(lrs[s] == pytest.approx(2e-5) for s in range(7, 31))  # and stays decayed after the resume
+
+
+def test_a_checkpoint_from_before_the_decay_key_keeps_its_drop_too(tmp_path):
+    """A last.pt written before lr_decayed_from existed: its optimizer state shows the divided rate."""
+    import csv
+
+    import torch
+
+    cfg = TrainConfig.from_yaml(TINY).replace(steps=12, lr=2e-4, lr_decay_at=0.5, log_every=1, val_every=12,
+                                              checkpoint_every=12)
+    train(cfg, tmp_path, device="cpu")
+    ck = torch.load(tmp_path / "last.pt", weights_only=False)
+    del ck["lr_decayed_from"]  # as an older version wrote it
+    torch.save(ck, tmp_path / "last.pt")
+    train(cfg.replace(steps=30), tmp_path, device="cpu", resume=tmp_path / "last.pt")
+    lrs = {int(r["step"]): float(r["lr"]) for r in csv.DictReader(open(tmp_path / "log.csv"))}
+    assert all(lrs[s] == pytest.approx(2e-5) for s in range(13, 31))
