@@ -212,10 +212,12 @@ def _check_grid(out: Path, grid, fresh: bool) -> None:  # noqa: ANN001
     """Refuse, before anything runs or is displayed, a results folder that holds another grid's results
     (the store's own check, read-only here: it records nothing when the grid matches). The refusal ends
     with what to do (every ad-hoc comparison defaults to runs/compare/custom)."""
+    from graphroute.compare.core import check_not_foreign
     from graphroute.compare.store import ResultStore
     from graphroute.exceptions import InvalidArgumentError
 
     if not (out / "results.sqlite").exists():
+        check_not_foreign(out)  # a user's own results.csv there: refused before the progress bar too
         return
     store = ResultStore(out)  # a damaged or foreign file is refused here too (--fresh or not): one line, no bar
     try:

@@ -194,15 +194,9 @@ def run_compare(
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InvalidArgumentError(f"{out} is a file, not a results folder")
+    check_not_foreign(out)
     ray_started = connect_ray(address) if executor == "ray" else False  # before --fresh empties the folder
     try:
-        if not (out / "results.sqlite").exists():  # not a comparison's folder: its files are someone else's
-            theirs = [f for f in REPORT_FILES if (out / f).exists()] + [f"plots/{f}" for f in PLOT_FILES
-                                                                       if (out / "plots" / f).exists()]
-            if theirs:
-                raise InvalidArgumentError(f"{out} holds {', '.join(theirs)} but no results.sqlite: not a "
-                                           "comparison's folder, and the comparison would overwrite them; give "
-                                           "another results folder")
         store = ResultStore(out)
         try:
             kept = clear_outputs(out, store, {Path(ref.path).resolve() for ref in grid.instances}) if fresh else []
@@ -242,6 +236,19 @@ def run_compare(
             import ray
 
             ray.shutdown()
+
+
+def check_not_foreign(out: Path) -> None:
+    """Refuse a folder without ``results.sqlite`` that holds files of the names the reports are written
+    to: not a comparison's folder, so they are someone else's (they were overwritten silently)."""
+    out = Path(out)
+    if (out / "results.sqlite").exists():
+        return
+    theirs = [f for f in REPORT_FILES if (out / f).exists()] + [f"plots/{f}" for f in PLOT_FILES
+                                                               if (out / "plots" / f).exists()]
+    if theirs:
+        raise InvalidArgumentError(f"{out} holds {', '.join(theirs)} but no results.sqlite: not a comparison's "
+                                   "folder, and the comparison would overwrite them; give another results folder")
 
 
 def write_reports(out: str | Path, grid: Grid, *, header: str, plot_routes: int = 2) -> list[dict[str, Any]]:
