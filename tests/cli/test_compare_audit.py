@@ -455,7 +455,7 @@ def test_help_lists_the_suites():
 
 def test_a_foreign_folder_is_refused_before_the_progress_bar(tmp_path):
     (tmp_path / "results.csv").write_text("my,own\n")
-    res = CliRunner().invoke(app, ["compare", TSP20, "-b", "nearest", "--solvers", "savings", "-t", "0.5",
+    res = CliRunner().invoke(app, ["compare", str(TSP20), "-b", "nearest", "--solvers", "savings", "-t", "0.5",
                                    "-w", "1", "--out", str(tmp_path)])
     assert res.exit_code == 1 and res.stdout == ""  # no "0/?" bar before the one error line
     assert "holds results.csv but no results.sqlite" in res.stderr
