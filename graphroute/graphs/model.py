@@ -228,7 +228,8 @@ class Graph:
                 return _read_only(self.edge_attrs["hops"].astype(np.float64, copy=False))
             return _read_only(np.ones(self.n_edges, dtype=np.float64))
         if name not in self.edge_attrs or name == "relation":
-            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
+            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"
+                       and not (self.kind == "traffic" and k == "weight")]  # a similarity there (below)
             raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
         if self.kind == "traffic" and name == "weight":  # a similarity: summing it routes along the weakest links
             costs = [k for k in ("length", "time") if k in self.edge_attrs] + ["hops"]

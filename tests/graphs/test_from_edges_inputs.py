@@ -46,5 +46,7 @@ def test_the_kernel_similarity_of_a_traffic_graph_is_not_a_routing_weight():
                    kind="traffic")
     with pytest.raises(UnknownNameError, match=r"'weight' is the DCRNN kernel similarity .* route on length, hops"):
         g.weights("weight")
+    with pytest.raises(UnknownNameError, match=r"unknown edge weight 'lenght'; available: length, hops$"):
+        g.weights("lenght")  # the similarity is not offered as a weight
     road = from_edges([0, 1], [1, 2], 3, edge_attrs={"weight": np.array([0.9, 0.2])}, kind="road")
     assert road.weights("weight").tolist() == [0.9, 0.2]
