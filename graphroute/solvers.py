@@ -197,6 +197,8 @@ class SolveResult:
         d = asdict(self)
         if self.cost == int(self.cost):
             d["cost"] = int(self.cost)
+        if self.duration is not None:  # a sum of tenths of seconds: 2429.8, not 2429.7999999999997 (12 digits)
+            d["duration"] = float(f"{self.duration:.12g}")
         return d
 
 

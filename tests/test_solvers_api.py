@@ -22,3 +22,13 @@ def test_solve_refuses_a_missing_file_and_a_non_instance(tmp_path):
         gr.solve(tmp_path / "none.json", "nearest")
     with pytest.raises(InvalidArgumentError, match="instance must be an Instance or the path of an instance file, got int"):
         gr.solve(5, "nearest")
+
+
+def test_json_duration_is_printed_to_twelve_significant_digits():
+    """Road durations in tenths of a second summed to 2429.7999999999997 in solve --json."""
+    import graphroute as gr
+
+    inst = gr.Instance("cvrp", distance_type="EXPLICIT", matrix=[[0, 1, 1], [1, 0, 1], [1, 1, 0]],
+                       durations=[[0, 0.1, 0.1], [0.1, 0, 0.1], [0.1, 0.1, 0]], demands=[0, 1, 1], capacity=5)
+    res = gr.solve(inst, "savings", time_limit=1)
+    assert res.duration == 0.30000000000000004 and res.to_dict()["duration"] == 0.3
