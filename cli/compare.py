@@ -91,10 +91,12 @@ def compare_command(
 
     if task not in ("vrp", "paths"):
         raise InvalidArgumentError(f"unknown task {task!r}; available: vrp, paths")
-    if executor not in ("local", "ray"):  # before anything is read or drawn (as run_compare's EXECUTORS)
+    from graphroute.compare.core import EXECUTORS
+
+    if executor not in EXECUTORS:  # before anything is read or drawn
         from graphroute.exceptions import UnknownNameError
 
-        raise UnknownNameError(f"unknown executor {executor!r}; available: local, ray")
+        raise UnknownNameError(f"unknown executor {executor!r}; available: {', '.join(EXECUTORS)}")
     if address is not None and executor != "ray":  # it used to be ignored without a word
         raise InvalidArgumentError("--address is the Ray cluster's address: it needs --executor ray")
     if task == "paths":

@@ -325,6 +325,11 @@ def actions_to_routes(actions: list[int] | torch.Tensor, is_cvrp: bool) -> list[
 
 
 # ---------------------------------------------------------------------- graphroute instances
+def a_problem(problem: str) -> str:
+    """A problem name with its indefinite article, for messages: "a tsp", "an atsp"."""
+    return f"{'an' if problem[:1] in 'aeiou' else 'a'} {problem}"
+
+
 def model_problem(inst) -> str:  # noqa: ANN001
     """The model family for an :class:`~graphroute.problems.Instance`: explicit matrices use the
     matrix (edge-aware) model, coordinates the coordinate model."""

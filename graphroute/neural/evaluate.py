@@ -457,11 +457,6 @@ def model_costs(model, insts: list, *, augment_k: int = 8, device: str = "cpu", 
     return costs, routes
 
 
-def _a(word: str) -> str:
-    """``word`` with its indefinite article: "a tsp", "an atsp"."""
-    return f"{'an' if word[:1] in 'aeiou' else 'a'} {word}"
-
-
 def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, size: int | None = None,
                         num: int = 1000, seed: int = 2026, augment_k: int = 8, reference: str | None = "pyvrp",
                         reference_time: float = 1.0, distribution: str = "uniform", device: str = "cpu",
@@ -495,10 +490,13 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     require_vrp_checkpoint(ck, checkpoint)
     problem = problem or ck["model_config"]["problem"]
     size = size or ck["config"]["size"]
-    if problem not in ("tsp", "cvrp", "atsp", "acvrp"):  # it was "is a tsp model, not foo"
-        raise InvalidArgumentError(f"unknown problem {problem!r}; available: tsp, cvrp, atsp, acvrp")
+    from graphroute.neural.envs import PROBLEMS, a_problem
+
+    if problem not in PROBLEMS:  # it was "is a tsp model, not foo"
+        raise InvalidArgumentError(f"unknown problem {problem!r}; available: {', '.join(PROBLEMS)}")
     if problem != ck["model_config"]["problem"]:
-        raise InvalidArgumentError(f"checkpoint {Path(checkpoint).name} is {_a(ck['model_config']['problem'])} "
+        trained = ck["model_config"]["problem"]
+        raise InvalidArgumentError(f"checkpoint {Path(checkpoint).name} is {a_problem(trained)} "
                                    f"model, not {problem}")
     if num >= 1:  # else eval_instances says
         from graphroute.problems.generate import check_generate_size

@@ -122,8 +122,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     t_call = _now()  # before importing torch: the limit counts from the call
     import torch
 
-    from graphroute.neural.envs import model_problem
-    from graphroute.neural.evaluate import _a
+    from graphroute.neural.envs import a_problem, model_problem
     from graphroute.neural.train import load_checkpoint, model_from_checkpoint, require_vrp_checkpoint
 
     check_neural_options({"augment": augment, "checkpoint": checkpoint})
@@ -133,7 +132,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     require_vrp_checkpoint(ck, path)
     if ck["model_config"]["problem"] != problem:
         raise InvalidArgumentError(
-            f"checkpoint {path.name} is {_a(ck['model_config']['problem'])} model; this instance needs {_a(problem)} model"
+            f"checkpoint {path.name} is {a_problem(ck['model_config']['problem'])} model; this instance needs {a_problem(problem)} model"
         )
     # "checkpoint" is the file name (best.pt of which run?): "checkpoint_path" says which file it was
     meta = {"checkpoint": path.name, "checkpoint_path": str(path.resolve()), "augment": augment, "model_problem": problem}
