@@ -220,23 +220,26 @@ class Graph:
         if name is not None and not isinstance(name, str):
             raise UnknownNameError(f"an edge weight is named by a string, got {type(name).__name__} {name!r:.40}")
         if name is not None and not name.strip():  # "" is no weight, not "the default one"
-            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"]
-            raise UnknownNameError(f"empty edge weight name; available: {', '.join(numeric + ['hops'])}")
+            raise UnknownNameError(f"empty edge weight name; available: {', '.join(self._weight_names())}")
         name = name or self.default_weight
         if name is None or name == "hops":
             if "hops" in self.edge_attrs:  # a contracted graph: an edge stands for several original ones
                 return _read_only(self.edge_attrs["hops"].astype(np.float64, copy=False))
             return _read_only(np.ones(self.n_edges, dtype=np.float64))
         if name not in self.edge_attrs or name == "relation":
-            numeric = [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"
-                       and not (self.kind == "traffic" and k == "weight")]  # a similarity there (below)
-            raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(numeric + ['hops'])}")
+            raise UnknownNameError(f"unknown edge weight {name!r}; available: {', '.join(self._weight_names())}")
         if self.kind == "traffic" and name == "weight":  # a similarity: summing it routes along the weakest links
-            costs = [k for k in ("length", "time") if k in self.edge_attrs] + ["hops"]
             raise UnknownNameError("on a traffic graph 'weight' is the DCRNN kernel similarity of two sensors (1 = the "
-                                   f"closest), not a cost to add up along a path; route on {', '.join(costs)} (read "
+                                   f"closest), not a cost to add up along a path; route on "
+                                   f"{', '.join(self._weight_names())} (read "
                                    "the similarity from graph.edge_attrs['weight'])")
         return _read_only(self.edge_attrs[name].astype(np.float64, copy=False))
+
+    def _weight_names(self) -> list[str]:
+        """The names :meth:`weights` routes on: float edge attributes (not a traffic graph's ``weight``, a
+        similarity) and ``hops``."""
+        return [k for k, v in self.edge_attrs.items() if v.dtype.kind == "f" and k != "hops"
+                and not (self.kind == "traffic" and k == "weight")] + ["hops"]
 
     # ------------------------------------------------------------------ node lookup
     def _index(self) -> dict[str, int]:
