@@ -128,7 +128,7 @@ def _render(inst, result, out, plot) -> None:  # noqa: ANN001
     t.add_column(style="bold")
     t.add_column()
     t.add_row("solver", escape(result.solver))
-    t.add_row("cost", fmt_num(result.cost))
+    t.add_row("cost", "[red]none[/] (no routes)" if result.no_routes else fmt_num(result.cost))
     if result.bks is not None:
         t.add_row("known best", f"{fmt_num(result.bks)}  ({escape(str(result.bks_source))})")
         if result.gap_to_bks_pct is not None:

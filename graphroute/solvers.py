@@ -192,10 +192,19 @@ class SolveResult:
     #: (:attr:`Instance.bks_checked`: True, False, or None when there were no routes to check).
     bks_checked: bool | None = None
 
+    @property
+    def no_routes(self) -> bool:
+        """An infeasible answer without a single visit (``meta["no_solution"]``): it has no cost.
+        The checker's 0 for it is not a cost, so ``to_dict`` and results.csv give none."""
+        return not self.feasible and not any(self.routes)
+
     def to_dict(self) -> dict[str, Any]:
-        """The ``solve --json`` object (a contract: extend, never rename)."""
+        """The ``solve --json`` object (a contract: extend, never rename). ``cost`` is null for
+        :attr:`no_routes`."""
         d = asdict(self)
-        if self.cost == int(self.cost):
+        if self.no_routes:
+            d["cost"] = None
+        elif self.cost == int(self.cost):
             d["cost"] = int(self.cost)
         if self.duration is not None:  # a sum of tenths of seconds: 2429.8, not 2429.7999999999997 (12 digits)
             d["duration"] = float(f"{self.duration:.12g}")

@@ -99,6 +99,10 @@ def plot_instance_gaps(rows: list[dict[str, Any]], solvers: list[str], path: Pat
     _save(fig, path)
 
 
+def _cost_text(cost: float) -> str:
+    return f"{cost:,.0f}" if cost >= 1000 else f"{cost:.3f}"
+
+
 def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], path: Path) -> None:
     """Side-by-side route drawings of one instance, one panel per solver."""
     from graphroute.plot import _layout
@@ -119,13 +123,12 @@ def plot_instance_routes(instance: Any, solutions: dict[str, dict[str, Any]], pa
         if cvrp:
             ax.scatter(xy[0, 0], xy[0, 1], s=60, marker="s", c="red", zorder=4)
         gap = sol.get("gap_to_bks_pct")
-        cost = f"{sol['cost']:,.0f}" if sol["cost"] >= 1000 else f"{sol['cost']:.3f}"
-        if not any(sol["routes"]):  # a run with no routes has no cost (the solution file's 0 is no cost)
+        if not any(sol["routes"]) or sol["cost"] is None:  # no routes: no cost (null; 0 in older files)
             title = f"{name}: no solution"
         elif not sol.get("feasible", True):  # its cost is shown, as results.csv does, but marked
-            title = f"{name}: {cost}, INFEASIBLE"
+            title = f"{name}: {_cost_text(sol['cost'])}, INFEASIBLE"
         else:
-            title = f"{name}: {cost}" + (f" ({gap:.2f}%)" if gap is not None else "")
+            title = f"{name}: {_cost_text(sol['cost'])}" + (f" ({gap:.2f}%)" if gap is not None else "")
         ax.set_title(title, fontsize=9, color="black" if sol.get("feasible", True) else "red")
         ax.set_xticks([])
         ax.set_yticks([])

@@ -110,7 +110,7 @@ def run_one(task: Task) -> dict[str, Any]:
     reason = [str(res.meta["no_solution"])] if res.meta.get("no_solution") else []
     row.update(
         status="ok" if res.feasible else "infeasible",
-        cost=res.cost if res.routes or res.feasible else None,  # no routes at all: no cost, not 0
+        cost=None if res.no_routes else res.cost,  # no routes at all: no cost, not 0 (as in the solution file)
         feasible=res.feasible,
         runtime_s=res.runtime_s,
         num_routes=res.num_routes,

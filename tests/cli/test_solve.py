@@ -271,8 +271,10 @@ def test_ortools_with_no_time_left_exits_2_not_1(examples, as_json):
         obj = json.loads(res.stdout)
         assert obj["feasible"] is False and obj["routes"] == [] and "never visited" in obj["violations"][-1]
         assert "used up building the OR-Tools model" in obj["meta"]["no_solution"]
+        assert obj["cost"] is None  # no routes, no cost: it said 0, a cost no solver can beat
     else:
         assert "no solution" in res.stdout and "NO: node(s) never visited" in res.stdout
+        assert "none (no routes)" in res.stdout
 
 
 # -- fuzz review: one line and exit 1 for bad input, nothing written

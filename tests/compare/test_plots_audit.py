@@ -178,8 +178,9 @@ def test_gap_vs_time_title_counts_the_runs_it_leaves_out(tmp_path, figs):
 def test_route_panels_mark_runs_without_a_solution_and_infeasible_ones(tmp_path, figs):
     """An OR-Tools run that returned no routes was titled 'ortools: 0.000'; infeasible runs looked feasible."""
     inst = read_instance(EXAMPLES / "cvrp50.json")
-    sols = {"none": {"routes": [], "cost": 0.0, "feasible": False},
+    sols = {"none": {"routes": [], "cost": None, "feasible": False},  # 0.0 in files written before stop 29
+            "old": {"routes": [], "cost": 0.0, "feasible": False},
             "bad": {"routes": [[1, 2]], "cost": 5.0, "feasible": False, "gap_to_bks_pct": 1.0},
             "good": {"routes": [[1, 2]], "cost": 5.0, "feasible": True, "gap_to_bks_pct": 1.0}}
-    titles = [ax.get_title() for ax in _routes_fig(tmp_path, figs, inst, sols).axes[:3]]
-    assert titles == ["none: no solution", "bad: 5.000, INFEASIBLE", "good: 5.000 (1.00%)"]
+    titles = [ax.get_title() for ax in _routes_fig(tmp_path, figs, inst, sols).axes[:4]]
+    assert titles == ["none: no solution", "old: no solution", "bad: 5.000, INFEASIBLE", "good: 5.000 (1.00%)"]

@@ -102,6 +102,7 @@ def test_no_solution_reason_is_the_runs_error(examples):
     assert "never visited" in row["error"]
     assert row["runtime_s"] is not None and row["solution"]["routes"] == []
     assert row["cost"] is None  # walkthrough finding: results.csv said 0 for a run with no routes
+    assert row["solution"]["cost"] is None  # and the solution file, beside it, said 0 still
 
 
 def test_reader_os_error_is_a_failed_row_not_a_traceback(examples, monkeypatch):
