@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -142,7 +143,7 @@ def _write_reports(out: Path, info: dict, table: str) -> None:
             f"- largest strongly connected component: {info['component_nodes']:,} of {info['graph_nodes']:,} nodes"
             f"{junctions}, "
             f"{info['edges']:,} edges, weight {info['weight']}\n"
-            f"- {info['queries']} seeded pairs (seed {info['seed']}), router {info['router']}, truncated pass "
+            f"- {info['queries']} seeded pairs (seed {info['seed']}), router {_shown(info['router'])}, truncated pass "
             f"T={info['steps']} steps{' (until the exact wave reaches the sources, x1.5)' if info['steps'] == 'auto' else ''}, "
             f"baseline {info['baseline']}\n"
             "- stretch = found cost / optimal cost (optimal: scipy Dijkstra)\n"
@@ -173,3 +174,10 @@ def _render(info: dict) -> None:
     console.print(t)
     for name, text in info["notes"].items():
         console.print(f"[dim]{name}: {text}[/]")
+
+
+def _shown(path: str) -> str:
+    """A path as the table prints it: relative to the working folder when it lies inside it (the
+    shipped router resolves to an absolute path, which named the author's checkout in the results)."""
+    rel = os.path.relpath(path)
+    return path if rel.startswith("..") else rel

@@ -125,6 +125,22 @@ def test_pairs_come_from_the_largest_strongly_connected_component(tail_file, tmp
     assert "largest strongly connected component: 36 of 37 nodes" in md and "chains contracted" not in md
 
 
+def test_summary_names_the_router_relative_to_the_working_folder(tail_file, tmp_path, monkeypatch):
+    """The shipped router resolves to an absolute path: the published tables named the author's checkout."""
+    monkeypatch.chdir(REPO)
+    out = tmp_path / "cmp"
+    res = run("compare", "--task", "paths", tail_file, "--queries", 6, "--k-queries", 0,
+              "--methods", "Dijkstra", "--no-contract", "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    assert strict_json(res.stdout)["router"] == str(CKPT)  # the JSON keeps the resolved path
+    assert "router data/checkpoints/router_road.pt, truncated" in (out / "paths_summary.md").read_text()
+    monkeypatch.chdir(tmp_path)  # outside the working folder: the path as it is
+    res = run("compare", "--task", "paths", tail_file, "--queries", 6, "--k-queries", 0,
+              "--methods", "Dijkstra", "--no-contract", "--out", out, "--json")
+    assert res.exit_code == 0, res.output
+    assert f"router {CKPT}, truncated" in (out / "paths_summary.md").read_text()
+
+
 def test_a_graph_without_coordinates_runs_without_the_geometric_methods(tmp_path):
     """DIMACS without coordinates: Euclidean A* and geo forwarding are dropped, and cannot be the baseline."""
     gr = tmp_path / "six.gr"
