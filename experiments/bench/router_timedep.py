@@ -21,7 +21,7 @@ Ratio = realised travel time / earliest-arrival travel time (1 = as good as time
 from __future__ import annotations
 
 import argparse
-import platform
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,7 @@ def main(argv=None) -> None:  # noqa: ANN001
     import torch
 
     from graphroute.graphs import read_any
+    from graphroute.machine import machine_info
     from graphroute.neural.router.evaluate import random_pairs
     from graphroute.neural.router.model import RouterGraph
     from graphroute.neural.router.route import cost_to_go, greedy_routes
@@ -107,7 +108,8 @@ def main(argv=None) -> None:  # noqa: ANN001
         "",
         f"Graph: METR-LA (largest strongly connected component: {g.n_nodes} sensors, {g.n_edges:,} edges), "
         f"{tt.shape[0]} time-of-day slots of {slot / 60:g} min built from the week of speeds beside it. "
-        f"{args.pairs} seeded pairs per departure time. Machine: {platform.machine()}, 1 torch thread.",
+        f"{args.pairs} seeded pairs per departure time. Machine: {machine_info()}, 1 torch thread. "
+        f"Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
         "",
         "Each route is chosen at the departure time and then driven through the time-dependent travel times; "
         "the ratio is its realised travel time over time-dependent Dijkstra's earliest arrival (exact under FIFO). "
