@@ -103,10 +103,13 @@ def generate_vrp(
     if out.suffix.lower() != ".json":
         raise InvalidArgumentError(f"--out must end in .json, got {out.name}")
     check_output_path(out, "--out")  # before the many-to-many Dijkstra: no work is lost to an unwritable path
-    from graphroute.graphs import read_any
+    from graphroute.graphs import OSM_SUFFIXES, read_any
     from graphroute.graphs.road_vrp import road_vrp_instance
     from graphroute.problems.io import write_instance
 
+    if not road.name.lower().endswith((".npz", ".gr", ".gr.gz", *OSM_SUFFIXES)):  # else read as a KG or traffic file
+        raise InvalidArgumentError(f"--road takes a road graph (a .graph.npz, an OpenStreetMap .osm/.osm.pbf/.osm.gz/"
+                                   f".osm.bz2 or a DIMACS .gr file), got {road.name}")
     inst = road_vrp_instance(read_any(road), customers=customers, clustered=clustered, seed=seed,
                              capacity=capacity, name=out.stem)
     write_instance(inst, out)

@@ -63,6 +63,8 @@ def paths_command(
         raise InvalidArgumentError("give --source and --target, or --pairs FILE")
     if not 0.0 <= max_overlap <= 1.0:
         raise InvalidArgumentError(f"--max-overlap must be in [0, 1], got {max_overlap:g}")
+    if budget is not None and budget < k:  # the library says "budget ... k", the parameters' names
+        raise InvalidArgumentError(f"--budget ({budget}) must be at least --k ({k})")
     depart_s = None if depart is None else parse_clock(depart)
     # ids are echoed as the graph knows them: " 266329121 " finds node 266329121 and is reported as such
     lines = read_pair_lines(pairs) if pairs is not None else [(source.strip(), target.strip())]

@@ -388,7 +388,8 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
     if n is None:
         raise InvalidInstanceError(f"{path.name}: no 'p sp n m' line (not a DIMACS .gr file?)")
     if len(src) != m:
-        raise InvalidInstanceError(f"{path.name}: the header announces {m} arcs but the file has {len(src)} (truncated?)")
+        why = "truncated?" if len(src) < m else "more 'a' lines than the 'p sp' line announces"
+        raise InvalidInstanceError(f"{path.name}: the header announces {m} arcs but the file has {len(src)} ({why})")
     xy = None
     co = Path(coords) if coords is not None else None
     if co is None:

@@ -268,3 +268,13 @@ def test_generate_vrp_default_capacity_and_seed(grid, tmp_path):
         got = read_instance(out)
         assert got.capacity == want.capacity and got.matrix.tolist() == want.matrix.tolist()
     assert read_instance(tmp_path / "s0.json").matrix.tolist() != read_instance(tmp_path / "s5.json").matrix.tolist()
+
+
+@pytest.mark.parametrize("name,text", [("pairs.txt", "1 3000\n"), ("dist.csv", "from,to,cost\n1,2,3\n")])
+def test_vrp_road_that_is_no_road_file_says_so(tmp_path, name, text):
+    """Walkthrough: a .txt given to --road was parsed as KG triples ('expected head, relation and tail')."""
+    (tmp_path / name).write_text(text)
+    res = run("generate", "vrp", "--road", tmp_path / name, "-n", 5, "--out", tmp_path / "x.json")
+    one_line_error(res, f"--road takes a road graph (a .graph.npz, an OpenStreetMap .osm/.osm.pbf/.osm.gz/.osm.bz2 "
+                        f"or a DIMACS .gr file), got {name}")
+    assert not (tmp_path / "x.json").exists()

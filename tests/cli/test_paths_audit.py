@@ -94,6 +94,11 @@ def test_max_overlap_out_of_range_names_the_value(gr, value):
     one_line_error(run(gr, "-s", 1, "-t", 6, "--diverse", "--max-overlap", value), f"got {float(value):g}")
 
 
+def test_budget_below_k_names_the_options(gr):
+    """Walkthrough: the library's 'budget (2) must be at least k (5)' reached the user."""
+    one_line_error(run(gr, "-s", 1, "-t", 6, "--k", 5, "--diverse", "--budget", 2), "--budget (2) must be at least --k (5)")
+
+
 # --- what reaches the library ---------------------------------------------------------------------------
 
 

@@ -154,6 +154,15 @@ def test_bad_dimacs_headers_and_coords(tmp_path, text, msg):
         read_dimacs(gr)
 
 
+@pytest.mark.parametrize("arcs,why", [(1, r"\(truncated\?\)"), (3, r"\(more 'a' lines than the 'p sp' line announces\)")])
+def test_dimacs_arc_count_mismatch_says_which_way(tmp_path, arcs, why):
+    """Walkthrough: a file with more arcs than its header was called truncated."""
+    gr = tmp_path / "g.gr"
+    gr.write_text("p sp 3 2\n" + "".join(f"a {i} {i % 3 + 1} 1\n" for i in range(1, arcs + 1)))
+    with pytest.raises(InvalidInstanceError, match=f"announces 2 arcs but the file has {arcs} {why}"):
+        read_dimacs(gr)
+
+
 def test_dimacs_coords(tmp_path):
     gr = tmp_path / "g.gr"
     gr.write_text("p sp 2 2\na 1 2 5\na 2 1 7\n")
