@@ -387,6 +387,11 @@ class Graph:
     def to_networkx(self, weight: str | None = None) -> Any:
         """networkx.MultiDiGraph (or DiGraph keeping the lightest parallel edge when ``weight`` is given).
 
+        The MultiDiGraph's edges carry every edge attribute under its own name. The DiGraph's edges carry
+        the chosen cost under its own name *and* under ``weight`` (networkx's default): both
+        ``nx.dijkstra_path_length(G, s, t, weight="time")`` and ``nx.dijkstra_path_length(G, s, t)``
+        read it (with only ``weight`` set, the first silently counted hops).
+
         Nodes are ``0..n-1``, the CSR indices, so paths and edge positions carry over unchanged; they
         carry the graph's node labels as attributes: ``id`` (the original id, as in the file), ``name``
         and ``x``, ``y`` (the OSMnx convention: lon, lat for road and traffic graphs), those the graph
@@ -402,7 +407,7 @@ class Graph:
             w = self.weights(weight)
             for u, v, x in zip(src.tolist(), self.indices.tolist(), w.tolist()):
                 if not g.has_edge(u, v) or g[u][v]["weight"] > x:
-                    g.add_edge(u, v, weight=x)
+                    g.add_edge(u, v, **{weight: x, "weight": x})
             return g
         g = nx.MultiDiGraph(kind=self.kind)
         g.add_nodes_from(nodes)

@@ -190,6 +190,21 @@ def test_weighted_networkx_keeps_the_lightest_parallel_edge_in_its_direction(wei
     g = _parallel()
     G = g.to_networkx(weight=weight)
     assert {(u, v): d["weight"] for u, v, d in G.edges(data=True)} == _lightest(g, weight)
+    # walkthrough: the cost was stored only as "weight", so weight="time" in networkx silently counted hops
+    assert {(u, v): d[weight] for u, v, d in G.edges(data=True)} == _lightest(g, weight)
+
+
+def test_weighted_networkx_answers_under_the_weights_own_name():
+    nx = pytest.importorskip("networkx")
+    from graphroute.graphs.synthetic import synthetic_graph
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra as sp_dijkstra
+
+    g = synthetic_graph("delaunay", 300, seed=0)
+    G = g.to_networkx(weight="time")
+    want = float(sp_dijkstra(csr_matrix((g.weights("time"), g.indices, g.indptr), shape=(300, 300)), indices=0)[299])
+    assert nx.dijkstra_path_length(G, 0, 299, weight="time") == pytest.approx(want)
+    assert nx.dijkstra_path_length(G, 0, 299) == pytest.approx(want)
 
 
 def test_multigraph_networkx_keeps_every_edge_its_direction_and_attributes():
