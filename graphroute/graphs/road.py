@@ -185,6 +185,18 @@ def _direction(tags: dict[str, str]) -> int:
     return 0
 
 
+#: osmium's x / y of a location the file did not give (libosmium's ``undefined_coordinate``)
+_UNDEFINED = 2**31 - 1
+
+
+class _OffGlobe(Exception):
+    """A way's node has a location outside -180..180 / -90..90 (raised out of the osmium handler)."""
+
+    def __init__(self, ref: int, loc) -> None:  # noqa: ANN001
+        super().__init__(ref)
+        self.ref, self.lon, self.lat = ref, loc.lon_without_check(), loc.lat_without_check()
+
+
 def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool = True) -> Graph:
     """Drivable road graph of an OpenStreetMap file (``.osm.pbf``, ``.osm``, ``.osm.gz``, ``.osm.bz2``).
 
@@ -243,6 +255,8 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
                 loc = node.location
                 if loc.valid():
                     coords[node.ref] = (loc.lon, loc.lat)
+                elif loc.x != _UNDEFINED:  # in the file, off the globe (lat 95): was dropped as "missing"
+                    raise _OffGlobe(node.ref, loc)
                 else:  # not in the file, or later in it (an unsorted file): the second pass looks
                     missing.add(node.ref)
                 pts.append(node.ref)
@@ -259,11 +273,16 @@ def read_osm(path: str | Path, *, weight: str = "time", keep_largest_scc: bool =
         def node(self, n) -> None:  # noqa: ANN001
             if n.id in missing and n.location.valid():
                 coords[n.id] = (n.location.lon, n.location.lat)
+            elif n.id in missing and n.location.x != _UNDEFINED:
+                raise _OffGlobe(n.id, n.location)
 
     try:
         Handler().apply_file(_osm_file(path), locations=True)
         if missing:
             LateNodes().apply_file(_osm_file(path))
+    except _OffGlobe as exc:
+        raise InvalidInstanceError(f"{path.name}: node {exc.ref} lies off the globe (lon {exc.lon:g}, lat {exc.lat:g}; "
+                                   "longitudes are -180..180, latitudes -90..90)") from None
     except (RuntimeError, ValueError, osmium.InvalidLocationError) as exc:  # a bad lat / lon: InvalidLocationError
         raise InvalidInstanceError(f"cannot read {path.name}: {exc}") from None
     counts["late_nodes"] = len(missing.intersection(coords))  # after their way in the file, found by the second pass

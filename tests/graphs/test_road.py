@@ -264,3 +264,23 @@ def test_undecodable_dimacs_is_one_error(tmp_path, name, data, msg):
     out = tmp_path / "o.graph.npz"
     res = CliRunner().invoke(app, ["graph", "build", "road", str(p), "--out", str(out)])
     assert res.exit_code == 1 and msg in res.output and "Traceback" not in res.output and not out.exists()
+
+
+_TRIANGLE_WAY = ('<way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><nd ref="1"/>'
+                 '<tag k="highway" v="residential"/></way>')
+
+
+@pytest.mark.parametrize("where", ["lat=\"95.0\" lon=\"7.0\"", "lat=\"43.0\" lon=\"200.0\""])
+@pytest.mark.parametrize("late", [False, True], ids=["sorted", "nodes-after-way"])
+def test_osm_node_off_the_globe_is_refused_by_id(tmp_path, where, late):
+    """Walkthrough: lat 95 was dropped as a node "missing from the file" (NaN was refused)."""
+    nodes = (f'<node id="1" {where}/><node id="2" lat="43.001" lon="7.0"/>'
+             '<node id="3" lat="43.001" lon="7.001"/>')
+    body = _TRIANGLE_WAY + nodes if late else nodes + _TRIANGLE_WAY
+    p = tmp_path / "t.osm"
+    p.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">{body}</osm>\n')
+    with pytest.raises(InvalidInstanceError, match=r"t.osm: node 1 lies off the globe \(lon (7|200), lat (95|43);"):
+        read_osm(p)
+    good = p.read_text().replace(where, 'lat="43.0" lon="7.0"')
+    p.write_text(good)
+    assert read_osm(p, keep_largest_scc=False).n_nodes == 3  # the same file on the globe builds
