@@ -73,6 +73,11 @@ class RouterConfig:
     threads: int | None = 1
 
     def __post_init__(self) -> None:
+        if isinstance(self.kinds, str):  # "kinds: grid" (or --set kinds=grid): one kind, not its letters
+            self.kinds = (self.kinds,)
+        if not isinstance(self.kinds, (list, tuple)):
+            raise ConfigError(f"config key 'kinds' must be a list of graph kinds ({', '.join(KINDS)}), "
+                              f"got {type(self.kinds).__name__} {self.kinds!r}")
         self.kinds = tuple(self.kinds)
         if self.task != "router":
             raise ConfigError(f"config key 'task' must be 'router', got {self.task!r}")

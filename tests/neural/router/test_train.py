@@ -17,6 +17,9 @@ TINY = REPO / "experiments/configs/router_tiny.yaml"
 @pytest.mark.parametrize("d, message", [
     ({"hiden": 3}, "unknown config key 'hiden'"),
     ({"kinds": ["grid", "maze"]}, "unknown kind 'maze'"),
+    ({"kinds": "maze"}, "unknown kind 'maze'"),  # walkthrough: a string was split into its letters ('m')
+    ({"kinds": 5}, r"'kinds' must be a list of graph kinds \(grid, delaunay, geometric\), got int 5"),
+    ({"kinds": None}, "'kinds' must be a list of graph kinds"),  # was "'NoneType' object is not iterable"
     ({"min_nodes": 50, "max_nodes": 10}, "min_nodes"),
     ({"lr": -1}, "'lr' must be a positive number"),
     ({"weight": "hops"}, "'weight' must be time or length"),
@@ -28,6 +31,10 @@ TINY = REPO / "experiments/configs/router_tiny.yaml"
 def test_bad_config_names_the_key(d, message):
     with pytest.raises(ConfigError, match=message):
         RouterConfig.from_dict(d)
+
+
+def test_one_kind_as_a_string_is_that_kind():
+    assert RouterConfig.from_dict({"kinds": "grid"}).kinds == ("grid",)
 
 
 def test_shipped_config_loads():
