@@ -110,7 +110,7 @@ def generate_vrp(
     if not road.name.lower().endswith((".npz", ".gr", ".gr.gz", *OSM_SUFFIXES)):  # else read as a KG or traffic file
         raise InvalidArgumentError(f"--road takes a road graph (a .graph.npz, an OpenStreetMap .osm/.osm.pbf/.osm.gz/"
                                    f".osm.bz2 or a DIMACS .gr file), got {road.name}")
-    inst = road_vrp_instance(read_any(road), customers=customers, clustered=clustered, seed=seed,
+    inst = road_vrp_instance(read_any(road), source=str(road), customers=customers, clustered=clustered, seed=seed,
                              capacity=capacity, name=out.stem)
     write_instance(inst, out)
     console.print(f"wrote {out} ({inst.kind}, {inst.num_customers} customers, capacity {inst.capacity})", markup=False)

@@ -358,7 +358,7 @@ def _road(spec: dict[str, Any], workdir: Path, stems: dict[str, Path] | None = N
             if graph is None:
                 graph = read_any(graph_path)
             inst = road_vrp_instance(graph, customers=customers, clustered=clustered,
-                                     seed=seed + k, name=name)
+                                     seed=seed + k, name=name, source=str(graph_path))
             out.append(InstanceRef(name, str(path), pending=instance_text(inst)))
         else:
             out.append(InstanceRef(name, str(path)))

@@ -29,11 +29,15 @@ def road_vrp_instance(
     capacity: int | None = None,
     name: str | None = None,
     clusters: int = 4,
+    source: str | None = None,
 ) -> Instance:
     """An asymmetric CVRP instance with ``customers`` customers on ``graph`` (see module docstring).
 
     Demands are uniform in 1..9; the capacity follows the AM/POMO rule
-    (:func:`graphroute.problems.generate.capacity_for`) unless given.
+    (:func:`graphroute.problems.generate.capacity_for`) unless given. ``meta["road"]`` is ``source``
+    (the file the graph was read from; the CLI passes ``--road``), else the raw file the graph was
+    built from, else a description of a synthetic graph; ``meta["road_source"]`` adds the raw file
+    when ``source`` is a built graph made from one.
     """
     from graphroute.paths.dijkstra import dijkstra_matrix
 
@@ -86,7 +90,15 @@ def road_vrp_instance(
     # metres (OSM) and whole-number lengths (DIMACS) round exactly enough; other units keep their values
     lengths = g.weights("length")
     whole = g.kind == "road" or bool(np.all(lengths == np.round(lengths)))
-    src = str(graph.meta.get("source", "graph"))
+    built_from = graph.meta.get("source")
+    if source is not None:
+        src = str(source)
+    elif built_from is not None:
+        src = str(built_from)
+    else:  # a synthetic graph (or one made in Python) has no file: say what it is
+        gen = graph.meta.get("generator")
+        src = f"{graph.kind} {gen} graph, seed {graph.meta.get('seed')}" if gen else f"{graph.kind} graph"
+    units = "s" if g.kind == "road" else "graph time units"  # synthetic time: length / a 0.5..1.5 speed
     ids = g.node_ids[stops].tolist() if g.node_ids is not None else stops.tolist()
     return Instance(
         problem="cvrp",
@@ -99,5 +111,7 @@ def road_vrp_instance(
         capacity=capacity if capacity is not None else capacity_for(customers),
         meta={"generator": "graphroute.road_vrp", "road": src, "node_ids": ids, "seed": seed,
               "clustered": bool(clustered), "cost": "travel distance (m)" if g.kind == "road" and has_time else "travel distance (graph length units)",
-              "durations": "travel time (s)" if has_time else None},
+              "durations": f"travel time ({units})" if has_time else None,
+              **({"road_source": str(built_from)} if source is not None and built_from is not None
+                 and str(built_from) != str(source) else {})},
     )

@@ -50,7 +50,12 @@ def test_generate_vrp_cli(tmp_path):
     out = tmp_path / "inst.json"
     res = runner.invoke(app, ["generate", "vrp", "--road", str(graph), "--customers", "15", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert json.loads(out.read_text())["distance"] == "EXPLICIT"
+    obj = json.loads(out.read_text())
+    assert obj["distance"] == "EXPLICIT"
+    # walkthrough: meta said "road": "graph" and durations in "(s)" for a synthetic graph
+    assert obj["meta"]["road"] == str(graph) and "road_source" not in obj["meta"]
+    assert obj["meta"]["durations"] == "travel time (graph time units)"
+    assert road_vrp_instance(synthetic_graph("grid", 300, seed=3), customers=5).meta["road"] == "synthetic grid graph, seed 3"
     res = runner.invoke(app, ["solve", str(out), "-s", "savings", "--json"])
     assert json.loads(res.stdout)["feasible"] is True
     res = runner.invoke(app, ["generate", "vrp", "--road", str(graph), "--customers", "5000", "--out", str(tmp_path / "x.json")])
@@ -100,6 +105,14 @@ def test_andorra_example_is_reproducible_and_solved(tmp_path, shared_data, examp
     np.testing.assert_array_equal(mine.matrix, shipped.matrix)
     np.testing.assert_array_equal(mine.durations, shipped.durations)
     assert mine.meta["node_ids"] == shipped.meta["node_ids"]
+    assert mine.meta["durations"] == "travel time (s)" and mine.meta["road"].endswith("andorra.osm.pbf")
+    built = tmp_path / "andorra.graph.npz"
+    assert CliRunner().invoke(app, ["graph", "build", "road", mine.meta["road"], "--out", str(built)]).exit_code == 0
+    again = tmp_path / "again.json"
+    res = CliRunner().invoke(app, ["generate", "vrp", "--road", str(built), "-n", "50", "--seed", "0", "--out", str(again)])
+    assert res.exit_code == 0, res.output
+    meta = read_instance(again).meta  # the file given, and the raw file it was built from
+    assert meta["road"] == str(built) and meta["road_source"] == mine.meta["road"]
     for solver in ("pyvrp", "ortools"):
         assert solve(shipped, solver, time_limit=1, seed=0).feasible
 
