@@ -53,6 +53,7 @@ def route_command(
     queries = [q[:2] for q in lines]
     from graphroute.graphs import read_any
     from graphroute.machine import keep_freed_memory
+    from graphroute.neural.router.evaluate import stretch_ratio
     from graphroute.neural.router.train import load_router
 
     keep_freed_memory()  # the pass's [nodes, targets] temporaries: 3.9x on a 100k-node graph (cpu_malloc.md)
@@ -84,7 +85,7 @@ def route_command(
                    "-" if q["expanded"] is None else str(q["expanded"])]
             if exact:
                 best = q["optimal_cost"]
-                row.append("-" if p is None or best is None else f"{p['cost'] / best if best > 0 else 1.0:.4f}")
+                row.append("-" if p is None or best is None else f"{stretch_ratio(p['cost'], best):.4f}")
             table.add_row(*row)
     console.print(table)
 
@@ -178,7 +179,9 @@ def route_queries(g, model, queries, *, mode: str, k: int, weight: str | None, e
                 item["optimal_cost"] = item["stretch"] = None
             else:
                 item["optimal_cost"] = best
-                item["stretch"] = stretch_ratio(item["paths"][0]["cost"], best) if item["success"] else None
+                ratio = stretch_ratio(item["paths"][0]["cost"], best) if item["success"] else None
+                # a costly route over a free optimum (zero-weight arcs): no finite stretch, JSON has no Infinity
+                item["stretch"] = ratio if ratio is not None and np.isfinite(ratio) else None
         out.append(item)
     return out
 

@@ -138,7 +138,8 @@ def greedy_routes(indptr, indices, weights, h, pairs, columns, *, wave=None, edg
     ``wave`` (float ``[n, B]``, from :func:`cost_to_go` with ``with_wave=True``): the router's exact
     Bellman-Ford wave (``inf`` where it has not arrived). Each query then gets a second walk, on the
     wave's values where it has arrived and ``h`` elsewhere, that prefers an unvisited neighbour on the
-    wave to any other: once on the wave it follows the wave's descent to the target and cannot fail.
+    wave to any other: once on the wave it follows the wave's descent to the target and cannot fail
+    (on graphs without zero-weight arcs: a free plateau can strand it).
     The cheaper of the two routes is returned (``expanded`` counts the moves of both walks). The
     first walk is better where the wave's frontier is still far from converged (its upper bounds
     there are min-hop detours: on a 10k Delaunay graph at 30 steps the wave walk alone had mean

@@ -104,6 +104,7 @@ def test_stretch_below_one_by_rounding_only_is_one():
     a = 0.1 + 0.2 + 0.3  # 0.6000000000000001
     b = 0.3 + 0.2 + 0.1  # 0.6
     assert b / a < 1 and stretch_ratio(b, a) == 1.0
-    assert stretch_ratio(2.0, 0.0) == 1.0 and stretch_ratio(3.0, 2.0) == 1.5
+    assert stretch_ratio(0.0, 0.0) == 1.0 and stretch_ratio(3.0, 2.0) == 1.5
+    assert stretch_ratio(2.0, 0.0) == np.inf  # walkthrough: a detour over a free optimum counted as optimal
     assert stretch_ratio(0.5, 1.0) == 0.5  # far below 1 would be a bug to see, not rounding: kept
     assert stretch_ratio(np.array([b, 3.0]), np.array([a, 2.0])).tolist() == [1.0, 1.5]

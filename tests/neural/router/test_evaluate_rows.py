@@ -53,6 +53,16 @@ def test_summary_columns_against_numpy():
     assert row["queries_per_s"] == pytest.approx(3.0) and row["seconds"] == 2.0
 
 
+def test_summary_a_costly_route_over_a_free_optimum_is_not_optimal():
+    """Walkthrough: on zero-weight arcs a route of cost 168 over an optimum of 0 read stretch 1, optimal."""
+    row = _summary("x", [True, True, True, True], [0.0, 5.0, 3.0, 2.0], [0.0, 0.0, 2.0, 2.0], [1, 1, 1, 1], 1.0)
+    assert row["share_optimal"] == pytest.approx(2 / 4)  # the free route and the 2-over-2 one
+    assert row["mean_stretch"] == pytest.approx(np.mean([1.0, 1.5, 1.0]))  # over the finite stretches
+    assert row["p95_stretch"] == pytest.approx(np.percentile([1.0, 1.5, 1.0], 95))
+    only = _summary("x", [True], [5.0], [0.0], [1], 1.0)
+    assert only["share_optimal"] == 0.0 and np.isnan(only["mean_stretch"])
+
+
 def test_summary_counts_an_exactly_optimal_cost_as_optimal():
     row = _summary("x", [True, True], [2.0, 3.0], [2.0, 3.0], [1, 1], 1.0)
     assert row["share_optimal"] == 1.0 and row["mean_stretch"] == 1.0 and row["p95_stretch"] == 1.0
