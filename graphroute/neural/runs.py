@@ -105,10 +105,22 @@ def checked_step(loss: Any, opt: Any, model: Any, where: str, lr: float, last_go
         raise diverged(f"the loss is {value}", where, lr, last_good)
     opt.zero_grad(set_to_none=True)
     loss.backward()
-    opt.step()
+    optimizer_step(opt, where, lr, last_good)
     if not finite_weights(model):
         raise diverged("the weights became NaN or infinite", where, lr, last_good)
     return value
+
+
+def optimizer_step(opt: Any, where: str, lr: float, last_good: str | None) -> None:
+    """``opt.step()``, where a learning rate beyond float32 (``lr: 1e39``) makes torch's update raise
+    "value cannot be converted to type float without overflow": that is a divergence, one line, not a
+    traceback."""
+    try:
+        opt.step()
+    except RuntimeError as exc:
+        if "overflow" not in str(exc):
+            raise
+        raise diverged(f"the optimizer step overflowed ({exc})", where, lr, last_good) from None
 
 
 def config_changes(was: Mapping[str, Any], now: Mapping[str, Any], *, free: Iterable[str] = (),

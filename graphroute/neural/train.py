@@ -55,7 +55,7 @@ from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, config_changes, diverged,
-                                    finite_weights, require_checkpoint_file, time_limit_note)
+                                    finite_weights, optimizer_step, require_checkpoint_file, time_limit_note)
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -451,7 +451,7 @@ def train(
                 loss.backward()
                 if cfg.grad_clip:
                     nn.utils.clip_grad_norm_(model.parameters(), cfg.grad_clip)
-                opt.step()
+                optimizer_step(opt, where, cfg.lr, saved)
                 if not finite_weights(model):
                     raise diverged("the weights became NaN or infinite", where, cfg.lr, saved)
                 step += 1

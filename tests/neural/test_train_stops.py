@@ -147,6 +147,14 @@ def test_a_learning_rate_that_diverges_stops_training_and_writes_nothing(tmp_pat
     assert not (tmp_path / "last.pt").exists() and not (tmp_path / "best.pt").exists()
 
 
+def test_a_learning_rate_beyond_float32_stops_training_in_one_line(tmp_path):
+    """lr 1e39 cannot be a float32: Adam's step raised a RuntimeError that reached the user as a traceback."""
+    with pytest.raises(TrainingDivergedError, match=r"^training diverged: the optimizer step overflowed .* at step 1 "
+                                                    r"of 16; lower the learning rate \(config key 'lr', now 1e\+39\)"):
+        train(tiny(lr=1e39), tmp_path, device="cpu")
+    assert not (tmp_path / "last.pt").exists()
+
+
 def test_a_nan_loss_later_keeps_the_last_good_checkpoints(tmp_path, monkeypatch):
     real, calls = mod.rollout, []
 

@@ -52,6 +52,12 @@ def test_a_learning_rate_that_diverges_stops_training_and_writes_nothing(tmp_pat
     assert not (tmp_path / "run" / "last.pt").exists() and not (tmp_path / "run" / "best.pt").exists()
 
 
+def test_a_learning_rate_beyond_float32_stops_training_in_one_line(tmp_path, random_kg):
+    with pytest.raises(TrainingDivergedError, match="the optimizer step overflowed .* at epoch 1, step 1 of"):
+        train_kg(small(random_kg, "nbfnet", lr=1e39), tmp_path / "run")
+    assert not (tmp_path / "run" / "last.pt").exists()
+
+
 def test_divergence_in_a_later_epoch_keeps_the_last_good_checkpoints(tmp_path, random_kg, monkeypatch):
     real = kg_train._loss
     calls = []

@@ -191,6 +191,17 @@ def test_cli_a_diverging_run_is_one_line_and_exit_1(tmp_path, monkeypatch):
     assert not (tmp_path / "run" / "last.pt").exists()
 
 
+def test_cli_a_learning_rate_beyond_float32_is_a_divergence_not_a_traceback(tmp_path):
+    """Walkthrough: --set lr=1e39 ended in torch Adam's 'cannot be converted to type float without overflow'."""
+    res = cli("train", "--task", "router", "--config", TINY, "--out", tmp_path / "run", "--device", "cpu",
+              "--set", "lr=1e39")
+    assert res.exit_code == 1, res.output
+    err = res.stderr.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in res.output
+    assert err.startswith("error: training diverged: the optimizer step overflowed") and "at step 1 of 3" in err
+    assert "now 1e+39" in err and not (tmp_path / "run" / "last.pt").exists()
+
+
 def test_a_resumed_run_goes_on_in_the_checkpoints_folder(tmp_path, monkeypatch):
     """Without --out, --resume runs/X/last.pt continues in runs/X, not in the config's default folder
     (which may hold another run: it was overwritten)."""
