@@ -151,9 +151,11 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
             (Path(out) / name).unlink(missing_ok=True)
         return None
     best = Path(out) / "best.pt"
-    if resumed_at is None or not best.is_file():
+    if resumed_at is None:
         return None
     key, at = resumed_at
+    if not best.is_file():  # in the checkpoint's own folder: none yet (no validation before the stop)
+        return None if _same_folder(best.parent, Path(resume).parent) else _best_of_resumed_run(best, Path(resume), key, at)
     try:
         there = torch.load(best, map_location="cpu", weights_only=False).get(key)
     except Exception:  # noqa: BLE001 - an unreadable best.pt is not this check's to judge; it stays
@@ -163,6 +165,32 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
         return (f"{best} ({key} {there}) came from beyond the resumed {key} {at} (a run stopped without saving "
                 f"last.pt, such as a kill) and was removed; the next validation writes a new one")
     return None
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return a.resolve() == b.resolve()
+
+
+def _best_of_resumed_run(best: Path, resume: Path, key: str, at: int) -> str | None:
+    """``out`` has no ``best.pt`` (a resume with ``--out`` another folder): the resumed run's own, beside
+    its checkpoint, is copied in when it is from no later than the resumed point, so that ``out`` holds the
+    best checkpoint of the whole run (the trainer carries its best value on and would write one only on a
+    new best). Else a note: there is none to carry, and the trainer forgets its best value so that its
+    next validation writes one."""
+    src = resume.parent / "best.pt"
+    try:
+        ck = torch.load(src, map_location="cpu", weights_only=False) if src.is_file() else None
+    except Exception:  # noqa: BLE001 - unreadable: as if there were none
+        ck = None
+    there = ck.get(key) if isinstance(ck, dict) else None
+    if isinstance(there, (int, float)) and there <= at:
+        save_atomic(ck, best)
+        return None
+    return (f"{best.parent} has no best.pt of this run up to {key} {at} (none beside {resume}); the next "
+            f"validation writes one")
 
 
 def load_checkpoint(path: str | Path) -> dict:

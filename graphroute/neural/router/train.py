@@ -37,7 +37,7 @@ from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.router.route import MAX_STEPS
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, checked_step, config_changes, diverged,
-                                    time_limit_note)
+                                    finite_weights, time_limit_note)
 
 KINDS = ("grid", "delaunay", "geometric")
 #: Upper bounds of the size keys of :class:`RouterConfig`, far above any real run (hidden 32, graphs of
@@ -278,6 +278,9 @@ def train_router(cfg: RouterConfig, out: str | Path, *, resume: str | Path | Non
         if changed:
             raise InvalidArgumentError(f"{resume} was trained with another config ({'; '.join(changed)}); "
                                        "only 'steps' may change")
+        if "optimizer" not in ck or "rng" not in ck:  # the shipped router_road.pt, an export: KeyError 'optimizer'
+            raise InvalidArgumentError(f"{resume} holds weights only (an exported checkpoint) and cannot be resumed; "
+                                       "resume from a run's last.pt")
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["optimizer"])
         torch.set_rng_state(ck["rng"])
@@ -394,8 +397,17 @@ def load_router(path: str | Path):  # noqa: ANN201
                                    "--task router checkpoint (the best.pt of a graphroute train --task router run, "
                                    "or the shipped data/checkpoints/router_road.pt)")
     cfg = RouterConfig.from_dict(ck["config"], source=str(path))
-    model = BFRouter(hidden=ck["model_config"]["hidden"])
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    try:
+        model = BFRouter(hidden=ck["model_config"]["hidden"])
+        model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+    except (KeyError, TypeError, AttributeError, RuntimeError, ValueError) as exc:  # edited, truncated, other version
+        lines = [ln.strip() for ln in str(exc).strip().splitlines() if ln.strip()] or [type(exc).__name__]
+        # torch: "Error(s) in loading state_dict for BFRouter:" then the first mismatch on the next line
+        why = f"no {exc}" if isinstance(exc, KeyError) else lines[min(1, len(lines) - 1)].rstrip(":.")
+        raise InvalidArgumentError(f"{path} is not a readable router checkpoint: its weights do not fit its model "
+                                   f"config ({why})") from None
+    if not finite_weights(model):
+        raise InvalidArgumentError(f"{path} is not a usable router checkpoint: it holds NaN or infinite weights")
     model.eval()
     return model, cfg
 

@@ -234,3 +234,56 @@ def test_a_resume_with_nothing_left_to_train_is_refused(tmp_path):
     assert res.exit_code == 1
     assert res.stderr.strip() == (f"error: --resume {out / 'last.pt'}: the run is at step 3 and the config asks for 3 "
                                   "steps, so there is nothing to train; raise steps (--set steps=N) to go on")
+
+
+# --- walkthrough G: resumes into another folder, exported checkpoints, damaged files ------------------------
+
+
+def test_a_resume_into_another_folder_brings_the_runs_best_pt(tmp_path):
+    """--resume R/last.pt --out OTHER left OTHER without best.pt (no new best after the resume), so
+    'route --checkpoint OTHER/best.pt' failed."""
+    first = tmp_path / "R"
+    train_router(tiny(steps=6), first)
+    assert (first / "best.pt").is_file() and ck(first / "last.pt")["step"] == 6
+    other = tmp_path / "OTHER"
+    train_router(tiny(steps=8), other, resume=first / "last.pt")
+    assert (other / "best.pt").is_file()
+    assert ck(other / "best.pt")["best_val"] == min(ck(first / "best.pt")["best_val"], ck(other / "last.pt")["best_val"])
+
+
+def test_a_resume_into_another_folder_without_a_best_pt_to_bring_writes_one(tmp_path):
+    first = tmp_path / "R"
+    train_router(tiny(steps=6), first)
+    (first / "best.pt").unlink()
+    other = tmp_path / "OTHER"
+    train_router(tiny(steps=8), other, resume=first / "last.pt")
+    assert ck(other / "best.pt")["step"] == 8  # the first validation after the resume writes one
+
+
+def test_resuming_the_shipped_router_is_one_line_not_a_key_error(tmp_path):
+    res = cli("train", "--task", "router", "--config", REPO / "experiments/configs/router_road.yaml",
+              "--resume", REPO / "data/checkpoints/router_road.pt", "--out", tmp_path / "x", "--set", "steps=101")
+    assert res.exit_code == 1 and "Traceback" not in res.output, res.output
+    assert res.stderr.strip().endswith("holds weights only (an exported checkpoint) and cannot be resumed; resume "
+                                       "from a run's last.pt")
+
+
+@pytest.mark.parametrize("damage, needle", [
+    (lambda c: c.update(model_config={"hidden": 2 * c["model_config"]["hidden"]}), "(size mismatch for "),
+    (lambda c: c["model"].pop(next(iter(c["model"]))), "(Missing key(s) in state_dict: "),
+    (lambda c: c.update(model_config={}), "(no 'hidden')"),
+    (lambda c: [v.fill_(float("nan")) for v in c["model"].values() if v.is_floating_point()], "NaN or infinite"),
+])
+def test_a_damaged_router_checkpoint_is_one_line(tmp_path, damage, needle):
+    """Weights that do not fit the model config ended in torch tracebacks in route and compare; NaN routed."""
+    c = ck(REPO / "data/checkpoints/router_road.pt")
+    damage(c)
+    bad = tmp_path / "bad.pt"
+    torch.save(c, bad)
+    with pytest.raises(InvalidArgumentError, match="is not a (readable|usable) router checkpoint") as err:
+        mod.load_router(bad)
+    assert needle in str(err.value)
+    gr = tmp_path / "g.gr"
+    gr.write_text("p sp 3 3\na 1 2 1\na 2 3 1\na 3 1 1\n")
+    res = cli("route", gr, "-s", 1, "-t", 3, "--checkpoint", bad)
+    assert res.exit_code == 1 and "Traceback" not in res.output and needle in res.stderr, res.output
