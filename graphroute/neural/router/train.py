@@ -165,12 +165,25 @@ def sample_graph(cfg: RouterConfig, seed: int):
     from graphroute.graphs.synthetic import synthetic_graph
     from graphroute.neural.router.model import RouterGraph
 
-    rng = np.random.default_rng(seed)
-    kind = cfg.kinds[int(rng.integers(len(cfg.kinds)))]
-    n = int(rng.integers(cfg.min_nodes, cfg.max_nodes + 1))
-    g = synthetic_graph(kind, n, seed=seed, perturb=float(rng.uniform(0.1, 0.4)), drop=float(rng.uniform(0, 0.1))
-                        if kind == "grid" else 0.0)
-    return RouterGraph.from_graph(g, cfg.weight), g
+    tries = 20
+    for attempt in range(tries):
+        # the first draw is the one every run so far made; a draw whose largest strongly connected component
+        # keeps under 4 nodes (a sparse geometric graph of few nodes) is drawn again, seeded, so a resume
+        # meets the same graphs (it stopped training with "raise radius", a key the router config lacks)
+        rng = np.random.default_rng(seed if attempt == 0 else [seed, attempt])
+        kind = cfg.kinds[int(rng.integers(len(cfg.kinds)))]
+        n = int(rng.integers(cfg.min_nodes, cfg.max_nodes + 1))
+        gseed = seed if attempt == 0 else int(rng.integers(2**31))
+        try:
+            g = synthetic_graph(kind, n, seed=gseed, perturb=float(rng.uniform(0.1, 0.4)),
+                                drop=float(rng.uniform(0, 0.1)) if kind == "grid" else 0.0)
+        except InvalidArgumentError as exc:
+            if "largest strongly connected component" not in str(exc):
+                raise
+            continue
+        return RouterGraph.from_graph(g, cfg.weight), g
+    raise ConfigError(f"config keys 'min_nodes' ({cfg.min_nodes}) and 'kinds' ({', '.join(cfg.kinds)}): {tries} "
+                      f"graphs drawn for seed {seed} each kept fewer than 4 connected nodes; raise min_nodes")
 
 
 def relative_loss(preds, exact, w_med: float):  # noqa: ANN001, ANN201

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -124,3 +125,39 @@ def test_resume_drops_a_best_checkpoint_from_beyond_the_resumed_step(tmp_path):
     torch.save(ck, best)
     run_from_yaml(TINY, out=tmp_path, resume=tmp_path / "last.pt", overrides={"steps": 4})
     assert torch.load(best, weights_only=False)["step"] == 4  # the resumed run's own best, not step 9's
+
+
+def test_a_graph_too_sparse_to_route_is_drawn_again_not_a_stop_mid_run():
+    """Walkthrough: min_nodes 4 with geometric graphs stopped training at step 44 with "raise radius" (no
+    such router key), and a resume met the same seeded draw."""
+    from graphroute.neural.router.train import sample_graph
+
+    cfg = RouterConfig.from_dict({"min_nodes": 4, "max_nodes": 40, "kinds": ["grid", "geometric"]})
+    for seed in (44, 53, 65):  # each one's first draw keeps under 4 connected nodes
+        _, g = sample_graph(cfg, seed)
+        assert g.n_nodes >= 4
+        assert sample_graph(cfg, seed)[1].indices.tolist() == g.indices.tolist()  # seeded: a resume sees the same
+    shipped = RouterConfig.from_yaml(REPO / "experiments/configs/router_road.yaml")
+    _, g0 = sample_graph(shipped, 0)  # a good first draw is the graph it always was
+    rng = np.random.default_rng(0)
+    kind = shipped.kinds[int(rng.integers(len(shipped.kinds)))]
+    n = int(rng.integers(shipped.min_nodes, shipped.max_nodes + 1))
+    from graphroute.graphs.synthetic import synthetic_graph
+
+    ref = synthetic_graph(kind, n, seed=0, perturb=float(rng.uniform(0.1, 0.4)),
+                          drop=float(rng.uniform(0, 0.1)) if kind == "grid" else 0.0)
+    assert g0.indices.tolist() == ref.indices.tolist()
+
+
+def test_no_routable_graph_in_many_draws_names_the_router_keys(monkeypatch):
+    import graphroute.graphs.synthetic as syn
+    from graphroute.neural.router.train import sample_graph
+
+    def sparse(*a, **k):
+        raise InvalidArgumentError("with these settings the largest strongly connected component keeps only 2 of 8 "
+                                   "nodes; raise radius")
+
+    monkeypatch.setattr(syn, "synthetic_graph", sparse)
+    with pytest.raises(ConfigError, match=r"config keys 'min_nodes' \(4\) and 'kinds' \(geometric\): 20 graphs drawn "
+                                          r"for seed 7 each kept fewer than 4 connected nodes; raise min_nodes"):
+        sample_graph(RouterConfig.from_dict({"min_nodes": 4, "max_nodes": 8, "kinds": ["geometric"]}), 7)
