@@ -73,13 +73,13 @@ def random_pairs(n: int, count: int, seed: int = 0) -> np.ndarray:
 def stretch_ratio(cost, optimal):  # noqa: ANN001, ANN201 - floats or arrays
     """found cost / optimal cost; where the optimum is 0 (zero-weight arcs), 1 for a route of cost 0 and
     inf for a costlier one (it was 1: a detour of cost 168 over a free path counted as optimal); 1 where
-    the ratio is below 1 by rounding only (within 1e-9: an optimal path summed in another order than
-    scipy's, once printed as 0.9999999999999999). A ratio further below 1 is left as it is: it would be a
+    the ratio differs from 1 by rounding only (within 1e-9: an optimal path summed in another order than
+    scipy's, printed as 0.9999999999999999 or 1.0000000000000002). A ratio further below 1 is left as it is: it would be a
     bug to see, not rounding."""
     cost, optimal = np.asarray(cost, dtype=np.float64), np.asarray(optimal, dtype=np.float64)
     with np.errstate(divide="ignore", invalid="ignore"):
         ratio = np.where(optimal > 0, cost / np.where(optimal > 0, optimal, 1.0), np.where(cost > 0, np.inf, 1.0))
-    ratio = np.where((ratio < 1) & (ratio >= 1 - 1e-9), 1.0, ratio)
+    ratio = np.where(np.abs(ratio - 1) <= 1e-9, 1.0, ratio)  # 1.0000000000000002 was printed for optimal routes
     return float(ratio) if ratio.ndim == 0 else ratio
 
 

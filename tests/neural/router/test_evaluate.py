@@ -106,5 +106,7 @@ def test_stretch_below_one_by_rounding_only_is_one():
     assert b / a < 1 and stretch_ratio(b, a) == 1.0
     assert stretch_ratio(0.0, 0.0) == 1.0 and stretch_ratio(3.0, 2.0) == 1.5
     assert stretch_ratio(2.0, 0.0) == np.inf  # walkthrough: a detour over a free optimum counted as optimal
+    assert stretch_ratio(0.1 + 0.2, 0.3) == 1.0  # 1.0000000000000002 in route --json for an optimal route
+    assert stretch_ratio(1.0 + 1e-6, 1.0) == 1.0 + 1e-6  # a real, if small, detour is kept
     assert stretch_ratio(0.5, 1.0) == 0.5  # far below 1 would be a bug to see, not rounding: kept
     assert stretch_ratio(np.array([b, 3.0]), np.array([a, 2.0])).tolist() == [1.0, 1.5]
