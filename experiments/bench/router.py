@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import platform
 import subprocess
@@ -147,6 +148,36 @@ def must_show(results: dict) -> list[str]:
     return lines + [""]
 
 
+#: the row metrics that are NaN where they do not apply (no K row, no expansions counted, no success)
+FLOAT_KEYS = ("success", "mean_stretch", "p95_stretch", "share_optimal", "median_expanded", "queries_per_s",
+              "seconds", "speed_vs_baseline", "kth_mean_stretch")
+
+
+def dump_results(results: dict) -> str:
+    """router.json as strict JSON: a NaN metric is written null (Python wrote the NaN literal, which
+    JSON.parse and other strict readers refuse)."""
+    def clean(x):  # noqa: ANN001, ANN202
+        if isinstance(x, float) and not math.isfinite(x):
+            return None
+        if isinstance(x, dict):
+            return {k: clean(v) for k, v in x.items()}
+        if isinstance(x, list):
+            return [clean(v) for v in x]
+        return x
+    return json.dumps(clean(results), indent=1, allow_nan=False)
+
+
+def load_results(store: Path) -> dict:
+    """router.json back, a null row metric as NaN again (what the tables format)."""
+    results = json.loads(store.read_text())
+    for r in results.values():
+        for row in r.get("rows", []):
+            for k in FLOAT_KEYS:
+                if k in row and row[k] is None:
+                    row[k] = float("nan")
+    return results
+
+
 #: the command that reproduces the published experiments/results/router.md
 COMMAND = "OMP_NUM_THREADS=1 python experiments/bench/router.py"
 
@@ -226,13 +257,13 @@ def main(argv=None) -> None:  # noqa: ANN001
     command = COMMAND + (f" --steps {args.steps}" if steps != [30, 100] else "") + (
         f" --queries {args.queries}" if args.queries is not None else "") + (
         f" --out {args.out}" if args.out is not None else "")
-    results = json.loads(store.read_text()) if store.exists() else {}
+    results = load_results(store) if store.exists() else {}
     for name in names:
         t0 = time.perf_counter()
         results[name] = run_graph(name, model, steps, args.queries)
         print(f"{name}: {time.perf_counter() - t0:.0f} s", flush=True)
         tmp = Path(f"{store}.tmp")
-        tmp.write_text(json.dumps(results, indent=1))
+        tmp.write_text(dump_results(results))
         os.replace(tmp, store)
         tmp = Path(f"{md}.tmp")
         tmp.write_text(render(results, command, tuple(steps)))

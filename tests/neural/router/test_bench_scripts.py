@@ -17,6 +17,16 @@ def _digest(*paths: Path) -> list[str]:
     return [hashlib.sha256(p.read_bytes()).hexdigest() if p.exists() else "" for p in paths]
 
 
+def _refuse(name: str):  # noqa: ANN202
+    raise AssertionError(f"{name} is not JSON (strict readers refuse it)")
+
+
+def test_published_router_json_is_strict_json():
+    """Walkthrough: router.json held 138 NaN literals (Python's json wrote them); now null."""
+    results = json.loads((RESULTS / "router.json").read_text(), parse_constant=_refuse)
+    assert any(row["kth_mean_stretch"] is None for r in results.values() for row in r["rows"])
+
+
 def test_router_bench_writes_elsewhere_and_shrinks(tmp_path):
     """--out PREFIX writes PREFIX.json / PREFIX.md and leaves the published tables alone; --queries N
     routes N pairs (the K rows at most N). Before, every run rewrote experiments/results/router.*."""
@@ -28,7 +38,7 @@ def test_router_bench_writes_elsewhere_and_shrinks(tmp_path):
                          capture_output=True, text=True, timeout=600, env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert res.returncode == 0, res.stderr
     assert _digest(*published) == before
-    rows = json.loads(Path(f"{prefix}.json").read_text())["grid10k"]["rows"]
+    rows = json.loads(Path(f"{prefix}.json").read_text(), parse_constant=_refuse)["grid10k"]["rows"]
     assert {r["queries"] for r in rows} == {3} and any(r["method"] == "Yen K=3" for r in rows)
     md = Path(f"{prefix}.md").read_text()
     assert f"experiments/bench/router.py --steps 3 --queries 3 --out {prefix}`" in md and "T = 3 steps" in md
