@@ -158,6 +158,8 @@ def _render(g, s, t, found, kg: bool, diverse: bool, depart: str | None, weight:
     # what the cost adds up: the weight routed on (time: s, length: m on road and traffic graphs; hops)
     name = "time" if depart else (weight or g.default_weight or "hops")
     unit = {"time": " (s)", "length": " (m)"}.get(name, "") if g.kind in ("road", "traffic") else ""
+    if g.meta.get("format") == "dimacs" and name == "length":  # DIMACS lengths are in the file's units
+        unit = " (file units)"
     if g.kind == "traffic" and name == "time" and not depart:  # the fastest slot of each edge (its free flow)
         unit = " (s, each edge at its fastest time slot)"
     title = (f"{s} -> {t}: {len(found)} {what}" + (f", leaving {depart.strip()}" if depart else "")

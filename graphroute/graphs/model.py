@@ -279,7 +279,11 @@ class Graph:
                                        f"(ids {', '.join(ids[:5])}); give the id")
             if hit is not None:
                 return hit
-        raise UnknownNameError(f"unknown node {k!r} (graph has {self.n_nodes} nodes)")
+        dropped = (self.meta.get("scc") or {}).get("dropped_nodes") if isinstance(self.meta, dict) else None
+        why = (f"; the build kept the largest strongly connected component and dropped {dropped:,} nodes, which may "
+               "hold it" + (" (graph build road --keep-all keeps them)" if self.kind == "road" else "")
+               ) if isinstance(dropped, int) and dropped > 0 else ""
+        raise UnknownNameError(f"unknown node {k!r} (graph has {self.n_nodes} nodes){why}")
 
     def node_label(self, i: int) -> str:
         """The user's name for node ``i``: its name, else its original id, else ``i``.

@@ -94,6 +94,16 @@ def test_max_overlap_out_of_range_names_the_value(gr, value):
     one_line_error(run(gr, "-s", 1, "-t", 6, "--diverse", "--max-overlap", value), f"got {float(value):g}")
 
 
+def test_dimacs_length_is_in_file_units_not_metres(tmp_path):
+    """Walkthrough: a DIMACS graph's cost was labelled 'length (m)'; DIMACS lengths are the file's units."""
+    gr = tmp_path / "g3.gr"
+    gr.write_text("p sp 3 3\na 1 2 3\na 2 3 4\na 3 1 1\n")
+    res = run(gr, "-s", 1, "-t", 3)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stdout.split())  # the title wraps at the table's width
+    assert "cost = length (file units)" in text and "(m)" not in text
+
+
 def test_budget_below_k_names_the_options(gr):
     """Walkthrough: the library's 'budget (2) must be at least k (5)' reached the user."""
     one_line_error(run(gr, "-s", 1, "-t", 6, "--k", 5, "--diverse", "--budget", 2), "--budget (2) must be at least --k (5)")

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from graphroute.exceptions import InvalidInstanceError
+from graphroute.exceptions import InvalidInstanceError, UnknownNameError
 from graphroute.graphs.road import haversine_m, parse_maxspeed, read_dimacs, read_osm
 
 OSM = """<?xml version='1.0' encoding='UTF-8'?>
@@ -284,3 +284,20 @@ def test_osm_node_off_the_globe_is_refused_by_id(tmp_path, where, late):
     good = p.read_text().replace(where, 'lat="43.0" lon="7.0"')
     p.write_text(good)
     assert read_osm(p, keep_largest_scc=False).n_nodes == 3  # the same file on the globe builds
+
+
+def test_a_node_the_component_step_dropped_is_named_as_such(tmp_path):
+    """Walkthrough: an OSM id of the file that the largest-SCC step dropped was a plain 'unknown node'."""
+    nodes = "".join(f'<node id="{i}" lat="43.{i:03d}" lon="7.0"/>' for i in range(1, 6))
+    ways = (_TRIANGLE_WAY + '<way id="11"><nd ref="4"/><nd ref="5"/><tag k="highway" v="residential"/>'
+            '<tag k="oneway" v="yes"/></way>')
+    p = tmp_path / "t.osm"
+    p.write_text(f'<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">{nodes}{ways}</osm>\n')
+    g = read_osm(p)
+    assert g.n_nodes == 3 and g.meta["scc"]["dropped_nodes"] == 2
+    with pytest.raises(UnknownNameError, match=r"unknown node '4' \(graph has 3 nodes\); the build kept the largest "
+                                               r"strongly connected component and dropped 2 nodes, which may hold it "
+                                               r"\(graph build road --keep-all keeps them\)"):
+        g.node_index("4")
+    with pytest.raises(UnknownNameError, match=r"^unknown node '9' \(graph has 5 nodes\)$"):  # nothing dropped
+        read_osm(p, keep_largest_scc=False).node_index("9")
