@@ -43,7 +43,7 @@ def evaluate_kg(checkpoint: Path, split: str, max_queries: int | None, as_json: 
     if as_json:
         print_json(res)
         return
-    t = Table(title=f"{Path(checkpoint).name} ({cfg.model}) on {data_path or cfg.data} {split}: {res['queries']} queries, "
+    t = Table(title=f"{Path(checkpoint).name} ({cfg.model}) on {res['data_path']} {split}: {res['queries']} queries, "
                     "both directions, filtered", title_justify="left")
     for col in ("model", "MRR", "Hits@1", "Hits@3", "Hits@10", "time"):
         t.add_column(col, justify="left" if col == "model" else "right")

@@ -300,7 +300,9 @@ def train_kg(cfg: KGConfig, out: str | Path, *, resume: str | Path | None = None
 
     refuse_torchrun("kg")
     out = Path(out)
-    data = KGData.from_path(cfg.data)
+    # as evaluate and the resume check read it: from here, else from the project root (the shipped configs'
+    # ../shared/data/kg/UMLS, run from another folder, was "no such file or folder")
+    data = KGData.from_path(_recorded_path(cfg.data))
     if not len(data.valid):
         raise InvalidArgumentError(f"{cfg.data} has no valid triples: training keeps the epoch with the best valid MRR "
                                    "(add a valid.txt split)")
@@ -569,7 +571,7 @@ def _checkpoint(cfg: KGConfig, data: KGData, state: dict, **rest: Any) -> dict:
             "model": state, "num_entities": data.num_entities, "num_relations": data.num_relations,
             "vocab": {"entities": list(data.entity_names), "relations": list(data.relation_names),
                       **({"entity_ids": list(data.entity_ids)} if data.entity_ids is not None else {})},
-            "data_resolved": str(Path(cfg.data).resolve()), **rest}
+            "data_resolved": str(_recorded_path(cfg.data).resolve()), **rest}
 
 
 def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable[[dict], None] | None,

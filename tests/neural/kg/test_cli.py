@@ -152,6 +152,20 @@ def test_evaluate_finds_the_kg_from_any_directory_or_from_data(shared_data, tmp_
     assert res.exit_code == 1 and "was trained on a KG with 135 entities" in res.stderr
 
 
+def test_train_finds_the_configs_kg_from_another_directory(shared_data, tmp_path, monkeypatch):
+    """Walkthrough: evaluate found '../shared/data/kg/UMLS' from the project root, train did not ("no such
+    file or folder" when run from /tmp with the shipped config)."""
+    monkeypatch.chdir(tmp_path)
+    res = run("train", "--task", "kg", "--config", REPO / "experiments/configs/kg_tiny.yaml", "--out", "run",
+              "--set", "epochs=1", "--set", "max_train_triples=64")
+    assert res.exit_code == 0, res.output
+    res = run("evaluate", "--task", "kg", "--checkpoint", "run/last.pt", "--max-queries", 8)
+    assert res.exit_code == 0, res.output
+    # the title names the folder read, not the recorded relative path that does not exist from here
+    squeezed = "".join(res.stdout.split())  # a long path may be folded at the terminal's width
+    assert "".join(f"on {REPO / '../shared/data/kg/UMLS'} test".split()) in squeezed
+
+
 def test_commands_warn_about_what_the_splits_hold(tmp_path):
     """Repeated lines, test triples also in train and triples unseen in train change the numbers:
     graph build kg, train, evaluate (also in --json) and explain each say so in one line."""
