@@ -55,5 +55,12 @@ def explain_command(
         console.print(f"{i}. [bold]{escape(p.name)}[/]  score {p.score:.4f}{mark}", highlight=False)
         for path in p.paths:
             console.print(f"     {path.weight:+.4f}  {path.text}", highlight=False, markup=False, soft_wrap=True)
-        if not p.paths:
-            console.print("     (no path within reach)", highlight=False)
+        if not p.paths:  # retrieval: paths exist, but no relation sequence along them implies the relation
+            console.print("     (no rule of the retrieval scorer fires for this pair)" if _is_retrieval(model)
+                          else "     (no path within reach)", highlight=False)
+
+
+def _is_retrieval(model) -> bool:  # noqa: ANN001
+    from graphroute.neural.kg.retrieval import PathRetrievalScorer
+
+    return isinstance(model, PathRetrievalScorer)
