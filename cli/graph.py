@@ -153,6 +153,15 @@ def build_road(
             raise InvalidArgumentError("--keep-all applies to OpenStreetMap files; a DIMACS graph is kept whole")
         g = read_dimacs(source, coords=co)
     else:
+        from graphroute.graphs import OSM_SUFFIXES
+
+        kinds = "an OpenStreetMap .osm.pbf/.osm/.osm.gz/.osm.bz2 or a DIMACS .gr/.gr.gz file"
+        if source.is_dir():  # pyosmium said "Could not detect file format for filename ..."
+            raise InvalidArgumentError(f"{source} is a folder; graph build road takes {kinds}")
+        if source.exists() and not name.endswith(OSM_SUFFIXES):
+            raise InvalidArgumentError(f"{source.name}: graph build road takes {kinds}"
+                                       + (" (a .co file is read beside its .gr, or given with --co)"
+                                          if name.endswith((".co", ".co.gz")) else ""))
         if co is not None:
             raise InvalidArgumentError(f"--co gives the coordinates of a DIMACS .gr file; {source.name} is read as "
                                        "OpenStreetMap, which has its own")

@@ -59,7 +59,7 @@ from pathlib import Path
 import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError, InvalidInstanceError, MissingDependencyError
-from graphroute.graphs.model import Graph, from_edges
+from graphroute.graphs.model import MAX_EDGE_WEIGHT, Graph, from_edges
 
 DEFAULT_SPEED_KMH = {
     "motorway": 100.0, "motorway_link": 60.0, "trunk": 80.0, "trunk_link": 50.0,
@@ -390,15 +390,21 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
             if n is None:
                 raise InvalidInstanceError(f"{path.name} line {lineno}: arc before the 'p sp n m' line")
             try:
+                if len(parts) != 4:  # 'a u v w' and nothing else: a fifth field was dropped without a word
+                    raise ValueError
                 a, b, c = int(parts[1]), int(parts[2]), float(parts[3])
-            except (IndexError, ValueError):
-                raise InvalidInstanceError(f"{path.name} line {lineno}: bad arc line {line.strip()!r}") from None
+            except ValueError:
+                raise InvalidInstanceError(f"{path.name} line {lineno}: bad arc line {line.strip()!r} "
+                                           "(an arc line is 'a TAIL HEAD WEIGHT')") from None
             if not (1 <= a <= n and 1 <= b <= n):
                 raise InvalidInstanceError(f"{path.name} line {lineno}: node id outside 1..{n}")
             if not np.isfinite(c):
                 raise InvalidInstanceError(f"{path.name} line {lineno}: edge weight {parts[3]} on arc {a} -> {b} is not finite")
             if c < 0:
                 raise InvalidInstanceError(f"{path.name} line {lineno}: negative edge weight {c:g} on arc {a} -> {b}")
+            if c > MAX_EDGE_WEIGHT:  # named here with its line; the graph check only knew the edge position
+                raise InvalidInstanceError(f"{path.name} line {lineno}: edge weight {c:g} on arc {a} -> {b} is above "
+                                           f"the largest a graph may hold ({MAX_EDGE_WEIGHT:g})")
             src.append(a - 1)
             dst.append(b - 1)
             w.append(c)
@@ -406,6 +412,8 @@ def read_dimacs(path: str | Path, *, coords: str | Path | None = None, keep_larg
             raise InvalidInstanceError(f"{path.name} line {lineno}: unexpected line {line.strip()[:40]!r}")
     if n is None:
         raise InvalidInstanceError(f"{path.name}: no 'p sp n m' line (not a DIMACS .gr file?)")
+    if n == 0:  # an OSM file without drivable roads is refused too
+        raise InvalidInstanceError(f"{path.name}: the 'p sp' line announces no nodes: nothing to route on")
     if len(src) != m:
         why = "truncated?" if len(src) < m else "more 'a' lines than the 'p sp' line announces"
         raise InvalidInstanceError(f"{path.name}: the header announces {m} arcs but the file has {len(src)} ({why})")

@@ -80,11 +80,22 @@ def test_build_road_cli_then_info(tmp_path, shared_data):
         ("missing.osm.pbf", None, "no such file"),
         ("trunc.gr", "p sp 3 3\na 1 2 1\n", "announces 3 arcs"),
         ("junk.osm.pbf", "not a pbf", "cannot read junk.osm.pbf"),
+        # walkthrough P: pyosmium's "Could not detect file format" for these
+        ("g.co", "v 1 1 1\n", "g.co: graph build road takes an OpenStreetMap .osm.pbf/.osm/.osm.gz/.osm.bz2 or a "
+                               "DIMACS .gr/.gr.gz file (a .co file is read beside its .gr, or given with --co)"),
+        ("dir", "FOLDER", "is a folder; graph build road takes an OpenStreetMap"),
+        # and the DIMACS reader: a fifth field, a weight above the limit, no nodes
+        ("five.gr", "p sp 3 1\na 1 2 3 9\n", "line 2: bad arc line 'a 1 2 3 9' (an arc line is 'a TAIL HEAD WEIGHT')"),
+        ("big.gr", "p sp 3 1\na 1 2 1e300\n", "line 2: edge weight 1e+300 on arc 1 -> 2 is above the largest a graph "
+                                              "may hold (1e+15)"),
+        ("empty.gr", "p sp 0 0\n", "empty.gr: the 'p sp' line announces no nodes: nothing to route on"),
     ],
 )
 def test_build_road_cli_bad_input(tmp_path, name, text, msg):
     src = tmp_path / name
-    if text is not None:
+    if text == "FOLDER":
+        src.mkdir()
+    elif text is not None:
         src.write_text(text)
     out = tmp_path / "o.graph.npz"
     res = CliRunner().invoke(app, ["graph", "build", "road", str(src), "--out", str(out)])
