@@ -112,17 +112,22 @@ class PathRetrievalScorer:
         return self._seqs[key]
 
     def fit(self, on_progress: Callable[[int, int], None] | None = None, *, deadline: float | None = None,
-            seed: int = 0) -> PathRetrievalScorer:
+            seed: int = 0, max_triples: int | None = None) -> PathRetrievalScorer:
         """Count ``n(s, r)`` and ``n(s)`` over the training triples in both directions.
 
         With ``deadline`` (a ``time.perf_counter()`` value) the entity pairs are visited in a seeded
         random order and counting stops at the deadline: the rule table is then estimated from a
-        random sample of the training pairs (``pairs_fitted`` of ``pairs_total``).
+        random sample of the training pairs (``pairs_fitted`` of ``pairs_total``). ``max_triples``
+        (the config's ``max_train_triples``) counts a seeded sample of that many training triples, the
+        sample the path GNN trains on; the paths still run over the whole training graph.
         """
         import time
 
         num_rel = 2 * self.data.num_relations
-        triples = self.data.with_inverse(self.data.train)
+        train = self.data.train
+        if max_triples is not None and len(train) > max_triples:  # as train_kg subsamples for the path GNN
+            train = train[np.random.default_rng(seed).choice(len(train), max_triples, replace=False)]
+        triples = self.data.with_inverse(train)
         by_pair: dict[tuple[int, int], list[int]] = {}
         for h, r, t in triples.tolist():
             by_pair.setdefault((h, t), []).append(r)

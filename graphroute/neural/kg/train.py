@@ -593,7 +593,7 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
     if time_limit is not None:  # keep the validation's time back, unless it alone needs the whole limit
         valid_est = retrieval_validation_estimate(model, data, cfg, budget_s=0.05 * time_limit)
         deadline = t0 + time_limit - (valid_est if valid_est < time_limit else 0.0)
-    model.fit(progress, deadline=deadline, seed=cfg.seed)
+    model.fit(progress, deadline=deadline, seed=cfg.seed, max_triples=cfg.max_train_triples)
     fit_s = time.perf_counter() - t0
     t_val = time.perf_counter()
     val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,

@@ -97,3 +97,17 @@ def test_max_len_caps_retrieved_paths_and_rule_bodies(family_kg):
     again = PathRetrievalScorer.from_state(data, s.state())
     assert again.max_len == 2
     np.testing.assert_allclose(again.head_scores(0), s.head_scores(0))
+
+
+def test_max_train_triples_counts_a_seeded_sample_of_the_triples(random_kg):
+    """Walkthrough: max_train_triples was silently ignored by the retrieval scorer (all pairs counted)."""
+    data = KGData.from_path(random_kg)
+    full = PathRetrievalScorer(data, k=5).fit(seed=3)
+    assert PathRetrievalScorer(data, k=5).fit(seed=3, max_triples=len(data.train)).rules.keys() == full.rules.keys()
+    m = len(data.train) // 3
+    part = PathRetrievalScorer(data, k=5).fit(seed=3, max_triples=m)
+    picked = data.train[np.random.default_rng(3).choice(len(data.train), m, replace=False)]
+    pairs = {(h, t) for h, _, t in picked.tolist()} | {(t, h) for h, _, t in picked.tolist()}
+    assert part.pairs_total == len(pairs) < full.pairs_total
+    # the paths run over the whole graph, so the sample's rule bodies are among the full fit's
+    assert set(part.rules) <= set(full.rules)
