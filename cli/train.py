@@ -160,6 +160,9 @@ def train_command(
                 folder = folder.parent
         # Ctrl-C: a trainer that saved the run there (TrainingInterrupted) says where; a second Ctrl-C just stops
         saved = getattr(exc, "checkpoint", None) if isinstance(exc, KeyboardInterrupt) else None
+        unsaved = getattr(exc, "note", None) if isinstance(exc, KeyboardInterrupt) else None
+        if unsaved and not common.state.debug:  # a run with nothing to save says so, not a bare "interrupted"
+            fail(f"interrupted: {unsaved}", EXIT_INTERRUPTED)
         if saved is None or common.state.debug:
             raise
         fail(f"interrupted at {exc.where}; {saved} holds the run there: {_resume_command(task, config, saved, overrides, device)} "

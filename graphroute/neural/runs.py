@@ -36,6 +36,15 @@ class TrainingInterrupted(KeyboardInterrupt):
         self.where = where
 
 
+class InterruptedUnsaved(KeyboardInterrupt):
+    """Ctrl-C stopped a run that had nothing to save (a one-pass fit): ``note`` says so, for the CLI's
+    one line. A ``KeyboardInterrupt``, so whatever handles Ctrl-C still does (exit 130)."""
+
+    def __init__(self, note: str) -> None:
+        super().__init__(note)
+        self.note = note
+
+
 class CtrlC:
     """SIGINT while installed (``with CtrlC() as c``): the first Ctrl-C only sets ``c.requested`` and the
     training loop stops after the step in progress, as a time limit does (a step cut in the middle can

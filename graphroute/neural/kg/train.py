@@ -34,7 +34,7 @@ from graphroute.exceptions import TrainingDivergedError  # noqa: F401  (raised b
 from graphroute.neural.config import floats_from_text, read_config_file
 from graphroute.neural.kg.data import KGData, filtered_ranks, known_answers, ranking_metrics
 from graphroute.neural.random_state import keeps_caller_state
-from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, checked_step, diverged,
+from graphroute.neural.runs import (CtrlC, InterruptedUnsaved, TrainingInterrupted, check_export_target, checked_step, diverged,
                                     time_limit_note)
 from graphroute.neural.runs import config_changes as _config_changes
 from graphroute.paths.yen import MAX_K
@@ -593,7 +593,11 @@ def _fit_retrieval(cfg: KGConfig, data: KGData, out: Path, on_progress: Callable
     if time_limit is not None:  # keep the validation's time back, unless it alone needs the whole limit
         valid_est = retrieval_validation_estimate(model, data, cfg, budget_s=0.05 * time_limit)
         deadline = t0 + time_limit - (valid_est if valid_est < time_limit else 0.0)
-    model.fit(progress, deadline=deadline, seed=cfg.seed, max_triples=cfg.max_train_triples)
+    try:
+        model.fit(progress, deadline=deadline, seed=cfg.seed, max_triples=cfg.max_train_triples)
+    except KeyboardInterrupt:  # nothing to keep: a half-counted rule table is not this config's scorer
+        raise InterruptedUnsaved("the retrieval fit is one pass and saves nothing before it ends; run the command "
+                                 "again (--time-limit bounds the fit)") from None
     fit_s = time.perf_counter() - t0
     t_val = time.perf_counter()
     val = evaluate(model, data, "valid", batch_size=cfg.eval_batch_size, max_queries=cfg.max_eval_queries,

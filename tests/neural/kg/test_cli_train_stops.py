@@ -60,6 +60,23 @@ def test_ctrl_c_saves_last_pt_says_how_to_resume_and_exits_130(tmp_path, config,
     assert res.exit_code == 0 and "step 12" in res.stdout
 
 
+def test_ctrl_c_in_a_retrieval_fit_says_nothing_was_saved(tmp_path, random_kg, monkeypatch):
+    """Walkthrough: it printed a bare 'error: interrupted', where the README promises a saved last.pt."""
+    from graphroute.neural.kg.retrieval import PathRetrievalScorer
+
+    def fit(self, *a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PathRetrievalScorer, "fit", fit)
+    cfg = tmp_path / "r.yaml"
+    cfg.write_text(f"data: {random_kg}\nmodel: retrieval\n")
+    res = run("train", "--task", "kg", "--config", cfg, "--out", tmp_path / "run")
+    assert res.exit_code == 130, res.output
+    assert res.stderr.strip() == ("error: interrupted: the retrieval fit is one pass and saves nothing before it "
+                                  "ends; run the command again (--time-limit bounds the fit)")
+    assert not (tmp_path / "run").exists()
+
+
 def test_resume_on_a_kg_with_more_entities_is_one_line_naming_the_kg(tmp_path, config, random_kg):
     out = tmp_path / "run"
     assert run("train", "--task", "kg", "--config", config, "--out", out).exit_code == 0
