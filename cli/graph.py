@@ -31,12 +31,11 @@ def check_graph_out(out: Path) -> None:
     """``--out`` of ``graph build``, checked before any work as :func:`save_graph` will write it (the
     ``.graph.npz`` suffix appended): not under a file, not a FIFO or device, in a writable folder. An
     existing folder is left to :func:`save_graph`, whose refusal names a file to give instead."""
-    from graphroute.graphs.model import GRAPH_SUFFIX
+    from graphroute.graphs.model import graph_file_name
 
     if out.is_dir():
         return
-    name = out.name if out.name.endswith(GRAPH_SUFFIX) else out.name.removesuffix(".npz") + GRAPH_SUFFIX
-    check_output_path(out.with_name(name), "--out")
+    check_output_path(out.with_name(graph_file_name(out.name)), "--out")
 
 
 def save_and_report(g, out: Path, as_json: bool = False) -> None:  # noqa: ANN001

@@ -53,6 +53,16 @@ from graphroute.problems.io import staged_file
 FORMAT_NAME = "graphroute.graph"
 FORMAT_VERSION = 1
 GRAPH_SUFFIX = ".graph.npz"
+
+
+def graph_file_name(name: str) -> str:
+    """The name :func:`save_graph` writes for ``name``: as it is when it ends in ``.graph.npz``, else with
+    ``.npz`` replaced or the suffix appended; in any letter case, as files are read (``x.NPZ`` ->
+    ``x.graph.npz``; it was ``x.NPZ.graph.npz``)."""
+    low = name.lower()
+    if low.endswith(GRAPH_SUFFIX):
+        return name
+    return (name[:-4] if low.endswith(".npz") else name) + GRAPH_SUFFIX
 KINDS = ("road", "traffic", "kg", "synthetic")
 
 #: Largest absolute value of a numeric edge attribute (``length``, ``time``, ``weight``, any attribute
@@ -510,8 +520,7 @@ def save_graph(g: Graph, path: str | Path) -> Path:
     if path.is_dir():
         raise InvalidArgumentError(f"cannot write {path}: it is a folder; give a file name such as "
                                    f"{path / ('graph' + GRAPH_SUFFIX)}")
-    if not path.name.endswith(GRAPH_SUFFIX):
-        path = path.with_name(path.name.removesuffix(".npz") + GRAPH_SUFFIX)
+    path = path.with_name(graph_file_name(path.name))
     header = {
         "format": FORMAT_NAME,
         "version": FORMAT_VERSION,

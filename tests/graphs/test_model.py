@@ -54,6 +54,14 @@ def test_networkx_agrees():
     assert nx.dijkstra_path_length(G, 0, 2) == 3.0
 
 
+@pytest.mark.parametrize("given, written", [("x", "x.graph.npz"), ("x.npz", "x.graph.npz"), ("x.NPZ", "x.graph.npz"),
+                                            ("x.graph.npz", "x.graph.npz"), ("x.Graph.Npz", "x.Graph.Npz")])
+def test_save_graph_suffix_in_any_case(tmp_path, given, written):
+    """Walkthrough: --out x.NPZ wrote x.NPZ.graph.npz (files are read in any case)."""
+    p = save_graph(small(), tmp_path / given)
+    assert p.name == written and read_any(p).n_nodes == small().n_nodes
+
+
 def test_round_trip(tmp_path):
     g = small()
     g.node_names = ["a", "b", "c", "d"]
