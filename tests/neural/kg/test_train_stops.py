@@ -199,9 +199,9 @@ def test_retrieval_keeps_its_validation_estimate_out_of_the_fit(tmp_path, family
     seen = {}
     real_fit = PathRetrievalScorer.fit
 
-    def fit(self, on_progress=None, *, deadline=None, seed=0):
+    def fit(self, on_progress=None, *, deadline=None, seed=0, max_triples=None):
         seen["left"] = deadline - time.perf_counter()
-        return real_fit(self, on_progress, deadline=deadline, seed=seed)
+        return real_fit(self, on_progress, deadline=deadline, seed=seed, max_triples=max_triples)
 
     monkeypatch.setattr(kg_train, "retrieval_validation_estimate", lambda *a, **k: 30.0)
     monkeypatch.setattr(PathRetrievalScorer, "fit", fit)
