@@ -161,17 +161,21 @@ def _show(v: Any) -> str:
     return "(not recorded)" if v is _ABSENT else repr(v)
 
 
+def same_path(a: str | Path, b: str | Path) -> bool:
+    """Whether ``a`` and ``b`` name one file or folder: the same inode when both exist (links, ``./x``
+    and ``x``), else the same resolved path."""
+    import os
+
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet)
+        return Path(a).resolve() == Path(b).resolve()
+
+
 def check_export_target(src: str | Path, dst: str | Path) -> None:
     """Refuse to export a checkpoint onto itself: the export drops the optimizer and random state, so a
     run's ``last.pt`` exported in place could no longer be resumed."""
-    import os
-
-    a, b = Path(src), Path(dst)
-    try:
-        same = b.exists() and os.path.samefile(a, b)
-    except OSError:
-        same = False
-    if same or a.resolve() == b.resolve():
+    if same_path(src, dst):
         raise InvalidArgumentError(f"export to {dst}: that is the checkpoint itself (an export keeps no optimizer "
                                    "state, so the run could no longer be resumed); write it elsewhere")
 

@@ -55,7 +55,8 @@ from graphroute.neural.envs import VRPData, sample_batch
 from graphroute.neural.models import AttentionModel, ModelConfig
 from graphroute.neural.random_state import keeps_caller_state
 from graphroute.neural.runs import (CtrlC, TrainingInterrupted, check_export_target, config_changes, diverged,
-                                    finite_weights, optimizer_step, require_checkpoint_file, time_limit_note)
+                                    finite_weights, optimizer_step, require_checkpoint_file, same_path,
+                                    time_limit_note)
 
 LOG_FIELDS = ["step", "loss", "cost", "val_cost", "val_gap_pct", "inst_per_s", "lr", "elapsed_s"]
 
@@ -155,7 +156,7 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
         return None
     key, at = resumed_at
     if not best.is_file():  # in the checkpoint's own folder: none yet (no validation before the stop)
-        return None if _same_folder(best.parent, Path(resume).parent) else _best_of_resumed_run(best, Path(resume), key, at)
+        return None if same_path(best.parent, Path(resume).parent) else _best_of_resumed_run(best, Path(resume), key, at)
     try:
         there = torch.load(best, map_location="cpu", weights_only=False).get(key)
     except Exception:  # noqa: BLE001 - an unreadable best.pt is not this check's to judge; it stays
@@ -165,13 +166,6 @@ def start_fresh(out: Path, resume: str | Path | None, on_start: Callable[[], Non
         return (f"{best} ({key} {there}) came from beyond the resumed {key} {at} (a run stopped without saving "
                 f"last.pt, such as a kill) and was removed; the next validation writes a new one")
     return None
-
-
-def _same_folder(a: Path, b: Path) -> bool:
-    try:
-        return os.path.samefile(a, b)
-    except OSError:
-        return a.resolve() == b.resolve()
 
 
 def _best_of_resumed_run(best: Path, resume: Path, key: str, at: int) -> str | None:
