@@ -41,6 +41,15 @@ from graphroute.paths.yen import MAX_K
 from graphroute.problems.io import staged_file
 
 MODELS = ("nbfnet", "distmult", "retrieval")
+_ANY_MODEL = frozenset({"data", "model", "seed", "max_train_triples", "max_eval_queries", "eval_batch_size"})
+#: the config keys each model reads; a key written for another model would be silently ignored, so
+#: ``run_from_yaml`` refuses it (``KGConfig`` itself, built from code, keeps every default)
+MODEL_KEYS = {
+    "nbfnet": _ANY_MODEL | {"dim", "layers", "epochs", "batch_size", "lr", "weight_decay", "adversarial_temperature",
+                            "concat_hidden", "fact_ratio", "aggregate", "remove_one_hop", "dependent"},
+    "distmult": _ANY_MODEL | {"dim", "epochs", "batch_size", "lr", "weight_decay", "n3", "dropout"},
+    "retrieval": _ANY_MODEL | {"paths_k", "paths_max_overlap", "rule_alpha", "paths_max_len"},
+}
 #: Upper bounds of the size keys of :class:`KGConfig`, far above any real run (NBFNet: dim 32, 6 layers;
 #: DistMult: dim up to a few thousand), so that a typo (``dim: 99999999999``) is one line naming the key,
 #: not an allocation error deep in torch. ``paths_k`` shares the K of ``graphroute paths``.
@@ -759,6 +768,17 @@ def _recorded_path(p: str) -> Path:
     return REPO_ROOT / path if (REPO_ROOT / path).exists() else path
 
 
+def check_model_keys(model: str, written: dict, source: str) -> None:
+    """Refuse a key ``written`` (a config file's or ``--set``'s) that ``model`` does not read, naming the
+    models that do: a retrieval run with ``lr``, or an nbfnet run with ``dropout``, would otherwise ignore it."""
+    for key in written:
+        if key in MODEL_KEYS[model] or not any(key in keys for keys in MODEL_KEYS.values()):
+            continue  # unknown keys are refused by KGConfig.from_dict, by name
+        users = ", ".join(m for m in MODELS if key in MODEL_KEYS[m])
+        raise ConfigError(f"{source}: config key {key!r} does not apply to model {model!r} (only {users} "
+                          f"read{'s' if ', ' not in users else ''} it); remove it or choose that model")
+
+
 def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", resume: str | Path | None = None,
                   on_progress: Callable[[dict], None] | None = None, time_limit: float | None = None,
                   overrides: dict | None = None, on_start: Callable[[], None] | None = None) -> KGRunResult:
@@ -770,6 +790,8 @@ def run_from_yaml(config: str | Path, *, out: str | Path, device: str = "auto", 
     cfg = KGConfig.from_yaml(config)
     if overrides:
         cfg = KGConfig.from_dict({**dataclasses.asdict(cfg), **overrides}, source="--set")
+    check_model_keys(cfg.model, read_config_file(config, "kg"), str(config))
+    check_model_keys(cfg.model, overrides or {}, "--set")
     return train_kg(cfg, out, resume=resume, device=dev, on_progress=on_progress, time_limit=time_limit,
                     on_start=on_start)
 

@@ -262,3 +262,34 @@ def test_kg_training_keeps_the_callers_random_state(tmp_path, random_kg):
     torch.manual_seed(999)
     train_kg(cfg, tmp_path / "b")
     assert losses(tmp_path / "a") == losses(tmp_path / "b")
+
+
+@pytest.mark.parametrize("model, key, readers", [("retrieval", "lr", "nbfnet, distmult"),
+                                                  ("nbfnet", "dropout", "distmult"),
+                                                  ("distmult", "layers", "nbfnet"),
+                                                  ("distmult", "paths_k", "retrieval")])
+def test_a_key_the_chosen_model_does_not_read_is_refused_by_name(tmp_path, random_kg, model, key, readers):
+    from graphroute.neural.kg.train import run_from_yaml
+
+    value = {"lr": 0.1, "dropout": 0.1, "layers": 2, "paths_k": 3}[key]
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"data: {random_kg}\nmodel: {model}\n")
+    for where, written in (("--set", {}), (str(cfg), {key: value})):
+        if written:
+            cfg.write_text(cfg.read_text() + f"{key}: {value}\n")
+        with pytest.raises(ConfigError, match=f"^{where}: config key '{key}' does not apply to model '{model}' "
+                                              fr"\(only {readers} reads? it\)"):
+            run_from_yaml(cfg, out=tmp_path / "run", overrides={key: value} if where == "--set" else None)
+    assert not (tmp_path / "run").exists()
+
+
+def test_every_shipped_kg_config_writes_only_keys_its_model_reads():
+    from pathlib import Path
+
+    from graphroute.neural.config import read_config_file
+    from graphroute.neural.kg.train import check_model_keys
+
+    shipped = sorted((Path(__file__).parents[3] / "experiments" / "configs").glob("kg_*.yaml"))
+    assert len(shipped) >= 10
+    for f in shipped:
+        check_model_keys(KGConfig.from_yaml(f).model, read_config_file(f, "kg"), str(f))
