@@ -234,14 +234,15 @@ def _greedy(ptr, idx, w, hl, on_wave, s: int, t: int, n: int, edge_cost: bool, m
             # step towards the target and a free detour, which the walk (never revisiting) may not undo
             if rank < best_rank or (rank == best_rank and (score < best or (score == best and hl[v] < best_h))):
                 best, best_e, best_rank, best_h = score, e, rank, hl[v]
-        moves += 1
-        if best_e < 0:
+        if best_e < 0:  # a step back is a move; finding none to make (at the source, or out of backtracks) is not
+            if len(nodes) == 1 or backtracks >= max_backtracks:
+                return Route(None, False, moves, f"stuck after {backtracks} backtracks")
             backtracks += 1
-            if len(nodes) == 1 or backtracks > max_backtracks:
-                return Route(None, False, moves, f"stuck after {backtracks - 1} backtracks")
+            moves += 1
             nodes.pop()
             edges.pop()
             continue
+        moves += 1
         v = idx[best_e]
         visited[v] = 1
         nodes.append(v)

@@ -174,3 +174,17 @@ def test_a_failed_learned_astar_counts_what_it_expanded_and_names_no_internal_no
     r = learned_astar(indptr, indices, weights, np.zeros(4), 1, 0)
     assert (r.success, r.path, r.expanded, r.reason) == (False, None, 3, "no path from source to target")
     assert learned_astar(indptr, indices, weights, np.zeros(4), 3, 0).expanded == 1
+
+
+def test_expanded_counts_the_moves_made_not_the_ones_found_impossible():
+    # 0 -> 1 (a dead end the estimate prefers), 0 -> 2 -> 3 (the target); node 4 has no arcs at all
+    indptr = np.array([0, 2, 2, 3, 3, 3])
+    indices = np.array([1, 2, 3])
+    weights = np.array([1.0, 1.0, 1.0])
+    h = np.array([1.0, 0.0, 5.0, 0.0, 0.0])
+    r = greedy_route(indptr, indices, weights, h, 0, 3, diagnose=False)
+    assert r.success and list(r.path.nodes) == [0, 2, 3] and r.expanded == 4  # to 1, back, to 2, to 3
+    stuck = greedy_route(indptr, indices, weights, h, 0, 3, max_backtracks=0, diagnose=False)
+    assert not stuck.success and stuck.expanded == 1 and stuck.reason == "stuck after 0 backtracks"
+    alone = greedy_route(indptr, indices, weights, h, 4, 3, diagnose=False)
+    assert not alone.success and alone.expanded == 0
