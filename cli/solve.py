@@ -31,7 +31,7 @@ def solve_command(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of tables."),
 ) -> None:
     from graphroute.exceptions import InvalidArgumentError, SolverError, is_out_of_memory
-    from graphroute.problems.io import read_instance, write_json, write_solution_sol
+    from graphroute.problems.io import known_best_files, read_instance, write_json, write_solution_sol
     from graphroute.solvers import get_solver, solve
 
     get_solver(solver)  # fail on a bad name before reading anything
@@ -57,6 +57,9 @@ def solve_command(
     inst = read_instance(file, bks=bks)
     if out is not None and inst.bks_source and same_file(out, Path(file).parent / inst.bks_source):
         raise InvalidArgumentError(f"--out {out} is the known-best file of this instance; write the solution elsewhere")
+    if out is not None and any(same_file(out, sol) for sol in known_best_files(file, inst)):
+        raise InvalidArgumentError(f"--out {out} is where this instance's known best is looked up (a solution "
+                                   "written there would become the reference of later runs); write it elsewhere")
     options = {}
     if solver == "neural":
         options = {"checkpoint": checkpoint, "augment": 8 if augment is None else augment}

@@ -390,6 +390,18 @@ def valid_bks(value: Any, where: str = "given") -> float:
     return b
 
 
+def known_best_files(path: str | os.PathLike, inst: Instance) -> list[Path]:
+    """The ``.sol`` files beside ``path`` that reading it looks up for a known best, whether they exist
+    or not: ``<file stem>.sol``, then ``<NAME header or JSON name>.sol``. A solution written there would
+    become the reference of every later run (``solve --out`` refuses them)."""
+    path = Path(path)
+    stem, _ = _strip_suffixes(path)
+    keys = dict.fromkeys([stem, str(inst.meta.get("name_header", inst.name))])
+    return [path.parent / f"{key}.sol" for key in keys
+            if key and key not in (".", "..") and "\0" not in key and os.sep not in key
+            and not (os.altsep and os.altsep in key)]
+
+
 def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | None:
     """Look beside ``path`` for a known best cost of the instance (see module docstring).
 

@@ -132,6 +132,28 @@ def test_out_onto_the_known_best_file_is_refused(tiny_vrp, tmp_path, monkeypatch
     assert sol.read_text() == "Route #1: 1 2\nCost 20\n"
 
 
+@pytest.mark.parametrize("setup", ["--bks given", "known best from bks.csv", "no known best", "NAME header"])
+def test_out_where_the_known_best_is_looked_up_is_refused(tmp_path, setup):
+    """``<stem>.sol`` beside the instance becomes the next run's reference (gap 0, checked), whatever the
+    current run's known best came from; so is ``<NAME>.sol`` for a file whose NAME header differs."""
+    d = tmp_path / "inst"
+    d.mkdir()
+    inst = d / "tiny.vrp"
+    inst.write_text(VRP.replace("NAME: tiny", "NAME: other") if setup == "NAME header" else VRP)
+    if setup == "known best from bks.csv":
+        (d / "bks.csv").write_text("name,bks\ntiny,20\n")
+    extra = ["--bks", "20"] if setup == "--bks given" else []
+    sol = d / ("other.sol" if setup == "NAME header" else "tiny.sol")
+    if setup == "--bks given":
+        sol.write_text("Route #1: 1 2\nCost 20\n")
+    before = sol.read_text() if sol.exists() else None
+    one_line_error(run("solve", inst, "-s", "savings", "--out", sol, *extra),
+                   "is where this instance's known best is looked up")
+    assert (sol.read_text() if sol.exists() else None) == before
+    res = run("solve", inst, "-s", "savings", "--out", d / "savings.sol", *extra)  # any other name is fine
+    assert res.exit_code == 0 and (d / "savings.sol").exists()
+
+
 def test_known_best_row_and_gap_in_the_table(tiny_vrp):
     res = run("solve", tiny_vrp, "-s", "savings", "--bks", 16)
     assert res.exit_code == 0, res.output
