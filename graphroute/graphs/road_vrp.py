@@ -16,7 +16,7 @@ import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.graphs.model import Graph
-from graphroute.problems.generate import capacity_for
+from graphroute.problems.generate import MAX_ASYMMETRIC_SIZE, capacity_for
 from graphroute.problems.instance import Instance
 
 
@@ -57,6 +57,9 @@ def road_vrp_instance(
         raise InvalidArgumentError(f"customers must be an integer, got {type(customers).__name__} {customers!r}") from None
     if customers < 1:
         raise InvalidArgumentError(f"customers must be at least 1, got {customers}")
+    if customers > MAX_ASYMMETRIC_SIZE:  # two explicit n x n matrices: 16,000 customers took 24 GB before the kill
+        raise InvalidArgumentError(f"customers must be at most {MAX_ASYMMETRIC_SIZE:,} (the instance holds explicit "
+                                   f"n x n distance and duration matrices), got {customers:,}")
     if "length" not in graph.edge_attrs:
         raise InvalidArgumentError("the graph has no 'length' edge attribute")
     g = graph.largest_scc()

@@ -51,6 +51,10 @@ def test_ring_size_limits(ring):
         road_vrp_instance(ring, customers=N, seed=0)
     with pytest.raises(InvalidArgumentError, match="^customers must be at least 1, got 0"):
         road_vrp_instance(ring, customers=0, seed=0)
+    # two explicit n x n matrices: 16,407 customers on Andorra took all 24 GB before the OOM kill (walkthrough)
+    with pytest.raises(InvalidArgumentError, match=r"^customers must be at most 2,000 \(the instance holds explicit "
+                                                   r"n x n distance and duration matrices\), got 16,407$"):
+        road_vrp_instance(ring, customers=16_407, seed=0)
     for bad in (2.5, True, "3"):  # numpy would take 2.5 deep inside rng.choice, True as 1
         with pytest.raises(InvalidArgumentError, match="^customers must be an integer"):
             road_vrp_instance(ring, customers=bad, seed=0)
