@@ -75,7 +75,7 @@ def solve_command(
         raise SolverError(f"out of memory: solver {solver} on {inst.name} ({inst.kind}, n={inst.n}) needs more "
                           "memory than this machine has; try a smaller instance") from None
     obj = result.to_dict()
-    staged = None
+    staged = unwritten = None
     try:
         if plot is not None:  # drawn first, beside the plot: a drawing that fails leaves no --out file behind
             from graphroute.plot import plot_routes
@@ -83,10 +83,14 @@ def solve_command(
             # the suffix says the format (none: png, as plot_routes)
             staged = plot.with_name(f".{plot.stem}.{os.getpid()}.staged{plot.suffix or '.png'}")
             gap = f", gap {fmt_pct(result.gap_to_bks_pct)}" if result.gap_to_bks_pct is not None else ""
-            plot_routes(inst, result.routes, staged, title=f"{inst.name} - {solver}: {fmt_num(result.cost)}{gap}")
+            cost = "no routes" if result.no_routes else fmt_num(result.cost) + ("" if result.feasible else " (infeasible)")
+            plot_routes(inst, result.routes, staged, title=f"{inst.name} - {solver}: {cost}{gap}")
         if out is not None:
             if out.suffix.lower() == ".sol":
-                write_solution_sol(result.routes, result.cost, out)
+                if result.no_routes:  # a .sol of no routes would say "Cost 0", which readers take as a cost
+                    unwritten = f"--out {out} not written: the run found no routes (a .sol file holds routes)"
+                else:
+                    write_solution_sol(result.routes, result.cost, out)
             else:
                 write_json(obj, out)
         if staged is not None:  # both written, or neither: an existing --plot is replaced only now
@@ -99,7 +103,9 @@ def solve_command(
         if result.below_bks:  # the table says so; a script reading stdout has below_bks, a person the line
             print_warnings([_below_bks_text(result, inst)], as_json=True)
     else:
-        _render(inst, result, out, plot)
+        _render(inst, result, None if unwritten else out, plot)
+    if unwritten:
+        print_warnings([unwritten], as_json=as_json)
     if not result.feasible:
         raise typer.Exit(2)
 

@@ -382,3 +382,22 @@ def test_below_a_fleet_optimum_with_fewer_routes_names_the_fleet(tmp_path):
     text = " ".join(res.stdout.split())
     assert ("is below the known best 100 (command line): the known best is likely for exactly 3 routes (classic "
             "CVRPLIB optima use the whole fleet), and this solution uses 2; graphroute's fleet is at most 3") in text
+
+
+def test_a_run_without_routes_writes_no_sol_file_and_its_plot_says_so(examples, tmp_path, monkeypatch):
+    """A .sol of no routes held only "Cost 0" (a cost readers take literally); the plot title said ": 0"."""
+    pytest.importorskip("ortools")
+    import graphroute.plot
+
+    titles = []
+    monkeypatch.setattr(graphroute.plot, "plot_routes", lambda inst, routes, path, title: (titles.append(title),
+                                                                                          path.write_bytes(b"png")))
+    sol, js = tmp_path / "none.sol", tmp_path / "none.json"
+    for as_json in ([], ["--json"]):
+        res = run("solve", examples / "cvrp50.json", "-s", "ortools", "-t", "0.0001", "--out", sol,
+                  "--plot", tmp_path / "p.png", *as_json)
+        assert res.exit_code == 2, res.output
+        assert not sol.exists() and "not written: the run found no routes" in " ".join(res.output.split())
+    assert titles == ["cvrp50-uniform-s3 - ortools: no routes"] * 2
+    res = run("solve", examples / "cvrp50.json", "-s", "ortools", "-t", "0.0001", "--out", js)
+    assert res.exit_code == 2 and json.loads(js.read_text())["cost"] is None  # JSON has null for it
