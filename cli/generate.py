@@ -97,9 +97,11 @@ def generate_vrp(
 ) -> None:
     """An asymmetric CVRP on a road network: travel-distance costs, travel-time durations."""
     from graphroute.exceptions import InvalidArgumentError
-    from graphroute.problems.generate import check_generator_seed
+    from graphroute.problems.generate import check_generated_capacity, check_generator_seed
 
     check_generator_seed(seed)
+    if capacity is not None:
+        check_generated_capacity(capacity)  # before the graph is read: a capacity below a drawn demand fails by seed
     if out.suffix.lower() != ".json":
         raise InvalidArgumentError(f"--out must end in .json, got {out.name}")
     check_output_path(out, "--out")  # before the many-to-many Dijkstra: no work is lost to an unwritable path

@@ -16,7 +16,7 @@ import numpy as np
 
 from graphroute.exceptions import InvalidArgumentError
 from graphroute.graphs.model import Graph
-from graphroute.problems.generate import MAX_ASYMMETRIC_SIZE, capacity_for
+from graphroute.problems.generate import MAX_ASYMMETRIC_SIZE, capacity_for, check_generated_capacity
 from graphroute.problems.instance import Instance
 
 
@@ -60,6 +60,8 @@ def road_vrp_instance(
     if customers > MAX_ASYMMETRIC_SIZE:  # two explicit n x n matrices: 16,000 customers took 24 GB before the kill
         raise InvalidArgumentError(f"customers must be at most {MAX_ASYMMETRIC_SIZE:,} (the instance holds explicit "
                                    f"n x n distance and duration matrices), got {customers:,}")
+    if capacity is not None:
+        capacity = check_generated_capacity(capacity)
     if "length" not in graph.edge_attrs:
         raise InvalidArgumentError("the graph has no 'length' edge attribute")
     g = graph.largest_scc()

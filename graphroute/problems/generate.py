@@ -40,6 +40,14 @@ def check_generator_seed(seed: object) -> int:
     return int(seed)
 
 
+def check_generated_capacity(capacity: object) -> int:
+    """``capacity`` if it is an integer >= 9, the largest demand the generators draw (1..9); else
+    :class:`InvalidInstanceError`, before any work (a smaller one fails or not depending on the seed)."""
+    if isinstance(capacity, bool) or not isinstance(capacity, (int, np.integer)) or capacity < 9:
+        raise InvalidInstanceError(f"capacity must be an integer >= 9 (the largest generated demand), got {capacity!r}")
+    return int(capacity)
+
+
 def check_generate_size(size: object, asymmetric: bool = False) -> int:
     """``size`` if it is an integer in ``1..MAX_GENERATE_SIZE`` (``MAX_ASYMMETRIC_SIZE`` when
     ``asymmetric``); else :class:`InvalidInstanceError`, before any work."""
@@ -138,9 +146,7 @@ def generate(
     if capacity is not None:
         if problem != "cvrp":
             raise InvalidInstanceError(f"a {problem} instance has no capacity (got capacity={capacity!r})")
-        if isinstance(capacity, bool) or not isinstance(capacity, (int, np.integer)) or capacity < 9:
-            raise InvalidInstanceError(f"capacity must be an integer >= 9 (the largest generated demand), "
-                                       f"got {capacity!r}")
+        check_generated_capacity(capacity)
     if distribution not in DISTRIBUTIONS:
         raise InvalidInstanceError(f"unknown distribution {distribution!r}; available: {', '.join(DISTRIBUTIONS)}")
     if asymmetric and distribution != "uniform":

@@ -105,3 +105,23 @@ def test_clustered_customers_are_near_their_centre():
         cust = np.asarray(inst.meta["node_ids"][1:])
         rank = np.argsort(np.argsort(near, axis=1, kind="stable"), axis=1, kind="stable")  # rank of j from i
         assert (rank[:, cust].max(axis=1) < k).any(), seed
+
+
+@pytest.mark.parametrize("capacity", [7, 0, -3, 2.5])
+def test_a_capacity_below_the_largest_drawn_demand_is_refused_for_every_seed(ring, capacity):
+    """Demands are drawn in 1..9: capacity 7 failed on some seeds ('demand of node 3 (8) exceeds ...') and
+    not on others; generate random refuses it up front, and so does the road generator now."""
+    for seed in range(4):
+        with pytest.raises(Exception, match=r"^capacity must be an integer >= 9 \(the largest generated demand\)"):
+            road_vrp_instance(ring, customers=3, seed=seed, capacity=capacity)
+    assert road_vrp_instance(ring, customers=3, seed=0, capacity=9).capacity == 9
+
+
+def test_generate_vrp_refuses_a_small_capacity_before_reading_the_road(tmp_path):
+    from typer.testing import CliRunner
+
+    from graphroute_cli.main import app
+
+    res = CliRunner().invoke(app, ["generate", "vrp", "--road", str(tmp_path / "missing.gr"), "-n", "3",
+                                   "--capacity", "7", "--out", str(tmp_path / "x.json")])
+    assert res.exit_code == 1 and "capacity must be an integer >= 9" in res.output and not (tmp_path / "x.json").exists()
