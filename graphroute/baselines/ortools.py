@@ -108,21 +108,24 @@ def integer_costs(inst: Instance) -> tuple[np.ndarray, int]:
     return np.rint(d * scale).astype(np.int64), scale
 
 
-def fleet_size(inst: Instance, slack: float = 0.0) -> int:
+def fleet_size(inst: Instance, slack: float = 0.0, savings_solution=None) -> int:  # noqa: ANN001
     """Vehicles offered to the solver for CVRP.
 
     ``inst.num_vehicles`` when the instance fixes it. Otherwise (as many vehicles as needed) the
     number of routes of the Clarke-Wright savings solution, which is feasible and therefore can
     never make the model infeasible, plus ``ceil(slack * that)`` spare vehicles; never below the
     bin-packing bound ``ceil(total demand / capacity)``. Unused vehicles cost nothing.
+    ``savings_solution``: that solution when the caller has it already (it takes about 1 s at n = 1,000).
     """
     if inst.problem != "cvrp":
         return 1
     if inst.num_vehicles is not None:
         return inst.num_vehicles
-    from graphroute.baselines.constructive import savings
+    if savings_solution is None:
+        from graphroute.baselines.constructive import savings
 
-    k = savings(inst).num_routes
+        savings_solution = savings(inst)
+    k = savings_solution.num_routes
     return max(inst.min_vehicles(), k + math.ceil(slack * k))
 
 
@@ -215,17 +218,20 @@ def solve_ortools(
     n = inst.n
     cvrp = inst.problem == "cvrp"
     mat, scale = integer_costs(inst)
-    k = fleet_size(inst, float(cfg.get("fleet_slack", 0.0)))
+    first = str(cfg.get("first_solution", "PATH_CHEAPEST_ARC"))
+    sav = None  # the savings solution, computed once: the free fleet's size and the start routes both use it
+    if (cvrp and inst.num_vehicles is None) or first == "savings_routes":
+        from graphroute.baselines.constructive import savings
+
+        sav = savings(inst)
+    k = fleet_size(inst, float(cfg.get("fleet_slack", 0.0)), savings_solution=sav)
     if n == 1 and not cvrp:
         return Solution([[0]], meta={"objective": 0.0, "cost_scale": scale, "status": "trivial", "num_vehicles": 1})
 
-    first = str(cfg.get("first_solution", "PATH_CHEAPEST_ARC"))
     start_routes = None
     savings_routes = None
     if first == "savings_routes":
-        from graphroute.baselines.constructive import savings
-
-        savings_routes = start_routes = [r for r in savings(inst).routes if r]
+        savings_routes = start_routes = [r for r in sav.routes if r]
         if len(start_routes) > k:  # a fixed fleet smaller than the savings solution: let OR-Tools build one
             start_routes, first = None, FALLBACK_FIRST_SOLUTION
     # When OR-Tools' own construction fails (tight fixed fleets, e.g. CVRPLIB P-n23-k8) the next

@@ -109,3 +109,19 @@ def test_presets_are_feasible_on_x(shared_data, settings):
 def test_bad_options_name_the_problem(tiny, options, msg):
     with pytest.raises(InvalidArgumentError, match=msg.replace("(", r"\(").replace(")", r"\)")):
         solve_ortools(tiny("tsp", 5, False, 0), time_limit=0.2, **options)
+
+
+@pytest.mark.parametrize("settings", ["plain", "tuned"])
+def test_the_savings_solution_is_computed_once_per_run(monkeypatch, settings):
+    """A free fleet is sized by the savings solution, and the tuned start is its routes: both ran it, inside
+    the time limit (0.9 s of each second at X-n936-k151). Once is enough; the fleet and result are unchanged."""
+    import graphroute.baselines.constructive as constructive
+    from graphroute.problems.generate import generate
+
+    inst = generate("cvrp", 30, seed=4)
+    assert inst.num_vehicles is None
+    calls, real = [], constructive.savings
+    monkeypatch.setattr(constructive, "savings", lambda i, *a, **k: calls.append(i.name) or real(i, *a, **k))
+    sol = solve_ortools(inst, time_limit=0.5, settings=settings)
+    assert calls == [inst.name]
+    assert sol.meta["num_vehicles"] == fleet_size(inst) == real(inst).num_routes and check(inst, sol.routes).feasible
