@@ -8,8 +8,6 @@ full traceback instead).
 from __future__ import annotations
 
 import functools
-import json
-import math
 import os
 import sys
 import zlib
@@ -176,21 +174,17 @@ def print_warnings(lines: list[str], as_json: bool = False) -> None:
 
 def finite_json(v: Any) -> Any:
     """``v`` with every NaN / infinity (an unknown or unbounded value) as None: JSON has no NaN."""
-    if isinstance(v, float) and not math.isfinite(v):  # np.float64 too (a float subclass)
-        return None
-    if isinstance(v, dict):
-        return {k: finite_json(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [finite_json(x) for x in v]
-    return v
+    from graphroute.problems.io import finite_json as finite
+
+    return finite(v)
 
 
 def print_json(obj: Any) -> None:
     """Print a JSON object on stdout (plain, no rich markup), ready for programs: strict JSON, a
     non-finite number is printed as null (Python's json would write NaN / Infinity, which parsers refuse)."""
-    from graphroute.problems.io import _json_default
+    from graphroute.problems.io import json_text
 
-    sys.stdout.write(json.dumps(finite_json(obj), default=lambda o: finite_json(_json_default(o)), allow_nan=False) + "\n")
+    sys.stdout.write(json_text(obj) + "\n")
     sys.stdout.flush()
 
 

@@ -226,4 +226,5 @@ def gap_pct(cost: float, reference: float | None) -> float | None:
     c, r = float(cost), float(reference)
     if not (math.isfinite(r) and r > 0 and math.isfinite(c)):
         return None
-    return 100.0 * (c - r) / r
+    g = 100.0 * (c - r) / r
+    return g if math.isfinite(g) else None  # a reference of 5e-324 overflows: no gap worth a number

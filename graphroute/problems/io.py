@@ -694,9 +694,26 @@ def write_solution_sol(routes: list[list[int]], cost: float, path: str | Path) -
     atomic_write_text(path, format_sol(routes, cost))
 
 
+def finite_json(v: Any) -> Any:
+    """``v`` with every NaN / infinity (an unknown or unbounded value) as None: JSON has no NaN."""
+    if isinstance(v, float) and not math.isfinite(v):  # np.float64 too (a float subclass)
+        return None
+    if isinstance(v, dict):
+        return {k: finite_json(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [finite_json(x) for x in v]
+    return v
+
+
+def json_text(obj: Any, indent: int | None = None) -> str:
+    """Strict JSON of ``obj``: a non-finite number is null (Python's json writes NaN / Infinity, which
+    parsers refuse), numpy scalars and arrays as their Python values."""
+    return json.dumps(finite_json(obj), indent=indent, default=lambda o: finite_json(_json_default(o)), allow_nan=False)
+
+
 def write_json(obj: Any, path: str | Path) -> None:
-    """Write a JSON object atomically (pretty-printed)."""
-    atomic_write_text(path, json.dumps(obj, indent=1, default=_json_default) + "\n")
+    """Write a JSON object atomically (pretty-printed, strict: see :func:`json_text`)."""
+    atomic_write_text(path, json_text(obj, indent=1) + "\n")
 
 
 def _json_default(o: Any) -> Any:

@@ -401,3 +401,15 @@ def test_a_run_without_routes_writes_no_sol_file_and_its_plot_says_so(examples, 
     assert titles == ["cvrp50-uniform-s3 - ortools: no routes"] * 2
     res = run("solve", examples / "cvrp50.json", "-s", "ortools", "-t", "0.0001", "--out", js)
     assert res.exit_code == 2 and json.loads(js.read_text())["cost"] is None  # JSON has null for it
+
+
+def test_out_json_is_strict_json_like_stdout(examples, tmp_path):
+    """--bks 5e-324 is finite and > 0, but the gap overflows: stdout said null, --out x.json said Infinity."""
+    out = tmp_path / "s.json"
+    res = run("solve", examples / "tsp20.json", "-s", "savings", "--bks", "5e-324", "--json", "--out", out)
+    assert res.exit_code == 0
+    text = out.read_text()
+    assert "Infinity" not in text and "NaN" not in text
+    assert json.loads(text) == json.loads(res.stdout) and json.loads(text)["gap_to_bks_pct"] is None
+    table = run("solve", examples / "tsp20.json", "-s", "savings", "--bks", "5e-324")
+    assert "inf%" not in table.stdout
