@@ -125,3 +125,21 @@ def test_the_savings_solution_is_computed_once_per_run(monkeypatch, settings):
     sol = solve_ortools(inst, time_limit=0.5, settings=settings)
     assert calls == [inst.name]
     assert sol.meta["num_vehicles"] == fleet_size(inst) == real(inst).num_routes and check(inst, sol.routes).feasible
+
+
+def test_a_free_fleet_is_capped_at_the_savings_route_count_as_the_readme_says():
+    """Documented limit of the tuned fleet: 7 customers whose optimum (brute force 3.0543, 4 routes) needs one
+    route more than savings opens; OR-Tools stays at the best 3-route solution (3.1085), PyVRP finds it."""
+    from graphroute.problems.io import instance_from_dict
+
+    inst = instance_from_dict({"problem": "cvrp", "capacity": 14, "demands": [0, 6, 8, 8, 2, 2, 1, 7], "coords": [
+        [0.668685999109381, 0.31742340765674837], [0.3062270906060678, 0.6363146741739102],
+        [0.7840231347732468, 0.3539498052508495], [0.5756356234498685, 0.6408077157685037],
+        [0.7499092384814928, 0.37430851763242945], [0.3624049062076168, 0.2868047498426839],
+        [0.9078254150267295, 0.9143172970212484], [0.733002731133121, 0.4187618762236829]]})
+    sol = solve_ortools(inst, time_limit=1.0)
+    assert sol.meta["num_vehicles"] == fleet_size(inst) == 3
+    assert check(inst, sol.routes).cost == pytest.approx(3.108458345543097, rel=1e-9)
+    pytest.importorskip("pyvrp")
+    best = solve(inst, "pyvrp", time_limit=0.5, seed=0)
+    assert best.num_routes == 4 and best.cost == pytest.approx(3.0543188846776252, rel=1e-9)
