@@ -551,6 +551,8 @@ def _num_array(v: Any, key: str, ndim: int) -> np.ndarray:
         a = np.asarray(v, dtype=np.float64)
     except (TypeError, ValueError, OverflowError, RecursionError):
         raise InvalidInstanceError(f"field {key!r} must hold only numbers") from None
+    if a.size == 0 and isinstance(v, list):
+        raise InvalidInstanceError(f"field {key!r} is empty: an instance needs at least 1 node (the depot or first city)")
     if a.ndim != ndim:
         shape = "a list of numbers" if ndim == 1 else "a list of lists of numbers (rows of equal length)"
         raise InvalidInstanceError(f"field {key!r} must be {shape}")
@@ -576,7 +578,8 @@ def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
         raise InvalidInstanceError(f"field 'format' must be {FORMAT_NAME!r}, got {fmt!r}")
     version = obj.get("version", FORMAT_VERSION)
     if isinstance(version, bool) or version != FORMAT_VERSION:  # true == 1 in Python
-        raise InvalidInstanceError(f"unsupported instance format version {version!r}; this graphroute reads 1")
+        raise InvalidInstanceError(f"field 'version' must be the integer 1 (the format version this graphroute reads), "
+                                   f"got {version!r}")
     known = {
         "format", "version", "name", "problem", "distance", "coords", "matrix", "durations",
         "demands", "capacity", "num_vehicles", "bks", "meta",
@@ -584,7 +587,7 @@ def instance_from_dict(obj: Any, *, default_name: str = "instance") -> Instance:
     unknown = sorted(set(obj) - known)
     if unknown:
         raise InvalidInstanceError(f"unknown field(s) {', '.join(map(repr, unknown))}")
-    problem = _get(obj, "problem", (str,), "a string", required=True)
+    problem = _get(obj, "problem", (str,), "a string", required=True).lower()  # "CVRP" as "distance" takes "euc_2d"
     name = _get(obj, "name", (str,), "a string") or default_name
     coords = obj.get("coords")
     matrix = obj.get("matrix")
