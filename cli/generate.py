@@ -31,8 +31,11 @@ def generate_random(
     from graphroute.problems.generate import check_generate_count, check_generate_size, check_generator_seed, generate
     from graphroute.problems.io import write_instance
 
-    if count < 1:
-        raise InvalidArgumentError(f"--count must be at least 1, got {count}")
+    from graphroute.problems.generate import MAX_GENERATE_COUNT
+
+    if not 1 <= count <= MAX_GENERATE_COUNT:  # named as the option, as the other bounds of this command are
+        raise InvalidArgumentError(f"--count must be at {'least 1' if count < 1 else f'most {MAX_GENERATE_COUNT:,}'}, "
+                                   f"got {count:,}")
     check_generate_size(size, asymmetric)  # before any work: 10^8 cities or instances ran for minutes
     check_generate_count(count, size)
     check_generator_seed(seed)

@@ -31,10 +31,10 @@ def names(folder: Path) -> list[str]:
 
 
 # ----------------------------------------------------------------------------- argument rules
-@pytest.mark.parametrize("count", [0, -2])
-def test_count_below_one_is_refused(tmp_path, count):
+@pytest.mark.parametrize("count, bound", [(0, "least 1"), (-2, "least 1"), (100_001, "most 100,000")])
+def test_count_out_of_range_is_refused_by_the_options_name(tmp_path, count, bound):
     one_line_error(run("generate", "random", "-n", 5, "--count", count, "--out", tmp_path / "set"),
-                   f"--count must be at least 1, got {count}")
+                   f"--count must be at {bound}, got {count:,}")
     assert list(tmp_path.iterdir()) == []
 
 
