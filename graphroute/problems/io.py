@@ -225,25 +225,36 @@ class _Known:
 
 
 def _attach_known_best(inst: Instance, path: Path, keys: list[str]) -> _Known | None:
-    """Set ``inst.bks`` from the first known best beside ``path`` for ``keys`` (in order), or note why
-    a value found cannot be used. Returns what was found."""
-    known = _known_best(path.parent, keys) or _opt_tour_length(path, inst, keys[0])
-    if known is None:
-        return None
-    if known.problem is not None:
-        inst.meta["bks_note"] = f"{known.source}: {known.problem}; not used"
-        return known
-    try:
-        inst.bks = valid_bks(known.value, f"in {known.source}")
-    except InvalidInstanceError as exc:  # a broken neighbour file must not stop reading the instance
-        inst.meta["bks_note"] = f"{exc}; not used"
-        return known
-    inst.bks_source = known.source
-    if known.routes is not None:
-        _check_sol_routes(inst, known)
-    elif known.checked:
-        inst.bks_checked = True
-    return known
+    """Set ``inst.bks`` from the first usable known best beside ``path`` for ``keys`` (in order); a value
+    found that cannot be used (an unreadable file, 0, text) is skipped, and ``meta["bks_note"]`` says why.
+    Returns the known best used, else the last one found, else None."""
+    def found():
+        yield from _known_bests(path.parent, keys)
+        yield _opt_tour_length(path, inst, keys[0])
+
+    skipped: list[str] = []
+    last = None
+    for known in found():
+        if known is None:
+            continue
+        last = known
+        if known.problem is not None:
+            skipped.append(f"{known.source}: {known.problem}; not used")
+            continue
+        try:
+            inst.bks = valid_bks(known.value, f"in {known.source}")
+        except InvalidInstanceError as exc:  # a broken neighbour file must not stop reading the instance
+            skipped.append(f"{exc}; not used")
+            continue
+        inst.bks_source = known.source
+        if known.routes is not None:
+            _check_sol_routes(inst, known)
+        elif known.checked:
+            inst.bks_checked = True
+        break
+    if skipped:
+        inst.meta["bks_note"] = "; ".join(skipped + ([inst.meta["bks_note"]] if "bks_note" in inst.meta else []))
+    return last
 
 
 def _check_sol_routes(inst: Instance, known: _Known) -> None:
@@ -402,18 +413,6 @@ def known_best_files(path: str | os.PathLike, inst: Instance) -> list[Path]:
             and not (os.altsep and os.altsep in key)]
 
 
-def find_known_best(path: Path, name: str, stem: str) -> tuple[float, str] | None:
-    """Look beside ``path`` for a known best cost of the instance (see module docstring).
-
-    The file name ``stem`` is looked up before the ``NAME`` header ``name`` in every source, so that
-    ``linhp318.tsp`` (``NAME: lin318``) never takes lin318's value. An unreadable ``.sol`` gives NaN.
-    """
-    known = _known_best(path.parent, list(dict.fromkeys([stem, name])))
-    if known is None:
-        return None
-    return (math.nan if known.value is None else known.value), known.source
-
-
 def _beside(folder: Path, name: str) -> Path | None:
     """The file ``name`` in ``folder`` when it exists there, else None.
 
@@ -438,10 +437,15 @@ def _read_table(f: Path) -> list[dict[str, str]]:
 
 
 def _known_best(folder: Path, keys: list[str]) -> _Known | None:
-    """The first known best for ``keys`` (in order: all sources for the first key, then the next).
+    """The first known best for ``keys`` that :func:`_known_bests` finds (a problem included), or None."""
+    return next(_known_bests(folder, keys), None)
+
+
+def _known_bests(folder: Path, keys: list[str]):  # noqa: ANN202
+    """Every known best found for ``keys``, in order: all sources for the first key, then the next.
 
     A table (``bks.csv``, ``solutions``, ...) that cannot be read (not UTF-8 text, not CSV) is
-    returned as a problem, as an unreadable ``.sol`` is: the caller notes it and uses no value.
+    given as a problem, as an unreadable ``.sol`` is: the caller notes it and looks further.
     """
     tables: dict[str, list[dict[str, str]] | str] = {}  # each table read once, or why it cannot be
 
@@ -463,36 +467,49 @@ def _known_best(folder: Path, keys: list[str]) -> _Known | None:
             try:
                 routes, cost = read_sol(sol)
             except Exception as exc:  # noqa: BLE001 - a broken neighbour file must not stop reading the instance
-                return _Known(None, sol.name, problem=str(exc))
-            if cost is not None:
-                return _Known(cost, sol.name, routes=routes)
+                yield _Known(None, sol.name, problem=str(exc))
+            else:
+                if cost is not None:
+                    yield _Known(cost, sol.name, routes=routes)
         for name in ("bks.csv", "optimal_tour_lengths.csv"):
             rows = table(name)
             if isinstance(rows, str):
-                return _Known(None, name, problem=rows)
+                yield _Known(None, name, problem=rows)
+                continue
             mine = [row for row in rows or () if (row.get("name") or row.get("instance")) == key]
             if len({repr(sorted(map(str, row.items()))) for row in mine}) > 1:  # the first one won silently
-                return _Known(None, name, problem=f"{key} is listed {len(mine)} times with different values")
-            for row in mine:
-                cols = [c for c in ("bks", "optimal_tour_length", "optimum", "cost") if c in row]
-                for col in cols:
-                    if row.get(col):
-                        try:
-                            return _Known(float(row[col]), name)
-                        except ValueError:
-                            pass
-                if cols:  # the instance's row, without a number: said in meta.bks_note, not dropped silently
-                    return _Known(None, name, problem=f"{key}'s {cols[0]} {row.get(cols[0]) or ''!r} is not a number")
+                yield _Known(None, name, problem=f"{key} is listed {len(mine)} times with different values")
+                continue
+            found = _table_value(mine, key, name)
+            if found is not None:
+                yield found
         rows = table("solutions")
         if isinstance(rows, str):
-            return _Known(None, "solutions", problem=rows)
+            yield _Known(None, "solutions", problem=rows)
+            continue
         for row in rows or ():
             k, _, val = row["line"].partition(":")
             if k.strip() == key:
                 try:
-                    return _Known(float(val.split()[0]), "solutions")
+                    yield _Known(float(val.split()[0]), "solutions")
                 except (ValueError, IndexError):
-                    return _Known(None, "solutions", problem=f"{key}'s value {val.strip()!r} is not a number")
+                    yield _Known(None, "solutions", problem=f"{key}'s value {val.strip()!r} is not a number")
+                break
+
+
+def _table_value(mine: list[dict[str, str]], key: str, name: str) -> _Known | None:
+    """The known best of ``key``'s rows ``mine`` of the table ``name``: the first number in a value
+    column, else the problem with the row (a row without a number is said, not dropped silently)."""
+    for row in mine:
+        cols = [c for c in ("bks", "optimal_tour_length", "optimum", "cost") if c in row]
+        for col in cols:
+            if row.get(col):
+                try:
+                    return _Known(float(row[col]), name)
+                except ValueError:
+                    pass
+        if cols:
+            return _Known(None, name, problem=f"{key}'s {cols[0]} {row.get(cols[0]) or ''!r} is not a number")
     return None
 
 

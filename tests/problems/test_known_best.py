@@ -199,3 +199,22 @@ def test_an_instance_listed_twice_with_different_values_is_noted(tmp_path):
     assert inst.meta["bks_note"] == "optimal_tour_lengths.csv: sq is listed 2 times with different values; not used"
     (tmp_path / "optimal_tour_lengths.csv").write_text("name,optimal_tour_length\nsq,40\nsq,40\n")
     assert read_instance(tmp_path / "sq.tsp").bks == 40.0
+
+
+@pytest.mark.parametrize("bad_sol", ["Cost 0\n", "Route #1: 1 2\nCost -5\n", None])
+def test_an_unusable_value_is_skipped_for_the_next_source_and_said(tmp_path, bad_sol):
+    """bks.csv's 0 (or an unusable .sol) stopped the lookup, so a valid 'solutions' entry was never read;
+    the README says such a value is ignored: the next source is used and bks_note says what was skipped."""
+    (tmp_path / "sq.tsp").write_text(SQUARE.format(name="sq", extra=""))
+    (tmp_path / "bks.csv").write_text("name,bks\nsq,0\n")
+    (tmp_path / "solutions").write_text("sq : 40\n")
+    if bad_sol is not None:
+        (tmp_path / "sq.sol").write_text(bad_sol)
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks == 40 and inst.bks_source == "solutions"
+    assert "bks.csv" in inst.meta["bks_note"] and "not used" in inst.meta["bks_note"]
+    if bad_sol is not None:
+        assert inst.meta["bks_note"].startswith("sq.sol") or "in sq.sol" in inst.meta["bks_note"]
+    (tmp_path / "solutions").write_text("sq : none\n")  # nothing usable anywhere: no bks, every reason said
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks is None and "bks.csv" in inst.meta["bks_note"] and "solutions" in inst.meta["bks_note"]
