@@ -190,4 +190,6 @@ def require_checkpoint_file(path: str | Path, what: str = "checkpoint") -> Path:
         best = p / "best.pt"
         hint = f"e.g. {best}" if best.is_file() else "a .pt file"
         raise InvalidArgumentError(f"{what} {p} is a folder, not a file; give a checkpoint file, {hint}")
+    if p.exists():  # /dev/null, a pipe, a socket: there, but no file to load
+        raise InvalidArgumentError(f"{what} {p} is not a regular file; give a checkpoint file (.pt)")
     raise InvalidArgumentError(f"{what} not found: {p}")

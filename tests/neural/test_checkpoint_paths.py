@@ -40,3 +40,13 @@ def test_a_folder_given_as_a_checkpoint_is_named_as_a_folder(tmp_path, command):
     one_line_error(res, f"{folder} is a folder, not a file; give a checkpoint file, a .pt file")
     (folder / "best.pt").write_bytes(b"")
     one_line_error(CliRunner().invoke(app, args), f"e.g. {folder / 'best.pt'}")
+
+
+@pytest.mark.parametrize("command", ["solve", "evaluate", "evaluate kg", "train"])
+def test_a_device_file_given_as_a_checkpoint_is_not_called_missing(tmp_path, command):
+    """/dev/null exists: 'checkpoint not found: /dev/null' sent the user looking for a file that is there."""
+    pytest.importorskip("torch")
+    if not Path("/dev/null").exists():
+        pytest.skip("no /dev/null on this system")
+    args = [a if a != str(tmp_path / "x") else "/dev/null" for a in _commands(tmp_path / "x")[command]]
+    one_line_error(CliRunner().invoke(app, args), "/dev/null is not a regular file; give a checkpoint file (.pt)")
