@@ -189,7 +189,10 @@ def print_json(obj: Any) -> None:
 
 
 def fmt_pct(x: float | None, digits: int = 2) -> str:
-    """A gap in percent: ``-`` when unknown; a value that rounds to zero never prints as ``-0.00%``."""
+    """A gap in percent: ``-`` when unknown; a value that rounds to zero never prints as ``-0.00%``; one
+    beyond 1e15 % (a known best of 1e-300) in powers of ten, not 300 digits."""
+    if x is not None and abs(x) >= 1e15:
+        return f"{x:.{digits + 3}g}%"
     return "-" if x is None else f"{round(x, digits) + 0.0:.{digits}f}%"
 
 
@@ -198,4 +201,6 @@ def fmt_num(x: float | None, digits: int = 2) -> str:
         return "-"
     if float(x).is_integer() and abs(x) < 1e15:
         return f"{int(x):,}"
+    if abs(x) >= 1e15:  # 1e308 printed all 309 digits with separators
+        return f"{x:.{digits + 3}g}"
     return f"{x:,.{digits}f}" if abs(x) >= 1 else f"{x:.{digits + 3}g}"

@@ -215,7 +215,9 @@ def test_print_json_is_strict_json_with_a_python_nan_or_infinity(capsys):
     (3, "3"),
     (-2.0, "-2"),
     (1234567.0, "1,234,567"),
-    (1e15, "1,000,000,000,000,000.00"),
+    (1e15, "1e+15"),  # beyond 1e15 in powers of ten: 1e308 printed 309 digits with separators (--bks 1e308)
+    (1e308, "1e+308"),
+    (-2.5e20, "-2.5e+20"),
     (1.5, "1.50"),
     (12345.5, "12,345.50"),
     (0.5, "0.5"),
@@ -224,6 +226,12 @@ def test_print_json_is_strict_json_with_a_python_nan_or_infinity(capsys):
 def test_fmt_num(x, text):
     """Integers with thousands separators, others two decimals; below 1 five significant digits."""
     assert fmt_num(x) == text
+
+
+def test_fmt_pct_beyond_1e15_is_in_powers_of_ten():
+    from graphroute_cli.common import fmt_pct
+
+    assert fmt_pct(2e305) == "2e+305%" and fmt_pct(-1.234) == "-1.23%" and fmt_pct(-0.001) == "0.00%"
 
 
 def test_fmt_num_digits():
