@@ -253,7 +253,9 @@ def _attach_known_best(inst: Instance, path: Path, keys: list[str]) -> _Known | 
             inst.bks_checked = True
         break
     if skipped:
-        inst.meta["bks_note"] = "; ".join(skipped + ([inst.meta["bks_note"]] if "bks_note" in inst.meta else []))
+        # an unreadable table is met once per key (file name, NAME header): said once
+        inst.meta["bks_note"] = "; ".join(dict.fromkeys(skipped + ([inst.meta["bks_note"]] if "bks_note" in inst.meta
+                                                                   else [])))
     return last
 
 

@@ -218,3 +218,10 @@ def test_an_unusable_value_is_skipped_for_the_next_source_and_said(tmp_path, bad
     (tmp_path / "solutions").write_text("sq : none\n")  # nothing usable anywhere: no bks, every reason said
     inst = read_instance(tmp_path / "sq.tsp")
     assert inst.bks is None and "bks.csv" in inst.meta["bks_note"] and "solutions" in inst.meta["bks_note"]
+
+
+def test_an_unreadable_table_is_said_once_for_the_file_name_and_the_name_header(tmp_path):
+    (tmp_path / "sq.tsp").write_text(SQUARE.format(name="square", extra=""))
+    (tmp_path / "bks.csv").write_bytes(b"name,bks\n\xff\xfe,1\n")
+    inst = read_instance(tmp_path / "sq.tsp")
+    assert inst.bks is None and inst.meta["bks_note"].count("bks.csv") == 1
