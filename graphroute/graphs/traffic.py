@@ -364,9 +364,11 @@ def read_speed_series(speeds: str | Path, ids: list[str], *, feature: int = -1) 
     name = path.name.lower()
     if name.endswith(".npz"):
         try:
-            with np.load(path, allow_pickle=False) as z:
-                if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array saved under a .npz name
-                    raise ValueError("not a .npz archive")
+            z = np.load(path, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy array saved under a .npz name (no `with` then)
+                raise InvalidInstanceError(f"cannot read {path.name}: a bare .npy array, not a .npz archive "
+                                           "(save it with np.savez(file, speed=array))")
+            with z:
                 key = next((k for k in ("speed", "data") if k in z.files), z.files[0] if len(z.files) == 1 else None)
                 if key is None:
                     found = ", ".join(z.files) or "no array"

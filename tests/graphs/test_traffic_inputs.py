@@ -144,3 +144,15 @@ def test_skipped_locations_are_named_when_speeds_then_need_lengths(folder):
     with pytest.raises(InvalidInstanceError, match=r"need edge lengths: give distances or locations \(sensor_locations"
                                                    r".csv \(found beside adj.pkl\) has no location for 2 of the 3"):
         read_traffic(folder / "adj.pkl")
+
+
+def test_a_bare_npy_array_named_npz_is_one_line(folder):
+    """np.load returns a plain array for .npy bytes, which cannot be used in `with`: a traceback (TypeError)."""
+    import numpy as np
+
+    np.save(folder / "plain.npy", np.ones((288, 3)))
+    (folder / "plain.npy").rename(folder / "speeds.npz")
+    res = _build(folder / "distances.csv", "--speeds", folder / "speeds.npz", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "speeds.npz: a bare .npy array, not a .npz archive" in " ".join(res.output.split())
+    assert not (folder / "t.graph.npz").exists()
