@@ -107,8 +107,9 @@ def _cell(v: object) -> str:
         return f"{v:,.6g}" if abs(v) < 1e6 else f"{v:,.0f}"
     if isinstance(v, dict):
         return ", ".join(f"{k} {_cell(x)}" for k, x in v.items())
-    if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_cell(x) for x in v) + "]"
+    if isinstance(v, (list, tuple)):  # a long list (sensors_skipped: hundreds of ids) shows its start and count
+        more = f", ... ({len(v):,} in all)" if len(v) > 10 else ""
+        return "[" + ", ".join(_cell(x) for x in v[:10]) + more + "]"
     return str(v)
 
 
@@ -204,6 +205,15 @@ def build_synthetic(
     save_and_report(synthetic_graph(kind, nodes, seed=seed), out, as_json)
 
 
+def _left_out(meta: dict) -> str:
+    """The sensors a distances CSV names that its sensor list lacks: they are not in the graph."""
+    lost = meta.get("sensors_skipped") or []
+    if not lost:
+        return ""
+    shown = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
+    return f"; {len(lost):,} sensor(s) of it are not in the graph ({shown}; meta.sensors_skipped)"
+
+
 @build_app.command("traffic")
 @cli_errors
 def build_traffic(
@@ -240,4 +250,5 @@ def build_traffic(
 
         (error_console if as_json else console).print(
             f"[yellow]note[/]: skipped {skipped:,} row(s) of {escape(source.name)} that name a sensor missing from the "
-            f"sensor list {escape(Path(g.meta['sensor_list']).name)} (meta.rows_skipped)", highlight=False, soft_wrap=True)
+            f"sensor list {escape(Path(g.meta['sensor_list']).name)} (meta.rows_skipped){_left_out(g.meta)}",
+            highlight=False, soft_wrap=True)

@@ -13,7 +13,8 @@ Sources
 
 A CSV row naming a sensor that is not in the sensor list (``ids``, else the locations file, else
 the CSV's own sensors) is skipped, as DCRNN's ``gen_adj_mx.py`` does, and counted in
-``meta["rows_skipped"]`` (``graph build`` prints a note).
+``meta["rows_skipped"]``; the sensors so left out of the graph are ``meta["sensors_skipped"]`` (``graph build``
+prints a note naming how many).
 
 Edges are the non-zero off-diagonal entries ``W[i, j]`` as arcs ``i -> j`` with ``weight = W[i, j]``
 and ``length`` (metres):
@@ -236,9 +237,9 @@ def distance_rows(path: str | Path) -> list[tuple[int, list[str]]]:
     return rows
 
 
-def _distance_matrix(distances: str | Path, ids: list[str]) -> tuple[np.ndarray, int]:
+def _distance_matrix(distances: str | Path, ids: list[str], missing: list[str] | None = None) -> tuple[np.ndarray, int]:
     """The distance matrix over ``ids`` (``inf`` where no row) and the number of rows skipped because a
-    sensor is not in ``ids``."""
+    sensor is not in ``ids``; ``missing``, a list, receives those sensors (each once, in file order)."""
     name = Path(distances).name
     index = {s: i for i, s in enumerate(ids)}
     dist = np.full((len(ids), len(ids)), np.inf)
@@ -264,6 +265,8 @@ def _distance_matrix(distances: str | Path, ids: list[str]) -> tuple[np.ndarray,
             dist[i, j] = cost
         else:
             skipped += 1
+            if missing is not None:
+                missing.extend(x for x in (a, b) if x not in index and x not in missing)
     if not np.isfinite(dist).any():
         raise InvalidInstanceError(f"{name}: no distance between known sensors")
     return dist, skipped
@@ -551,8 +554,9 @@ def read_traffic(
             sensor_ids = list(seen)
             listed_in = path
             check_sensor_ids(sensor_ids, listed_in)
-        dist, skipped = _distance_matrix(path, sensor_ids)
-        notes.update({"rows_skipped": skipped, "sensor_list": str(listed_in)})
+        missing: list[str] = []
+        dist, skipped = _distance_matrix(path, sensor_ids, missing)
+        notes.update({"rows_skipped": skipped, "sensor_list": str(listed_in), "sensors_skipped": missing})
         sigma = kernel_sigma(dist, sigma, name=path.name)
         with np.errstate(over="ignore"):
             w = np.exp(-np.square(dist / sigma))

@@ -156,3 +156,15 @@ def test_a_bare_npy_array_named_npz_is_one_line(folder):
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "speeds.npz: a bare .npy array, not a .npz archive" in " ".join(res.output.split())
     assert not (folder / "t.graph.npz").exists()
+
+
+def test_sensors_missing_from_the_locations_file_are_named_as_left_out(folder):
+    """The locations file is the sensor list of a distances CSV (DCRNN): a sensor it lacks is not in the graph.
+    The note counted rows only; it now says how many sensors are left out, and which (meta.sensors_skipped)."""
+    (folder / "locs.csv").write_text("sensor_id,latitude,longitude\n400001,37.0,-121.0\n400017,37.01,-121.0\n")
+    res = _build(folder / "distances.csv", "--locations", folder / "locs.csv", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.output.split())
+    assert "skipped 2 row(s) of distances.csv" in text and "1 sensor(s) of it are not in the graph (400030;" in text
+    g = read_traffic(folder / "distances.csv", locations=folder / "locs.csv")
+    assert g.n_nodes == 2 and g.meta["sensors_skipped"] == ["400030"] and g.meta["rows_skipped"] == 2
