@@ -227,11 +227,13 @@ def distance_rows(path: str | Path) -> list[tuple[int, list[str]]]:
     if rows and not _is_number(rows[0][1][-1]):
         first = rows[0][1]
         others = {r[i].strip() for _, r in rows[1:] for i in (0, 1) if len(r) == 3}
-        if len(first) != 3 or not {first[0].strip(), first[1].strip()} & others:
+        if len(first) == 3 and not {first[0].strip(), first[1].strip()} & others:  # a 4-field or ';' line is no header
             rows = rows[1:]
     for k, row in rows:
         if len(row) != 3:
-            raise InvalidInstanceError(f"{name} line {k}: expected 'from,to,cost', got {','.join(row)[:60]!r}")
+            sep = next((f" (fields are separated by commas; this line has {c!r})" for c in (";", "\t", "|")
+                        if len(row) == 1 and c in row[0]), "")
+            raise InvalidInstanceError(f"{name} line {k}: expected 'from,to,cost', got {','.join(row)[:60]!r}{sep}")
     if not rows:
         raise InvalidInstanceError(f"{name}: no 'from,to,cost' row")
     return rows

@@ -169,6 +169,9 @@ def test_h5_without_pytables_is_one_clear_error(tmp_path, shared_data):
     ("a,b,1\nb,a,3\n", {"sigma": -1.0}, "sigma must be a finite number > 0, got -1"),
     ("a,b,1\nb,a,3\n", {"sigma": float("nan")}, "sigma must be a finite number > 0, got nan"),
     ("from,to,cost\n", {}, "no 'from,to,cost' row"),
+    # a first line of another shape was taken for a header, and the error named line 2
+    ("a;b;1\nb;a;3\n", {}, "line 1: expected 'from,to,cost', got 'a;b;1' (fields are separated by commas; this line has ';')"),
+    ("a,b,1,x\nb,a,3,x\n", {}, "line 1: expected 'from,to,cost', got 'a,b,1,x'$"),
 ])
 def test_bad_distances_csv(tmp_path, text, kw, msg):
     import warnings
