@@ -74,13 +74,25 @@ _ALLOWED = {
     ("numpy", "ndarray"), ("numpy", "dtype"), ("numpy.core.multiarray", "scalar"),
     ("numpy._core.multiarray", "scalar"), ("copy_reg", "_reconstructor"), ("copyreg", "_reconstructor"),
     ("__builtin__", "object"), ("builtins", "object"),
+    # protocol 5 (Python 3.8+ default for numpy arrays): an array rebuilt from its bytes
+    ("numpy.core.numeric", "_frombuffer"), ("numpy._core.numeric", "_frombuffer"),
 }
+
+
+def _latin1_bytes(text: object, encoding: str = "latin1") -> bytes:
+    """What protocol 2 under Python 3 stores an array's raw bytes as (``_codecs.encode(text, 'latin1')``,
+    DCRNN's ``gen_adj_mx.py`` writes ``protocol=2``): only that call, nothing else of the codecs module."""
+    if not isinstance(text, str) or encoding.lower().replace("-", "") != "latin1":
+        raise pickle.UnpicklingError("refusing _codecs.encode other than of text to latin1")
+    return text.encode("latin1")
 
 
 class _NumpyOnlyUnpickler(pickle.Unpickler):
     """Unpickler that reconstructs numpy arrays and builtin containers, nothing else."""
 
     def find_class(self, module: str, name: str):  # noqa: ANN201
+        if (module, name) == ("_codecs", "encode"):
+            return _latin1_bytes
         if (module, name) in _ALLOWED:
             if module.startswith("numpy.core"):
                 module = module.replace("numpy.core", "numpy._core")

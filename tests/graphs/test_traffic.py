@@ -43,6 +43,27 @@ def test_restricted_unpickler_refuses_code(tmp_path):
         load_adjacency_pickle(p)
 
 
+class Rot13:
+    def __reduce__(self):
+        import codecs
+
+        return (codecs.encode, ("abc", "rot13"))
+
+
+@pytest.mark.parametrize("protocol", [0, 2, 4, 5])
+def test_pickles_of_every_protocol_load_and_codecs_serve_only_latin1(tmp_path, protocol):
+    """DCRNN's gen_adj_mx.py writes protocol=2, which under Python 3 stores an array's bytes through
+    _codecs.encode(text, 'latin1'), and protocol 5 through numpy's _frombuffer: both were refused."""
+    ids, adj = ["773869", "767541", "767542"], np.array([[1, 0.5, 0], [0.4, 1, 0.2], [0, 0.3, 1]], dtype=np.float32)
+    p = tmp_path / "adj.pkl"
+    p.write_bytes(pickle.dumps([ids, {k: i for i, k in enumerate(ids)}, adj], protocol=protocol))
+    got_ids, got = load_adjacency_pickle(p)
+    assert got_ids == ids and np.array_equal(got, adj)
+    p.write_bytes(pickle.dumps([ids, {}, Rot13()], protocol=protocol))
+    with pytest.raises(InvalidInstanceError, match="refusing"):
+        load_adjacency_pickle(p)
+
+
 def test_fifo_repair():
     tt = np.array([[100.0], [1000.0], [100.0]])
     out = fifo_repair(tt, 300.0)
