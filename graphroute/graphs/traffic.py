@@ -358,6 +358,27 @@ def dcrnn_adjacency(distances: str | Path, ids: list[str], *, threshold: float =
     return w, dist
 
 
+def _locations_beside(path: Path) -> Path | None:
+    """The ``*locations*.csv`` beside ``path`` that places most of its sensors (the first in name order
+    on a tie): DCRNN's release keeps METR-LA's ``graph_sensor_locations.csv`` and PEMS-BAY's
+    ``graph_sensor_locations_bay.csv`` in one folder, and the first by name is METR-LA's."""
+    hits = sorted(path.parent.glob("*locations*.csv"))
+    if len(hits) <= 1:
+        return hits[0] if hits else None
+    try:
+        own = set(load_adjacency_pickle(path)[0]) if path.suffix == ".pkl" else \
+            {r[i].strip() for _, r in distance_rows(path) for i in (0, 1)}
+    except InvalidInstanceError:
+        return hits[0]  # the source's own error comes when it is read
+    placed = []
+    for h in hits:
+        try:
+            placed.append(len(own.intersection(map(str, read_locations(h)[0]))))
+        except InvalidInstanceError:
+            placed.append(-1)
+    return hits[int(np.argmax(placed))]
+
+
 def _find_beside(folder: Path, patterns: tuple[str, ...]) -> Path | None:
     for pat in patterns:
         hits = sorted(folder.glob(pat))
@@ -537,7 +558,7 @@ def read_traffic(
         raise InvalidInstanceError(f"no such file: {path}")
     _check_slots(slot_minutes, speed_unit)  # bad values are refused even when no speed series is used
     folder = path.parent
-    loc_path = Path(locations) if locations else _find_beside(folder, ("*locations*.csv",))
+    loc_path = Path(locations) if locations else _locations_beside(path)
     loc_ids, xy = read_locations(loc_path) if loc_path else (None, None)
     dist = None
     notes: dict = {}  # build notes, after the keys every traffic graph has

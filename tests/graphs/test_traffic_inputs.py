@@ -168,3 +168,13 @@ def test_sensors_missing_from_the_locations_file_are_named_as_left_out(folder):
     assert "skipped 2 row(s) of distances.csv" in text and "1 sensor(s) of it are not in the graph (400030;" in text
     g = read_traffic(folder / "distances.csv", locations=folder / "locs.csv")
     assert g.n_nodes == 2 and g.meta["sensors_skipped"] == ["400030"] and g.meta["rows_skipped"] == 2
+
+
+def test_of_several_locations_files_beside_the_one_placing_the_sensors_is_taken(folder):
+    """DCRNN's release keeps METR-LA's graph_sensor_locations.csv beside PEMS-BAY's *_bay.csv; the first by
+    name (METR-LA's) was taken for PEMS-BAY's distances: 'no distance between known sensors'."""
+    shutil.move(folder / "locs.csv", folder / "graph_sensor_locations_bay.csv")
+    (folder / "graph_sensor_locations.csv").write_text("sensor_id,latitude,longitude\n773869,34.1,-118.3\n")
+    g = read_traffic(folder / "distances.csv")
+    assert g.n_nodes == 3 and g.meta["sensor_list"].endswith("graph_sensor_locations_bay.csv")
+    assert g.coords is not None
