@@ -161,8 +161,8 @@ def _read_rows(path: Path) -> list[list[str]]:
 #: Largest road distance a distances CSV may give: the largest weight a graph may hold.
 MAX_DISTANCE = MAX_EDGE_WEIGHT
 
-#: Most sensors a traffic graph may have: the DCRNN kernel is a dense ``[n, n]`` float64 matrix, 3.2 GB
-#: at 20,000 sensors (METR-LA has 207, PEMS-BAY 325, LargeST's California 8,600).
+#: Most sensors a traffic graph may have: the distances of a CSV are read into a dense ``[n, n]`` float64
+#: matrix, 3.2 GB at 20,000 sensors (METR-LA has 207, PEMS-BAY 325, LargeST's California 8,600).
 MAX_SENSORS = 20_000
 
 
@@ -560,7 +560,6 @@ def read_traffic(
     folder = path.parent
     loc_path = Path(locations) if locations else _locations_beside(path)
     loc_ids, xy = read_locations(loc_path) if loc_path else (None, None)
-    dist = None
     notes: dict = {}  # build notes, after the keys every traffic graph has
     if path.suffix == ".pkl":
         if sigma is not None:
@@ -593,9 +592,15 @@ def read_traffic(
         dist, skipped = _distance_matrix(path, sensor_ids, missing)
         notes.update({"rows_skipped": skipped, "sensor_list": str(listed_in), "sensors_skipped": missing})
         sigma = kernel_sigma(dist, sigma, name=path.name)
+        # the kernel of the finite distances only (no row: weight 0): no dense [n, n] temporaries beside
+        # `dist` (the dense exp(-(d / sigma)^2) and its mask took 9.4 GB at 20,000 sensors)
+        src, dst = np.nonzero(np.isfinite(dist))
+        lengths = dist[src, dst]
         with np.errstate(over="ignore"):
-            w = np.exp(-np.square(dist / sigma))
-        w[w < threshold] = 0.0
+            kw = np.exp(-np.square(lengths / sigma))
+        keep = (kw >= threshold) & (kw > 0) & (src != dst)  # an underflowed 0 is no weight, as before
+        src, dst, kw, lengths = src[keep], dst[keep], kw[keep], lengths[keep]
+        del dist
     coords = None
     if loc_ids is not None:
         pos = {s: i for i, s in enumerate(loc_ids)}
@@ -609,12 +614,14 @@ def read_traffic(
         else:  # found beside the file: built without coordinates, and said
             notes["locations_skipped"] = (f"{loc_path.name} (found beside {path.name}) has no location for "
                                           f"{len(lacking)} of the {len(sensor_ids)} sensors; built without coordinates")
-    src, dst = np.nonzero(w)
-    off = src != dst
-    src, dst = src[off], dst[off]
-    attrs = {"weight": w[src, dst]}
-    if dist is not None:
-        attrs["length"] = dist[src, dst]
+    if path.suffix == ".pkl":
+        src, dst = np.nonzero(w)
+        off = src != dst
+        src, dst = src[off], dst[off]
+        attrs = {"weight": w[src, dst]}
+    else:
+        attrs = {"weight": kw, "length": lengths}
+    if "length" in attrs:
         length_note = "road distance from the distances file"
     elif coords is not None:
         straight = haversine_m(coords[src, 0], coords[src, 1], coords[dst, 0], coords[dst, 1])
