@@ -243,6 +243,14 @@ def build_traffic(
     if g.meta.get("speed_rows_unused"):
         lines.append(f"the last {g.meta['speed_rows_unused']:,} of the {g.meta['speed_rows']:,} speed rows are part of a "
                      "day and were not used (whole days only; the first row is taken as 00:00)")
+    if "slots" in g.meta and g.meta["slots"] * g.meta["slot_seconds"] < 86_400:
+        lines.append(f"the speed series covers {g.meta['slots']:,} slots of {g.meta['slot_seconds']:g} s, less than a day: "
+                     "paths --depart (time-dependent search) needs at least a day")
+    dead = g.meta.get("speed_sensors_imputed") or []
+    if dead:
+        lines.append(f"{len(dead):,} sensor(s) have no usable speed reading ({', '.join(dead[:5])}"
+                     f"{', ...' if len(dead) > 5 else ''}); they take the median speed of all sensors "
+                     "(meta.speed_sensors_imputed)")
     print_warnings(lines, as_json)
     skipped = g.meta.get("rows_skipped", 0)
     if skipped:  # DCRNN drops them too, but silently; say so, on stderr under --json (stdout is one JSON object)

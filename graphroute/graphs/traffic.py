@@ -40,8 +40,11 @@ negative values mean missing (DCRNN's convention), and so do speeds above
 wrong unit); their counts are ``meta["speeds_missing"]`` and ``meta["speeds_implausible"]``. The first
 row is taken as 00:00 (the series carries no timestamps: METR-LA's hourly means dip at 07-09 h and
 16-18 h, as rush hours from midnight would) and whole days are used: the rows of a trailing part of a
-day are not (``meta["speed_rows_unused"]`` of ``meta["speed_rows"]``, and ``graph build`` warns). For
-each time-of-day slot the median speed over days is taken per sensor, clipped below at 5 km/h; an
+day are not (``meta["speed_rows_unused"]`` of ``meta["speed_rows"]``, and ``graph build`` warns; it also
+warns when the series is shorter than a day, which time-dependent search refuses). For
+each time-of-day slot the median speed over days is taken per sensor, clipped below at 5 km/h (a slot with
+no reading takes the sensor's median, a sensor with none the median of all: ``meta["speed_sensors_imputed"]``,
+warned about); an
 edge's travel time in slot ``s`` is its length divided by the speed at its source sensor in that
 slot, then repaired to be FIFO (:func:`fifo_repair`: a travel time may not fall by more than the
 slot length between two slots, i.e. waiting is allowed). The result is
@@ -504,7 +507,9 @@ def _slot_speeds(speeds: str | Path, ids: list[str], *, slot_minutes: int, speed
         else:
             prof = data
         per_sensor = np.nanmedian(data, axis=0)
-    per_sensor = np.where(np.isfinite(per_sensor), per_sensor, np.nanmedian(data))
+    dead = ~np.isfinite(per_sensor)  # no usable reading at all: the median of every sensor stands in
+    stats["speed_sensors_imputed"] = [ids[k] for k in np.flatnonzero(dead)]
+    per_sensor = np.where(dead, np.nanmedian(data), per_sensor)
     prof = np.where(np.isfinite(prof), prof, per_sensor)
     return np.maximum(prof * factor, 5 / 3.6), stats  # [T, sensors]
 

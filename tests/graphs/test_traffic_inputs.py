@@ -178,3 +178,18 @@ def test_of_several_locations_files_beside_the_one_placing_the_sensors_is_taken(
     g = read_traffic(folder / "distances.csv")
     assert g.n_nodes == 3 and g.meta["sensor_list"].endswith("graph_sensor_locations_bay.csv")
     assert g.coords is not None
+
+
+@pytest.mark.parametrize("rows, warning", [
+    ([f"nan,{40 + i % 5},50" for i in range(288)],
+     "1 sensor(s) have no usable speed reading (400001); they take the median speed of all sensors"),
+    ([f"30,{40 + i % 5},50" for i in range(100)],
+     "the speed series covers 100 slots of 300 s, less than a day: paths --depart"),
+])
+def test_speeds_that_are_imputed_or_short_of_a_day_are_warned_about(folder, rows, warning):
+    """A sensor without a reading got the median of all, and a series of 8 h built slots that --depart then
+    refused: both without a word at build time."""
+    (folder / "speeds.csv").write_text("400001,400017,400030\n" + "\n".join(rows) + "\n")
+    res = _build(folder / "distances.csv", "--speeds", folder / "speeds.csv", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    assert warning in " ".join(res.output.split())
