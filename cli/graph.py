@@ -246,6 +246,10 @@ def build_traffic(
     if "slots" in g.meta and g.meta["slots"] * g.meta["slot_seconds"] < 86_400:
         lines.append(f"the speed series covers {g.meta['slots']:,} slots of {g.meta['slot_seconds']:g} s, less than a day: "
                      "paths --depart (time-dependent search) needs at least a day")
+    alone = g.meta.get("sensors_without_distance") or []
+    if alone:
+        lines.append(f"{len(alone):,} sensor(s) of the sensor list have no distance to another sensor ({', '.join(alone[:5])}"
+                     f"{', ...' if len(alone) > 5 else ''}): isolated nodes (meta.sensors_without_distance)")
     dead = g.meta.get("speed_sensors_imputed") or []
     if dead:
         lines.append(f"{len(dead):,} sensor(s) have no usable speed reading ({', '.join(dead[:5])}"

@@ -58,6 +58,7 @@ from __future__ import annotations
 import csv
 import gzip
 import pickle
+import re
 import warnings
 import zipfile
 import zlib
@@ -579,7 +580,8 @@ def read_traffic(
                 text = Path(ids).read_text(encoding="utf-8")
             except UnicodeDecodeError:
                 raise InvalidInstanceError(f"{Path(ids).name}: not a UTF-8 text file of sensor ids") from None
-            sensor_ids = [s.strip() for s in text.replace("\n", ",").split(",") if s.strip()]
+            # commas and line breaks (DCRNN's graph_sensor_ids.txt), or spaces, tabs, semicolons: an id holds none
+            sensor_ids = [s for s in re.split(r"[,;\s]+", text) if s]
             listed_in = Path(ids)
             check_sensor_ids(sensor_ids, listed_in)
         elif loc_ids is not None:
@@ -596,6 +598,11 @@ def read_traffic(
         missing: list[str] = []
         dist, skipped = _distance_matrix(path, sensor_ids, missing)
         notes.update({"rows_skipped": skipped, "sensor_list": str(listed_in), "sensors_skipped": missing})
+        fin = np.isfinite(dist)
+        np.fill_diagonal(fin, False)
+        alone = np.flatnonzero(~(fin.any(axis=0) | fin.any(axis=1)))  # listed, but in no row with another sensor
+        del fin
+        notes["sensors_without_distance"] = [sensor_ids[k] for k in alone]
         sigma = kernel_sigma(dist, sigma, name=path.name)
         # the kernel of the finite distances only (no row: weight 0): no dense [n, n] temporaries beside
         # `dist` (the dense exp(-(d / sigma)^2) and its mask took 9.4 GB at 20,000 sensors)

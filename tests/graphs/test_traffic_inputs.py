@@ -193,3 +193,14 @@ def test_speeds_that_are_imputed_or_short_of_a_day_are_warned_about(folder, rows
     res = _build(folder / "distances.csv", "--speeds", folder / "speeds.csv", "--out", folder / "t.graph.npz")
     assert res.exit_code == 0, res.output
     assert warning in " ".join(res.output.split())
+
+
+def test_ids_separated_by_spaces_tabs_or_semicolons_and_ids_without_a_distance(folder):
+    """'400001 400017' was one sensor id (commas and line breaks only), so nothing matched; a listed sensor that
+    no row names became an isolated node without a word."""
+    (folder / "ids.txt").write_text("400001 400017\t400030;400099\n")
+    res = _build(folder / "distances.csv", "--ids", folder / "ids.txt", "--out", folder / "t.graph.npz")
+    assert res.exit_code == 0, res.output
+    assert "1 sensor(s) of the sensor list have no distance to another sensor (400099)" in " ".join(res.output.split())
+    g = read_traffic(folder / "distances.csv", ids=folder / "ids.txt")
+    assert g.n_nodes == 4 and g.meta["sensors_without_distance"] == ["400099"]
