@@ -43,6 +43,20 @@ def drive(path_edges, rows, depart: float, slot: float) -> float:
 
 
 def main(argv=None) -> None:  # noqa: ANN001
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pairs", type=int, default=300)
+    ap.add_argument("--steps", type=int, default=30)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--checkpoint", default=str(CKPT))
+    ap.add_argument("--out", default=str(ROOT / "experiments/results/router_timedep.md"))
+    args = ap.parse_args(argv)
+    if args.pairs < 1 or args.steps < 1:
+        ap.error("--pairs and --steps must be at least 1")
+    if not Path(args.checkpoint).is_file():
+        ap.error(f"--checkpoint {args.checkpoint}: no such file")
+    if not ADJ.is_file():
+        raise SystemExit(f"METR-LA not found at {ADJ} (see ../shared/data/traffic/MANIFEST.md)")
+
     import torch
 
     from graphroute.graphs import read_any
@@ -54,15 +68,6 @@ def main(argv=None) -> None:  # noqa: ANN001
     from graphroute.paths.dijkstra import dijkstra
     from graphroute.paths.timedep import time_dependent_dijkstra
 
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--pairs", type=int, default=300)
-    ap.add_argument("--steps", type=int, default=30)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--checkpoint", default=str(CKPT))
-    ap.add_argument("--out", default=str(ROOT / "experiments/results/router_timedep.md"))
-    args = ap.parse_args(argv)
-    if not ADJ.is_file():
-        raise SystemExit(f"METR-LA not found at {ADJ} (see ../shared/data/traffic/MANIFEST.md)")
     torch.set_num_threads(1)
     g = read_any(ADJ).largest_scc()
     tt = np.asarray(g.extras["time_slots"], dtype=np.float64)  # [288, m] seconds

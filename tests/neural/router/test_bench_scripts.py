@@ -71,3 +71,14 @@ def test_device_checks_help_and_unknown_options(tmp_path):
     res = subprocess.run(["bash", str(script), "--out"], cwd=tmp_path, capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "unknown option '--out'" in res.stderr and res.stdout == ""
     assert list(tmp_path.iterdir()) == []
+
+
+def test_router_timedep_refuses_bad_arguments_in_one_line(tmp_path):
+    """--pairs 0 ended in an IndexError traceback and a missing --checkpoint in a raw InvalidArgumentError."""
+    script = REPO / "experiments/bench/router_timedep.py"
+    for args, msg in ((["--pairs", "0"], "--pairs and --steps must be at least 1"),
+                      (["--checkpoint", str(tmp_path / "nope.pt")], "no such file")):
+        res = subprocess.run([sys.executable, str(script), *args, "--out", str(tmp_path / "o.md")],
+                             capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1"})
+        assert res.returncode == 2 and msg in res.stderr and "Traceback" not in res.stderr
+        assert not (tmp_path / "o.md").exists()
