@@ -97,9 +97,11 @@ def staged_file(path: str | Path, mode: int | None = None) -> Iterator[Path]:
 
 
 def _temp_names(path: Path):  # noqa: ANN202
-    """Up to 100 candidate names ``.NAME.XXXXXXXX.tmp`` beside ``path`` (random, as mkstemp's)."""
+    """Up to 100 candidate names ``.NAME.XXXXXXXX.tmp`` beside ``path`` (random, as mkstemp's). NAME is cut
+    to 200 bytes: a name the file system takes (up to 255 bytes) must not fail for its temporary one."""
     names = tempfile._get_candidate_names()  # noqa: SLF001 - the generator mkstemp itself draws from
-    return (str(path.parent / f".{path.name}.{next(names)}.tmp") for _ in range(100))
+    stem = path.name.encode("utf-8", "surrogateescape")[:200].decode("utf-8", "ignore")
+    return (str(path.parent / f".{stem}.{next(names)}.tmp") for _ in range(100))
 
 
 def _naming(exc: OSError, path: Path) -> OSError:

@@ -157,3 +157,16 @@ def test_save_atomic_that_fails_removes_its_temp_file_and_keeps_the_old_checkpoi
         save_atomic({"a": 2}, path)
     monkeypatch.undo()
     assert torch.load(path) == {"a": 1} and [p.name for p in tmp_path.iterdir()] == ["last.pt"]
+
+
+def test_a_name_the_file_system_takes_is_written_though_its_temporary_name_would_be_too_long(tmp_path):
+    """A 245-byte name is valid on ext4 (255 at most); '.NAME.XXXXXXXX.tmp' was 259 bytes, so the write (and
+    the CLI's pre-check of --out) failed with 'File name too long', blaming the user's name."""
+    target = tmp_path / ("a" * 241 + ".json")
+    try:
+        target.touch()
+        target.unlink()
+    except OSError:
+        pytest.skip("this file system takes no 245-byte names")
+    atomic_write_text(target, "{}\n")
+    assert target.read_text() == "{}\n" and [p.name for p in tmp_path.iterdir()] == [target.name]
