@@ -99,7 +99,9 @@ def render_summary(summary: dict, title: str) -> None:
 
 def _cell(v: object) -> str:
     """Readable table cell: thousands separators, 6 significant digits, dicts as ``key value`` pairs."""
-    if isinstance(v, bool) or v is None:
+    if v is None:  # JSON's null: no value (a pickle's meta.sigma), not Python's "None"
+        return "-"
+    if isinstance(v, bool):
         return str(v)
     if isinstance(v, int):
         return f"{v:,}"

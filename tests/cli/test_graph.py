@@ -60,3 +60,9 @@ def test_malformed_kg_line_is_one_line_error(tmp_path):
     res = runner.invoke(app, ["graph", "info", str(tmp_path)])
     assert res.exit_code == 1 and "Traceback" not in res.output
     assert "line 2: expected head, relation and tail" in res.stderr and len(res.stderr.strip().splitlines()) == 1
+
+
+def test_a_meta_value_of_none_shows_as_a_dash_not_python_none():
+    from graphroute_cli.graph import _cell
+
+    assert _cell(None) == "-" and _cell(True) == "True" and _cell([1, None]) == "[1, -]"

@@ -150,7 +150,7 @@ def test_non_finite_meta_values_are_json_null(odd_meta):
 
 def test_info_table_cells(odd_meta):
     rows = table(run("graph", "info", odd_meta))
-    assert rows["meta.inner"] == "x None, ok True" and rows["meta.window"] == "[0.5, None]"
+    assert rows["meta.inner"] == "x -, ok True" and rows["meta.window"] == "[0.5, -]"
     assert rows["length_range"] == "[1, 2]" and rows["out_degree"] == "min 1, mean 1, max 1"
     assert rows["meta.count"] == "12,345" and rows["meta.area"] == "2,500,000" and rows["meta.ratio"] == "3.14159"
 
