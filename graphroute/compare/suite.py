@@ -114,6 +114,8 @@ class Suite:
             raise ConfigError(f"{path.name}: 'instances' must be a list")
         if not isinstance(suite.solvers, list) or not all(isinstance(s, str) for s in suite.solvers):
             raise ConfigError(f"{path.name}: 'solvers' must be a list of solver names")
+        if not isinstance(suite.baseline, str):  # a list was a traceback (unhashable) in the grid
+            raise ConfigError(f"{path.name}: 'baseline' must be one solver name, got {suite.baseline!r}")
         if not isinstance(suite.seeds, list) or not all(isinstance(s, int) for s in suite.seeds):
             raise ConfigError(f"{path.name}: 'seeds' must be a list of integers")
         if (isinstance(suite.time_limit, bool) or not isinstance(suite.time_limit, (int, float))

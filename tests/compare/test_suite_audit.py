@@ -134,6 +134,7 @@ def write_suite(tmp_path, text):
     ("workers: 0\n", "'workers' must be an integer >= 1"),
     ("workers: true\n", "'workers' must be an integer >= 1"),
     ("seeds: [0, a]\n", "'seeds' must be a list of integers"),
+    ("baseline: [ortools]\n", "'baseline' must be one solver name, got ['ortools']"),  # was an unhashable-list traceback
     ("solver: [savings]\n", "unknown key(s) solver"),
 ])
 def test_suite_file_refusals(tmp_path, text, msg):
