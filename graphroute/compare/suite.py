@@ -25,6 +25,7 @@ from __future__ import annotations
 import glob as globlib
 import hashlib
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -228,10 +229,11 @@ def resolve_instances(entries: list[Any], workdir: Path) -> list[InstanceRef]:
             refs.extend(_generated(entry["generate"], workdir))
         else:
             refs.extend(_road(entry["road"], workdir, road_stems))
-    # unique keys (two files with one stem get a short hash; one file named twice is one instance)
+    # unique keys (two files with one stem get a short hash; one file named twice is one instance, whatever
+    # the spelling: x/../x/f.vrp, a symlinked folder or an absolute path)
     seen: dict[str, set[str]] = {}
     for r in refs:
-        seen.setdefault(r.key, set()).add(r.path)
+        seen.setdefault(r.key, set()).add(os.path.realpath(r.path))
     for r in refs:
         if len(seen[r.key]) > 1:
             r.key = f"{r.key}-{hashlib.sha1(r.path.encode()).hexdigest()[:6]}"

@@ -193,6 +193,11 @@ def _cost(v: float) -> str:
     return f"{v:,.0f}" if v >= 100 else f"{v:.3f}"
 
 
+def _bks_cell(v: Any) -> str:
+    """A BKS as a whole number when it is one (CVRPLIB, TSPLIB), else as the costs beside it."""
+    return "-" if v is None else f"{float(v):,.0f}" if float(v).is_integer() else _cost(float(v))
+
+
 def wtl_cell(s: dict[str, Any], baseline: str) -> str:
     """The W/T/L cell of a human table (``summary.md``, the terminal table): ``W/T/L``, and ``-`` on the
     baseline's own row (it would tie with itself, its infeasible runs included). ``summary.csv`` and
@@ -285,8 +290,9 @@ def to_markdown(summary: list[dict[str, Any]], rows: list[dict[str, Any]], *, he
             mark = " !" if any(r.get("below_bks") for r in ok) else ""
             runs = len(by[inst][s])
             part = f" [{len(ok)}/{runs}]" if len(ok) < runs else ""
-            cells.append((f"{c:,.0f}" if c >= 100 else f"{c:.3f}") + (f" ({statistics.fmean(g):.2f}{mark})" if g else "")
-                         + part)
-        lines.append("| " + " | ".join([inst, _md(n), _md(bks.get(inst), 0)] + cells) + " |")
+            cells.append(_cost(c) + (f" ({statistics.fmean(g):.2f}{mark})" if g else "") + part)
+        # the BKS as the costs beside it: 3.611, not a rounded 4 beside a cost of 3.667 (walkthrough)
+        lines.append("| " + " | ".join([inst, _md(n), _bks_cell(bks.get(inst))] + cells)
+                     + " |")
     lines += ["", "## Definitions", "", __doc__.split("Definitions (also printed in ``summary.md``):")[1].strip()]
     return "\n".join(lines) + "\n"

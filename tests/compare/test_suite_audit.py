@@ -189,3 +189,12 @@ def test_suite_options_of_the_wrong_shape_or_an_unknown_solver_are_refused(tmp_p
     with pytest.raises(ConfigError) as exc:
         Suite.from_yaml(write_suite(tmp_path, f"options: {options}\n"))
     assert msg in str(exc.value)
+
+
+def test_one_file_under_two_spellings_is_one_instance(examples, tmp_path):
+    """x/../x/f.json and a symlinked folder were two instances (hash-suffixed keys), each counted in every mean."""
+    link = tmp_path / "link"
+    link.symlink_to(examples)
+    refs = resolve_instances([str(examples / "tsp20.json"), str(examples / ".." / examples.name / "tsp20.json"),
+                              str(link / "tsp20.json")], tmp_path)
+    assert [r.key for r in refs] == ["tsp20"]

@@ -215,3 +215,10 @@ def test_seed_note_only_with_several_seeds():
                      solvers=["savings", "nearest"])
     line = next(x for x in md.splitlines() if x.startswith("Solvers that ignore the seed"))
     assert line.endswith("savings, nearest.") and "counts" not in line
+
+
+def test_markdown_bks_is_written_as_the_costs_beside_it():
+    """A BKS of 3.6107 was printed '4' beside a cost of 3.667 with a positive gap (walkthrough)."""
+    rows = with_gaps([row("a", "base", 0, 3.666655, bks=3.610729), row("b", "base", 0, 28_429.0, bks=27_591.0)], "base")
+    md = to_markdown(summarize(rows, "base", ["base"]), rows, header="# t", baseline="base", solvers=["base"])
+    assert "| a | - | 3.611 | 3.667 (1.55) |" in md and "| b | - | 27,591 | 28,429 (3.04) |" in md
