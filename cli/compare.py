@@ -152,7 +152,11 @@ def compare_command(
     out = out or Path("runs") / "compare" / name
     check_output_folder(out, "--out")  # a file (or a path under one) is one line, before any instance is read
     base = baseline or s.baseline
-    solver_list = _csv_list(solvers, "--solvers") if solvers is not None else [x for x in s.solvers if x != base]
+    # with a suite, --baseline moves the reference; it does not drop the suite's own baseline from the grid
+    # (`--suite cvrplib-x-small --baseline pyvrp` silently ran no OR-Tools)
+    own = [s.baseline] if s.source is not None else []
+    solver_list = _csv_list(solvers, "--solvers") if solvers is not None else \
+        [x for x in dict.fromkeys([*own, *s.solvers]) if x != base]
     instances = resolve_instances(entries, out)
     check_instances(instances)  # a bad file is one error before any solver runs, not failed rows
     grid = Grid(

@@ -198,3 +198,18 @@ def test_evaluate_refuses_zero_workers_as_compare_does(tmp_path):
     assert res.exit_code == 1 and "--workers must be at least 1, got 0" in res.stderr, res.output
     res = runner.invoke(app, ["evaluate", "--checkpoint", str(tmp_path / "none.pt"), "--reference-time", "1e308"])
     assert res.exit_code == 1 and "--reference-time: time limit 1e+308 s is too long" in res.stderr, res.output
+
+
+def test_baseline_option_keeps_the_suites_own_baseline_in_the_grid(examples, tmp_path):
+    """`--suite cvrplib-x-small --baseline pyvrp` ran no OR-Tools at all: --baseline replaced the suite's baseline
+    instead of moving the reference. The suite's baseline now stays a compared solver."""
+    import json
+
+    suite = tmp_path / "s.yaml"
+    suite.write_text(f"name: s\ninstances: [{examples / 'tsp20.json'}]\nsolvers: [nearest]\nbaseline: savings\n"
+                     "time_limit: 1\n")
+    res = runner.invoke(app, ["compare", "--suite", str(suite), "--baseline", "nearest", "--json", "-w", "1",
+                              "--out", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    obj = json.loads(res.stdout)
+    assert obj["baseline"] == "nearest" and sorted(obj["solvers"]) == ["nearest", "savings"]
