@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from graphroute.exceptions import InvalidArgumentError
+from graphroute.exceptions import InvalidArgumentError, SolverError
 from graphroute.neural.envs import RoutingEnv, VRPData, tour_cost
 from graphroute.neural.models import TABLE_MAX_ELEMENTS, AttentionModel
 
@@ -95,8 +95,14 @@ def rollout(
         raise InvalidArgumentError(f"done_every must be a positive integer, got {done_every}")
     lazy = data.is_cvrp and done_every > 1
     start_len = len(env.actions)
+    # every customer once, a depot return between two at most, and the steps a lazy check lets pass after the
+    # end: a rollout longer than that is not routing (NaN scores chose the depot forever, and the loop never ended)
+    most_steps = start_len + 2 * env.N + done_every + 2
     finished: list[torch.Tensor] = []  # lazy: finished[i] says whether the env was done after start_len + i actions
     while True:
+        if len(env.actions) > most_steps:
+            raise SolverError(f"decoding did not finish within {most_steps} steps for {env.N} nodes: the model's "
+                              "scores are not usable (NaN or infinite?)")
         if lazy:
             finished.append(env.finished)
             if (len(finished) - 1) % done_every == 0 and bool(finished[-1]):

@@ -503,7 +503,7 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
 
         check_generate_size(size, asymmetric=problem in ("atsp", "acvrp"))
         check_eval_memory(problem, size, num, augment_k=augment_k, device=device, model_config=ck["model_config"])
-    model = model_from_checkpoint(ck, device)
+    model = model_from_checkpoint(ck, device, source=checkpoint)
     insts = eval_instances(problem, size, num, seed, distribution)
     if reference:
         key_t = f"{reference_time:g}"

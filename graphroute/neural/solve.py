@@ -148,7 +148,7 @@ def solve_neural(inst: Instance, *, time_limit: float, seed: int = 0, checkpoint
     _check_memory(inst, problem, max_starts, ck["model_config"])
     with torch.random.fork_rng(devices=[]):  # seeded as before, the caller's random state left as it was
         torch.default_generator.manual_seed(seed)  # the CPU's: solve_neural runs on the CPU
-        return _solve(inst, model_from_checkpoint(ck), meta, max_starts, time_limit, t_call, augment)
+        return _solve(inst, model_from_checkpoint(ck, source=path), meta, max_starts, time_limit, t_call, augment)
 
 
 def _solve(inst: Instance, model, meta: dict, max_starts: int, time_limit: float, t_call: float,  # noqa: ANN001

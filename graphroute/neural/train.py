@@ -200,7 +200,8 @@ def load_checkpoint(path: str | Path) -> dict:
 
 def require_vrp_checkpoint(ck: dict, path: str | Path) -> None:
     """Refuse a checkpoint of another task (knowledge graphs, the path router) by name."""
-    if ck.get("task", "vrp") != "vrp" or "problem" not in ck.get("model_config", {}):
+    if ck.get("task", "vrp") != "vrp" or not isinstance(ck.get("model_config"), dict) \
+            or "problem" not in ck["model_config"]:
         hint = {"kg": "; evaluate it with --task kg", "router": "; it is run by 'graphroute route' and "
                 "'graphroute compare --task paths'"}.get(ck.get("task"), "")
         raise InvalidArgumentError(f"{path} is not a routing (VRP) checkpoint (task {ck.get('task')!r}){hint}")
@@ -227,9 +228,28 @@ def _load_init_weights(model: AttentionModel, path: str | Path) -> None:
                           f"({first[-1].strip() if first else type(exc).__name__})") from None
 
 
-def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu") -> AttentionModel:
-    model = AttentionModel(ModelConfig(**ck["model_config"]))
-    model.load_state_dict({k: v.float() for k, v in ck["model"].items()})
+def model_from_checkpoint(ck: dict, device: torch.device | str = "cpu", source: str | Path = "checkpoint") -> AttentionModel:
+    """The model of a routing checkpoint, in eval mode on ``device``. Settings it cannot build, weights that
+    do not fit them, and weights that are not finite (a damaged file, or a diverged run's: greedy decoding
+    on NaN scores never ended) are one :class:`InvalidArgumentError` naming ``source``."""
+    def first_line(exc: Exception) -> str:
+        return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+    try:
+        model = AttentionModel(ModelConfig(**ck["model_config"]))
+    except (TypeError, ValueError, KeyError, InvalidArgumentError) as exc:
+        raise InvalidArgumentError(f"{source}: its model settings are not a model this graphroute builds "
+                                   f"({first_line(exc)})") from None
+    try:
+        state = {k: v.float() for k, v in ck["model"].items()}
+        model.load_state_dict(state)
+    except (RuntimeError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InvalidArgumentError(f"{source}: the saved weights do not fit the model its settings describe "
+                                   f"({first_line(exc)})") from None
+    bad = [k for k, v in state.items() if not bool(torch.isfinite(v).all())]
+    if bad:
+        raise InvalidArgumentError(f"{source}: weights {bad[0]}{f' and {len(bad) - 1} more' if len(bad) > 1 else ''} "
+                                   "hold NaN or infinite values (a damaged file, or a run that diverged)")
     return model.to(device).eval()
 
 

@@ -50,3 +50,29 @@ def test_a_device_file_given_as_a_checkpoint_is_not_called_missing(tmp_path, com
         pytest.skip("no /dev/null on this system")
     args = [a if a != str(tmp_path / "x") else "/dev/null" for a in _commands(tmp_path / "x")[command]]
     one_line_error(CliRunner().invoke(app, args), "/dev/null is not a regular file; give a checkpoint file (.pt)")
+
+
+@pytest.mark.parametrize("damage, msg", [
+    ("nan", "hold NaN or infinite values"),
+    ("layers", "the saved weights do not fit the model its settings describe"),
+    ("extra", "the saved weights do not fit the model its settings describe"),
+    ("unknown key", "its model settings are not a model this graphroute builds"),
+])
+def test_a_damaged_vrp_checkpoint_is_one_line_in_solve_and_evaluate(tmp_path, damage, msg):
+    """NaN weights hung `solve -s neural` on CVRP; settings that do not fit the weights were tracebacks."""
+    torch = pytest.importorskip("torch")
+    ck = torch.load(ROOT / "data/checkpoints/pomo_cvrp20.pt", weights_only=False)
+    if damage == "nan":
+        ck["model"] = {k: torch.full_like(v, float("nan")) for k, v in ck["model"].items()}
+    elif damage == "layers":
+        ck["model_config"] = {**ck["model_config"], "num_layers": 3}
+    elif damage == "extra":
+        ck["model"] = {**ck["model"], "extra.weight": torch.zeros(2)}
+    else:
+        ck["model_config"] = {**ck["model_config"], "bogus": 1}
+    bad = tmp_path / "bad.pt"
+    torch.save(ck, bad)
+    ex = ROOT / "data" / "examples"
+    for args in (["solve", str(ex / "cvrp50.json"), "-s", "neural", "--checkpoint", str(bad), "-t", "5"],
+                 ["evaluate", "--checkpoint", str(bad), "--num", "1", "--reference", "none"]):
+        one_line_error(CliRunner().invoke(app, args), msg)

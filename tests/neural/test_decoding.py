@@ -151,3 +151,23 @@ def test_done_every_must_be_positive():
     data = sample_batch("cvrp", 2, 5, generator=torch.Generator().manual_seed(0))
     with pytest.raises(InvalidArgumentError, match="done_every"):
         rollout(tiny("cvrp"), data, done_every=0)
+
+
+@pytest.mark.parametrize("problem", PROBLEMS)
+@pytest.mark.parametrize("done_every", [1, 4])
+def test_a_model_with_nan_weights_stops_decoding_with_an_error(problem, done_every):
+    """NaN scores chose the depot at every CVRP step: `while True` never ended (a 47-minute run, 2 GB and
+    growing, walkthrough). A rollout longer than any routing is now a SolverError."""
+    from graphroute.exceptions import SolverError
+
+    model = tiny(problem)
+    with torch.no_grad():
+        for p in model.parameters():
+            p.fill_(float("nan"))
+        data = from_instances(eval_instances(problem, 8, 2, seed=5))
+        if data.is_cvrp:
+            with pytest.raises(SolverError, match="decoding did not finish within"):
+                rollout(model, data, done_every=done_every)
+        else:  # a tour ends after n steps whatever the scores (argmax of NaN is a masked index: infeasible, caught
+            r = rollout(model, data, done_every=done_every)  # by the checker), so it ends without the guard
+            assert r.actions.shape[-1] <= 8
