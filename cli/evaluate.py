@@ -94,7 +94,7 @@ def evaluate_command(
     for col in ("solver", "mean cost", "mean gap", "time"):
         t.add_column(col, justify="right" if col != "solver" else "left")
     aug = f"x{res.augment} aug" + (" (matrix model: no symmetry)" if res.augment != res.augment_requested else "")
-    t.add_row(f"neural {aug}, all starts", f"{res.mean_cost:.4f}",
+    t.add_row(f"neural {aug}, all starts", "-" if res.mean_cost is None else f"{res.mean_cost:.4f}",
               fmt_pct(res.mean_gap_pct, 3), f"{res.time_s:.1f} s")
     if res.reference is not None:
         ref_mean = "-" if res.reference_mean_cost is None else f"{res.reference_mean_cost:.4f}"

@@ -410,7 +410,7 @@ class EvalResult:
     num: int
     seed: int
     augment: int
-    mean_cost: float
+    mean_cost: float | None  # None when no model solution is feasible
     time_s: float
     reference: str | None = None
     reference_mean_cost: float | None = None
@@ -525,7 +525,9 @@ def evaluate_checkpoint(checkpoint: str | Path, *, problem: str | None = None, s
     bad = sum(1 for c in costs if c == float("inf"))
     matrix = problem in ("atsp", "acvrp")
     res = EvalResult(str(checkpoint), problem, size, num, seed, 1 if matrix else augment_k,
-                     sum(c for c in costs if c != float("inf")) / max(1, num - bad), elapsed, infeasible=bad,
+                     # no feasible solution, no mean cost (0.0 read as a perfect one)
+                     sum(c for c in costs if c != float("inf")) / (num - bad) if num > bad else None, elapsed,
+                     infeasible=bad,
                      distribution="matnet" if matrix else distribution, augment_requested=augment_k)
     if reference:
         t1 = time.perf_counter()

@@ -137,3 +137,15 @@ def test_evaluate_checkpoint_names_bad_arguments_before_loading(kw, msg, tmp_pat
     and workers=0 was accepted."""
     with pytest.raises(InvalidArgumentError, match=re.escape(msg)):
         ev.evaluate_checkpoint(tmp_path / "never-read.pt", **kw)
+
+
+def test_no_feasible_model_solution_has_no_mean_cost(monkeypatch):
+    """mean_cost was 0.0 (a perfect cost) when every model solution was infeasible; it is None, '-' in the table."""
+    from pathlib import Path
+
+    import graphroute.neural.evaluate as ev
+
+    monkeypatch.setattr(ev, "model_costs", lambda model, insts, **kw: ([float("inf")] * len(insts), None))
+    ck = Path(__file__).resolve().parents[2] / "data/checkpoints/pomo_tsp20.pt"
+    res = ev.evaluate_checkpoint(ck, num=2, reference=None)
+    assert res.mean_cost is None and res.infeasible == 2
