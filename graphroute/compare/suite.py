@@ -152,6 +152,8 @@ def find_suite(name_or_path: str) -> Suite:
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") and p.exists():
         return Suite.from_yaml(p)
+    if len(p.parts) > 1:  # a path that is not there: /missing/cvrplib-x-small.yaml ran the shipped suite of that name
+        raise UnknownNameError(f"no such suite file: {name_or_path}")
     cand = SUITES_DIR / f"{p.stem if p.suffix in ('.yaml', '.yml') else name_or_path}.yaml"
     if cand.exists():
         return Suite.from_yaml(cand)

@@ -198,3 +198,12 @@ def test_one_file_under_two_spellings_is_one_instance(examples, tmp_path):
     refs = resolve_instances([str(examples / "tsp20.json"), str(examples / ".." / examples.name / "tsp20.json"),
                               str(link / "tsp20.json")], tmp_path)
     assert [r.key for r in refs] == ["tsp20"]
+
+
+def test_a_missing_suite_path_is_not_the_shipped_suite_of_that_name(tmp_path):
+    """--suite /missing/dir/cvrplib-x-small.yaml silently ran the shipped cvrplib-x-small (the folder was dropped)."""
+    from graphroute.exceptions import UnknownNameError
+
+    with pytest.raises(UnknownNameError, match="no such suite file"):
+        find_suite(str(tmp_path / "missing" / "cvrplib-x-small.yaml"))
+    assert find_suite("cvrplib-x-small.yaml").name == "cvrplib-x-small"  # a bare name still finds the shipped one
