@@ -317,8 +317,11 @@ def _generated(spec: dict[str, Any], workdir: Path) -> list[InstanceRef]:
         path = workdir / "instances" / f"{inst.name}.json"
         if not path.exists():  # written by run_compare once the folder accepts the grid
             out.append(InstanceRef(inst.name, str(path), pending=instance_text(inst)))
-        else:  # reuse, so a resumed run reads the very same file
+        else:  # reuse, so a resumed run reads the very same file, but only if it is the instance asked for
             read_instance(path)
+            if path.read_text(encoding="utf-8") != instance_text(inst):  # an edited or planted file ran silently
+                raise InvalidArgumentError(f"{path} is not the instance this generate entry makes ({spec!r}); "
+                                           "remove it (or give another --out) to generate it again")
             out.append(InstanceRef(inst.name, str(path)))
     return out
 

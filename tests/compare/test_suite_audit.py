@@ -207,3 +207,22 @@ def test_a_missing_suite_path_is_not_the_shipped_suite_of_that_name(tmp_path):
     with pytest.raises(UnknownNameError, match="no such suite file"):
         find_suite(str(tmp_path / "missing" / "cvrplib-x-small.yaml"))
     assert find_suite("cvrplib-x-small.yaml").name == "cvrplib-x-small"  # a bare name still finds the shipped one
+
+
+def test_a_generated_instance_file_is_reused_only_when_it_is_the_one_asked_for(tmp_path):
+    """A planted DIR/instances/NAME.json (capacity 1000 where the generator gives 30) ran without a word."""
+    import json
+
+    from graphroute.exceptions import InvalidArgumentError
+
+    entry = {"generate": {"problem": "cvrp", "size": 20, "count": 1, "seed": 9}}
+    (ref,) = resolve_instances([entry], tmp_path)
+    path = tmp_path / "instances" / f"{ref.key}.json"
+    path.parent.mkdir()
+    path.write_text(ref.pending)
+    assert resolve_instances([entry], tmp_path)[0].pending is None  # the very same file: reused
+    obj = json.loads(path.read_text())
+    obj["capacity"] = 1000
+    path.write_text(json.dumps(obj))
+    with pytest.raises(InvalidArgumentError, match="is not the instance this generate entry makes"):
+        resolve_instances([entry], tmp_path)
