@@ -212,8 +212,12 @@ def _left_out(meta: dict) -> str:
     lost = meta.get("sensors_skipped") or []
     if not lost:
         return ""
-    shown = ", ".join(lost[:5]) + (", ..." if len(lost) > 5 else "")
-    return f"; {len(lost):,} sensor(s) of it are not in the graph ({shown}; meta.sensors_skipped)"
+    return f"; {len(lost):,} sensor(s) of it are not in the graph ({_first_ids(lost)}; meta.sensors_skipped)"
+
+
+def _first_ids(ids: list[str]) -> str:
+    """The first five of ``ids``, then ``...`` when there are more."""
+    return ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
 
 
 @build_app.command("traffic")
@@ -250,12 +254,12 @@ def build_traffic(
                      "paths --depart (time-dependent search) needs at least a day")
     alone = g.meta.get("sensors_without_distance") or []
     if alone:
-        lines.append(f"{len(alone):,} sensor(s) of the sensor list have no distance to another sensor ({', '.join(alone[:5])}"
-                     f"{', ...' if len(alone) > 5 else ''}): isolated nodes (meta.sensors_without_distance)")
+        lines.append(f"{len(alone):,} sensor(s) of the sensor list have no distance to another sensor ({_first_ids(alone)}"
+                     "): isolated nodes (meta.sensors_without_distance)")
     dead = g.meta.get("speed_sensors_imputed") or []
     if dead:
-        lines.append(f"{len(dead):,} sensor(s) have no usable speed reading ({', '.join(dead[:5])}"
-                     f"{', ...' if len(dead) > 5 else ''}); they take the median speed of all sensors "
+        lines.append(f"{len(dead):,} sensor(s) have no usable speed reading ({_first_ids(dead)}"
+                     "); they take the median speed of all sensors "
                      "(meta.speed_sensors_imputed)")
     print_warnings(lines, as_json)
     skipped = g.meta.get("rows_skipped", 0)
